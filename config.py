@@ -1,0 +1,26 @@
+"""Reads the stack's settings from Pulumi config and stops the program cleanly on bad input."""
+
+from __future__ import annotations
+
+import pulumi
+
+from podsandbox.settings import SETTINGS, SettingsError, StackSettings, load_settings
+
+
+def read_stack_settings() -> StackSettings:
+    """Every declared setting, validated at once before any resource is registered.
+
+    A `pulumi.RunError` makes the CLI print the message alone, without a traceback.
+    """
+    config = pulumi.Config()
+    values = {setting.key: config.get(setting.key) for setting in SETTINGS}
+    location = pulumi.Config("azure-native").get("location")
+    try:
+        settings = load_settings(
+            {key: value for key, value in values.items() if value is not None}, location
+        )
+    except SettingsError as error:
+        raise pulumi.RunError(str(error)) from None
+    for warning in settings.warnings:
+        pulumi.log.warn(warning)
+    return settings

@@ -1,0 +1,7 @@
+"""Entry point of `python -m podsandbox`."""
+
+import sys
+
+from podsandbox.cli import main
+
+sys.exit(main())

@@ -1,0 +1,122 @@
+"""`python -m podsandbox`: what users run around `pulumi up`.
+
+Exit codes: 0 success; 1 a verdict against the input (a mandatory policy violation, a VM size that
+cannot host sandboxing); 2 invalid settings, files or usage, reported without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn, Optional
+
+from podsandbox import vmsizes
+
+EXIT_OK = 0
+EXIT_VIOLATION = 1
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        print(f"error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="python -m podsandbox",
+        description="AKS Pod Sandboxing: offline preview and VM size checks around `pulumi up`.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    preview = commands.add_parser(
+        "preview",
+        help="run the program for a stack without the Pulumi CLI or Azure, and report",
+        description="Run this project's Pulumi program for a stack under the SDK's mock "
+        "runtime (no Pulumi CLI, no Azure account) and print what it would create.",
+    )
+    source = preview.add_mutually_exclusive_group()
+    source.add_argument("--stack", help="stack name: reads Pulumi.NAME.yaml (default: dev)")
+    source.add_argument("--config-file", type=Path, help="a stack file to read instead")
+    preview.add_argument("--format", choices=("text", "json"), default="text")
+
+    size = commands.add_parser(
+        "vm-size",
+        help="can this Azure VM size host a Pod Sandboxing node pool?",
+        description="Exit 0 when the size is eligible, 1 when it is not (or is unverified), "
+        "2 when NAME is not a VM size name.",
+    )
+    size.add_argument("name", help="a VM size, e.g. Standard_D4s_v3")
+    size.add_argument("--json", action="store_true", help="print the verdict as JSON")
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "vm-size":
+        return _vm_size(args.name, args.json)
+    return _preview(args.stack, args.config_file, args.format)
+
+
+def _vm_size(name: str, as_json: bool) -> int:
+    try:
+        verdict = vmsizes.check_size(name)
+    except vmsizes.SizeNameError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    facts = {
+        "name": verdict.size.name,
+        "series": verdict.series,
+        "generation2": verdict.generation2,
+        "nestedVirtualization": verdict.nested_virtualization,
+        "architecture": verdict.architecture,
+        "vcpus": verdict.vcpus,
+        "eligible": verdict.eligible,
+        "status": verdict.status.value,
+        "reason": verdict.reason,
+    }
+    if as_json:
+        print(json.dumps(facts, indent=2))
+    else:
+
+        def yes_no(value: Optional[bool]) -> str:
+            return "unknown" if value is None else ("yes" if value else "no")
+
+        print(f"{verdict.size.name}: {verdict.status.value}")
+        print(f"  series:                {verdict.series or 'not in the catalog'}")
+        print(f"  generation 2:          {yes_no(verdict.generation2)}")
+        print(f"  nested virtualization: {yes_no(verdict.nested_virtualization)}")
+        print(f"  architecture:          {verdict.architecture}")
+        print(f"  vCPUs:                 {verdict.vcpus}")
+        print(f"  {verdict.reason}")
+    return EXIT_OK if verdict.eligible else EXIT_VIOLATION
+
+
+def _preview(stack: Optional[str], config_file: Optional[Path], output_format: str) -> int:
+    # Imported here: the Pulumi SDK is only needed by this command.
+    import pulumi
+
+    from podsandbox.preview import offline_preview
+    from podsandbox.project import ProjectError
+
+    try:
+        report = offline_preview(stack=stack, config_file=config_file)
+    except ProjectError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except pulumi.RunError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as error:  # noqa: BLE001 - a failing program is reported, not dumped
+        print(f"error: the program failed: {type(error).__name__}: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    if output_format == "json":
+        print(json.dumps(report.to_json(), indent=2))
+    else:
+        print(report.to_text())
+    return EXIT_VIOLATION if report.summary()["mandatoryViolations"] else EXIT_OK

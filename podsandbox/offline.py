@@ -1,0 +1,284 @@
+"""Run a Pulumi Python program in-process under the SDK's mock runtime, and record what it does.
+
+This is the engine of the offline preview and of the whole-program tests: no Pulumi CLI, no
+provider plugin, no Azure. The program's `__main__.py` runs as the CLI would run it (its directory
+on `sys.path` and as working directory, the stack's config set); a recording monitor keeps every
+resource registration (type, name, parent, engine inputs), and the stack outputs are read back
+with their secret and known flags.
+
+Like a real preview, resources being created get no id and their computed outputs stay unknown.
+Invokes that no mock answers are not faked: the monitor answers "unknown", as an engine does for
+an invoke it cannot serve yet, and the run lists them so the report can say what went unchecked.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import os
+import runpy
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+import pulumi
+from pulumi.runtime import rpc
+from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
+from pulumi.runtime.proto import resource_pb2
+
+
+class _Marker:
+    """A placeholder for a value the preview must not or cannot show."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+SECRET = _Marker("[secret]")
+"""Stands for a secret value in recorded inputs and outputs."""
+UNKNOWN = _Marker("[unknown]")
+"""Stands for a value that is only known after deployment."""
+
+STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+@dataclass(frozen=True)
+class RegisteredResource:
+    """One resource registration, as the engine would receive it."""
+
+    urn: str
+    type: str
+    name: str
+    parent: Optional[str]
+    """Parent URN; None only for the stack itself."""
+    custom: bool
+    protect: bool
+    inputs: dict[str, Any]
+    """Engine (camelCase) input names; secrets and unknowns replaced by `SECRET` / `UNKNOWN`."""
+    raw_inputs: dict[str, Any] = field(repr=False, compare=False)
+    """The same inputs with secret values in clear (for tests and policies, never for reports)."""
+
+
+@dataclass(frozen=True)
+class Invoke:
+    """An invoke (provider function call) the program made."""
+
+    token: str
+    args: dict[str, Any]
+    answered: bool
+
+
+@dataclass(frozen=True)
+class StackOutput:
+    value: Any
+    """The value; `SECRET` when secret, `UNKNOWN` when not known until deployment."""
+    secret: bool
+    known: bool
+    raw: Any = field(repr=False, compare=False)
+    """The value in clear (None when unknown); never for reports."""
+
+
+@dataclass
+class ProgramRun:
+    """Everything one run of a program did."""
+
+    project: str
+    stack: str
+    preview: bool
+    resources: list[RegisteredResource] = field(default_factory=list)
+    invokes: list[Invoke] = field(default_factory=list)
+    outputs: dict[str, StackOutput] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def unanswered_invokes(self) -> list[Invoke]:
+        return [invoke for invoke in self.invokes if not invoke.answered]
+
+    def of_type(self, type_token: str) -> list[RegisteredResource]:
+        return [resource for resource in self.resources if resource.type == type_token]
+
+
+class OfflineMocks(Mocks):
+    """Mocks that behave like an engine preview that knows nothing about the cloud.
+
+    `new_resource` returns the inputs as the state (computed outputs stay unknown in a preview)
+    and no id while previewing. `answer` returns None for every invoke: subclasses (tests) answer
+    the invokes they know; None means "cannot answer offline".
+    """
+
+    def __init__(self, preview: bool = True) -> None:
+        self.preview = preview
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[Optional[str], dict[str, Any]]:
+        resource_id = "" if self.preview else f"{args.name}-id"
+        return resource_id, dict(args.inputs)
+
+    def answer(self, token: str, args: dict[str, Any]) -> Optional[dict[str, Any]]:
+        """The result of an invoke, or None when it cannot be answered offline."""
+        return None
+
+    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], Optional[list[tuple[str, str]]]]:
+        return self.answer(args.token, args.args) or {}, None
+
+
+class _RecordingMonitor(MockMonitor):
+    """The SDK's mock monitor, plus a record of registrations and invokes."""
+
+    def __init__(self, mocks: OfflineMocks, run: ProgramRun) -> None:
+        super().__init__(mocks)
+        self.offline_mocks = mocks
+        self.run = run
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        raw = rpc.deserialize_properties(request.object) if request.type != STACK_TYPE else {}
+        self.run.resources.append(
+            RegisteredResource(
+                urn=response.urn,
+                type=request.type,
+                name=request.name,
+                parent=request.parent or None,
+                custom=bool(request.custom),
+                protect=bool(request.protect),
+                inputs={key: redact(value) for key, value in raw.items()},
+                raw_inputs={key: reveal(value) for key, value in raw.items()},
+            )
+        )
+        return response
+
+    def Invoke(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        if request.tok == "pulumi:pulumi:getResource":
+            return super().Invoke(request)  # type: ignore[no-untyped-call]
+        args = {
+            key: reveal(value) for key, value in rpc.deserialize_properties(request.args).items()
+        }
+        answer = self.offline_mocks.answer(request.tok, args)
+        self.run.invokes.append(Invoke(request.tok, args, answered=answer is not None))
+        if answer is None:
+            # What an engine returns for an invoke it cannot serve: the result is unknown.
+            return resource_pb2.ResourceInvokeResponse(unknown=True)
+        return super().Invoke(request)  # type: ignore[no-untyped-call]
+
+
+def _plain_number(value: Any) -> Any:
+    """Engine numbers travel as floats; show whole ones as integers (count: 1, not 1.0)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def redact(value: Any) -> Any:
+    """A deserialized engine value with secrets and unknowns replaced by markers."""
+    if rpc.is_rpc_secret(value):
+        return SECRET
+    if isinstance(value, pulumi.output.Unknown) or value == rpc.UNKNOWN:
+        return UNKNOWN
+    if isinstance(value, dict):
+        return {key: redact(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [redact(item) for item in value]
+    return _plain_number(value)
+
+
+def reveal(value: Any) -> Any:
+    """A deserialized engine value with secrets unwrapped and unknowns as `UNKNOWN`."""
+    if rpc.is_rpc_secret(value):
+        return reveal(rpc.unwrap_rpc_secret(value))
+    if isinstance(value, pulumi.output.Unknown) or value == rpc.UNKNOWN:
+        return UNKNOWN
+    if isinstance(value, dict):
+        return {key: reveal(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [reveal(item) for item in value]
+    return _plain_number(value)
+
+
+class _WarningCollector(logging.Handler):
+    def __init__(self, run: ProgramRun) -> None:
+        super().__init__(level=logging.WARNING)
+        self.run = run
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.run.warnings.append(record.getMessage())
+
+
+@contextmanager
+def _program_environment(program_dir: Path) -> Iterator[None]:
+    """The program's directory as cwd and first on sys.path; its modules forgotten afterwards."""
+    before = set(sys.modules)
+    old_cwd = os.getcwd()
+    sys.path.insert(0, str(program_dir))
+    os.chdir(program_dir)
+    try:
+        yield
+    finally:
+        os.chdir(old_cwd)
+        sys.path.remove(str(program_dir))
+        environment = Path(sys.prefix).resolve()  # a virtualenv may live inside the program
+        for name in set(sys.modules) - before:
+            module_file = Path(getattr(sys.modules[name], "__file__", None) or "/").resolve()
+            if module_file.is_relative_to(program_dir) and not module_file.is_relative_to(
+                environment
+            ):
+                del sys.modules[name]
+
+
+def run_program(
+    program_dir: Path,
+    project: str,
+    stack: str,
+    config: Mapping[str, str],
+    mocks: Optional[OfflineMocks] = None,
+) -> ProgramRun:
+    """Run `program_dir/__main__.py` for `stack` with qualified `config` keys; record the run.
+
+    The program's own exceptions propagate (a `pulumi.RunError` is a clean user-facing error).
+    Each run gets fresh Pulumi runtime state, so runs can follow each other in one process.
+    """
+    mocks = mocks if mocks is not None else OfflineMocks()
+    run = ProgramRun(project=project, stack=stack, preview=mocks.preview)
+    context = contextvars.Context()
+    context.run(_run_in_context, program_dir.resolve(), run, dict(config), mocks)
+    return run
+
+
+def _run_in_context(
+    program_dir: Path, run: ProgramRun, config: dict[str, str], mocks: OfflineMocks
+) -> None:
+    logger = logging.getLogger(f"podsandbox.offline.{id(run)}")
+    logger.propagate = False
+    logger.addHandler(_WarningCollector(run))
+    pulumi.runtime.set_all_config(config)
+    pulumi.runtime.set_mocks(
+        mocks,
+        project=run.project,
+        stack=run.stack,
+        preview=mocks.preview,
+        logger=logger,
+        monitor=_RecordingMonitor(mocks, run),
+    )
+
+    async def collect_outputs() -> None:
+        root = pulumi.runtime.get_root_resource()
+        exported: dict[str, Any] = getattr(root, "outputs", {})
+        for name, value in exported.items():
+            output = pulumi.Output.from_input(value)
+            known = await output.is_known()
+            secret = await output.is_secret()
+            raw = await output.future() if known else None
+            shown = SECRET if secret else (reveal(raw) if known else UNKNOWN)
+            run.outputs[name] = StackOutput(shown, secret, known, raw)
+
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]
+    def program() -> Any:
+        runpy.run_path(str(program_dir / "__main__.py"), run_name="__main__")
+        return collect_outputs()
+
+    with _program_environment(program_dir):
+        program()

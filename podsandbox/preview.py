@@ -1,0 +1,195 @@
+"""The offline preview: run the program for a stack under mocks and report what it would create."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+from podsandbox import vmsizes
+from podsandbox.offline import SECRET, UNKNOWN, ProgramRun, RegisteredResource, run_program
+from podsandbox.pools import SandboxingPool, sandboxing_pools
+from podsandbox.project import load_stack_config
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+"""This repository: the program the preview runs by default."""
+
+KEY_INPUTS = (
+    "resourceGroupName",
+    "resourceName",
+    "agentPoolName",
+    "location",
+    "kubernetesVersion",
+    "orchestratorVersion",
+    "vmSize",
+    "osType",
+    "osSKU",
+    "workloadRuntime",
+    "count",
+    "mode",
+    "runtimeClassName",
+    "providerNamespace",
+    "featureName",
+)
+"""Inputs the text report shows (the JSON report has them all)."""
+
+
+@dataclass
+class PreviewReport:
+    """What `podsandbox preview` prints, in either format."""
+
+    run: ProgramRun
+    stack_file: Path
+    warnings: list[str] = field(default_factory=list)
+    violations: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def pools(self) -> list[tuple[RegisteredResource, SandboxingPool]]:
+        return [
+            (resource, pool)
+            for resource in self.run.resources
+            for pool in sandboxing_pools(resource.type, resource.inputs)
+        ]
+
+    def summary(self) -> dict[str, Any]:
+        by_type: dict[str, int] = {}
+        for resource in self.run.resources:
+            by_type[resource.type] = by_type.get(resource.type, 0) + 1
+        return {
+            "create": len(self.run.resources),
+            "byType": by_type,
+            "sandboxingPools": [_pool_summary(resource, pool) for resource, pool in self.pools],
+            "warnings": self.warnings,
+            "unansweredInvokes": [
+                {"token": invoke.token, "args": invoke.args}
+                for invoke in self.run.unanswered_invokes
+            ],
+            "mandatoryViolations": sum(
+                1 for violation in self.violations if violation["enforcement"] == "mandatory"
+            ),
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "stack": self.run.stack,
+            "resources": [
+                {
+                    "urn": resource.urn,
+                    "type": resource.type,
+                    "name": resource.name,
+                    "parent": resource.parent,
+                    "inputs": _jsonable(resource.inputs),
+                }
+                for resource in self.run.resources
+            ],
+            "outputs": {name: _jsonable(output.value) for name, output in self.run.outputs.items()},
+            "violations": self.violations,
+            "summary": self.summary(),
+        }
+
+    def to_text(self) -> str:
+        lines = [
+            f"Offline preview of stack {self.run.stack} (project {self.run.project}, "
+            f"{self.stack_file.name}); no Pulumi CLI, no Azure.",
+            "",
+            f"Resources: {len(self.run.resources)} to create",
+        ]
+        depth = _depths(self.run.resources)
+        for resource in self.run.resources:
+            indent = "  " * depth[resource.urn]
+            flag = " [protected]" if resource.protect else ""
+            lines.append(f"  + {indent}{resource.type}  {resource.name}{flag}")
+            for key in KEY_INPUTS:
+                if key in resource.inputs:
+                    lines.append(f"      {indent}{key}: {_show(resource.inputs[key])}")
+        lines += ["", "Sandboxing pools:"]
+        if not self.pools:
+            lines.append("  (none)")
+        for resource, pool in self.pools:
+            info = _pool_summary(resource, pool)
+            lines.append(
+                f"  {info['pool']} on {resource.name}: {info['vmSize']} x{_show(info['count'])}, "
+                f"{info['osSKU']}, {info['workloadRuntime']} (RuntimeClass "
+                f"{info['runtimeClassName']}), Kubernetes {info['kubernetesVersion']}"
+            )
+            lines.append(f"    VM size: {info['vmSizeVerdict']} - {info['vmSizeReason']}")
+        lines += ["", "Outputs:"]
+        lines += [f"  {name}: {_show(output.value)}" for name, output in self.run.outputs.items()]
+        if self.warnings:
+            lines += ["", "Warnings:"] + [f"  ! {warning}" for warning in self.warnings]
+        if self.run.unanswered_invokes:
+            lines += ["", "Not answered offline (checked only by a real `pulumi preview`):"]
+            lines += [
+                f"  ? {invoke.token} {json.dumps(invoke.args, sort_keys=True, default=str)}"
+                for invoke in self.run.unanswered_invokes
+            ]
+        lines += ["", "Policy violations: " + ("none" if not self.violations else "")]
+        lines += [
+            f"  [{violation['enforcement']}] {violation['policy']}: {violation['message']}"
+            for violation in self.violations
+        ]
+        return "\n".join(lines)
+
+
+def _pool_summary(resource: RegisteredResource, pool: SandboxingPool) -> dict[str, Any]:
+    verdict, reason = "unknown", "the VM size is not known offline"
+    if isinstance(pool.vm_size, str):
+        try:
+            size = vmsizes.check_size(pool.vm_size)
+            verdict, reason = size.status.value, size.reason
+        except vmsizes.SizeNameError as error:
+            verdict, reason = "invalid", str(error)
+    return {
+        "urn": resource.urn,
+        "pool": _jsonable(pool.pool_name),
+        "mode": _jsonable(pool.mode),
+        "vmSize": _jsonable(pool.vm_size),
+        "vmSizeVerdict": verdict,
+        "vmSizeReason": reason,
+        "osSKU": _jsonable(pool.os_sku),
+        "count": _jsonable(pool.count),
+        "workloadRuntime": pool.runtime.workload_runtime,
+        "runtimeClassName": pool.runtime.runtime_class_name,
+        "nodeLabel": pool.runtime.node_label,
+        "legacy": pool.runtime.legacy,
+        "kubernetesVersion": _jsonable(pool.kubernetes_version) or "AKS default",
+    }
+
+
+def _depths(resources: list[RegisteredResource]) -> dict[str, int]:
+    depth: dict[str, int] = {}
+    for resource in resources:  # parents always register before their children
+        depth[resource.urn] = depth.get(resource.parent or "", -1) + 1
+    return depth
+
+
+def _jsonable(value: Any) -> Any:
+    if value is SECRET or value is UNKNOWN:
+        return repr(value)
+    if isinstance(value, dict):
+        return {key: _jsonable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(item) for item in value]
+    return value
+
+
+def _show(value: Any) -> str:
+    shown = _jsonable(value)
+    return shown if isinstance(shown, str) else json.dumps(shown)
+
+
+def offline_preview(
+    stack: Optional[str] = None,
+    config_file: Optional[Path] = None,
+    program_dir: Path = PROJECT_DIR,
+) -> PreviewReport:
+    """Run the program for a stack with no CLI and no Azure; raises on invalid input."""
+    stack_config = load_stack_config(program_dir, stack, config_file)
+    run = run_program(program_dir, stack_config.project, stack_config.stack, stack_config.config)
+    warnings = [
+        f"{stack_config.source.name} sets {key}, which Pulumi.yaml does not declare "
+        "(the program ignores it)"
+        for key in stack_config.undeclared
+    ] + run.warnings
+    return PreviewReport(run=run, stack_file=stack_config.source, warnings=warnings)

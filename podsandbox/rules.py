@@ -1,0 +1,158 @@
+"""What Azure requires of a Pod Sandboxing node pool, as data.
+
+This module is the single source of truth for the runtime generations, the OS SKU and the minimum
+Kubernetes versions: the Pulumi program, the policy pack and the command line all read it. It
+imports nothing from Pulumi so that each of them (and the tests) can use it as plain Python.
+Facts come from the product spec (AKS Pod Sandboxing docs, preview and GA).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+KubernetesVersion = tuple[int, int, int]
+
+
+@dataclass(frozen=True)
+class RuntimeGeneration:
+    """One generation of the feature: the values a pool, a pod and a subscription must carry."""
+
+    workload_runtime: str
+    """Node pool `workloadRuntime` value."""
+    runtime_class_name: str
+    """Pod `spec.runtimeClassName` that schedules onto the pool's Kata handler."""
+    node_label: str
+    """Label AKS puts on every node of the pool (its value is "true")."""
+    feature_flag: Optional[str]
+    """Subscription feature (`<namespace>/<name>`) that must be registered first, if any."""
+    min_kubernetes_version: KubernetesVersion
+    legacy: bool
+    """True for the 2023 preview generation, which is supported but never the default."""
+
+    @property
+    def min_kubernetes_version_text(self) -> str:
+        return ".".join(str(part) for part in self.min_kubernetes_version)
+
+
+GA_RUNTIME = RuntimeGeneration(
+    workload_runtime="KataVmIsolation",
+    runtime_class_name="kata-vm-isolation",
+    node_label="kubernetes.azure.com/kata-vm-isolation",
+    feature_flag=None,
+    min_kubernetes_version=(1, 27, 0),
+    legacy=False,
+)
+
+LEGACY_RUNTIME = RuntimeGeneration(
+    workload_runtime="KataMshvVmIsolation",
+    runtime_class_name="kata-mshv-vm-isolation",
+    node_label="kubernetes.azure.com/kata-mshv-vm-isolation",
+    feature_flag="Microsoft.ContainerService/KataVMIsolationPreview",
+    min_kubernetes_version=(1, 24, 0),
+    legacy=True,
+)
+
+RUNTIMES: dict[str, RuntimeGeneration] = {
+    runtime.workload_runtime: runtime for runtime in (GA_RUNTIME, LEGACY_RUNTIME)
+}
+"""Every sandboxing runtime generation, by its node pool `workloadRuntime` value."""
+
+DEFAULT_RUNTIME = GA_RUNTIME
+
+RUNTIMES_BY_CLASS: dict[str, RuntimeGeneration] = {
+    runtime.runtime_class_name: runtime for runtime in RUNTIMES.values()
+}
+"""Every sandboxing runtime generation, by its pod RuntimeClass name."""
+
+REQUIRED_OS_TYPE = "Linux"
+REQUIRED_OS_SKU = "AzureLinux"
+UNVERIFIED_OS_SKUS = frozenset({"AzureLinux3"})
+"""OS SKUs that may work (Kata node images are Azure Linux 3 based) but are not documented."""
+
+DEFAULT_VM_SIZE = "Standard_D4s_v3"
+"""The how-to's VM size: Dsv3 is Generation 2 with nested virtualization."""
+
+
+def find_runtime(value: str) -> Optional[RuntimeGeneration]:
+    """The runtime generation whose `workloadRuntime` is `value` (ARM enums ignore case)."""
+    for runtime in RUNTIMES.values():
+        if runtime.workload_runtime.lower() == value.lower():
+            return runtime
+    return None
+
+
+def split_feature_flag(flag: str) -> tuple[str, str]:
+    """`"Microsoft.ContainerService/KataVMIsolationPreview"` -> (namespace, feature name)."""
+    namespace, _, name = flag.partition("/")
+    return namespace, name
+
+
+_VERSION = re.compile(r"^v?(\d+)\.(\d+)(?:\.(\d+))?$")
+
+
+def parse_kubernetes_version(text: str) -> Optional[KubernetesVersion]:
+    """`"1.29"` -> (1, 29, 0), `"1.29.4"` -> (1, 29, 4); None for anything else.
+
+    AKS accepts a bare minor (`1.29`, meaning its latest patch); a bare minor meets a minimum
+    whenever its minor does, since every patch of that minor is at least `x.y.0`.
+    """
+    match = _VERSION.match(text.strip())
+    if match is None:
+        return None
+    major, minor, patch = match.groups()
+    return int(major), int(minor), int(patch or 0)
+
+
+def meets_minimum_version(version: KubernetesVersion, runtime: RuntimeGeneration) -> bool:
+    return version >= runtime.min_kubernetes_version
+
+
+def os_sku_problem(os_sku: str) -> Optional[str]:
+    """Why `os_sku` cannot host a sandboxing pool, or None when it can (or is merely unverified)."""
+    if os_sku.lower() == REQUIRED_OS_SKU.lower():
+        return None
+    if os_sku.lower() in {sku.lower() for sku in UNVERIFIED_OS_SKUS}:
+        return None
+    return f"Pod Sandboxing needs OS SKU {REQUIRED_OS_SKU}; {os_sku} cannot run Kata VMs"
+
+
+def os_sku_warning(os_sku: str) -> Optional[str]:
+    """A warning for an OS SKU that is not documented for sandboxing but may work."""
+    if os_sku.lower() in {sku.lower() for sku in UNVERIFIED_OS_SKUS}:
+        return (
+            f"OS SKU {os_sku} is not documented for Pod Sandboxing (only {REQUIRED_OS_SKU} is); "
+            "AKS may reject it"
+        )
+    return None
+
+
+def legacy_runtime_warning(runtime: RuntimeGeneration) -> Optional[str]:
+    """The deprecation notice for the preview-era runtime, or None for the GA one."""
+    if not runtime.legacy:
+        return None
+    return (
+        f"workload runtime {runtime.workload_runtime} is the preview-era (legacy) generation; "
+        f"use {GA_RUNTIME.workload_runtime} (RuntimeClass {GA_RUNTIME.runtime_class_name}), "
+        "generally available since 2025-11-18"
+    )
+
+
+def existing_cluster_version_problem(
+    cluster_name: str, version_text: Optional[str], runtime: RuntimeGeneration
+) -> Optional[str]:
+    """Why an existing cluster's Kubernetes version cannot take a sandboxing pool, if it cannot.
+
+    A version that cannot be read (None) is not a problem here: the caller reports it as unchecked.
+    """
+    if version_text is None:
+        return None
+    version = parse_kubernetes_version(version_text)
+    if version is not None and meets_minimum_version(version, runtime):
+        return None
+    return (
+        f"existing cluster {cluster_name} runs Kubernetes {version_text}, below the minimum "
+        f"{runtime.min_kubernetes_version_text} for {runtime.workload_runtime}; upgrade it first "
+        f"(az aks upgrade --kubernetes-version ...) or use mode new-cluster"
+    )
