@@ -18,7 +18,7 @@ import logging
 import os
 import runpy
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,7 +124,7 @@ class OfflineMocks(Mocks):
         return None
 
     def call(self, args: MockCallArgs) -> tuple[dict[str, Any], Optional[list[tuple[str, str]]]]:
-        return self.answer(args.token, args.args) or {}, None
+        return self.answer(args.token, args.args) or {}, []
 
 
 class _RecordingMonitor(MockMonitor):
@@ -241,15 +241,33 @@ def run_program(
     The program's own exceptions propagate (a `pulumi.RunError` is a clean user-facing error).
     Each run gets fresh Pulumi runtime state, so runs can follow each other in one process.
     """
+    program_dir = program_dir.resolve()
+
+    def program() -> None:
+        runpy.run_path(str(program_dir / "__main__.py"), run_name="__main__")
+
+    # The environment lasts until every registration has resolved: the SDK reads the program's
+    # modules (type hints of its components) while it finishes them.
+    with _program_environment(program_dir):
+        return run_function(program, project, stack, config, mocks)
+
+
+def run_function(
+    program: Callable[[], None],
+    project: str,
+    stack: str,
+    config: Mapping[str, str],
+    mocks: Optional[OfflineMocks] = None,
+) -> ProgramRun:
+    """Run `program` (code that registers resources) as a Pulumi program; record the run."""
     mocks = mocks if mocks is not None else OfflineMocks()
     run = ProgramRun(project=project, stack=stack, preview=mocks.preview)
-    context = contextvars.Context()
-    context.run(_run_in_context, program_dir.resolve(), run, dict(config), mocks)
+    contextvars.Context().run(_run_in_context, program, run, dict(config), mocks)
     return run
 
 
 def _run_in_context(
-    program_dir: Path, run: ProgramRun, config: dict[str, str], mocks: OfflineMocks
+    program: Callable[[], None], run: ProgramRun, config: dict[str, str], mocks: OfflineMocks
 ) -> None:
     logger = logging.getLogger(f"podsandbox.offline.{id(run)}")
     logger.propagate = False
@@ -276,9 +294,11 @@ def _run_in_context(
             run.outputs[name] = StackOutput(shown, secret, known, raw)
 
     @pulumi.runtime.test  # type: ignore[untyped-decorator]
-    def program() -> Any:
-        runpy.run_path(str(program_dir / "__main__.py"), run_name="__main__")
+    def run_and_collect() -> Any:
+        program()
         return collect_outputs()
 
-    with _program_environment(program_dir):
-        program()
+    try:
+        run_and_collect()
+    finally:
+        logging.Logger.manager.loggerDict.pop(logger.name, None)

@@ -159,9 +159,28 @@ def _pool_summary(resource: RegisteredResource, pool: SandboxingPool) -> dict[st
 
 def _depths(resources: list[RegisteredResource]) -> dict[str, int]:
     depth: dict[str, int] = {}
-    for resource in resources:  # parents always register before their children
+    for resource in resources:  # tree order: parents come before their children
         depth[resource.urn] = depth.get(resource.parent or "", -1) + 1
     return depth
+
+
+def tree_order(resources: list[RegisteredResource]) -> list[RegisteredResource]:
+    """Parents before children, siblings by type and name: a stable order for reports.
+
+    Registrations reach the engine concurrently, so their arrival order varies between runs.
+    """
+    children: dict[Optional[str], list[RegisteredResource]] = {}
+    for resource in resources:
+        children.setdefault(resource.parent, []).append(resource)
+    ordered: list[RegisteredResource] = []
+
+    def visit(parent: Optional[str]) -> None:
+        for child in sorted(children.get(parent, []), key=lambda r: (r.type, r.name)):
+            ordered.append(child)
+            visit(child.urn)
+
+    visit(None)
+    return ordered
 
 
 def _jsonable(value: Any) -> Any:
@@ -187,6 +206,7 @@ def offline_preview(
     """Run the program for a stack with no CLI and no Azure; raises on invalid input."""
     stack_config = load_stack_config(program_dir, stack, config_file)
     run = run_program(program_dir, stack_config.project, stack_config.stack, stack_config.config)
+    run.resources = tree_order(run.resources)
     warnings = [
         f"{stack_config.source.name} sets {key}, which Pulumi.yaml does not declare "
         "(the program ignores it)"

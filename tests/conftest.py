@@ -1,0 +1,60 @@
+"""Shared test helpers: mocks that answer Azure invokes, and paths to the repo and the spec."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+from typing import Any, Optional
+
+import pytest
+from pulumi.runtime.mocks import MockResourceArgs
+
+from podsandbox.offline import OfflineMocks
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+
+KUBECONFIG = "apiVersion: v1\nkind: Config\nclusters: []\nusers: [{name: clusterUser}]\n"
+PUBLIC_KEY = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7 generated"
+PRIVATE_KEY = "\n".join(
+    [
+        "-----BEGIN OPENSSH PRIVATE KEY-----",
+        "b3BlbnNzaC1rZXktdjEAAAAA",
+        "-----END OPENSSH PRIVATE KEY-----",
+    ]
+)
+
+
+class AzureMocks(OfflineMocks):
+    """A deployment (not a preview) against a fake Azure that knows one existing cluster."""
+
+    def __init__(self, existing_version: Optional[str] = "1.33.2") -> None:
+        super().__init__(preview=False)
+        self.existing_version = existing_version
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[Optional[str], dict[str, Any]]:
+        resource_id, state = super().new_resource(args)
+        if args.typ == "tls:index/privateKey:PrivateKey":
+            state.update(publicKeyOpenssh=PUBLIC_KEY, privateKeyOpenssh=PRIVATE_KEY)
+        if args.typ == "azure-native:containerservice:ManagedCluster":
+            state["name"] = args.inputs["resourceName"]
+        return resource_id, state
+
+    def answer(self, token: str, args: dict[str, Any]) -> Optional[dict[str, Any]]:
+        if token == "azure-native:containerservice:getManagedCluster":
+            if self.existing_version is None:
+                return None
+            return {
+                "name": args["resourceName"],
+                "kubernetesVersion": self.existing_version.rsplit(".", 1)[0],
+                "currentKubernetesVersion": self.existing_version,
+            }
+        if token == "azure-native:containerservice:listManagedClusterUserCredentials":
+            encoded = base64.b64encode(KUBECONFIG.encode()).decode()
+            return {"kubeconfigs": [{"name": "clusterUser", "value": encoded}]}
+        return None
+
+
+@pytest.fixture
+def azure() -> AzureMocks:
+    return AzureMocks()

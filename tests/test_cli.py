@@ -1,0 +1,145 @@
+"""`python -m podsandbox`: exit codes, the JSON document, secrets, and errors without tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from podsandbox.cli import main
+from tests.conftest import REPO
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "podsandbox", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_preview_json_document_for_dev():
+    result = cli("preview", "--stack", "dev", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert set(document) == {"stack", "resources", "outputs", "violations", "summary"}
+    assert document["stack"] == "dev"
+    assert document["violations"] == []
+    for resource in document["resources"]:
+        assert set(resource) == {"urn", "type", "name", "parent", "inputs"}
+    [cluster] = [r for r in document["resources"] if r["type"].endswith(":ManagedCluster")]
+    assert cluster["inputs"]["agentPoolProfiles"][0]["osSKU"] == "AzureLinux"
+    assert cluster["parent"].endswith("SandboxedCluster::sandbox")
+    assert document["outputs"]["kubeconfig"] == "[secret]"
+    assert document["outputs"]["sshPrivateKey"] == "[secret]"
+    [pool] = document["summary"]["sandboxingPools"]
+    assert (pool["vmSize"], pool["vmSizeVerdict"], pool["workloadRuntime"]) == (
+        "Standard_D4s_v3",
+        "eligible",
+        "KataVmIsolation",
+    )
+    assert document["summary"]["mandatoryViolations"] == 0
+
+
+def test_no_secret_leaks_into_the_report():
+    key = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQDsecretish me"
+    result = cli("preview", "--stack", "existing", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert "BEGIN OPENSSH" not in result.stdout and key not in result.stdout
+    provider = [r for r in json.loads(result.stdout)["resources"] if "providers" in r["type"]]
+    assert provider[0]["inputs"] == {"kubeconfig": "[secret]"}
+
+
+def test_preview_text_names_the_pool_and_the_unanswered_invokes():
+    result = cli("preview", "--stack", "existing")
+    assert result.returncode == 0, result.stderr
+    assert "nodepool2 on sandbox-pool: Standard_D4s_v3 x1, AzureLinux, KataVmIsolation" in (
+        result.stdout
+    )
+    assert "? azure-native:containerservice:getManagedCluster" in result.stdout
+
+
+def test_invalid_settings_exit_2_with_every_problem_and_no_traceback(tmp_path: Path):
+    stack_file = tmp_path / "Pulumi.bad.yaml"
+    stack_file.write_text(
+        "config:\n"
+        "  azure-native:location: eastus\n"
+        "  podsandbox:nodeVmSize: Standard_D4_v3\n"
+        "  podsandbox:osSku: Ubuntu\n"
+        "  podsandbox:kubernetesVersion: 1.26.0\n"
+    )
+    result = cli("preview", "--config-file", str(stack_file))
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    assert "invalid stack settings (3 problems)" in result.stderr
+    for fragment in ("nodeVmSize = 'Standard_D4_v3'", "osSku = 'Ubuntu'", "'1.26.0'"):
+        assert fragment in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("preview", "--stack", "nope"), "no stack file Pulumi.nope.yaml"),
+        (("preview", "--format", "xml"), "invalid choice: 'xml'"),
+        (("preview", "--stack", "dev", "--config-file", "x.yaml"), "not allowed with argument"),
+        (("frobnicate",), "invalid choice: 'frobnicate'"),
+    ],
+)
+def test_usage_errors_exit_2(args, message, capsys):
+    with pytest.raises(SystemExit) as raised:
+        raise SystemExit(main(list(args)))
+    assert raised.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_secure_config_values_are_refused_clearly(tmp_path: Path, capsys):
+    stack_file = tmp_path / "Pulumi.sec.yaml"
+    stack_file.write_text("config:\n  podsandbox:sshPublicKey:\n    secure: v1:abc\n")
+    assert main(["preview", "--config-file", str(stack_file)]) == 2
+    assert "podsandbox:sshPublicKey is an encrypted secret" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("size", "code", "status"),
+    [
+        ("Standard_D4s_v3", 0, "eligible"),
+        ("standard_e16-4s_v5", 0, "eligible"),
+        ("Standard_D4_v3", 1, "not-eligible"),
+        ("Standard_D4as_v4", 1, "not-eligible"),
+        ("Standard_D4d_v5", 1, "unverified"),
+        ("Standard_Q4_v9", 1, "unknown"),
+    ],
+)
+def test_vm_size_exit_codes_and_json(size, code, status, capsys):
+    assert main(["vm-size", size, "--json"]) == code
+    verdict = json.loads(capsys.readouterr().out)
+    assert verdict["status"] == status
+    assert verdict["eligible"] is (code == 0)
+    assert set(verdict) == {
+        "name",
+        "series",
+        "generation2",
+        "nestedVirtualization",
+        "architecture",
+        "vcpus",
+        "eligible",
+        "status",
+        "reason",
+    }
+
+
+def test_vm_size_not_a_name_exits_2(capsys):
+    assert main(["vm-size", "D4s_v3"]) == 2
+    assert "is not an Azure VM size name" in capsys.readouterr().err
+
+
+def test_vm_size_text_report(capsys):
+    assert main(["vm-size", "Standard_D4_v3"]) == 1
+    out = capsys.readouterr().out
+    assert "generation 2:          no" in out and "nested virtualization: yes" in out

@@ -1,0 +1,93 @@
+"""The whole program (`__main__.py`) for each example stack file, as a preview and as a deploy."""
+
+from __future__ import annotations
+
+import pulumi
+import pytest
+
+from podsandbox.offline import SECRET, UNKNOWN, run_program
+from podsandbox.project import load_stack_config
+from tests.conftest import KUBECONFIG, REPO, AzureMocks
+
+
+def stack(name: str):
+    return load_stack_config(REPO, name)
+
+
+def test_dev_stack_previews_the_how_to_cluster():
+    config = stack("dev")
+    run = run_program(REPO, config.project, config.stack, config.config)
+    # Registrations reach the engine concurrently: their order is not part of the contract.
+    types = sorted(resource.type for resource in run.resources)
+    assert types == sorted(
+        [
+            "pulumi:pulumi:Stack",
+            "podsandbox:index:SandboxedCluster",
+            "azure-native:resources:ResourceGroup",
+            "tls:index/privateKey:PrivateKey",
+            "azure-native:containerservice:ManagedCluster",
+            "pulumi:providers:kubernetes",
+        ]
+    )
+    assert {name: output.value for name, output in run.outputs.items()} == {
+        "sshPrivateKey": SECRET,
+        "resourceGroupName": "myResourceGroup",
+        "clusterName": "myAKSCluster",
+        "nodePoolName": "nodepool1",
+        "workloadRuntime": "KataVmIsolation",
+        "runtimeClassName": "kata-vm-isolation",
+        "kubeconfig": SECRET,
+    }
+    # Like a real preview: nothing asked of Azure for a cluster that does not exist yet.
+    assert run.invokes == []
+
+
+def test_existing_stack_adds_only_a_pool_and_reports_unanswerable_invokes():
+    config = stack("existing")
+    run = run_program(REPO, config.project, config.stack, config.config)
+    assert run.of_type("azure-native:containerservice:ManagedCluster") == []
+    assert run.of_type("azure-native:resources:ResourceGroup") == []
+    [pool] = run.of_type("azure-native:containerservice:AgentPool")
+    assert (pool.inputs["agentPoolName"], pool.inputs["mode"]) == ("nodepool2", "User")
+    assert pool.inputs["orchestratorVersion"] is UNKNOWN
+    assert [invoke.token for invoke in run.unanswered_invokes] == [
+        "azure-native:containerservice:getManagedCluster",
+        "azure-native:containerservice:listManagedClusterUserCredentials",
+    ]
+    assert "sshPrivateKey" not in run.outputs
+
+
+@pytest.mark.parametrize("name", ["dev", "existing"])
+def test_each_stack_deploys_against_mocked_azure_with_secret_kubeconfig(name):
+    config = stack(name)
+    run = run_program(REPO, config.project, config.stack, config.config, AzureMocks())
+    kubeconfig = run.outputs["kubeconfig"]
+    assert (kubeconfig.secret, kubeconfig.raw) == (True, KUBECONFIG)
+    if name == "dev":
+        assert run.outputs["sshPrivateKey"].secret
+
+
+def test_legacy_runtime_adds_the_feature_registration():
+    config = stack("dev")
+    config.config["podsandbox:runtime"] = "KataMshvVmIsolation"
+    run = run_program(REPO, config.project, config.stack, config.config)
+    assert len(run.of_type("azure-native:features:SubscriptionFeatureRegistration")) == 1
+    assert run.outputs["runtimeClassName"].value == "kata-mshv-vm-isolation"
+    assert any("preview-era (legacy)" in warning for warning in run.warnings)
+
+
+def test_invalid_settings_stop_the_program_before_any_resource():
+    config = stack("dev")
+    config.config.update({"podsandbox:osSku": "Ubuntu", "podsandbox:nodeCount": "0"})
+    with pytest.raises(pulumi.RunError, match=r"\(2 problems\)") as raised:
+        run_program(REPO, config.project, config.stack, config.config)
+    assert "osSku = 'Ubuntu'" in str(raised.value) and "nodeCount = 0" in str(raised.value)
+
+
+def test_runs_do_not_leak_into_each_other():
+    first = stack("existing")
+    second = stack("dev")
+    run_program(REPO, first.project, first.stack, first.config)
+    run = run_program(REPO, second.project, second.stack, second.config)
+    assert run.of_type("azure-native:containerservice:AgentPool") == []
+    assert all(resource.urn.startswith("urn:pulumi:dev::") for resource in run.resources)

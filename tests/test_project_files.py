@@ -1,0 +1,79 @@
+"""Pulumi.yaml and the stack files match the CLI's schema and the program's declarations."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import jsonschema  # type: ignore[import-untyped]
+import pytest
+import yaml
+
+from podsandbox.settings import PROJECT, SETTINGS, load_settings, unqualified
+from tests.conftest import REPO, SHARED
+
+STACK_FILES = sorted(REPO.glob("Pulumi.*.yaml"))
+
+
+def project_document() -> dict[str, Any]:
+    document: dict[str, Any] = yaml.safe_load((REPO / "Pulumi.yaml").read_text())
+    return document
+
+
+def test_project_file_validates_against_the_cli_schema():
+    schema = json.loads((SHARED / "reference" / "pulumi-project.schema.json").read_text())
+    jsonschema.validate(project_document(), schema)
+
+
+def test_schema_check_catches_a_misspelt_declaration_field():
+    schema = json.loads((SHARED / "reference" / "pulumi-project.schema.json").read_text())
+    document = project_document()
+    document["config"]["mode"]["descripton"] = document["config"]["mode"].pop("description")
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(document, schema)
+
+
+def test_config_types_are_ones_the_cli_supports():
+    # The schema's enum lists "object", but the CLI supports only these for project config.
+    types = {declaration["type"] for declaration in project_document()["config"].values()}
+    assert types <= {"string", "integer", "boolean", "array"}
+
+
+def test_project_declares_exactly_the_program_settings():
+    document = project_document()
+    assert document["name"] == PROJECT
+    declared = document["config"]
+    assert list(declared) == [setting.key for setting in SETTINGS]
+    for setting in SETTINGS:
+        assert declared[setting.key] == {
+            "type": setting.type,
+            "description": setting.description,
+            "default": setting.default,
+        }
+
+
+def test_python_runtime_options():
+    assert project_document()["runtime"] == {
+        "name": "python",
+        "options": {"toolchain": "pip", "virtualenv": "venv"},
+    }
+
+
+def test_there_are_a_new_and_an_existing_cluster_example():
+    modes = {yaml.safe_load(path.read_text())["config"][f"{PROJECT}:mode"] for path in STACK_FILES}
+    assert modes == {"new-cluster", "existing-cluster"}
+
+
+@pytest.mark.parametrize("path", STACK_FILES, ids=lambda path: path.name)
+def test_stack_files_use_declared_qualified_keys_and_valid_values(path):
+    config = yaml.safe_load(path.read_text())["config"]
+    declared = {f"{PROJECT}:{setting.key}" for setting in SETTINGS} | {"azure-native:location"}
+    assert set(config) <= declared
+    settings = load_settings(
+        {key: str(value) for key, value in unqualified(config).items()},
+        config.get("azure-native:location"),
+    )
+    assert settings.runtime.workload_runtime == "KataVmIsolation"
+    assert settings.node_vm_size == "Standard_D4s_v3"
+    assert settings.cluster_name == "myAKSCluster"
+    assert settings.resource_group_name == "myResourceGroup"

@@ -1,0 +1,69 @@
+"""The runtime generations as data, and the one rules module everything shares."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from podsandbox import rules
+from tests.conftest import REPO
+
+
+def test_the_two_generations_match_the_spec_table():
+    ga, legacy = rules.GA_RUNTIME, rules.LEGACY_RUNTIME
+    assert (ga.workload_runtime, ga.runtime_class_name, ga.node_label) == (
+        "KataVmIsolation",
+        "kata-vm-isolation",
+        "kubernetes.azure.com/kata-vm-isolation",
+    )
+    assert (legacy.workload_runtime, legacy.runtime_class_name, legacy.node_label) == (
+        "KataMshvVmIsolation",
+        "kata-mshv-vm-isolation",
+        "kubernetes.azure.com/kata-mshv-vm-isolation",
+    )
+    assert ga.feature_flag is None
+    assert legacy.feature_flag == "Microsoft.ContainerService/KataVMIsolationPreview"
+    assert (ga.min_kubernetes_version, legacy.min_kubernetes_version) == ((1, 27, 0), (1, 24, 0))
+    assert rules.DEFAULT_RUNTIME is ga and not ga.legacy and legacy.legacy
+
+
+@pytest.mark.parametrize(
+    ("text", "parsed"),
+    [("1.27", (1, 27, 0)), ("1.27.3", (1, 27, 3)), (" v1.30.1 ", (1, 30, 1)), ("1", None)],
+)
+def test_parse_kubernetes_version(text, parsed):
+    assert rules.parse_kubernetes_version(text) == parsed
+
+
+def test_os_sku_rules():
+    assert rules.os_sku_problem("AzureLinux") is None
+    assert rules.os_sku_problem("Ubuntu2204") is not None
+    assert rules.os_sku_problem("AzureLinux3") is None
+    assert rules.os_sku_warning("AzureLinux3") is not None
+
+
+def imports_of(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+@pytest.mark.parametrize("module", ["rules", "vmsizes", "settings", "pools"])
+def test_pure_modules_do_not_import_pulumi(module):
+    imported = imports_of(REPO / "podsandbox" / f"{module}.py")
+    assert not any(name.split(".")[0].startswith("pulumi") for name in imported)
+
+
+def test_the_program_takes_runtime_values_from_the_rules_module():
+    # No component spells a runtime value, RuntimeClass or OS type itself.
+    for path in (REPO / "components").glob("*.py"):
+        text = path.read_text()
+        for value in ("KataVmIsolation", "KataMshvVmIsolation", "kata-vm-isolation", "Linux"):
+            assert f'"{value}"' not in text, (path.name, value)

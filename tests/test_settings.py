@@ -1,0 +1,329 @@
+"""Stack settings: defaults, warnings, and one clear message per bad input, all at once."""
+
+from __future__ import annotations
+
+import pytest
+
+from podsandbox import rules
+from podsandbox.settings import (
+    EXISTING_CLUSTER,
+    NEW_CLUSTER,
+    SettingsError,
+    dns_prefix,
+    load_settings,
+)
+
+BAD_INPUTS = [
+    pytest.param(
+        {"mode": "brand-new"},
+        "mode = 'brand-new': is not a deployment mode. Allowed: new-cluster or existing-cluster. Example: pulumi config set mode new-cluster",
+        id="unknown mode",
+    ),
+    pytest.param(
+        {"runtime": "KataCcIsolation"},
+        "runtime = 'KataCcIsolation': is not a Pod Sandboxing workload runtime. Allowed: KataVmIsolation (GA) or KataMshvVmIsolation (legacy preview). Example: pulumi config set runtime KataVmIsolation",
+        id="confidential runtime",
+    ),
+    pytest.param(
+        {"runtime": "kata"},
+        "runtime = 'kata': is not a Pod Sandboxing workload runtime. Allowed: KataVmIsolation (GA) or KataMshvVmIsolation (legacy preview). Example: pulumi config set runtime KataVmIsolation",
+        id="runtime typo",
+    ),
+    pytest.param(
+        {"osSku": "Ubuntu"},
+        "osSku = 'Ubuntu': Pod Sandboxing needs OS SKU AzureLinux; Ubuntu cannot run Kata VMs. Allowed: AzureLinux. Example: pulumi config set osSku AzureLinux",
+        id="Ubuntu",
+    ),
+    pytest.param(
+        {"osSku": "CBLMariner"},
+        "osSku = 'CBLMariner': Pod Sandboxing needs OS SKU AzureLinux; CBLMariner cannot run Kata VMs. Allowed: AzureLinux. Example: pulumi config set osSku AzureLinux",
+        id="Mariner",
+    ),
+    pytest.param(
+        {"osSku": "Windows2022"},
+        "osSku = 'Windows2022': Pod Sandboxing needs OS SKU AzureLinux; Windows2022 cannot run Kata VMs. Allowed: AzureLinux. Example: pulumi config set osSku AzureLinux",
+        id="Windows",
+    ),
+    pytest.param(
+        {"nodeVmSize": "Standard_D4_v3"},
+        "nodeVmSize = 'Standard_D4_v3': cannot host a sandboxing pool: Standard_D4_v3 (Dv3) is Generation 1 only; use Dsv3 (with s), its Generation 2 twin, e.g. Standard_D4s_v3. Allowed: a Generation 2 x64 size with nested virtualization, e.g. Standard_D4s_v3, Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with `python -m podsandbox vm-size NAME`). Example: pulumi config set nodeVmSize Standard_D4s_v3",
+        id="Dv3 Gen1",
+    ),
+    pytest.param(
+        {"nodeVmSize": "Standard_E8_v3"},
+        "nodeVmSize = 'Standard_E8_v3': cannot host a sandboxing pool: Standard_E8_v3 (Ev3) is Generation 1 only; use Esv3 (with s), its Generation 2 twin, e.g. Standard_E4s_v3. Allowed: a Generation 2 x64 size with nested virtualization, e.g. Standard_D4s_v3, Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with `python -m podsandbox vm-size NAME`). Example: pulumi config set nodeVmSize Standard_D4s_v3",
+        id="Ev3 Gen1",
+    ),
+    pytest.param(
+        {"nodeVmSize": "Standard_D4as_v4"},
+        "nodeVmSize = 'Standard_D4as_v4': cannot host a sandboxing pool: Standard_D4as_v4 (Dav4 / Dasv4) does not support nested virtualization; its AMD v5 twin does, e.g. Standard_D4as_v5. Allowed: a Generation 2 x64 size with nested virtualization, e.g. Standard_D4s_v3, Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with `python -m podsandbox vm-size NAME`). Example: pulumi config set nodeVmSize Standard_D4s_v3",
+        id="AMD v4",
+    ),
+    pytest.param(
+        {"nodeVmSize": "Standard_D4ps_v5"},
+        "nodeVmSize = 'Standard_D4ps_v5': cannot host a sandboxing pool: Standard_D4ps_v5 (Dpsv5) is Arm64; no Arm size supports nested virtualization. Allowed: a Generation 2 x64 size with nested virtualization, e.g. Standard_D4s_v3, Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with `python -m podsandbox vm-size NAME`). Example: pulumi config set nodeVmSize Standard_D4s_v3",
+        id="Arm",
+    ),
+    pytest.param(
+        {"nodeVmSize": "Standard_NC4as_T4_v3"},
+        "nodeVmSize = 'Standard_NC4as_T4_v3': cannot host a sandboxing pool: Standard_NC4as_T4_v3 (NCv3 / NCasT4_v3) does not support nested virtualization. Allowed: a Generation 2 x64 size with nested virtualization, e.g. Standard_D4s_v3, Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with `python -m podsandbox vm-size NAME`). Example: pulumi config set nodeVmSize Standard_D4s_v3",
+        id="GPU",
+    ),
+    pytest.param(
+        {"nodeVmSize": "Standard_DC8as_cc_v5"},
+        "nodeVmSize = 'Standard_DC8as_cc_v5': cannot host a sandboxing pool: Standard_DC8as_cc_v5 (DCsv2 / DCasv5 / DCesv6) does not support nested virtualization. Allowed: a Generation 2 x64 size with nested virtualization, e.g. Standard_D4s_v3, Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with `python -m podsandbox vm-size NAME`). Example: pulumi config set nodeVmSize Standard_D4s_v3",
+        id="confidential",
+    ),
+    pytest.param(
+        {"nodeVmSize": "Standard_B2s"},
+        "nodeVmSize = 'Standard_B2s': cannot host a sandboxing pool: Standard_B2s (B (v1)) does not support nested virtualization. Allowed: a Generation 2 x64 size with nested virtualization, e.g. Standard_D4s_v3, Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with `python -m podsandbox vm-size NAME`). Example: pulumi config set nodeVmSize Standard_D4s_v3",
+        id="burstable",
+    ),
+    pytest.param(
+        {"nodeVmSize": "Standard_Q4_v9"},
+        "nodeVmSize = 'Standard_Q4_v9': cannot host a sandboxing pool: Standard_Q4_v9: series Qv9 is not in the catalog (checked 2026-06); its nested virtualization support is unknown. Allowed: a Generation 2 x64 size with nested virtualization, e.g. Standard_D4s_v3, Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with `python -m podsandbox vm-size NAME`). Example: pulumi config set nodeVmSize Standard_D4s_v3",
+        id="unknown series",
+    ),
+    pytest.param(
+        {"nodeVmSize": "Standard_D4d_v5"},
+        "nodeVmSize = 'Standard_D4d_v5': cannot host a sandboxing pool: Standard_D4d_v5 (Ddv5) is unverified: the Azure docs do not confirm Gen2 + nested virtualization for this series. Allowed: a Generation 2 x64 size with nested virtualization, e.g. Standard_D4s_v3, Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with `python -m podsandbox vm-size NAME`). Example: pulumi config set nodeVmSize Standard_D4s_v3",
+        id="unverified",
+    ),
+    pytest.param(
+        {"nodeVmSize": "D4s_v3"},
+        "nodeVmSize = 'D4s_v3': is not an Azure VM size name. Allowed: a size name such as Standard_D4s_v3 (tier_FamilyVCPUsFeatures_version). Example: pulumi config set nodeVmSize Standard_D4s_v3",
+        id="not a size",
+    ),
+    pytest.param(
+        {"kubernetesVersion": "1.26.0"},
+        "kubernetesVersion = '1.26.0': is below the minimum 1.27.0 for KataVmIsolation. Allowed: 1.27.0 or later, or empty for the AKS default. Example: pulumi config set kubernetesVersion 1.33",
+        id="below GA min",
+    ),
+    pytest.param(
+        {"kubernetesVersion": "1.23", "runtime": "KataMshvVmIsolation"},
+        "kubernetesVersion = '1.23': is below the minimum 1.24.0 for KataMshvVmIsolation. Allowed: 1.24.0 or later, or empty for the AKS default. Example: pulumi config set kubernetesVersion 1.33",
+        id="below legacy min",
+    ),
+    pytest.param(
+        {"kubernetesVersion": "latest"},
+        "kubernetesVersion = 'latest': is not a Kubernetes version. Allowed: MAJOR.MINOR or MAJOR.MINOR.PATCH, or empty for the AKS default. Example: pulumi config set kubernetesVersion 1.33",
+        id="not a version",
+    ),
+    pytest.param(
+        {"nodeCount": "0"},
+        "nodeCount = 0: a node pool needs at least one node. Allowed: an integer of 1 or more. Example: pulumi config set nodeCount 1",
+        id="count zero",
+    ),
+    pytest.param(
+        {"nodeCount": "-2"},
+        "nodeCount = -2: a node pool needs at least one node. Allowed: an integer of 1 or more. Example: pulumi config set nodeCount 1",
+        id="count negative",
+    ),
+    pytest.param(
+        {"nodeCount": "two"},
+        "nodeCount = 'two': is not a whole number. Allowed: an integer. Example: pulumi config set nodeCount 1",
+        id="count not int",
+    ),
+    pytest.param(
+        {"nodePoolName": "NodePool2"},
+        "nodePoolName = 'NodePool2': is not a valid Linux node pool name. Allowed: 1-12 lower-case letters and digits, starting with a letter. Example: pulumi config set nodePoolName nodepool2",
+        id="pool upper",
+    ),
+    pytest.param(
+        {"nodePoolName": "pool-2"},
+        "nodePoolName = 'pool-2': is not a valid Linux node pool name. Allowed: 1-12 lower-case letters and digits, starting with a letter. Example: pulumi config set nodePoolName nodepool2",
+        id="pool hyphen",
+    ),
+    pytest.param(
+        {"nodePoolName": "averylongpoolname"},
+        "nodePoolName = 'averylongpoolname': is not a valid Linux node pool name. Allowed: 1-12 lower-case letters and digits, starting with a letter. Example: pulumi config set nodePoolName nodepool2",
+        id="pool too long",
+    ),
+    pytest.param(
+        {"nodePoolName": "2pool"},
+        "nodePoolName = '2pool': is not a valid Linux node pool name. Allowed: 1-12 lower-case letters and digits, starting with a letter. Example: pulumi config set nodePoolName nodepool2",
+        id="pool digit",
+    ),
+    pytest.param(
+        {"clusterName": "-cluster"},
+        "clusterName = '-cluster': is not a valid AKS cluster name. Allowed: 1-63 letters, digits, '-' or '_', starting and ending with a letter or digit. Example: pulumi config set clusterName myAKSCluster",
+        id="cluster hyphen",
+    ),
+    pytest.param(
+        {"clusterName": "my cluster"},
+        "clusterName = 'my cluster': is not a valid AKS cluster name. Allowed: 1-63 letters, digits, '-' or '_', starting and ending with a letter or digit. Example: pulumi config set clusterName myAKSCluster",
+        id="cluster space",
+    ),
+    pytest.param(
+        {"resourceGroupName": "group."},
+        "resourceGroupName = 'group.': is not a valid resource group name. Allowed: 1-90 letters, digits, '_', '-', '.', '(' or ')', not ending in '.'. Example: pulumi config set resourceGroupName myResourceGroup",
+        id="rg dot",
+    ),
+    pytest.param(
+        {"resourceGroupName": "rg/x"},
+        "resourceGroupName = 'rg/x': is not a valid resource group name. Allowed: 1-90 letters, digits, '_', '-', '.', '(' or ')', not ending in '.'. Example: pulumi config set resourceGroupName myResourceGroup",
+        id="rg slash",
+    ),
+    pytest.param(
+        {"createResourceGroup": "maybe"},
+        "createResourceGroup = 'maybe': is not a boolean. Allowed: true or false. Example: pulumi config set createResourceGroup true",
+        id="bool",
+    ),
+    pytest.param(
+        {"protect": "sure"},
+        "protect = 'sure': is not a boolean. Allowed: true or false. Example: pulumi config set protect true",
+        id="bool2",
+    ),
+    pytest.param(
+        {"sshPublicKey": "not-a-key"},
+        "sshPublicKey = 'not-a-key': is not an OpenSSH public key. Allowed: a single line 'ssh-rsa AAAA...' or 'ssh-ed25519 AAAA...', or empty to generate one. Example: pulumi config set sshPublicKey \"$(cat ~/.ssh/id_rsa.pub)\"",
+        id="ssh",
+    ),
+]
+
+
+def test_there_are_at_least_25_bad_inputs():
+    assert len(BAD_INPUTS) >= 25
+
+
+@pytest.mark.parametrize(("overrides", "message"), BAD_INPUTS)
+def test_each_bad_input_gets_its_exact_message(overrides, message):
+    with pytest.raises(SettingsError) as raised:
+        load_settings(overrides, "eastus")
+    assert [str(problem) for problem in raised.value.problems] == [message]
+    assert message in str(raised.value)
+
+
+def test_every_problem_is_reported_at_once():
+    with pytest.raises(SettingsError) as raised:
+        load_settings(
+            {
+                "mode": "new-cluster",
+                "osSku": "Ubuntu",
+                "nodeVmSize": "Standard_D4_v3",
+                "kubernetesVersion": "1.26.0",
+                "nodeCount": "0",
+                "nodePoolName": "Pool_1",
+            },
+            None,
+        )
+    keys = [problem.key for problem in raised.value.problems]
+    assert sorted(keys) == sorted(
+        [
+            "azure-native:location",
+            "osSku",
+            "nodeVmSize",
+            "kubernetesVersion",
+            "nodeCount",
+            "nodePoolName",
+        ]
+    )
+    assert str(raised.value).startswith("invalid stack settings (6 problems):\n  - ")
+
+
+def test_defaults_are_the_how_to_values():
+    settings = load_settings({}, "eastus")
+    assert settings.mode == NEW_CLUSTER
+    assert settings.runtime is rules.GA_RUNTIME
+    assert (settings.resource_group_name, settings.cluster_name) == (
+        "myResourceGroup",
+        "myAKSCluster",
+    )
+    assert (settings.node_vm_size, settings.node_count) == ("Standard_D4s_v3", 1)
+    assert (settings.os_sku, settings.node_pool_name) == ("AzureLinux", "nodepool1")
+    assert settings.kubernetes_version is None and settings.ssh_public_key is None
+    assert settings.create_resource_group is True and settings.protect is False
+    assert settings.warnings == ()
+
+
+def test_existing_cluster_defaults_to_nodepool2_and_needs_no_location():
+    settings = load_settings({"mode": EXISTING_CLUSTER}, None)
+    assert settings.node_pool_name == "nodepool2"
+    assert settings.location is None
+
+
+def test_values_are_converted_like_pulumi_config_strings():
+    settings = load_settings(
+        {
+            "nodeCount": "3",
+            "protect": "true",
+            "createResourceGroup": "false",
+            "osSku": "azurelinux",
+        },
+        "westeurope",
+    )
+    assert (settings.node_count, settings.protect, settings.create_resource_group) == (
+        3,
+        True,
+        False,
+    )
+    assert settings.os_sku == "AzureLinux"
+
+
+def test_runtime_is_matched_without_case_and_normalised():
+    assert load_settings({"runtime": "katavmisolation"}, "eastus").runtime is rules.GA_RUNTIME
+
+
+def test_legacy_runtime_is_accepted_with_a_deprecation_warning():
+    settings = load_settings(
+        {"runtime": "KataMshvVmIsolation", "kubernetesVersion": "1.24.0"}, "eastus"
+    )
+    assert settings.runtime is rules.LEGACY_RUNTIME
+    assert settings.warnings == (
+        "workload runtime KataMshvVmIsolation is the preview-era (legacy) generation; use "
+        "KataVmIsolation (RuntimeClass kata-vm-isolation), generally available since 2025-11-18",
+    )
+
+
+def test_the_same_version_passes_legacy_and_fails_ga():
+    load_settings({"runtime": "KataMshvVmIsolation", "kubernetesVersion": "1.25"}, "eastus")
+    with pytest.raises(SettingsError, match=r"below the minimum 1\.27\.0"):
+        load_settings({"runtime": "KataVmIsolation", "kubernetesVersion": "1.25"}, "eastus")
+
+
+@pytest.mark.parametrize("version", ["1.27", "1.27.0", "1.33.2", "v1.30"])
+def test_versions_at_or_above_the_minimum_pass(version):
+    assert load_settings({"kubernetesVersion": version}, "eastus").kubernetes_version == version
+
+
+def test_unverified_os_sku_is_accepted_with_a_warning():
+    settings = load_settings({"osSku": "AzureLinux3"}, "eastus")
+    assert settings.os_sku == "AzureLinux3"
+    assert settings.warnings == (
+        "OS SKU AzureLinux3 is not documented for Pod Sandboxing (only AzureLinux is); "
+        "AKS may reject it",
+    )
+
+
+def test_an_unknown_key_is_a_problem():
+    with pytest.raises(SettingsError, match=r"nodeVMSize = 'x': is not a setting"):
+        load_settings({"nodeVMSize": "x"}, "eastus")
+
+
+def test_rules_can_step_aside_but_unusable_values_cannot():
+    settings = load_settings(
+        {"osSku": "Ubuntu", "nodeVmSize": "Standard_D4_v3"},
+        "eastus",
+        enforce_sandboxing_rules=False,
+    )
+    assert (settings.os_sku, settings.node_vm_size) == ("Ubuntu", "Standard_D4_v3")
+    with pytest.raises(SettingsError, match="nodeCount"):
+        load_settings({"nodeCount": "two"}, "eastus", enforce_sandboxing_rules=False)
+
+
+def test_a_valid_ssh_key_is_kept():
+    key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl me@host"
+    assert load_settings({"sshPublicKey": key}, "eastus").ssh_public_key == key
+
+
+@pytest.mark.parametrize(
+    ("cluster", "prefix"),
+    [
+        ("myAKSCluster", "myAKSCluster"),
+        ("my_cluster", "my-cluster"),
+        ("_x_", "x"),
+        ("a" * 63, "a" * 54),
+    ],
+)
+def test_dns_prefix_is_a_valid_dns_label(cluster, prefix):
+    assert dns_prefix(cluster) == prefix

@@ -1,0 +1,144 @@
+"""The VM size parser and catalog, checked row by row against the spec's own table."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from podsandbox import vmsizes
+from podsandbox.vmsizes import SizeNameError, Status, check_size, parse_size
+from tests.conftest import SHARED
+
+
+def spec_rows() -> list[dict[str, str]]:
+    """The rows of the catalog table in shared/spec/vm-sizes.md."""
+    text = (SHARED / "spec" / "vm-sizes.md").read_text()
+    rows = []
+    for line in text.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 7 and cells[0] not in ("Series",) and not set(cells[0]) <= {"-"}:
+            series, example, gen1, gen2, nested, arch, ok = cells
+            rows.append(
+                dict(
+                    series=series,
+                    example=example,
+                    gen1=gen1,
+                    gen2=gen2,
+                    nested=nested,
+                    arch=arch,
+                    ok=ok,
+                )
+            )
+    return rows
+
+
+def spec_examples() -> list[tuple[str, dict[str, str]]]:
+    return [
+        (f"Standard_{example.strip()}", row)
+        for row in spec_rows()
+        for example in row["example"].split(",")
+    ]
+
+
+def test_the_spec_table_was_read():
+    assert len(spec_rows()) == len(vmsizes.CATALOG) == 39
+
+
+@pytest.mark.parametrize(("name", "row"), spec_examples(), ids=lambda value: str(value)[:24])
+def test_every_spec_example_gets_the_spec_verdict(name, row):
+    verdict = check_size(name)
+    assert verdict.eligible is row["ok"].startswith("yes")
+    assert verdict.generation2 is (row["gen2"].lower() == "yes")
+    assert verdict.nested_virtualization is (row["nested"].lower() == "yes")
+    assert verdict.architecture == row["arch"].split()[0]
+    assert verdict.series == row["series"]
+    [catalog_row] = [entry for entry in vmsizes.CATALOG if entry.name == row["series"]]
+    assert catalog_row.generation1 is {"yes": True, "no": False, "-": None}[row["gen1"].lower()]
+
+
+@pytest.mark.parametrize(("name", "row"), spec_examples(), ids=lambda value: str(value)[:24])
+def test_case_does_not_matter(name, row):
+    assert check_size(name.lower()).status == check_size(name.upper()).status
+
+
+@pytest.mark.parametrize(
+    ("name", "fragment"),
+    [
+        ("Standard_D4_v3", "Generation 1 only"),
+        ("Standard_E4_v3", "Generation 1 only"),
+        ("Standard_D4as_v4", "does not support nested virtualization"),
+        ("Standard_D4a_v4", "does not support nested virtualization"),
+        ("Standard_E4as_v4", "does not support nested virtualization"),
+        ("Standard_D4ps_v5", "Arm64"),
+        ("Standard_B2pls_v2", "Arm64"),
+        ("Standard_NC4as_T4_v3", "does not support nested virtualization"),
+        ("Standard_NC6s_v3", "does not support nested virtualization"),
+        ("Standard_NV12s_v3", "N-series (GPU)"),
+        ("Standard_DC8as_cc_v5", "does not support nested virtualization"),
+        ("Standard_DC4as_v5", "does not support nested virtualization"),
+        ("Standard_B1ls", "B-series"),
+        ("Standard_HB176rs_v4", "does not support nested virtualization"),
+        ("Standard_M416s_8_v2", "does not support nested virtualization"),
+    ],
+)
+def test_spec_traps_are_not_eligible(name, fragment):
+    verdict = check_size(name)
+    assert not verdict.eligible
+    assert fragment in verdict.reason
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Standard_D4d_v5",
+        "Standard_D4lds_v5",
+        "Standard_D4ads_v6",
+        "Standard_E4ds_v5",
+        "Standard_E4bs_v5",
+        "Standard_M32s_v3",
+        "Standard_DC4s_v3",
+        "Standard_EC4as_v5",
+        "Standard_L8s_v4",
+        "Standard_D8ads_v7",
+        "Standard_E4as_v7",
+    ],
+)
+def test_unverified_series_are_never_eligible(name):
+    verdict = check_size(name)
+    assert verdict.status is Status.UNVERIFIED
+    assert not verdict.eligible
+    assert "unverified" in verdict.reason
+
+
+@pytest.mark.parametrize("name", ["Standard_Q4_v9", "Basic_A0", "Standard_A4_v1", "Standard_G5"])
+def test_unknown_series_are_never_eligible(name):
+    verdict = check_size(name)
+    assert verdict.status is Status.UNKNOWN
+    assert not verdict.eligible
+    assert "not in the catalog" in verdict.reason
+
+
+def test_constrained_size_inherits_its_parent_series_and_counts_active_vcpus():
+    verdict = check_size("Standard_E16-4s_v5")
+    assert verdict.eligible
+    assert verdict.series == check_size("Standard_E16s_v5").series
+    assert (verdict.size.vcpus, verdict.size.parent_vcpus) == (4, 16)
+
+
+def test_parts_of_a_name():
+    size = parse_size("standard_nd96isr_h100_v5")
+    assert (size.tier, size.family, size.vcpus, size.features) == ("Standard", "ND", 96, "isr")
+    assert (size.accelerators, size.version, size.series_key) == (("H100",), 5, "NDisrH100v5")
+    assert parse_size("Standard_FX4mds").version == 1
+    assert parse_size("Basic_A0").tier == "Basic"
+    assert parse_size("Standard_D8ads_v5").cpu_vendor == "AMD"
+    assert parse_size("Standard_D8s_v5").cpu_vendor == "Intel"
+
+
+@pytest.mark.parametrize(
+    "text", ["D4s_v3", "Standard_", "Premium_D4s_v3", "Standard_D_v3", "Standard_E4-8s_v5", ""]
+)
+def test_not_a_size_name(text):
+    with pytest.raises(SizeNameError, match=re.escape(repr(text))):
+        check_size(text)
