@@ -173,30 +173,28 @@ def _plain_number(value: Any) -> Any:
     return value
 
 
-def redact(value: Any) -> Any:
-    """A deserialized engine value with secrets and unknowns replaced by markers."""
+def plain_value(value: Any, show_secrets: bool) -> Any:
+    """A deserialized engine value as plain data: unknowns become `UNKNOWN`, secrets `SECRET`
+    (or their clear value with `show_secrets`), whole numbers ints."""
     if rpc.is_rpc_secret(value):
-        return SECRET
+        return plain_value(rpc.unwrap_rpc_secret(value), True) if show_secrets else SECRET
     if isinstance(value, pulumi.output.Unknown) or value == rpc.UNKNOWN:
         return UNKNOWN
     if isinstance(value, dict):
-        return {key: redact(item) for key, item in value.items()}
+        return {key: plain_value(item, show_secrets) for key, item in value.items()}
     if isinstance(value, list):
-        return [redact(item) for item in value]
+        return [plain_value(item, show_secrets) for item in value]
     return _plain_number(value)
+
+
+def redact(value: Any) -> Any:
+    """For reports: secrets and unknowns replaced by markers."""
+    return plain_value(value, show_secrets=False)
 
 
 def reveal(value: Any) -> Any:
-    """A deserialized engine value with secrets unwrapped and unknowns as `UNKNOWN`."""
-    if rpc.is_rpc_secret(value):
-        return reveal(rpc.unwrap_rpc_secret(value))
-    if isinstance(value, pulumi.output.Unknown) or value == rpc.UNKNOWN:
-        return UNKNOWN
-    if isinstance(value, dict):
-        return {key: reveal(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [reveal(item) for item in value]
-    return _plain_number(value)
+    """For tests and policies: secrets in clear, unknowns as `UNKNOWN`."""
+    return plain_value(value, show_secrets=True)
 
 
 class _WarningCollector(logging.Handler):
