@@ -5,6 +5,8 @@ from typing import Union
 import pulumi
 
 from components import (
+    DemoWorkloads,
+    DemoWorkloadsArgs,
     PreviewFeatureRegistration,
     PreviewFeatureRegistrationArgs,
     SandboxedCluster,
@@ -14,6 +16,7 @@ from components import (
 )
 from config import read_stack_settings
 from podsandbox.settings import dns_prefix
+from podsandbox.sizing import node_capacity, sandbox_size, uniform_pod
 
 settings = read_stack_settings()
 runtime = settings.runtime
@@ -71,3 +74,22 @@ pulumi.export("nodePoolName", settings.node_pool_name)
 pulumi.export("workloadRuntime", runtime.workload_runtime)
 pulumi.export("runtimeClassName", runtime.runtime_class_name)
 pulumi.export("kubeconfig", target.kubeconfig)
+
+if settings.demo:
+    DemoWorkloads(
+        "demo",
+        DemoWorkloadsArgs(
+            provider=target.provider,
+            runtime=runtime,
+            cpu_limit=settings.demo_cpu_limit,
+            memory_limit=settings.demo_memory_limit,
+            untrusted_namespace=settings.untrusted_namespace,
+            wait_for=[target],
+        ),
+    )
+    sandbox = sandbox_size(
+        uniform_pod(settings.demo_cpu_limit, settings.demo_memory_limit), runtime
+    )
+    pulumi.export("untrustedPod", f"{settings.untrusted_namespace}/untrusted")
+    pulumi.export("untrustedSandbox", sandbox.to_dict())
+    pulumi.export("sandboxCapacityPerNode", node_capacity(settings.node_vm_size, sandbox).to_dict())

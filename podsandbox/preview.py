@@ -100,9 +100,8 @@ class PreviewReport:
             indent = "  " * depth[resource.urn]
             flag = " [protected]" if resource.protect else ""
             lines.append(f"  + {indent}{resource.type}  {resource.name}{flag}")
-            for key in KEY_INPUTS:
-                if key in resource.inputs:
-                    lines.append(f"      {indent}{key}: {_show(resource.inputs[key])}")
+            for key, value in _key_inputs(resource.inputs):
+                lines.append(f"      {indent}{key}: {_show(value)}")
         lines += ["", "Sandboxing pools:"]
         if not self.pools:
             lines.append("  (none)")
@@ -130,6 +129,17 @@ class PreviewReport:
             for violation in self.violations
         ]
         return "\n".join(lines)
+
+
+def _key_inputs(inputs: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The inputs the text report shows: top-level ones, and a Kubernetes object's spec ones."""
+    found = [(key, inputs[key]) for key in KEY_INPUTS if key in inputs]
+    metadata, spec = inputs.get("metadata"), inputs.get("spec")
+    if isinstance(metadata, dict) and "namespace" in metadata:
+        found.append(("namespace", metadata["namespace"]))
+    if isinstance(spec, dict):
+        found += [(key, spec[key]) for key in KEY_INPUTS if key in spec]
+    return found
 
 
 def _pool_summary(resource: RegisteredResource, pool: SandboxingPool) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Optional, Union
 
-from podsandbox import rules, vmsizes
+from podsandbox import rules, sizing, vmsizes
 
 PROJECT = "podsandbox"
 """The Pulumi project name: the namespace of every key below in a stack file."""
@@ -114,6 +114,31 @@ SETTINGS: tuple[Setting, ...] = (
         "(the private key becomes a secret stack output).",
     ),
     Setting(
+        "demo",
+        "boolean",
+        True,
+        "Deploy the how-to's trusted and untrusted demo pods (the untrusted one sandboxed).",
+    ),
+    Setting(
+        "demoCpuLimit",
+        "string",
+        "500m",
+        "CPU limit (and request) of each demo pod, a Kubernetes quantity such as 500m or 1.",
+    ),
+    Setting(
+        "demoMemoryLimit",
+        "string",
+        "256Mi",
+        "Memory limit (and request) of each demo pod, at least 128Mi (the GA sandbox minimum).",
+    ),
+    Setting(
+        "untrustedNamespace",
+        "string",
+        "untrusted",
+        "Namespace of the untrusted demo pod: Pod Security baseline enforced, default-deny "
+        "network policy.",
+    ),
+    Setting(
         "protect",
         "boolean",
         False,
@@ -171,6 +196,10 @@ class StackSettings:
     ssh_public_key: Optional[str]
     protect: bool
     location: Optional[str]
+    demo: bool = True
+    demo_cpu_limit: str = "500m"
+    demo_memory_limit: str = "256Mi"
+    untrusted_namespace: str = "untrusted"
     warnings: tuple[str, ...] = field(default=())
     """Accepted but questionable choices (legacy runtime, unverified OS SKU)."""
 
@@ -187,6 +216,7 @@ def _set_example(key: str, value: str) -> str:
 _RESOURCE_GROUP = re.compile(r"^[-\w.()]{1,90}$")
 _CLUSTER = re.compile(r"^[a-zA-Z0-9]$|^[a-zA-Z0-9][-_a-zA-Z0-9]{0,61}[a-zA-Z0-9]$")
 _POOL = re.compile(r"^[a-z][a-z0-9]{0,11}$")
+_NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _SSH_KEY = re.compile(
     r"^(ssh-rsa|ssh-ed25519|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+=*( .*)?$"
 )
@@ -300,6 +330,9 @@ def load_settings(
             _set_example("nodeCount", "1"),
         )
 
+    demo = read.boolean("demo")
+    demo_cpu, demo_memory, namespace = _read_demo(read)
+
     create_group = read.boolean("createResourceGroup")
     protect = read.boolean("protect")
 
@@ -359,7 +392,7 @@ def load_settings(
     if read.problems:
         raise SettingsError(read.problems)
     assert runtime is not None and mode is not None and count is not None
-    assert create_group is not None and protect is not None
+    assert create_group is not None and protect is not None and demo is not None
     return StackSettings(
         mode=mode,
         runtime=runtime,
@@ -374,8 +407,44 @@ def load_settings(
         ssh_public_key=ssh_key,
         protect=protect,
         location=location,
+        demo=demo,
+        demo_cpu_limit=demo_cpu,
+        demo_memory_limit=demo_memory,
+        untrusted_namespace=namespace,
         warnings=tuple(warnings),
     )
+
+
+def _read_demo(read: _Reader) -> tuple[str, str, str]:
+    """The demo pods' limits (valid under both sizing models) and the untrusted namespace."""
+    cpu = read.text("demoCpuLimit")
+    try:
+        if sizing.parse_quantity(cpu) <= 0:
+            read.problem("demoCpuLimit", cpu, "a CPU limit must be above zero",
+                         "a positive CPU quantity such as 500m or 1",
+                         _set_example("demoCpuLimit", "500m"))  # fmt: skip
+    except sizing.QuantityError:
+        read.problem("demoCpuLimit", cpu, "is not a Kubernetes CPU quantity",
+                     "a positive CPU quantity such as 500m or 1",
+                     _set_example("demoCpuLimit", "500m"))  # fmt: skip
+    memory = read.text("demoMemoryLimit")
+    try:
+        if sizing.parse_quantity(memory) < sizing.GA_MIN_MEMORY:
+            read.problem("demoMemoryLimit", memory,
+                         "is under the 128Mi minimum of a KataVmIsolation sandbox",
+                         "a memory quantity of at least 128Mi, such as 256Mi or 1Gi",
+                         _set_example("demoMemoryLimit", "256Mi"))  # fmt: skip
+    except sizing.QuantityError:
+        read.problem("demoMemoryLimit", memory, "is not a Kubernetes memory quantity",
+                     "a memory quantity of at least 128Mi, such as 256Mi or 1Gi",
+                     _set_example("demoMemoryLimit", "256Mi"))  # fmt: skip
+    namespace = read.text("untrustedNamespace")
+    if not _NAMESPACE.match(namespace):
+        read.problem("untrustedNamespace", namespace, "is not a valid Kubernetes namespace name",
+                     "1-63 lower-case letters, digits and '-', starting and ending with a "
+                     "letter or digit",
+                     _set_example("untrustedNamespace", "untrusted"))  # fmt: skip
+    return cpu, memory, namespace
 
 
 def _read_runtime_and_mode(

@@ -27,6 +27,11 @@ def test_dev_stack_previews_the_how_to_cluster():
             "tls:index/privateKey:PrivateKey",
             "azure-native:containerservice:ManagedCluster",
             "pulumi:providers:kubernetes",
+            "podsandbox:index:DemoWorkloads",
+            "kubernetes:core/v1:Namespace",
+            "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+            "kubernetes:core/v1:Pod",
+            "kubernetes:core/v1:Pod",
         ]
     )
     assert {name: output.value for name, output in run.outputs.items()} == {
@@ -37,6 +42,9 @@ def test_dev_stack_previews_the_how_to_cluster():
         "workloadRuntime": "KataVmIsolation",
         "runtimeClassName": "kata-vm-isolation",
         "kubeconfig": SECRET,
+        "untrustedPod": "untrusted/untrusted",
+        "untrustedSandbox": run.outputs["untrustedSandbox"].value,
+        "sandboxCapacityPerNode": run.outputs["sandboxCapacityPerNode"].value,
     }
     # Like a real preview: nothing asked of Azure for a cluster that does not exist yet.
     assert run.invokes == []

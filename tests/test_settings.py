@@ -179,6 +179,36 @@ BAD_INPUTS = [
         "sshPublicKey = 'not-a-key': is not an OpenSSH public key. Allowed: a single line 'ssh-rsa AAAA...' or 'ssh-ed25519 AAAA...', or empty to generate one. Example: pulumi config set sshPublicKey \"$(cat ~/.ssh/id_rsa.pub)\"",
         id="ssh",
     ),
+    pytest.param(
+        {"demoCpuLimit": "lots"},
+        "demoCpuLimit = 'lots': is not a Kubernetes CPU quantity. Allowed: a positive CPU quantity such as 500m or 1. Example: pulumi config set demoCpuLimit 500m",
+        id="demoCpuLimit-lots",
+    ),
+    pytest.param(
+        {"demoCpuLimit": "0"},
+        "demoCpuLimit = '0': a CPU limit must be above zero. Allowed: a positive CPU quantity such as 500m or 1. Example: pulumi config set demoCpuLimit 500m",
+        id="demoCpuLimit-0",
+    ),
+    pytest.param(
+        {"demoMemoryLimit": "64Mi"},
+        "demoMemoryLimit = '64Mi': is under the 128Mi minimum of a KataVmIsolation sandbox. Allowed: a memory quantity of at least 128Mi, such as 256Mi or 1Gi. Example: pulumi config set demoMemoryLimit 256Mi",
+        id="demoMemoryLimit-64Mi",
+    ),
+    pytest.param(
+        {"demoMemoryLimit": "huge"},
+        "demoMemoryLimit = 'huge': is not a Kubernetes memory quantity. Allowed: a memory quantity of at least 128Mi, such as 256Mi or 1Gi. Example: pulumi config set demoMemoryLimit 256Mi",
+        id="demoMemoryLimit-huge",
+    ),
+    pytest.param(
+        {"untrustedNamespace": "Bad_NS"},
+        "untrustedNamespace = 'Bad_NS': is not a valid Kubernetes namespace name. Allowed: 1-63 lower-case letters, digits and '-', starting and ending with a letter or digit. Example: pulumi config set untrustedNamespace untrusted",
+        id="untrustedNamespace-Bad_NS",
+    ),
+    pytest.param(
+        {"demo": "perhaps"},
+        "demo = 'perhaps': is not a boolean. Allowed: true or false. Example: pulumi config set demo true",
+        id="demo-perhaps",
+    ),
 ]
 
 

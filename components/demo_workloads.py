@@ -1,0 +1,149 @@
+"""The how-to's trusted and untrusted pods, which prove the isolation once deployed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Optional
+
+import pulumi
+from pulumi_kubernetes.core.v1 import (
+    CapabilitiesArgs,
+    ContainerArgs,
+    Namespace,
+    Pod,
+    PodSecurityContextArgs,
+    PodSpecArgs,
+    ResourceRequirementsArgs,
+    SeccompProfileArgs,
+    SecurityContextArgs,
+)
+from pulumi_kubernetes.meta.v1 import LabelSelectorArgs, ObjectMetaArgs
+from pulumi_kubernetes.networking.v1 import NetworkPolicy, NetworkPolicySpecArgs
+
+from podsandbox.rules import RuntimeGeneration
+
+TYPE_TOKEN = "podsandbox:index:DemoWorkloads"
+IMAGE = "mcr.microsoft.com/aks/fundamental/base-ubuntu:v0.0.11"
+COMMAND = ["/bin/sh", "-ec", "while :; do echo '.'; sleep 5 ; done"]
+TRUSTED_NAMESPACE = "default"
+NOBODY = 65534
+"""The untrusted pod runs as `nobody`, so that it also meets the `restricted` Pod Security level."""
+
+
+@dataclass(frozen=True)
+class DemoWorkloadsArgs:
+    provider: pulumi.ProviderResource
+    """Kubernetes provider of the sandboxing cluster."""
+    runtime: RuntimeGeneration
+    cpu_limit: str
+    memory_limit: str
+    untrusted_namespace: str = "untrusted"
+    wait_for: Sequence[pulumi.Resource] = field(default=())
+    """The sandboxing cluster or pool: the pods are created only once it exists."""
+
+
+class DemoWorkloads(pulumi.ComponentResource):
+    """`trusted` (the node's kernel) and `untrusted` (its own Kata VM kernel) pods.
+
+    The untrusted pod gets the runtime's RuntimeClass and lives in its own hardened namespace: Pod
+    Security `baseline` enforced and `restricted` warned and audited, no service account token, and
+    a default-deny NetworkPolicy. Both pods set requests equal to limits, as the docs advise.
+    """
+
+    trusted_pod: pulumi.Output[str]
+    """`namespace/name` of the trusted pod."""
+    untrusted_pod: pulumi.Output[str]
+    """`namespace/name` of the untrusted pod."""
+
+    def __init__(
+        self,
+        name: str,
+        args: DemoWorkloadsArgs,
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> None:
+        super().__init__(TYPE_TOKEN, name, None, opts)
+        on_cluster = pulumi.ResourceOptions(
+            parent=self, provider=args.provider, depends_on=list(args.wait_for)
+        )
+        resources = ResourceRequirementsArgs(
+            limits={"cpu": args.cpu_limit, "memory": args.memory_limit},
+            requests={"cpu": args.cpu_limit, "memory": args.memory_limit},
+        )
+
+        namespace = Namespace(
+            f"{name}-untrusted-namespace",
+            metadata=ObjectMetaArgs(
+                name=args.untrusted_namespace,
+                labels={
+                    "pod-security.kubernetes.io/enforce": "baseline",
+                    "pod-security.kubernetes.io/warn": "restricted",
+                    "pod-security.kubernetes.io/audit": "restricted",
+                },
+            ),
+            opts=on_cluster,
+        )
+        deny_all = NetworkPolicy(
+            f"{name}-default-deny",
+            metadata=ObjectMetaArgs(name="default-deny", namespace=namespace.metadata.name),
+            spec=NetworkPolicySpecArgs(
+                pod_selector=LabelSelectorArgs(),
+                policy_types=["Ingress", "Egress"],
+            ),
+            opts=on_cluster,
+        )
+
+        # Fixed pod names (the how-to's): a replacement must delete the old pod first.
+        pod_options = pulumi.ResourceOptions.merge(
+            on_cluster, pulumi.ResourceOptions(delete_before_replace=True)
+        )
+        trusted = Pod(
+            f"{name}-trusted",
+            metadata=ObjectMetaArgs(name="trusted", namespace=TRUSTED_NAMESPACE),
+            spec=PodSpecArgs(
+                containers=[
+                    ContainerArgs(name="trusted", image=IMAGE, command=COMMAND, resources=resources)
+                ],
+            ),
+            opts=pod_options,
+        )
+        untrusted = Pod(
+            f"{name}-untrusted",
+            metadata=ObjectMetaArgs(name="untrusted", namespace=namespace.metadata.name),
+            spec=PodSpecArgs(
+                runtime_class_name=args.runtime.runtime_class_name,
+                automount_service_account_token=False,
+                security_context=PodSecurityContextArgs(
+                    run_as_non_root=True,
+                    run_as_user=NOBODY,
+                    run_as_group=NOBODY,
+                    seccomp_profile=SeccompProfileArgs(type="RuntimeDefault"),
+                ),
+                containers=[
+                    ContainerArgs(
+                        name="untrusted",
+                        image=IMAGE,
+                        command=COMMAND,
+                        resources=resources,
+                        security_context=SecurityContextArgs(
+                            allow_privilege_escalation=False,
+                            capabilities=CapabilitiesArgs(drop=["ALL"]),
+                        ),
+                    )
+                ],
+            ),
+            opts=pulumi.ResourceOptions.merge(
+                pod_options, pulumi.ResourceOptions(depends_on=[deny_all])
+            ),
+        )
+
+        self.trusted_pod = pulumi.Output.concat(TRUSTED_NAMESPACE, "/", "trusted")
+        self.untrusted_pod = pulumi.Output.concat(args.untrusted_namespace, "/", "untrusted")
+        self.register_outputs(
+            {
+                "trustedPod": self.trusted_pod,
+                "untrustedPod": self.untrusted_pod,
+                "trusted": trusted.id,
+                "untrusted": untrusted.id,
+            }
+        )

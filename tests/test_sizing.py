@@ -1,0 +1,130 @@
+"""Sandbox sizing under both models, capacity per node, and the quantity parser."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from kubernetes.utils import parse_quantity as official_parse_quantity
+
+from podsandbox import rules, sizing, vmsizes
+from podsandbox.sizing import (
+    GI,
+    MI,
+    PodShape,
+    QuantityError,
+    node_capacity,
+    parse_quantity,
+    sandbox_size,
+    uniform_pod,
+)
+
+GA, LEGACY = rules.GA_RUNTIME, rules.LEGACY_RUNTIME
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["500m", "1", "2.5", "0.1", "100n", "250u", "1k", "128Mi", "1Gi", "1.5Gi", "512M", "1e3",
+     "2E6", "1Ki", "3Ti", "1Pi", "1Ei", "1T", "1P", "1E", ".5", "+1"],
+)  # fmt: skip
+def test_quantities_parse_like_the_official_client(text):
+    assert parse_quantity(text) == official_parse_quantity(text)
+
+
+@pytest.mark.parametrize("text", ["", "lots", "1 Gi", "Mi", "1GB", "1.2.3", "--1"])
+def test_not_quantities(text):
+    with pytest.raises(QuantityError, match="is not a Kubernetes quantity"):
+        parse_quantity(text)
+
+
+def test_legacy_model_adds_limits_to_2gb_and_one_vcpu():
+    size = sandbox_size(uniform_pod("500m", "256Mi"), LEGACY)
+    assert (size.model, size.vcpus, size.memory) == ("legacy", 2, 2 * GI + 256 * MI)
+    assert size.to_dict()["memory"] == "2.25Gi"
+
+
+def test_legacy_model_without_limits_and_ignoring_requests():
+    shape = PodShape(cpu_request=Decimal(3), memory_request=8 * GI)
+    size = sandbox_size(shape, LEGACY)
+    assert (size.vcpus, size.memory) == (1, 2 * GI)
+
+
+def test_ga_model_memory_is_the_limit_and_vcpus_round_up():
+    size = sandbox_size(uniform_pod("1500m", "1Gi"), GA)
+    assert (size.model, size.vcpus, size.memory) == ("ga", 2, GI)
+    assert size.node_memory == GI + 600 * MI
+    assert size.problem is None
+
+
+def test_ga_model_defaults_without_limits():
+    size = sandbox_size(PodShape(), GA)
+    assert (size.vcpus, size.memory, size.node_memory) == (1, 512 * MI, 1112 * MI)
+
+
+def test_ga_model_rejects_under_128mi():
+    assert sandbox_size(uniform_pod("1", "64Mi"), GA).problem == (
+        "pod memory limit too low: minimum 128MiB"
+    )
+    assert sandbox_size(uniform_pod("1", "128Mi"), GA).problem is None
+
+
+def test_the_demo_pod_under_both_models():
+    demo = uniform_pod("500m", "256Mi")
+    assert sandbox_size(demo, GA).to_dict() == {
+        "model": "ga",
+        "vcpus": 1,
+        "memory": "256Mi",
+        "nodeMemory": "856Mi",
+        "nodeCpu": "0.5",
+        "problem": None,
+    }
+    assert sandbox_size(demo, LEGACY).to_dict() == {
+        "model": "legacy",
+        "vcpus": 2,
+        "memory": "2.25Gi",
+        "nodeMemory": "2.25Gi",
+        "nodeCpu": "0.5",
+        "problem": None,
+    }
+
+
+def test_pod_limits_are_summed_over_containers():
+    shape = PodShape.from_containers(
+        [
+            {"limits": {"cpu": "500m", "memory": "256Mi"}},
+            {"limits": {"cpu": "1", "memory": "1Gi"}, "requests": {"cpu": "250m"}},
+            {},
+        ]
+    )
+    assert (shape.cpu_limit, shape.memory_limit) == (Decimal("1.5"), 1280 * MI)
+    assert (shape.cpu_request, shape.memory_request) == (Decimal("0.25"), None)
+
+
+def test_capacity_on_the_how_to_size():
+    ga = node_capacity("Standard_D4s_v3", sandbox_size(uniform_pod("500m", "256Mi"), GA))
+    assert (ga.node_vcpus, ga.node_memory, ga.pods) == (4, 16 * GI, 8)
+    assert "CPU bound" in ga.reason and "AKS system reservations" in ga.reason
+    legacy = node_capacity("Standard_D4s_v3", sandbox_size(uniform_pod("500m", "256Mi"), LEGACY))
+    assert legacy.pods == 7  # 16Gi / 2.25Gi
+    assert "memory bound" in legacy.reason
+
+
+def test_constrained_size_keeps_its_parents_memory():
+    capacity = node_capacity("Standard_E16-4s_v5", sandbox_size(uniform_pod("250m", "1Gi"), GA))
+    assert (capacity.node_vcpus, capacity.node_memory) == (4, 128 * GI)
+    assert capacity.pods == 16  # CPU bound: 4 / 0.25
+
+
+@pytest.mark.parametrize(
+    "size", ["Standard_D4as_v6", "Standard_E64s_v3", "Standard_Q4_v9", "Standard_M64s", "bad"]
+)
+def test_capacity_is_unknown_rather_than_guessed(size):
+    capacity = node_capacity(size, sandbox_size(uniform_pod("1", "1Gi"), GA))
+    assert capacity.pods is None and capacity.node_memory is None
+    assert capacity.reason.startswith("unknown")
+
+
+def test_memory_ratios_name_catalog_series_that_can_host_sandboxing():
+    rows = {row.name: row for row in vmsizes.CATALOG}
+    for series in sizing.MEMORY_GIB_PER_VCPU:
+        assert rows[series].generation2 and rows[series].nested_virtualization
