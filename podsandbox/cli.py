@@ -53,6 +53,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     size.add_argument("name", help="a VM size, e.g. Standard_D4s_v3")
     size.add_argument("--json", action="store_true", help="print the verdict as JSON")
+
+    check = commands.add_parser(
+        "verify",
+        help="after `pulumi up`: prove the untrusted pod runs on its own kernel",
+        description="Wait for the demo pods, check the untrusted pod's RuntimeClass and node, "
+        "run `uname -r` in both pods and compare with their nodes' kernels. Exit 0 when the "
+        "untrusted pod's kernel differs from its node's and the trusted pod's does not, 1 "
+        "otherwise, 2 for usage errors or an unreachable cluster.",
+    )
+    cluster = check.add_mutually_exclusive_group()
+    cluster.add_argument(
+        "--stack",
+        help="read the kubeconfig with `pulumi stack output` and the runtime and namespace "
+        "from Pulumi.NAME.yaml",
+    )
+    cluster.add_argument(
+        "--kubeconfig", type=Path, help="a kubeconfig file (default: $KUBECONFIG or ~/.kube/config)"
+    )
+    check.add_argument("--namespace", help="namespace of the untrusted pod (default: untrusted)")
+    check.add_argument(
+        "--trusted-namespace", default="default", help="namespace of the trusted pod"
+    )
+    check.add_argument(
+        "--timeout", type=float, default=120.0, help="seconds to wait for the pods (default 120)"
+    )
+    check.add_argument("--format", choices=("text", "json"), default="text")
     return parser
 
 
@@ -60,6 +86,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "vm-size":
         return _vm_size(args.name, args.json)
+    if args.command == "verify":
+        from podsandbox.verify_command import run_verify
+
+        return run_verify(args)
     return _preview(args.stack, args.config_file, args.format)
 
 

@@ -1,0 +1,288 @@
+"""After `pulumi up`: prove that the untrusted pod has its own kernel and the trusted one does not.
+
+The proof is the how-to's: `uname -r` inside each pod against its node's kernel version. The
+untrusted pod must also name a sandboxing RuntimeClass that exists, and its node must carry the
+sandboxing node label. Everything goes through the official `kubernetes` client; exec uses a
+client of its own, since `kubernetes.stream` patches the client it is given.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any, Optional
+
+from kubernetes.client import ApiClient, CoreV1Api, NodeV1Api
+from kubernetes.client.exceptions import ApiException
+from kubernetes.stream import stream
+from urllib3.exceptions import HTTPError
+
+from podsandbox.rules import RUNTIMES_BY_CLASS, RuntimeGeneration
+
+TRUSTED = "trusted"
+UNTRUSTED = "untrusted"
+
+
+class ClusterUnreachableError(Exception):
+    """The API server cannot be reached or refuses our credentials: a usage problem (exit 2)."""
+
+
+@dataclass
+class PodResult:
+    """One demo pod, as seen on the cluster."""
+
+    role: str
+    pod: str
+    """`namespace/name`."""
+    node: Optional[str] = None
+    node_kernel: Optional[str] = None
+    pod_kernel: Optional[str] = None
+    runtime_class: Optional[str] = None
+    isolated: Optional[bool] = None
+    """Whether the pod's kernel differs from its node's; None when not measured."""
+
+
+@dataclass
+class VerifyReport:
+    pods: list[PodResult]
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "isolated": self.ok,
+            "pods": [asdict(result) for result in self.pods],
+            "problems": self.problems,
+        }
+
+    def to_text(self) -> str:
+        headers = ("pod", "node", "node kernel", "pod kernel", "isolated")
+        rows = [
+            (
+                result.pod,
+                result.node or "-",
+                result.node_kernel or "-",
+                result.pod_kernel or "-",
+                "-" if result.isolated is None else ("yes" if result.isolated else "no"),
+            )
+            for result in self.pods
+        ]
+        widths = [max(len(row[i]) for row in [headers, *rows]) for i in range(len(headers))]
+        lines = [
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+            for row in [headers, *rows]
+        ]
+        if self.ok:
+            lines.append(
+                "\nIsolated: the untrusted pod runs its own kernel, the trusted pod its node's."
+            )
+        else:
+            lines.append("\nNOT proven:")
+            lines += [f"  - {problem}" for problem in self.problems]
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where the demo pods are, and which sandboxing generation to expect (None: any)."""
+
+    untrusted_namespace: str = "untrusted"
+    trusted_namespace: str = "default"
+    runtime: Optional[RuntimeGeneration] = None
+
+
+def verify(
+    api: ApiClient,
+    exec_api: ApiClient,
+    target: Target,
+    timeout: float = 120.0,
+    poll_interval: float = 2.0,
+    clock: Callable[[], float] = time.monotonic,
+) -> VerifyReport:
+    """Wait (at most `timeout` seconds) for both pods to run, then check and measure them.
+
+    Raises `ClusterUnreachableError` when the API server cannot be used at all.
+    """
+    core, exec_core = CoreV1Api(api), CoreV1Api(exec_api)
+    results = {
+        TRUSTED: PodResult(TRUSTED, f"{target.trusted_namespace}/trusted"),
+        UNTRUSTED: PodResult(UNTRUSTED, f"{target.untrusted_namespace}/untrusted"),
+    }
+    report = VerifyReport(pods=[results[TRUSTED], results[UNTRUSTED]])
+    pods = _wait_until_running(core, results, timeout, poll_interval, clock, report)
+    if pods is None:
+        return report
+
+    untrusted = pods[UNTRUSTED]
+    runtime = _check_runtime_class(api, untrusted, target, results[UNTRUSTED], report)
+    for role, pod in pods.items():
+        result = results[role]
+        result.node = pod.spec.node_name
+        node = _call(core.read_node, pod.spec.node_name)
+        result.node_kernel = node.status.node_info.kernel_version
+        if role == UNTRUSTED and runtime is not None:
+            labels = node.metadata.labels or {}
+            if labels.get(runtime.node_label) != "true":
+                report.problems.append(
+                    f"node {result.node} of the untrusted pod lacks the label "
+                    f"{runtime.node_label}=true: it is not a sandboxing node"
+                )
+        result.pod_kernel = _uname(exec_core, pod, result, report, timeout)
+        if result.pod_kernel is not None:
+            result.isolated = result.pod_kernel != result.node_kernel
+
+    if results[UNTRUSTED].isolated is False:
+        report.problems.append(
+            f"the untrusted pod runs the node's kernel ({results[UNTRUSTED].node_kernel}): "
+            "it is not sandboxed"
+        )
+    if results[TRUSTED].isolated is True:
+        report.problems.append(
+            f"the trusted pod's kernel ({results[TRUSTED].pod_kernel}) differs from its node's "
+            f"({results[TRUSTED].node_kernel}): the comparison proves nothing"
+        )
+    return report
+
+
+def _call(request: Callable[..., Any], *args: Any) -> Any:
+    """One API call; a lost connection or refused credentials is `ClusterUnreachableError`."""
+    try:
+        return request(*args)
+    except HTTPError as error:
+        raise ClusterUnreachableError(f"cannot reach the Kubernetes API server: {error}") from None
+    except ApiException as error:
+        if error.status in (401, 403):
+            raise ClusterUnreachableError(
+                f"the Kubernetes API server refused the credentials ({error.status} {error.reason})"
+            ) from None
+        raise
+
+
+def _wait_until_running(
+    core: CoreV1Api,
+    results: dict[str, PodResult],
+    timeout: float,
+    poll_interval: float,
+    clock: Callable[[], float],
+    report: VerifyReport,
+) -> Optional[dict[str, Any]]:
+    deadline = clock() + timeout
+    while True:
+        pods: dict[str, Any] = {}
+        waiting: list[str] = []
+        for role, result in results.items():
+            namespace, name = result.pod.split("/")
+            try:
+                pod = _call(core.read_namespaced_pod, name, namespace)
+            except ApiException as error:
+                if error.status != 404:
+                    raise
+                waiting.append(f"{result.pod} does not exist (yet)")
+                continue
+            phase = pod.status.phase
+            if phase in ("Failed", "Succeeded"):
+                report.problems.append(
+                    f"pod {result.pod} is {phase}: {_pod_reason(pod)}; it must keep running"
+                )
+                return None
+            if phase == "Running" and _containers_ready(pod):
+                pods[role] = pod
+            else:
+                waiting.append(f"{result.pod} is {phase}: {_pod_reason(pod)}")
+        if not waiting:
+            return pods
+        if clock() >= deadline:
+            report.problems += [f"timed out after {timeout:g}s: {reason}" for reason in waiting]
+            return None
+        time.sleep(poll_interval)
+
+
+def _containers_ready(pod: Any) -> bool:
+    statuses = pod.status.container_statuses or []
+    return bool(statuses) and all(status.ready for status in statuses)
+
+
+def _pod_reason(pod: Any) -> str:
+    for status in pod.status.container_statuses or []:
+        state = status.state
+        for detail in (state.waiting, state.terminated) if state else ():
+            if detail is not None and detail.reason:
+                return f"{detail.reason}" + (f" ({detail.message})" if detail.message else "")
+    return pod.status.reason or pod.status.message or "no reason given"
+
+
+def _check_runtime_class(
+    api: ApiClient, pod: Any, target: Target, result: PodResult, report: VerifyReport
+) -> Optional[RuntimeGeneration]:
+    name = pod.spec.runtime_class_name
+    result.runtime_class = name
+    runtime = RUNTIMES_BY_CLASS.get(name or "")
+    if runtime is None:
+        expected = " or ".join(RUNTIMES_BY_CLASS)
+        report.problems.append(
+            f"the untrusted pod has runtimeClassName {name!r}, not a sandboxing class ({expected})"
+        )
+        return None
+    if target.runtime is not None and runtime is not target.runtime:
+        report.problems.append(
+            f"the untrusted pod uses RuntimeClass {name}, but the stack's runtime "
+            f"{target.runtime.workload_runtime} expects {target.runtime.runtime_class_name}"
+        )
+    try:
+        _call(NodeV1Api(api).read_runtime_class, name)
+    except ApiException as error:
+        if error.status != 404:
+            raise
+        report.problems.append(
+            f"RuntimeClass {name} does not exist on the cluster: no node pool runs "
+            f"{runtime.workload_runtime}"
+        )
+    return runtime
+
+
+def _uname(
+    exec_core: CoreV1Api, pod: Any, result: PodResult, report: VerifyReport, timeout: float
+) -> Optional[str]:
+    """`uname -r` in the pod's first container, or None (with a problem) when exec fails."""
+    container = pod.spec.containers[0].name
+    namespace, name = result.pod.split("/")
+    try:
+        ws = stream(
+            exec_core.connect_get_namespaced_pod_exec,
+            name,
+            namespace,
+            command=["uname", "-r"],
+            container=container,
+            stdin=False,
+            stdout=True,
+            stderr=True,
+            tty=False,
+            _preload_content=False,
+        )
+    except ApiException as error:
+        report.problems.append(f"exec into {result.pod} was refused: {error.reason or error}")
+        return None
+    try:
+        ws.run_forever(timeout=timeout)
+        if ws.is_open():
+            report.problems.append(f"`uname -r` in {result.pod} did not finish in {timeout:g}s")
+            return None
+        stdout, stderr, code = ws.read_stdout(), ws.read_stderr(), ws.returncode
+    finally:
+        ws.close()
+    if code != 0:
+        report.problems.append(
+            f"`uname -r` in {result.pod} exited with {code}: {stderr.strip() or 'no output'}"
+        )
+        return None
+    kernel: str = stdout.strip()
+    return kernel
+
+
+def report_json(report: VerifyReport) -> str:
+    return json.dumps(report.to_json(), indent=2)

@@ -1,0 +1,100 @@
+"""`python -m podsandbox verify`: find the cluster and the expectations, run the proof, report."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+import yaml
+from kubernetes import config as kubeconfig
+from kubernetes.client import ApiClient
+from kubernetes.config.config_exception import ConfigException
+
+from podsandbox.project import ProjectError, load_stack_config
+from podsandbox.settings import SettingsError, load_settings, unqualified
+from podsandbox.verify import ClusterUnreachableError, Target, report_json, verify
+
+EXIT_OK, EXIT_NOT_ISOLATED, EXIT_USAGE = 0, 1, 2
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+class UsageError(Exception):
+    """Something to fix before verifying: exit 2 with the message."""
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    try:
+        clients, target = _connect(args)
+        poll_interval = min(2.0, max(args.timeout / 20, 0.05))
+        report = verify(clients[0], clients[1], target, args.timeout, poll_interval)
+    except (UsageError, ClusterUnreachableError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    print(report_json(report) if args.format == "json" else report.to_text())
+    return EXIT_OK if report.ok else EXIT_NOT_ISOLATED
+
+
+def _connect(args: argparse.Namespace) -> tuple[tuple[ApiClient, ApiClient], Target]:
+    """Two API clients (one only for exec) and what to expect, from the stack or a kubeconfig."""
+    namespace: Optional[str] = args.namespace
+    runtime = None
+    if args.stack:
+        settings = _stack_settings(args.stack)
+        runtime = settings.runtime
+        namespace = namespace or settings.untrusted_namespace
+        document = yaml.safe_load(_stack_kubeconfig(args.stack))
+        clients = (_client_from_dict(document), _client_from_dict(document))
+    else:
+        path = args.kubeconfig
+        clients = (_client_from_file(path), _client_from_file(path))
+    target = Target(
+        untrusted_namespace=namespace or "untrusted",
+        trusted_namespace=args.trusted_namespace,
+        runtime=runtime,
+    )
+    return clients, target
+
+
+def _stack_settings(stack: str) -> Any:
+    try:
+        stack_config = load_stack_config(PROJECT_DIR, stack)
+        values = unqualified(stack_config.config, stack_config.project)
+        return load_settings(values, stack_config.config.get("azure-native:location"))
+    except (ProjectError, SettingsError) as error:
+        raise UsageError(str(error)) from None
+
+
+def _stack_kubeconfig(stack: str) -> str:
+    command = ["pulumi", "stack", "output", "kubeconfig", "--show-secrets", "--stack", stack]
+    try:
+        result = subprocess.run(
+            command, cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120, check=False
+        )
+    except FileNotFoundError:
+        raise UsageError(
+            "reading the stack's kubeconfig needs the Pulumi CLI (`pulumi stack output "
+            "kubeconfig`); without it, pass --kubeconfig PATH"
+        ) from None
+    if result.returncode != 0:
+        raise UsageError(
+            f"`{' '.join(command)}` failed: {result.stderr.strip() or result.stdout.strip()}"
+        )
+    return result.stdout
+
+
+def _client_from_file(path: Optional[Path]) -> ApiClient:
+    try:
+        return kubeconfig.new_client_from_config(config_file=str(path) if path else None)
+    except (ConfigException, OSError, yaml.YAMLError) as error:
+        where = path or "the default kubeconfig ($KUBECONFIG or ~/.kube/config)"
+        raise UsageError(f"cannot load {where}: {error}") from None
+
+
+def _client_from_dict(document: Any) -> ApiClient:
+    try:
+        return kubeconfig.new_client_from_config_dict(document)
+    except (ConfigException, TypeError, AttributeError) as error:
+        raise UsageError(f"the stack's kubeconfig output is not a kubeconfig: {error}") from None

@@ -1,0 +1,229 @@
+"""A small Kubernetes API server on 127.0.0.1 for the `verify` tests.
+
+Plain HTTP for the reads `verify` makes (pods, nodes, RuntimeClasses) and the websocket exec
+channel protocol (`v4.channel.k8s.io`) for `uname -r`, so the real `kubernetes` client, stream
+module included, talks to it exactly as it would to AKS.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Optional
+from urllib.parse import parse_qs, urlparse
+
+WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+NODE_KERNEL = "5.15.80.mshv2-hvl1.m2"
+GUEST_KERNEL = "5.15.48.1-8.cm2"
+
+
+@dataclass
+class FakePod:
+    namespace: str
+    name: str
+    node: str
+    kernel: str
+    """What `uname -r` prints inside the pod."""
+    runtime_class: Optional[str] = None
+    phase: str = "Running"
+    pending_reads: int = 0
+    """Reads that answer Pending before the pod runs (-1: never runs)."""
+    exec_refused: bool = False
+    exec_exit_code: int = 0
+    reason: str = ""
+
+    def manifest(self) -> dict[str, Any]:
+        phase = self.phase
+        if self.pending_reads != 0:
+            phase = "Pending"
+            if self.pending_reads > 0:
+                self.pending_reads -= 1
+        running = phase == "Running"
+        state: dict[str, Any] = (
+            {"running": {"startedAt": "2026-11-29T00:00:00Z"}}
+            if running
+            else {"waiting": {"reason": self.reason or "ContainerCreating"}}
+        )
+        spec: dict[str, Any] = {
+            "nodeName": self.node,
+            "containers": [{"name": self.name, "image": "base-ubuntu:v0.0.11"}],
+        }
+        if self.runtime_class:
+            spec["runtimeClassName"] = self.runtime_class
+        return {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": self.name, "namespace": self.namespace},
+            "spec": spec,
+            "status": {
+                "phase": phase,
+                "containerStatuses": [
+                    {
+                        "name": self.name,
+                        "ready": running,
+                        "restartCount": 0,
+                        "image": "base-ubuntu:v0.0.11",
+                        "imageID": "",
+                        "state": state,
+                    }
+                ],
+            },
+        }
+
+
+@dataclass
+class FakeCluster:
+    pods: list[FakePod]
+    node_labels: dict[str, dict[str, str]]
+    runtime_classes: set[str] = field(default_factory=set)
+    requests: list[str] = field(default_factory=list)
+
+    def pod(self, namespace: str, name: str) -> Optional[FakePod]:
+        return next(
+            (pod for pod in self.pods if (pod.namespace, pod.name) == (namespace, name)), None
+        )
+
+    def node(self, name: str) -> Optional[dict[str, Any]]:
+        if name not in self.node_labels:
+            return None
+        info = dict.fromkeys(
+            ("architecture", "bootID", "containerRuntimeVersion", "kubeProxyVersion",
+             "kubeletVersion", "machineID", "operatingSystem", "osImage", "systemUUID"),
+            "x",
+        )  # fmt: skip
+        info["kernelVersion"] = NODE_KERNEL
+        return {
+            "apiVersion": "v1",
+            "kind": "Node",
+            "metadata": {"name": name, "labels": self.node_labels[name]},
+            "status": {"nodeInfo": info},
+        }
+
+
+def _frame(payload: bytes, opcode: int) -> bytes:
+    """One unmasked server-to-client websocket frame."""
+    size = len(payload)
+    if size < 126:
+        header = bytes([0x80 | opcode, size])
+    else:
+        header = bytes([0x80 | opcode, 126]) + size.to_bytes(2, "big")
+    return header + payload
+
+
+class _Handler(BaseHTTPRequestHandler):
+    cluster: FakeCluster
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def _json(self, status: int, body: dict[str, Any]) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _not_found(self, what: str) -> None:
+        self._json(
+            404,
+            {"kind": "Status", "apiVersion": "v1", "status": "Failure",
+             "message": f"{what} not found", "reason": "NotFound", "code": 404},
+        )  # fmt: skip
+
+    def do_GET(self) -> None:
+        url = urlparse(self.path)
+        parts = url.path.strip("/").split("/")
+        self.cluster.requests.append(url.path)
+        if parts[:3] == ["api", "v1", "namespaces"] and len(parts) >= 6 and parts[4] == "pods":
+            pod = self.cluster.pod(parts[3], parts[5])
+            if pod is None:
+                return self._not_found(f"pods {parts[5]!r}")
+            if len(parts) == 7 and parts[6] == "exec":
+                return self._exec(pod, parse_qs(url.query))
+            return self._json(200, pod.manifest())
+        if parts[:3] == ["api", "v1", "nodes"] and len(parts) == 4:
+            node = self.cluster.node(parts[3])
+            return self._json(200, node) if node else self._not_found(f"nodes {parts[3]!r}")
+        if parts[:4] == ["apis", "node.k8s.io", "v1", "runtimeclasses"] and len(parts) == 5:
+            if parts[4] in self.cluster.runtime_classes:
+                return self._json(
+                    200,
+                    {"apiVersion": "node.k8s.io/v1", "kind": "RuntimeClass",
+                     "metadata": {"name": parts[4]}, "handler": "kata"},
+                )  # fmt: skip
+            return self._not_found(f"runtimeclasses.node.k8s.io {parts[4]!r}")
+        return self._not_found(url.path)
+
+    def _exec(self, pod: FakePod, query: dict[str, list[str]]) -> None:
+        if pod.exec_refused or self.headers.get("Upgrade", "").lower() != "websocket":
+            return self._json(
+                403,
+                {"kind": "Status", "apiVersion": "v1", "status": "Failure", "code": 403,
+                 "reason": "Forbidden", "message": "pods/exec is forbidden"},
+            )  # fmt: skip
+        key = self.headers["Sec-WebSocket-Key"]
+        accept = base64.b64encode(hashlib.sha1((key + WEBSOCKET_GUID).encode()).digest())
+        self.send_response(101, "Switching Protocols")
+        self.send_header("Upgrade", "websocket")
+        self.send_header("Connection", "Upgrade")
+        self.send_header("Sec-WebSocket-Accept", accept.decode())
+        self.send_header("Sec-WebSocket-Protocol", "v4.channel.k8s.io")
+        self.end_headers()
+        if query.get("command") == ["uname", "-r"] and pod.exec_exit_code == 0:
+            self.wfile.write(_frame(b"\x01" + pod.kernel.encode() + b"\n", 0x2))
+            status: dict[str, Any] = {"metadata": {}, "status": "Success"}
+        else:
+            self.wfile.write(_frame(b"\x02uname: failed\n", 0x2))
+            status = {
+                "metadata": {}, "status": "Failure", "reason": "NonZeroExitCode",
+                "details": {"causes": [{"reason": "ExitCode",
+                                        "message": str(pod.exec_exit_code or 1)}]},
+            }  # fmt: skip
+        self.wfile.write(_frame(b"\x03" + json.dumps(status).encode(), 0x2))
+        self.wfile.write(_frame(b"\x03\xe8", 0x8))  # close, 1000
+        self.wfile.flush()
+        self.close_connection = True
+
+
+class FakeApiServer:
+    """Serves `cluster` on 127.0.0.1 (an ephemeral port) until `close()`."""
+
+    def __init__(self, cluster: FakeCluster) -> None:
+        handler = type("Handler", (_Handler,), {"cluster": cluster})
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def write_kubeconfig(self, path: Path) -> Path:
+        path.write_text(
+            json.dumps(
+                {
+                    "apiVersion": "v1",
+                    "kind": "Config",
+                    "clusters": [{"name": "fake", "cluster": {"server": self.url}}],
+                    "users": [{"name": "fake", "user": {"token": "test-token"}}],
+                    "contexts": [{"name": "fake", "context": {"cluster": "fake", "user": "fake"}}],
+                    "current-context": "fake",
+                }
+            )
+        )
+        return path
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
