@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import os
+
 import pulumi
 
-from podsandbox.settings import SETTINGS, SettingsError, StackSettings, load_settings
+from podsandbox.settings import (
+    SETTINGS,
+    SKIP_VALIDATION_ENV,
+    SettingsError,
+    StackSettings,
+    load_settings,
+)
 
 
 def read_stack_settings() -> StackSettings:
@@ -15,12 +23,17 @@ def read_stack_settings() -> StackSettings:
     config = pulumi.Config()
     values = {setting.key: config.get(setting.key) for setting in SETTINGS}
     location = pulumi.Config("azure-native").get("location")
+    enforce = os.environ.get(SKIP_VALIDATION_ENV, "").lower() not in ("1", "true")
     try:
         settings = load_settings(
-            {key: value for key, value in values.items() if value is not None}, location
+            {key: value for key, value in values.items() if value is not None},
+            location,
+            enforce_sandboxing_rules=enforce,
         )
     except SettingsError as error:
         raise pulumi.RunError(str(error)) from None
+    if not enforce:
+        pulumi.log.warn(f"{SKIP_VALIDATION_ENV} is set: the sandboxing rules are not checked")
     for warning in settings.warnings:
         pulumi.log.warn(warning)
     return settings

@@ -44,6 +44,16 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--stack", help="stack name: reads Pulumi.NAME.yaml (default: dev)")
     source.add_argument("--config-file", type=Path, help="a stack file to read instead")
     preview.add_argument("--format", choices=("text", "json"), default="text")
+    preview.add_argument(
+        "--policy-config",
+        type=Path,
+        help="policy pack config (JSON, the format of `pulumi preview --policy-pack-config`)",
+    )
+    preview.add_argument(
+        "--skip-validation",
+        action="store_true",
+        help="let the program's own sandboxing checks step aside, so the policies judge the stack",
+    )
 
     size = commands.add_parser(
         "vm-size",
@@ -90,7 +100,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         from podsandbox.verify_command import run_verify
 
         return run_verify(args)
-    return _preview(args.stack, args.config_file, args.format)
+    return _preview(args)
 
 
 def _vm_size(name: str, as_json: bool) -> int:
@@ -127,16 +137,22 @@ def _vm_size(name: str, as_json: bool) -> int:
     return EXIT_OK if verdict.eligible else EXIT_VIOLATION
 
 
-def _preview(stack: Optional[str], config_file: Optional[Path], output_format: str) -> int:
+def _preview(args: argparse.Namespace) -> int:
     # Imported here: the Pulumi SDK is only needed by this command.
     import pulumi
 
+    from podsandbox.policies import PolicyConfigError
     from podsandbox.preview import offline_preview
     from podsandbox.project import ProjectError
 
     try:
-        report = offline_preview(stack=stack, config_file=config_file)
-    except ProjectError as error:
+        report = offline_preview(
+            stack=args.stack,
+            config_file=args.config_file,
+            policy_config=args.policy_config,
+            skip_validation=args.skip_validation,
+        )
+    except (ProjectError, PolicyConfigError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except pulumi.RunError as error:
@@ -145,8 +161,8 @@ def _preview(stack: Optional[str], config_file: Optional[Path], output_format: s
     except Exception as error:  # noqa: BLE001 - a failing program is reported, not dumped
         print(f"error: the program failed: {type(error).__name__}: {error}", file=sys.stderr)
         return EXIT_USAGE
-    if output_format == "json":
+    if args.format == "json":
         print(json.dumps(report.to_json(), indent=2))
     else:
         print(report.to_text())
-    return EXIT_VIOLATION if report.summary()["mandatoryViolations"] else EXIT_OK
+    return EXIT_VIOLATION if report.mandatory_violations else EXIT_OK

@@ -62,7 +62,10 @@ class RegisteredResource:
     inputs: dict[str, Any]
     """Engine (camelCase) input names; secrets and unknowns replaced by `SECRET` / `UNKNOWN`."""
     raw_inputs: dict[str, Any] = field(repr=False, compare=False)
-    """The same inputs with secret values in clear (for tests and policies, never for reports)."""
+    """The same inputs with secret values in clear (for tests, never for reports)."""
+    engine_inputs: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
+    """The inputs as the engine passes them to a policy pack: secrets in their wire wrapper,
+    unknowns as the engine's unknown sentinel."""
 
 
 @dataclass(frozen=True)
@@ -148,6 +151,7 @@ class _RecordingMonitor(MockMonitor):
                 protect=bool(request.protect),
                 inputs={key: redact(value) for key, value in raw.items()},
                 raw_inputs={key: reveal(value) for key, value in raw.items()},
+                engine_inputs={key: _wire_value(value) for key, value in raw.items()},
             )
         )
         return response
@@ -185,6 +189,17 @@ def plain_value(value: Any, show_secrets: bool) -> Any:
     if isinstance(value, list):
         return [plain_value(item, show_secrets) for item in value]
     return _plain_number(value)
+
+
+def _wire_value(value: Any) -> Any:
+    """A deserialized value back in wire form: Unknown objects become the unknown sentinel."""
+    if isinstance(value, pulumi.output.Unknown):
+        return rpc.UNKNOWN
+    if isinstance(value, dict):
+        return {key: _wire_value(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_wire_value(item) for item in value]
+    return value
 
 
 def redact(value: Any) -> Any:

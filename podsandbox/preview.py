@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
 from podsandbox import vmsizes
 from podsandbox.offline import SECRET, UNKNOWN, ProgramRun, RegisteredResource, run_program
+from podsandbox.policies import Violation, evaluate
 from podsandbox.pools import SandboxingPool, sandboxing_pools
 from podsandbox.project import load_stack_config
+from podsandbox.settings import SKIP_VALIDATION_ENV
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 """This repository: the program the preview runs by default."""
@@ -42,7 +47,7 @@ class PreviewReport:
     run: ProgramRun
     stack_file: Path
     warnings: list[str] = field(default_factory=list)
-    violations: list[dict[str, str]] = field(default_factory=list)
+    violations: list[Violation] = field(default_factory=list)
 
     @property
     def pools(self) -> list[tuple[RegisteredResource, SandboxingPool]]:
@@ -65,10 +70,12 @@ class PreviewReport:
                 {"token": invoke.token, "args": invoke.args}
                 for invoke in self.run.unanswered_invokes
             ],
-            "mandatoryViolations": sum(
-                1 for violation in self.violations if violation["enforcement"] == "mandatory"
-            ),
+            "mandatoryViolations": self.mandatory_violations,
         }
+
+    @property
+    def mandatory_violations(self) -> int:
+        return sum(1 for violation in self.violations if violation.enforcement == "mandatory")
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -84,7 +91,7 @@ class PreviewReport:
                 for resource in self.run.resources
             ],
             "outputs": {name: _jsonable(output.value) for name, output in self.run.outputs.items()},
-            "violations": self.violations,
+            "violations": [violation.to_dict() for violation in self.violations],
             "summary": self.summary(),
         }
 
@@ -123,11 +130,19 @@ class PreviewReport:
                 f"  ? {invoke.token} {json.dumps(invoke.args, sort_keys=True, default=str)}"
                 for invoke in self.run.unanswered_invokes
             ]
-        lines += ["", "Policy violations: " + ("none" if not self.violations else "")]
+        mandatory = self.mandatory_violations
         lines += [
-            f"  [{violation['enforcement']}] {violation['policy']}: {violation['message']}"
-            for violation in self.violations
+            "",
+            f"Policy violations: {len(self.violations)} ({mandatory} mandatory)"
+            if self.violations
+            else "Policy violations: none",
         ]
+        names = {resource.urn: resource.name for resource in self.run.resources}
+        for violation in sorted(self.violations, key=lambda v: v.enforcement != "mandatory"):
+            where = names.get(violation.urn, "stack")
+            detail = violation.message.replace("\n", "\n      ")
+            lines.append(f"  [{violation.enforcement}] {violation.policy} ({where})")
+            lines.append(f"      {detail}")
         return "\n".join(lines)
 
 
@@ -144,26 +159,28 @@ def _key_inputs(inputs: dict[str, Any]) -> list[tuple[str, Any]]:
 
 def _pool_summary(resource: RegisteredResource, pool: SandboxingPool) -> dict[str, Any]:
     verdict, reason = "unknown", "the VM size is not known offline"
-    if isinstance(pool.vm_size, str):
+    vm_size = pool.value("vm_size")
+    if isinstance(vm_size, str):
         try:
-            size = vmsizes.check_size(pool.vm_size)
+            size = vmsizes.check_size(vm_size)
             verdict, reason = size.status.value, size.reason
         except vmsizes.SizeNameError as error:
             verdict, reason = "invalid", str(error)
+    versions = pool.kubernetes_versions()
     return {
         "urn": resource.urn,
-        "pool": _jsonable(pool.pool_name),
-        "mode": _jsonable(pool.mode),
-        "vmSize": _jsonable(pool.vm_size),
+        "pool": _jsonable(pool.value("name")),
+        "mode": _jsonable(pool.value("mode")),
+        "vmSize": _jsonable(vm_size),
         "vmSizeVerdict": verdict,
         "vmSizeReason": reason,
-        "osSKU": _jsonable(pool.os_sku),
-        "count": _jsonable(pool.count),
+        "osSKU": _jsonable(pool.value("os_sku")),
+        "count": _jsonable(pool.value("count")),
         "workloadRuntime": pool.runtime.workload_runtime,
         "runtimeClassName": pool.runtime.runtime_class_name,
         "nodeLabel": pool.runtime.node_label,
         "legacy": pool.runtime.legacy,
-        "kubernetesVersion": _jsonable(pool.kubernetes_version) or "AKS default",
+        "kubernetesVersion": _jsonable(versions[-1][1]) if versions else "AKS default",
     }
 
 
@@ -208,18 +225,44 @@ def _show(value: Any) -> str:
     return shown if isinstance(shown, str) else json.dumps(shown)
 
 
+@contextmanager
+def _environment(name: str, value: Optional[str]) -> Iterator[None]:
+    """`name=value` in the environment for the duration (nothing when `value` is None)."""
+    previous = os.environ.get(name)
+    if value is not None:
+        os.environ[name] = value
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = previous
+
+
 def offline_preview(
     stack: Optional[str] = None,
     config_file: Optional[Path] = None,
     program_dir: Path = PROJECT_DIR,
+    policy_config: Optional[Path] = None,
+    skip_validation: bool = False,
 ) -> PreviewReport:
-    """Run the program for a stack with no CLI and no Azure; raises on invalid input."""
+    """Run the program for a stack with no CLI and no Azure, then the policy pack over it.
+
+    Raises on invalid input: `ProjectError`, `PolicyConfigError`, or the program's own errors.
+    """
     stack_config = load_stack_config(program_dir, stack, config_file)
-    run = run_program(program_dir, stack_config.project, stack_config.stack, stack_config.config)
+    with _environment(SKIP_VALIDATION_ENV, "true" if skip_validation else None):
+        run = run_program(
+            program_dir, stack_config.project, stack_config.stack, stack_config.config
+        )
     run.resources = tree_order(run.resources)
+    violations = evaluate(run, policy_config)
     warnings = [
         f"{stack_config.source.name} sets {key}, which Pulumi.yaml does not declare "
         "(the program ignores it)"
         for key in stack_config.undeclared
     ] + run.warnings
-    return PreviewReport(run=run, stack_file=stack_config.source, warnings=warnings)
+    return PreviewReport(
+        run=run, stack_file=stack_config.source, warnings=warnings, violations=violations
+    )

@@ -30,6 +30,10 @@ DEFAULT_EXISTING_CLUSTER_POOL = "nodepool2"
 
 LOCATION_KEY = "azure-native:location"
 
+SKIP_VALIDATION_ENV = "PODSANDBOX_SKIP_VALIDATION"
+"""Set to "true" to let the sandboxing rules step aside in the program (types and names are still
+checked), so that a policy pack can be seen judging a bad stack."""
+
 ConfigValue = Union[str, int, bool]
 
 

@@ -143,3 +143,48 @@ def test_vm_size_text_report(capsys):
     assert main(["vm-size", "Standard_D4_v3"]) == 1
     out = capsys.readouterr().out
     assert "generation 2:          no" in out and "nested virtualization: yes" in out
+
+
+def test_bad_stack_is_stopped_by_the_program_and_judged_by_the_pack_with_skip_validation():
+    bad = str(REPO / "tests" / "stacks" / "Pulumi.bad.yaml")
+    stopped = cli("preview", "--config-file", bad)
+    assert stopped.returncode == 2 and "invalid stack settings (3 problems)" in stopped.stderr
+
+    judged = cli("preview", "--config-file", bad, "--skip-validation", "--format", "json")
+    assert judged.returncode == 1, judged.stderr
+    document = json.loads(judged.stdout)
+    found = {(v["policy"], v["enforcement"]) for v in document["violations"]}
+    assert found == {
+        ("sandbox-pool-os", "mandatory"),
+        ("sandbox-pool-vm-size", "mandatory"),
+        ("sandbox-pool-kubernetes-version", "mandatory"),
+    }
+    for violation in document["violations"]:
+        assert set(violation) == {"policy", "enforcement", "urn", "message"}
+        assert violation["urn"].endswith("ManagedCluster::sandbox-cluster")
+    messages = " ".join(v["message"] for v in document["violations"])
+    for value in ("Standard_D4_v3", "Ubuntu", "1.26.0"):
+        assert value in messages
+    assert document["summary"]["mandatoryViolations"] == 3
+
+
+def test_policy_config_can_lower_levels_and_bad_config_exits_2(tmp_path: Path):
+    bad = str(REPO / "tests" / "stacks" / "Pulumi.bad.yaml")
+    config = tmp_path / "policy.json"
+    config.write_text(json.dumps({"all": "advisory"}))
+    lowered = cli(
+        "preview", "--config-file", bad, "--skip-validation", "--policy-config", str(config)
+    )
+    assert lowered.returncode == 0, lowered.stderr
+    assert "Policy violations: 3 (0 mandatory)" in lowered.stdout
+    config.write_text(json.dumps({"sandbox-pool-os": "loud"}))
+    refused = cli("preview", "--policy-config", str(config))
+    assert refused.returncode == 2
+    assert "'loud' is not an enforcement level" in refused.stderr
+
+
+def test_example_stacks_have_no_mandatory_violation():
+    for stack in ("dev", "existing"):
+        result = cli("preview", "--stack", stack, "--format", "json")
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["summary"]["mandatoryViolations"] == 0

@@ -1,0 +1,232 @@
+"""Evaluate the policy pack over a recorded program run, the way the Pulumi engine does.
+
+The engine talks to a policy pack through the Analyzer gRPC service that the policy SDK's
+`PolicyPack` serves: `Configure` with each policy's enforcement level and config, `Analyze` for
+every resource, `AnalyzeStack` once. This module sends the same requests to the same servicer the
+SDK builds (without starting its server), so enforcement levels, config, unknown values ("can't
+run policy during preview") and messages are the SDK's own behaviour, not a re-implementation.
+
+Pack config uses the CLI's `--policy-pack-config` format: a JSON object whose keys are policy
+names (or "all") and whose values are an enforcement level or an object with an optional
+`enforcementLevel` and the policy's config properties. Defaults come from each policy's schema and
+values are validated against it, as the CLI does.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional
+
+import jsonschema
+import yaml
+from google.protobuf import struct_pb2
+from pulumi.runtime import proto
+from pulumi_policy import EnforcementLevel, Policy
+from pulumi_policy.policy import _PolicyAnalyzerServicer
+
+from podsandbox.offline import ProgramRun, RegisteredResource
+
+POLICY_DIR = Path(__file__).resolve().parent.parent / "policy"
+LEVELS = {level.value: level for level in EnforcementLevel}
+_PROTO_LEVELS = {
+    EnforcementLevel.ADVISORY: proto.ADVISORY,
+    EnforcementLevel.MANDATORY: proto.MANDATORY,
+    EnforcementLevel.REMEDIATE: proto.REMEDIATE,
+    EnforcementLevel.DISABLED: proto.DISABLED,
+}
+_LEVEL_NAMES = {value: level.value for level, value in _PROTO_LEVELS.items()}
+
+
+class PolicyConfigError(ValueError):
+    """The policy config file is missing, malformed or does not match a policy's schema."""
+
+
+@dataclass(frozen=True)
+class Violation:
+    policy: str
+    enforcement: str
+    """"advisory", "mandatory" (or "remediate")."""
+    urn: str
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "policy": self.policy,
+            "enforcement": self.enforcement,
+            "urn": self.urn,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
+class PolicyPackDefinition:
+    name: str
+    version: str
+    policies: list[Policy]
+
+
+def load_pack(policy_dir: Path = POLICY_DIR) -> PolicyPackDefinition:
+    """The pack's policies (imported, no server started) and its version from PulumiPolicy.yaml."""
+    module = importlib.import_module("policy.sandbox_policies")
+    metadata = yaml.safe_load((policy_dir / "PulumiPolicy.yaml").read_text(encoding="utf-8"))
+    return PolicyPackDefinition(module.PACK_NAME, str(metadata["version"]), module.POLICIES)
+
+
+def resolve_config(
+    pack: PolicyPackDefinition, config_file: Optional[Path] = None
+) -> dict[str, tuple[EnforcementLevel, dict[str, Any]]]:
+    """Each policy's enforcement level and config: schema defaults, then the file's values."""
+    given: dict[str, Any] = {}
+    if config_file is not None:
+        try:
+            given = json.loads(config_file.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise PolicyConfigError(f"policy config file {config_file} does not exist") from None
+        except json.JSONDecodeError as error:
+            raise PolicyConfigError(f"{config_file} is not JSON: {error}") from None
+        if not isinstance(given, dict):
+            raise PolicyConfigError(f"{config_file}: expected a JSON object of policy names")
+    names = {policy.name for policy in pack.policies}
+    unknown = sorted(set(given) - names - {"all"})
+    if unknown:
+        raise PolicyConfigError(
+            f"policy config names unknown policies: {', '.join(unknown)}; the pack has: "
+            + ", ".join(sorted(names))
+        )
+    everything = _level(given["all"], "all") if "all" in given else None
+    resolved = {}
+    for policy in pack.policies:
+        level = everything or policy.enforcement_level or EnforcementLevel.ADVISORY
+        properties = _schema_defaults(policy)
+        entry = given.get(policy.name)
+        if isinstance(entry, str):
+            level = _level(entry, policy.name)
+        elif isinstance(entry, dict):
+            if "enforcementLevel" in entry:
+                level = _level(entry["enforcementLevel"], policy.name)
+            properties.update({k: v for k, v in entry.items() if k != "enforcementLevel"})
+            _validate_properties(policy, properties)
+        elif entry is not None:
+            raise PolicyConfigError(
+                f"policy config for {policy.name} must be an enforcement level or an object"
+            )
+        resolved[policy.name] = (level, properties)
+    return resolved
+
+
+def _level(value: Any, where: str) -> EnforcementLevel:
+    if value not in LEVELS:
+        raise PolicyConfigError(
+            f"policy config for {where}: {value!r} is not an enforcement level; use one of "
+            + ", ".join(LEVELS)
+        )
+    return LEVELS[value]
+
+
+def _schema_defaults(policy: Policy) -> dict[str, Any]:
+    schema = policy.config_schema
+    if schema is None:
+        return {}
+    return {key: prop["default"] for key, prop in schema.properties.items() if "default" in prop}
+
+
+def _validate_properties(policy: Policy, properties: dict[str, Any]) -> None:
+    schema = policy.config_schema
+    if schema is None:
+        if properties:
+            raise PolicyConfigError(f"policy {policy.name} takes no config, got {properties}")
+        return
+    document = {
+        "type": "object",
+        "properties": schema.properties,
+        "required": schema.required or [],
+        "additionalProperties": False,
+    }
+    try:
+        jsonschema.validate(properties, document)
+    except jsonschema.ValidationError as error:
+        raise PolicyConfigError(f"policy config for {policy.name}: {error.message}") from None
+
+
+def _struct(values: Mapping[str, Any]) -> struct_pb2.Struct:
+    struct = struct_pb2.Struct()
+    struct.update(values)
+    return struct
+
+
+class OfflineAnalyzer:
+    """The pack's analyzer service, configured as the engine would configure it."""
+
+    def __init__(
+        self, pack: PolicyPackDefinition, config: dict[str, tuple[EnforcementLevel, dict[str, Any]]]
+    ) -> None:
+        self.servicer = _PolicyAnalyzerServicer(
+            pack.name, pack.version, pack.policies, EnforcementLevel.ADVISORY
+        )
+        request = proto.ConfigureAnalyzerRequest()
+        for name, (level, properties) in config.items():
+            request.policyConfig[name].CopyFrom(
+                proto.PolicyConfig(
+                    enforcementLevel=_PROTO_LEVELS[level], properties=_struct(properties)
+                )
+            )
+        self.servicer.Configure(request, None)
+
+    def analyze(self, run: ProgramRun) -> list[Violation]:
+        """Every resource policy on every resource, then every stack policy once."""
+        violations: list[Violation] = []
+        for resource in run.resources:
+            response = self.servicer.Analyze(
+                proto.AnalyzeRequest(
+                    type=resource.type,
+                    properties=_struct(resource.engine_inputs),
+                    urn=resource.urn,
+                    name=resource.name,
+                    options=_options(resource),
+                ),
+                None,
+            )
+            violations += _violations(response, resource.urn)
+        stack = self.servicer.AnalyzeStack(
+            proto.AnalyzeStackRequest(
+                resources=[
+                    proto.AnalyzerResource(
+                        type=resource.type,
+                        properties=_struct(resource.engine_inputs),
+                        urn=resource.urn,
+                        name=resource.name,
+                        options=_options(resource),
+                        parent=resource.parent or "",
+                    )
+                    for resource in run.resources
+                ]
+            ),
+            None,
+        )
+        return violations + _violations(stack, "")
+
+
+def _options(resource: RegisteredResource) -> Any:
+    return proto.AnalyzerResourceOptions(protect=resource.protect, parent=resource.parent or "")
+
+
+def _violations(response: Any, default_urn: str) -> list[Violation]:
+    return [
+        Violation(
+            policy=diagnostic.policyName,
+            enforcement=_LEVEL_NAMES.get(diagnostic.enforcementLevel, "advisory"),
+            urn=diagnostic.urn or default_urn,
+            message=diagnostic.message,
+        )
+        for diagnostic in response.diagnostics
+    ]
+
+
+def evaluate(run: ProgramRun, config_file: Optional[Path] = None) -> list[Violation]:
+    """All violations of the pack over a run (raises `PolicyConfigError` for a bad config)."""
+    pack = load_pack()
+    return OfflineAnalyzer(pack, resolve_config(pack, config_file)).analyze(run)

@@ -1,0 +1,241 @@
+"""The policies of the AKS Pod Sandboxing pack, importable without starting the pack's server.
+
+Every check comes from the project's shared rule modules (`podsandbox.checks`, over
+`podsandbox.rules`, `podsandbox.vmsizes`, ...), the same ones the Pulumi program validates its
+settings with: no table is copied here.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+try:
+    from podsandbox import checks, pools, workloads
+except ModuleNotFoundError:  # run by the Pulumi CLI from policy/: the rules live one level up
+    sys.path.append(str(Path(__file__).resolve().parent.parent))
+    from podsandbox import checks, pools, workloads
+
+PACK_NAME = "aks-pod-sandboxing"
+PACK_DESCRIPTION = (
+    "What Azure requires of an AKS Pod Sandboxing node pool and what a sandboxed pod may do."
+)
+ALLOWED_VM_SIZES = "allowedVmSizes"
+UNTRUSTED_NAMESPACES = "untrustedNamespaces"
+DEFAULT_UNTRUSTED_NAMESPACES = ["untrusted"]
+
+PoolCheck = Callable[[pools.SandboxingPool], list[str]]
+WorkloadCheck = Callable[[workloads.Workload], list[str]]
+
+
+def _pool_validation(check: PoolCheck) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
+    def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+        for pool in pools.sandboxing_pools(args.resource_type, args.props):
+            for message in check(pool):
+                report_violation(message, None)
+
+    return validate
+
+
+def _sandboxed_workload_validation(
+    check: WorkloadCheck,
+) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
+    """Runs `check` on workloads whose RuntimeClass is a sandboxing one."""
+
+    def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+        workload = workloads.workload_of(args.resource_type, args.props)
+        if workload is not None and workload.sandboxing_runtime is not None:
+            for message in check(workload):
+                report_violation(message, None)
+
+    return validate
+
+
+def _validate_vm_size(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    allowed = args.get_config().get(ALLOWED_VM_SIZES) or []
+    for pool in pools.sandboxing_pools(args.resource_type, args.props):
+        for message in checks.pool_vm_size(pool, allowed):
+            report_violation(message, None)
+
+
+def _validate_untrusted_namespace(
+    args: ResourceValidationArgs, report_violation: ReportViolation
+) -> None:
+    namespaces = args.get_config().get(UNTRUSTED_NAMESPACES, DEFAULT_UNTRUSTED_NAMESPACES)
+    workload = workloads.workload_of(args.resource_type, args.props)
+    if workload is not None:
+        for message in checks.workload_in_untrusted_namespace(workload, namespaces):
+            report_violation(message, None)
+
+
+def _stack_view(
+    args: StackValidationArgs,
+) -> tuple[bool, list[pools.SandboxingPool], list[tuple[str, workloads.Workload]]]:
+    """Whether the stack creates clusters or pools; its sandboxing pools; its sandboxed pods."""
+    creates_pools = False
+    found_pools: list[pools.SandboxingPool] = []
+    sandboxed: list[tuple[str, workloads.Workload]] = []
+    for resource in args.resources:
+        if resource.resource_type in pools.CLUSTER_AND_POOL_TYPES:
+            creates_pools = True
+            found_pools += pools.sandboxing_pools(resource.resource_type, resource.props)
+        workload = workloads.workload_of(resource.resource_type, resource.props)
+        if workload is not None and workload.sandboxing_runtime is not None:
+            sandboxed.append((resource.urn, workload))
+    return creates_pools, found_pools, sandboxed
+
+
+def _validate_pool_exists(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    creates_pools, found_pools, sandboxed = _stack_view(args)
+    if not creates_pools or found_pools:
+        return
+    for urn, workload in sandboxed:
+        report_violation(
+            f"{workload.kind} uses RuntimeClass {workload.runtime_class_name}, but this stack "
+            "creates clusters or node pools and none of them is a sandboxing pool "
+            "(workloadRuntime KataVmIsolation); the pod will not schedule unless another "
+            "stack provides one",
+            urn,
+        )
+
+
+def _validate_generation(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    _, found_pools, sandboxed = _stack_view(args)
+    runtimes = {pool.runtime for pool in found_pools}
+    if not runtimes:
+        return
+    expected = " or ".join(sorted(runtime.runtime_class_name for runtime in runtimes))
+    for urn, workload in sandboxed:
+        if workload.sandboxing_runtime not in runtimes:
+            report_violation(
+                f"{workload.kind} uses RuntimeClass {workload.runtime_class_name}, but this "
+                f"stack's sandboxing pools run "
+                f"{', '.join(sorted(r.workload_runtime for r in runtimes))}; use {expected}",
+                urn,
+            )
+
+
+def _array_of_strings(default: list[str], description: str) -> dict[str, Any]:
+    return {
+        "type": "array",
+        "items": {"type": "string"},
+        "default": default,
+        "description": description,
+    }
+
+
+POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
+    ResourceValidationPolicy(
+        name="sandbox-pool-os",
+        description="A Pod Sandboxing node pool must have osType Linux and osSKU AzureLinux.",
+        enforcement_level=EnforcementLevel.MANDATORY,
+        validate=_pool_validation(checks.pool_os),
+    ),
+    ResourceValidationPolicy(
+        name="sandbox-pool-vm-size",
+        description="A Pod Sandboxing node pool needs a Generation 2 VM size with nested "
+        "virtualization; unknown or unverified sizes fail unless allowed in the config.",
+        enforcement_level=EnforcementLevel.MANDATORY,
+        validate=_validate_vm_size,
+        config_schema=PolicyConfigSchema(
+            properties={
+                ALLOWED_VM_SIZES: _array_of_strings(
+                    [], "Extra VM sizes to accept (e.g. a series the catalog cannot confirm)."
+                )
+            }
+        ),
+    ),
+    ResourceValidationPolicy(
+        name="sandbox-pool-kubernetes-version",
+        description="A Pod Sandboxing cluster or pool version, when set, must meet the runtime's "
+        "minimum (1.27.0 for KataVmIsolation, 1.24.0 for KataMshvVmIsolation).",
+        enforcement_level=EnforcementLevel.MANDATORY,
+        validate=_pool_validation(checks.pool_kubernetes_version),
+    ),
+    ResourceValidationPolicy(
+        name="sandbox-pool-legacy-runtime",
+        description="KataMshvVmIsolation is the deprecated preview runtime; use KataVmIsolation.",
+        enforcement_level=EnforcementLevel.ADVISORY,
+        validate=_pool_validation(checks.pool_legacy_runtime),
+    ),
+    ResourceValidationPolicy(
+        name="sandbox-pool-os-sku-unverified",
+        description="AzureLinux3 is not documented for Pod Sandboxing; AzureLinux is.",
+        enforcement_level=EnforcementLevel.ADVISORY,
+        validate=_pool_validation(checks.pool_os_sku_unverified),
+    ),
+    ResourceValidationPolicy(
+        name="sandbox-pool-no-fips",
+        description="FIPS-enabled node pools cannot run Pod Sandboxing.",
+        enforcement_level=EnforcementLevel.MANDATORY,
+        validate=_pool_validation(checks.pool_fips),
+    ),
+    ResourceValidationPolicy(
+        name="sandboxed-pod-no-host-network",
+        description="A pod with a sandboxing RuntimeClass cannot use host networking.",
+        enforcement_level=EnforcementLevel.MANDATORY,
+        validate=_sandboxed_workload_validation(checks.workload_host_network),
+    ),
+    ResourceValidationPolicy(
+        name="sandboxed-pod-memory-limit",
+        description="A pod with a sandboxing RuntimeClass must set memory limits of at least "
+        "128Mi in total: the limit sizes its VM.",
+        enforcement_level=EnforcementLevel.MANDATORY,
+        validate=_sandboxed_workload_validation(checks.workload_memory_limit),
+    ),
+    ResourceValidationPolicy(
+        name="sandboxed-pod-cpu-limit",
+        description="A pod with a sandboxing RuntimeClass should set CPU limits, with requests "
+        "equal to limits.",
+        enforcement_level=EnforcementLevel.ADVISORY,
+        validate=_sandboxed_workload_validation(checks.workload_cpu_limit),
+    ),
+    ResourceValidationPolicy(
+        name="sandboxed-pod-host-features",
+        description="hostPID, hostIPC, privileged, hostPath and subPath behave differently (or "
+        "not at all) inside a Kata sandbox.",
+        enforcement_level=EnforcementLevel.ADVISORY,
+        validate=_sandboxed_workload_validation(checks.workload_host_features),
+    ),
+    ResourceValidationPolicy(
+        name="untrusted-namespace-sandboxed",
+        description="Workloads in namespaces configured as untrusted must use a sandboxing "
+        "RuntimeClass.",
+        enforcement_level=EnforcementLevel.MANDATORY,
+        validate=_validate_untrusted_namespace,
+        config_schema=PolicyConfigSchema(
+            properties={
+                UNTRUSTED_NAMESPACES: _array_of_strings(
+                    DEFAULT_UNTRUSTED_NAMESPACES, "Namespaces whose workloads must be sandboxed."
+                )
+            }
+        ),
+    ),
+    StackValidationPolicy(
+        name="sandboxed-workload-needs-sandboxing-pool",
+        description="A stack that creates clusters or node pools and sandboxed workloads should "
+        "create a sandboxing pool for them.",
+        enforcement_level=EnforcementLevel.ADVISORY,
+        validate=_validate_pool_exists,
+    ),
+    StackValidationPolicy(
+        name="runtime-class-matches-pool-generation",
+        description="A sandboxed workload's RuntimeClass should match the generation of the "
+        "stack's sandboxing pools.",
+        enforcement_level=EnforcementLevel.ADVISORY,
+        validate=_validate_generation,
+    ),
+]
+"""Every policy of the pack, in the order they are reported."""

@@ -1,0 +1,587 @@
+"""The policy pack: every policy passing and failing on engine-shaped inputs, unknowns, config."""
+
+from __future__ import annotations
+
+import ast
+import json
+import runpy
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+import pulumi_policy
+import pytest
+from pulumi.runtime import rpc
+from pulumi_policy import (
+    PolicyResource,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from pulumi_policy.policy import PolicyCustomTimeouts
+from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
+
+import podsandbox.rules
+from podsandbox import pools
+from podsandbox.offline import ProgramRun, RegisteredResource
+from podsandbox.policies import (
+    OfflineAnalyzer,
+    PolicyConfigError,
+    load_pack,
+    resolve_config,
+)
+from policy import sandbox_policies
+from tests.conftest import REPO
+
+CLUSTER = pools.MANAGED_CLUSTER
+POOL = pools.AGENT_POOL
+POD = "kubernetes:core/v1:Pod"
+URN = "urn:pulumi:dev::podsandbox::type::name"
+
+
+def policy(name: str) -> Any:
+    [found] = [p for p in sandbox_policies.POLICIES if p.name == name]
+    return found
+
+
+def options() -> PolicyResourceOptions:
+    return PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [])
+
+
+def violations(
+    name: str, resource_type: str, props: dict[str, Any], config: Optional[dict[str, Any]] = None
+) -> list[str]:
+    """Run one resource policy the way the SDK does: props behind the unknown-checking proxy."""
+    found: list[str] = []
+    target = policy(name)
+    assert isinstance(target, ResourceValidationPolicy)
+    args = ResourceValidationArgs(
+        resource_type, unknown_checking_proxy(props), URN, "name", options(), None, config or {}
+    )
+
+    def report(message: str, urn: Optional[str] = None) -> None:
+        found.append(message)
+
+    target.validate(args, report)
+    return found
+
+
+def stack_violations(name: str, resources: list[tuple[str, dict[str, Any]]]) -> list[str]:
+    found: list[str] = []
+    target = policy(name)
+    assert isinstance(target, StackValidationPolicy)
+    policy_resources = [
+        PolicyResource(
+            kind, unknown_checking_proxy(props), f"{URN}{i}", f"r{i}", options(), None, None, [], {}
+        )
+        for i, (kind, props) in enumerate(resources)
+    ]
+
+    def report(message: str, urn: Optional[str] = None) -> None:
+        found.append(message)
+
+    target.validate(StackValidationArgs(policy_resources), report)
+    return found
+
+
+def profile(**changes: Any) -> dict[str, Any]:
+    values = {
+        "name": "nodepool1",
+        "mode": "System",
+        "count": 1,
+        "vmSize": "Standard_D4s_v3",
+        "osType": "Linux",
+        "osSKU": "AzureLinux",
+        "workloadRuntime": "KataVmIsolation",
+    }
+    values.update(changes)
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def cluster(**changes: Any) -> dict[str, Any]:
+    return {"resourceName": "myAKSCluster", "agentPoolProfiles": [profile(**changes)]}
+
+
+def agent_pool(**changes: Any) -> dict[str, Any]:
+    props = profile(**changes)
+    props["agentPoolName"] = props.pop("name")
+    return props
+
+
+def pod(spec: dict[str, Any], namespace: Optional[str] = "untrusted") -> dict[str, Any]:
+    metadata: dict[str, Any] = {"name": "untrusted"}
+    if namespace:
+        metadata["namespace"] = namespace
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": spec}
+
+
+def container(**resources: Any) -> dict[str, Any]:
+    block: dict[str, Any] = {"name": "app", "image": "nginx"}
+    if resources:
+        block["resources"] = resources
+    return block
+
+
+GOOD_RESOURCES = {
+    "limits": {"cpu": "500m", "memory": "256Mi"},
+    "requests": {"cpu": "500m", "memory": "256Mi"},
+}
+
+
+def sandboxed(**spec: Any) -> dict[str, Any]:
+    values = {"runtimeClassName": "kata-vm-isolation", "containers": [container(**GOOD_RESOURCES)]}
+    values.update(spec)
+    return values
+
+
+# --- the pack ---------------------------------------------------------------------------------
+
+
+def test_every_policy_has_name_description_and_level():
+    levels = {
+        p.name: p.enforcement_level.value if p.enforcement_level else None
+        for p in sandbox_policies.POLICIES
+    }
+    assert levels == {
+        "sandbox-pool-os": "mandatory",
+        "sandbox-pool-vm-size": "mandatory",
+        "sandbox-pool-kubernetes-version": "mandatory",
+        "sandbox-pool-legacy-runtime": "advisory",
+        "sandbox-pool-os-sku-unverified": "advisory",
+        "sandbox-pool-no-fips": "mandatory",
+        "sandboxed-pod-no-host-network": "mandatory",
+        "sandboxed-pod-memory-limit": "mandatory",
+        "sandboxed-pod-cpu-limit": "advisory",
+        "sandboxed-pod-host-features": "advisory",
+        "untrusted-namespace-sandboxed": "mandatory",
+        "sandboxed-workload-needs-sandboxing-pool": "advisory",
+        "runtime-class-matches-pool-generation": "advisory",
+    }
+    assert all(p.description for p in sandbox_policies.POLICIES)
+
+
+def test_pack_main_only_builds_the_policy_pack(monkeypatch):
+    tree = ast.parse((REPO / "policy" / "__main__.py").read_text())
+    statements = [
+        node
+        for node in tree.body
+        if not isinstance(node, ast.Expr | ast.Import | ast.ImportFrom)
+        or (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call))
+    ]
+    [call] = [node for node in statements if isinstance(node, ast.Expr)]
+    assert isinstance(call.value, ast.Call) and ast.unparse(call.value.func) == "PolicyPack"
+
+    captured: dict[str, Any] = {}
+    monkeypatch.setattr(pulumi_policy, "PolicyPack", lambda **kwargs: captured.update(kwargs))
+    monkeypatch.syspath_prepend(str(REPO / "policy"))
+    runpy.run_path(str(REPO / "policy" / "__main__.py"), run_name="__main__")
+    assert captured["name"] == "aks-pod-sandboxing"
+    assert [p.name for p in captured["policies"]] == [p.name for p in sandbox_policies.POLICIES]
+
+
+def test_policy_pack_file_has_runtime_version_and_description():
+    import yaml
+
+    metadata = yaml.safe_load((REPO / "policy" / "PulumiPolicy.yaml").read_text())
+    assert metadata["runtime"]["name"] == "python"
+    assert metadata["version"] == load_pack().version == "0.1.0"
+    assert metadata["description"]
+    requirements = (REPO / "policy" / "requirements.txt").read_text()
+    assert "pulumi-policy>=" in requirements
+
+
+def test_program_cli_and_pack_share_one_rules_module():
+    import config  # the program's settings reader
+    from podsandbox import checks, settings
+
+    assert sandbox_policies.checks is checks  # type: ignore[attr-defined]
+    assert checks.rules is settings.rules is podsandbox.rules  # type: ignore[attr-defined]
+    assert "podsandbox.settings" in config.__dict__["load_settings"].__module__
+    # No other source file spells a runtime value, RuntimeClass, node label or the OS SKU.
+    literals = {
+        value
+        for runtime in podsandbox.rules.RUNTIMES.values()
+        for value in (runtime.workload_runtime, runtime.runtime_class_name, runtime.node_label)
+    } | {"AzureLinux"}
+    sources = [REPO / "__main__.py", REPO / "config.py"] + [
+        path
+        for folder in ("components", "podsandbox", "policy")
+        for path in (REPO / folder).glob("*.py")
+        if path.name != "rules.py"
+    ]
+    for path in sources:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                assert node.value not in literals, (path.name, node.value)
+
+
+def test_pack_runs_where_the_cli_puts_it(tmp_path):
+    # `pulumi preview --policy-pack policy` runs policy/__main__.py with policy/ first on the path
+    # and without the repository: the module must find the shared rules by itself.
+    import subprocess
+
+    code = (
+        "import sys; sys.path = [p for p in sys.path if p not in ('', {repo!r})];"
+        "sys.path.insert(0, {policy!r}); import sandbox_policies as s; print(len(s.POLICIES))"
+    ).format(repo=str(REPO), policy=str(REPO / "policy"))
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(len(sandbox_policies.POLICIES))
+
+
+# --- node pool policies -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("resource_type", [CLUSTER, POOL])
+def test_good_pool_passes_every_pool_policy(resource_type):
+    props = cluster() if resource_type == CLUSTER else agent_pool()
+    for name in (
+        "sandbox-pool-os",
+        "sandbox-pool-vm-size",
+        "sandbox-pool-kubernetes-version",
+        "sandbox-pool-legacy-runtime",
+        "sandbox-pool-no-fips",
+    ):
+        assert violations(name, resource_type, props) == [], name
+
+
+def test_os_sku_and_type():
+    assert violations("sandbox-pool-os", CLUSTER, cluster(osSKU="Ubuntu")) == [
+        "node pool nodepool1 (agentPoolProfiles[0].osSKU): Pod Sandboxing needs OS SKU "
+        "AzureLinux; Ubuntu cannot run Kata VMs; use AzureLinux"
+    ]
+    assert violations("sandbox-pool-os", POOL, agent_pool(osType="Windows", osSKU=None)) == [
+        "node pool nodepool1 (osType) has osType Windows; KataVmIsolation needs Linux",
+        "node pool nodepool1 (osSKU) sets no OS SKU; KataVmIsolation needs AzureLinux set "
+        "explicitly",
+    ]
+
+
+def test_non_sandboxing_pools_are_not_judged():
+    props = cluster(workloadRuntime="OCIContainer", osSKU="Ubuntu", vmSize="Standard_D4_v3")
+    for name in ("sandbox-pool-os", "sandbox-pool-vm-size"):
+        assert violations(name, CLUSTER, props) == []
+    assert violations("sandbox-pool-os", CLUSTER, cluster(workloadRuntime=None)) == []
+
+
+def test_unverified_os_sku_is_advisory_only():
+    props = agent_pool(osSKU="AzureLinux3")
+    assert violations("sandbox-pool-os", POOL, props) == []
+    assert violations("sandbox-pool-os-sku-unverified", POOL, props) == [
+        "node pool nodepool1 (osSKU): OS SKU AzureLinux3 is not documented for Pod Sandboxing "
+        "(only AzureLinux is); AKS may reject it"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("size", "fragment"),
+    [
+        ("Standard_D4_v3", "uses Standard_D4_v3: Standard_D4_v3 (Dv3) is Generation 1 only"),
+        ("Standard_D4as_v4", "does not support nested virtualization"),
+        ("Standard_D4ps_v5", "Arm64"),
+        ("Standard_D4d_v5", "unverified"),
+        ("Standard_Q4_v9", "not in the catalog"),
+        ("D4s_v3", "is not an Azure VM size name"),
+    ],
+)
+def test_vm_size_violations_name_the_size(size, fragment):
+    [message] = violations("sandbox-pool-vm-size", CLUSTER, cluster(vmSize=size))
+    assert fragment in message
+    assert message.startswith("node pool nodepool1 (agentPoolProfiles[0].vmSize)")
+
+
+def test_vm_size_allow_list_in_config():
+    props = agent_pool(vmSize="Standard_D4d_v5")
+    assert (
+        violations("sandbox-pool-vm-size", POOL, props, {"allowedVmSizes": ["standard_d4d_v5"]})
+        == []
+    )
+    [message] = violations("sandbox-pool-vm-size", POOL, props, {"allowedVmSizes": []})
+    assert "allowedVmSizes" in message
+
+
+def test_missing_vm_size_is_a_violation():
+    [message] = violations("sandbox-pool-vm-size", POOL, agent_pool(vmSize=None))
+    assert "sets no VM size" in message
+
+
+def test_kubernetes_versions():
+    props = cluster(orchestratorVersion="1.26.3")
+    props["kubernetesVersion"] = "1.25"
+    assert violations("sandbox-pool-kubernetes-version", CLUSTER, props) == [
+        "node pool nodepool1: kubernetesVersion 1.25 is below the minimum 1.27.0 for "
+        "KataVmIsolation; use 1.27.0 or later",
+        "node pool nodepool1: agentPoolProfiles[0].orchestratorVersion 1.26.3 is below the "
+        "minimum 1.27.0 for KataVmIsolation; use 1.27.0 or later",
+    ]
+    legacy = agent_pool(workloadRuntime="KataMshvVmIsolation", orchestratorVersion="1.26.3")
+    assert violations("sandbox-pool-kubernetes-version", POOL, legacy) == []
+    assert violations(
+        "sandbox-pool-kubernetes-version", POOL, agent_pool(orchestratorVersion="latest")
+    ) == ["node pool nodepool1: orchestratorVersion latest is not a Kubernetes version"]
+
+
+def test_legacy_runtime_is_advisory_with_the_ga_replacement():
+    [message] = violations(
+        "sandbox-pool-legacy-runtime", POOL, agent_pool(workloadRuntime="KataMshvVmIsolation")
+    )
+    assert "use KataVmIsolation (RuntimeClass kata-vm-isolation)" in message
+
+
+def test_fips():
+    assert violations("sandbox-pool-no-fips", POOL, agent_pool(enableFIPS=True)) == [
+        "node pool nodepool1 (enableFIPS) enables FIPS, which Pod Sandboxing does not support; "
+        "use a separate non-sandboxing pool for FIPS workloads"
+    ]
+    assert violations("sandbox-pool-no-fips", POOL, agent_pool(enableFIPS=False)) == []
+
+
+def test_classic_provider_pools():
+    classic_pool = {
+        "name": "kata",
+        "vmSize": "Standard_D4as_v4",
+        "osSku": "Ubuntu",
+        "fipsEnabled": True,
+        "workloadRuntime": "KataVmIsolation",
+        "orchestratorVersion": "1.26",
+    }
+    assert len(violations("sandbox-pool-os", pools.CLASSIC_POOL, classic_pool)) == 1
+    assert len(violations("sandbox-pool-vm-size", pools.CLASSIC_POOL, classic_pool)) == 1
+    assert len(violations("sandbox-pool-no-fips", pools.CLASSIC_POOL, classic_pool)) == 1
+    assert len(violations("sandbox-pool-kubernetes-version", pools.CLASSIC_POOL, classic_pool)) == 1
+    classic_cluster = {
+        "kubernetesVersion": "1.33",
+        "defaultNodePool": dict(classic_pool, osSku="AzureLinux"),
+    }
+    [message] = violations("sandbox-pool-vm-size", pools.CLASSIC_CLUSTER, classic_cluster)
+    assert message.startswith("node pool kata (defaultNodePool.vmSize)")
+    assert violations("sandbox-pool-os", pools.CLASSIC_CLUSTER, classic_cluster) == []
+
+
+# --- unknown values --------------------------------------------------------------------------
+
+
+def test_an_unknown_value_stops_only_the_policy_that_needs_it():
+    props = agent_pool(orchestratorVersion=rpc.UNKNOWN)
+    with pytest.raises(UnknownValueError):
+        violations("sandbox-pool-kubernetes-version", POOL, props)
+    assert violations("sandbox-pool-os", POOL, props) == []
+    assert violations("sandbox-pool-vm-size", POOL, props) == []
+
+
+def test_unknown_values_become_an_advisory_cannot_run_as_in_the_engine():
+    pack = load_pack()
+    analyzer = OfflineAnalyzer(pack, resolve_config(pack))
+    resource = RegisteredResource(
+        urn=URN,
+        type=POOL,
+        name="pool",
+        parent=None,
+        custom=True,
+        protect=False,
+        inputs={},
+        raw_inputs={},
+        engine_inputs=agent_pool(vmSize=rpc.UNKNOWN),
+    )
+    run = ProgramRun("podsandbox", "dev", True, resources=[resource])
+    [found] = analyzer.analyze(run)
+    assert (found.policy, found.enforcement, found.urn) == ("sandbox-pool-vm-size", "advisory", URN)
+    assert "can't run policy 'sandbox-pool-vm-size'" in found.message
+    assert "vmSize can't be known during preview" in found.message
+
+
+# --- workloads -------------------------------------------------------------------------------
+
+
+def test_good_sandboxed_pod_passes_every_workload_policy():
+    props = pod(sandboxed())
+    for name in (
+        "sandboxed-pod-no-host-network",
+        "sandboxed-pod-memory-limit",
+        "sandboxed-pod-cpu-limit",
+        "sandboxed-pod-host-features",
+        "untrusted-namespace-sandboxed",
+    ):
+        assert violations(name, POD, props) == [], name
+
+
+def test_host_network():
+    [message] = violations("sandboxed-pod-no-host-network", POD, pod(sandboxed(hostNetwork=True)))
+    assert "spec.hostNetwork: true with RuntimeClass kata-vm-isolation" in message
+    unsandboxed = pod({"hostNetwork": True, "containers": [container()]})
+    assert violations("sandboxed-pod-no-host-network", POD, unsandboxed) == []
+
+
+def test_memory_limits():
+    no_limit = pod(sandboxed(containers=[container()]))
+    assert violations("sandboxed-pod-memory-limit", POD, no_limit) == [
+        "Pod untrusted/untrusted: container app sets no memory limit; a sandboxed pod's memory "
+        "limit sizes its VM. Set resources.limits.memory (at least 128Mi)"
+    ]
+    small = pod(sandboxed(containers=[container(limits={"memory": "64Mi", "cpu": "1"})]))
+    assert violations("sandboxed-pod-memory-limit", POD, small) == [
+        "Pod untrusted/untrusted: memory limit 64Mi is under the 128Mi minimum of a sandbox "
+        "(AKS rejects it: pod memory limit too low)"
+    ]
+    two = [container(limits={"memory": "64Mi"}), container(limits={"memory": "64Mi"})]
+    assert violations("sandboxed-pod-memory-limit", POD, pod(sandboxed(containers=two))) == []
+
+
+def test_cpu_limits_and_requests_equal_to_limits():
+    unequal = container(
+        limits={"cpu": "1", "memory": "1Gi"}, requests={"cpu": "500m", "memory": "1024Mi"}
+    )
+    assert violations("sandboxed-pod-cpu-limit", POD, pod(sandboxed(containers=[unequal]))) == [
+        "Pod untrusted/untrusted: container app requests cpu 500m but is limited to 1; set "
+        "requests equal to limits for sandboxed pods"
+    ]
+    no_cpu = container(limits={"memory": "1Gi"})
+    [message] = violations("sandboxed-pod-cpu-limit", POD, pod(sandboxed(containers=[no_cpu])))
+    assert "sets no CPU limit" in message
+
+
+def test_host_features_say_how_kata_treats_them():
+    spec = sandboxed(
+        hostPID=True,
+        hostIPC=True,
+        volumes=[{"name": "dev", "hostPath": {"path": "/dev"}}],
+        containers=[
+            dict(
+                container(**GOOD_RESOURCES),
+                securityContext={"privileged": True},
+                volumeMounts=[{"name": "dev", "mountPath": "/d", "subPath": "x"}],
+            )
+        ],
+    )
+    found = violations("sandboxed-pod-host-features", POD, pod(spec))
+    assert [message.split(" uses ")[1].split(":")[0] for message in found] == [
+        "hostPID",
+        "hostIPC",
+        "privileged",
+        "hostPath",
+        "subPath",
+    ]
+    assert "mapped to the sandbox VM's PID namespace" in found[0]
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "wrap"),
+    [
+        ("kubernetes:apps/v1:Deployment", lambda spec: {"spec": {"template": {"spec": spec}}}),
+        ("kubernetes:apps/v1:StatefulSet", lambda spec: {"spec": {"template": {"spec": spec}}}),
+        ("kubernetes:apps/v1:DaemonSet", lambda spec: {"spec": {"template": {"spec": spec}}}),
+        ("kubernetes:apps/v1:ReplicaSet", lambda spec: {"spec": {"template": {"spec": spec}}}),
+        ("kubernetes:batch/v1:Job", lambda spec: {"spec": {"template": {"spec": spec}}}),
+        (
+            "kubernetes:batch/v1:CronJob",
+            lambda spec: {"spec": {"jobTemplate": {"spec": {"template": {"spec": spec}}}}},
+        ),
+    ],
+)
+def test_pod_templates_are_judged_too(resource_type, wrap):
+    props = wrap(sandboxed(hostNetwork=True))
+    props["metadata"] = {"name": "app", "namespace": "team"}
+    [message] = violations("sandboxed-pod-no-host-network", resource_type, props)
+    assert ".spec.hostNetwork" in message or "spec.template.spec.hostNetwork" in message
+
+
+def test_untrusted_namespaces_must_be_sandboxed():
+    plain = pod({"containers": [container()]})
+    [message] = violations("untrusted-namespace-sandboxed", POD, plain)
+    assert "runs in the untrusted namespace untrusted with runtimeClassName None" in message
+    assert (
+        violations("untrusted-namespace-sandboxed", POD, pod({"containers": []}, "default")) == []
+    )
+    config = {"untrustedNamespaces": ["tenants"]}
+    assert violations("untrusted-namespace-sandboxed", POD, plain, config) == []
+    assert (
+        len(
+            violations(
+                "untrusted-namespace-sandboxed", POD, pod({"containers": []}, "tenants"), config
+            )
+        )
+        == 1
+    )
+
+
+# --- stack policies --------------------------------------------------------------------------
+
+
+def test_sandboxed_workload_without_a_sandboxing_pool():
+    plain_cluster = (CLUSTER, cluster(workloadRuntime="OCIContainer"))
+    workload = (POD, pod(sandboxed()))
+    [message] = stack_violations(
+        "sandboxed-workload-needs-sandboxing-pool", [plain_cluster, workload]
+    )
+    assert "none of them is a sandboxing pool" in message
+    assert (
+        stack_violations(
+            "sandboxed-workload-needs-sandboxing-pool", [(CLUSTER, cluster()), workload]
+        )
+        == []
+    )
+    # A stack that only deploys workloads (the pool is elsewhere) is not judged.
+    assert stack_violations("sandboxed-workload-needs-sandboxing-pool", [workload]) == []
+
+
+def test_runtime_class_generation_must_match_the_pool():
+    legacy_workload = (POD, pod(sandboxed(runtimeClassName="kata-mshv-vm-isolation")))
+    [message] = stack_violations(
+        "runtime-class-matches-pool-generation", [(CLUSTER, cluster()), legacy_workload]
+    )
+    assert (
+        "uses RuntimeClass kata-mshv-vm-isolation" in message and "use kata-vm-isolation" in message
+    )
+    assert (
+        stack_violations(
+            "runtime-class-matches-pool-generation", [(CLUSTER, cluster()), (POD, pod(sandboxed()))]
+        )
+        == []
+    )
+
+
+# --- config ------------------------------------------------------------------------------------
+
+
+def write(tmp_path: Path, document: Any) -> Path:
+    path = tmp_path / "policy-config.json"
+    path.write_text(json.dumps(document))
+    return path
+
+
+def test_config_defaults_and_levels(tmp_path):
+    pack = load_pack()
+    resolved = resolve_config(pack)
+    assert resolved["sandbox-pool-vm-size"][1] == {"allowedVmSizes": []}
+    assert resolved["untrusted-namespace-sandboxed"][1] == {"untrustedNamespaces": ["untrusted"]}
+    path = write(
+        tmp_path,
+        {
+            "all": "advisory",
+            "sandbox-pool-os": {"enforcementLevel": "disabled"},
+            "sandbox-pool-vm-size": {"allowedVmSizes": ["Standard_D4d_v5"]},
+        },
+    )
+    resolved = resolve_config(pack, path)
+    assert resolved["sandbox-pool-os"][0].value == "disabled"
+    assert resolved["sandbox-pool-vm-size"][0].value == "advisory"
+    assert resolved["sandbox-pool-vm-size"][1] == {"allowedVmSizes": ["Standard_D4d_v5"]}
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        ({"no-such-policy": "advisory"}, "unknown policies: no-such-policy"),
+        ({"sandbox-pool-os": "strict"}, "'strict' is not an enforcement level"),
+        ({"sandbox-pool-vm-size": {"allowedVmSizes": "Standard_D4d_v5"}}, "is not of type 'array'"),
+        ({"sandbox-pool-vm-size": {"allowed": []}}, "Additional properties are not allowed"),
+        ([], "expected a JSON object"),
+    ],
+)
+def test_bad_config_is_a_clear_error(tmp_path, document, message):
+    with pytest.raises(PolicyConfigError, match=message.replace("(", r"\(").replace("'", "'")):
+        resolve_config(load_pack(), write(tmp_path, document))
