@@ -40,10 +40,22 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run this project's Pulumi program for a stack under the SDK's mock "
         "runtime (no Pulumi CLI, no Azure account) and print what it would create.",
     )
+    preview.add_argument(
+        "--program",
+        type=Path,
+        help="another Pulumi Python program directory to preview with this policy pack "
+        "(default: this project)",
+    )
     source = preview.add_mutually_exclusive_group()
     source.add_argument("--stack", help="stack name: reads Pulumi.NAME.yaml (default: dev)")
     source.add_argument("--config-file", type=Path, help="a stack file to read instead")
-    preview.add_argument("--format", choices=("text", "json"), default="text")
+    preview.add_argument(
+        "--format",
+        choices=("text", "json", "markdown", "sarif"),
+        default="text",
+        help="text (default), json, markdown (a PR comment) or sarif (code scanning)",
+    )
+    preview.add_argument("--output", type=Path, help="write the report to FILE instead of stdout")
     preview.add_argument(
         "--policy-config",
         type=Path,
@@ -141,14 +153,17 @@ def _preview(args: argparse.Namespace) -> int:
     # Imported here: the Pulumi SDK is only needed by this command.
     import pulumi
 
+    from podsandbox.offline import ProgramFailedError
     from podsandbox.policies import PolicyConfigError
-    from podsandbox.preview import offline_preview
+    from podsandbox.preview import PROJECT_DIR, describe_failure, offline_preview
     from podsandbox.project import ProjectError
+    from podsandbox.report import render
 
     try:
         report = offline_preview(
             stack=args.stack,
             config_file=args.config_file,
+            program_dir=args.program or PROJECT_DIR,
             policy_config=args.policy_config,
             skip_validation=args.skip_validation,
         )
@@ -158,11 +173,16 @@ def _preview(args: argparse.Namespace) -> int:
     except pulumi.RunError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
-    except Exception as error:  # noqa: BLE001 - a failing program is reported, not dumped
-        print(f"error: the program failed: {type(error).__name__}: {error}", file=sys.stderr)
+    except ProgramFailedError as failure:
+        print(f"error: {describe_failure(failure, args.program or PROJECT_DIR)}", file=sys.stderr)
         return EXIT_USAGE
-    if args.format == "json":
-        print(json.dumps(report.to_json(), indent=2))
+    text = render(report, args.format)
+    if args.output is not None:
+        try:
+            args.output.write_text(text + "\n", encoding="utf-8")
+        except OSError as error:
+            print(f"error: cannot write {args.output}: {error}", file=sys.stderr)
+            return EXIT_USAGE
     else:
-        print(report.to_text())
+        print(text)
     return EXIT_VIOLATION if report.mandatory_violations else EXIT_OK

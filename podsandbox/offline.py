@@ -221,9 +221,26 @@ class _WarningCollector(logging.Handler):
         self.run.warnings.append(record.getMessage())
 
 
+def _shadowed_modules(program_dir: Path) -> dict[str, Any]:
+    """Already-imported modules that a module of the program's own directory would shadow."""
+    local = {path.stem for path in program_dir.glob("*.py")} | {
+        path.parent.name for path in program_dir.glob("*/__init__.py")
+    }
+    return {
+        name: module
+        for name, module in sys.modules.items()
+        if name.partition(".")[0] in local
+        and not Path(getattr(module, "__file__", None) or "/").resolve().is_relative_to(program_dir)
+    }
+
+
 @contextmanager
 def _program_environment(program_dir: Path) -> Iterator[None]:
-    """The program's directory as cwd and first on sys.path; its modules forgotten afterwards."""
+    """The program's directory as cwd and first on sys.path, its own modules first in line;
+    afterwards its modules are forgotten and the ones it shadowed are back."""
+    shadowed = _shadowed_modules(program_dir)
+    for name in shadowed:
+        del sys.modules[name]
     before = set(sys.modules)
     old_cwd = os.getcwd()
     sys.path.insert(0, str(program_dir))
@@ -240,6 +257,16 @@ def _program_environment(program_dir: Path) -> Iterator[None]:
                 environment
             ):
                 del sys.modules[name]
+        sys.modules.update(shadowed)
+
+
+class ProgramFailedError(Exception):
+    """The program raised something other than a `pulumi.RunError`; `run` is what it did."""
+
+    def __init__(self, run: ProgramRun, error: BaseException) -> None:
+        super().__init__(f"{type(error).__name__}: {error}")
+        self.run = run
+        self.error = error
 
 
 def run_program(
@@ -248,21 +275,33 @@ def run_program(
     stack: str,
     config: Mapping[str, str],
     mocks: Optional[OfflineMocks] = None,
+    main: str = "__main__.py",
 ) -> ProgramRun:
-    """Run `program_dir/__main__.py` for `stack` with qualified `config` keys; record the run.
+    """Run the program's entry point for `stack` with qualified `config` keys; record the run.
 
-    The program's own exceptions propagate (a `pulumi.RunError` is a clean user-facing error).
+    `main` is the entry file (Pulumi.yaml's `main`), relative to `program_dir`.
+    A `pulumi.RunError` from the program propagates as is (a clean user-facing error); any other
+    exception becomes a `ProgramFailedError` carrying what the program did before it failed.
     Each run gets fresh Pulumi runtime state, so runs can follow each other in one process.
     """
     program_dir = program_dir.resolve()
+    entry = program_dir / main
+    mocks = mocks if mocks is not None else OfflineMocks()
+    run = ProgramRun(project=project, stack=stack, preview=mocks.preview)
 
     def program() -> None:
-        runpy.run_path(str(program_dir / "__main__.py"), run_name="__main__")
+        runpy.run_path(str(entry), run_name="__main__")
 
     # The environment lasts until every registration has resolved: the SDK reads the program's
     # modules (type hints of its components) while it finishes them.
-    with _program_environment(program_dir):
-        return run_function(program, project, stack, config, mocks)
+    with _program_environment(entry.parent):
+        try:
+            _run_recorded(program, run, config, mocks)
+        except pulumi.RunError:
+            raise
+        except Exception as error:
+            raise ProgramFailedError(run, error) from error
+    return run
 
 
 def run_function(
@@ -275,8 +314,14 @@ def run_function(
     """Run `program` (code that registers resources) as a Pulumi program; record the run."""
     mocks = mocks if mocks is not None else OfflineMocks()
     run = ProgramRun(project=project, stack=stack, preview=mocks.preview)
-    contextvars.Context().run(_run_in_context, program, run, dict(config), mocks)
+    _run_recorded(program, run, config, mocks)
     return run
+
+
+def _run_recorded(
+    program: Callable[[], None], run: ProgramRun, config: Mapping[str, str], mocks: OfflineMocks
+) -> None:
+    contextvars.Context().run(_run_in_context, program, run, dict(config), mocks)
 
 
 def _run_in_context(

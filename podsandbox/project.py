@@ -29,6 +29,8 @@ class StackConfig:
     """The stack file the values came from."""
     undeclared: tuple[str, ...] = ()
     """Project-namespace keys the stack sets but Pulumi.yaml does not declare (likely typos)."""
+    main: str = "__main__.py"
+    """The program's entry point, relative to its directory (Pulumi.yaml's `main`)."""
 
 
 def _load_yaml(path: Path) -> Any:
@@ -49,8 +51,13 @@ def config_string(value: Any) -> str:
     return str(value)
 
 
-def load_project(program_dir: Path) -> tuple[str, dict[str, str], set[str]]:
-    """The project name, its config defaults and its declared keys (all qualified)."""
+def load_project(program_dir: Path) -> tuple[str, dict[str, str], set[str], str]:
+    """The project name, its config defaults and declared keys (qualified), its entry point.
+
+    Only Python programs can run offline (in this process, under the Python SDK's mocks).
+    """
+    if not program_dir.is_dir():
+        raise ProjectError(f"{program_dir} is not a directory")
     path = program_dir / "Pulumi.yaml"
     if not path.exists():
         raise ProjectError(f"{program_dir} has no Pulumi.yaml; it is not a Pulumi project")
@@ -58,6 +65,19 @@ def load_project(program_dir: Path) -> tuple[str, dict[str, str], set[str]]:
     if not isinstance(document, dict) or not isinstance(document.get("name"), str):
         raise ProjectError(f"{path} has no project name (`name:`)")
     project: str = document["name"]
+    runtime = document.get("runtime")
+    runtime_name = runtime.get("name") if isinstance(runtime, dict) else runtime
+    if runtime_name != "python":
+        raise ProjectError(
+            f"{path}: runtime {runtime_name!r} is not supported offline; the preview runs Python "
+            "programs (runtime: python) under the Pulumi Python SDK's mocks"
+        )
+    main = str(document.get("main") or "__main__.py")
+    entry = program_dir / main
+    if entry.is_dir():
+        entry = entry / "__main__.py"
+    if not entry.is_file():
+        raise ProjectError(f"{program_dir}: the program's entry point {entry.name} is missing")
     defaults: dict[str, str] = {}
     declared: set[str] = set()
     for key, declaration in (document.get("config") or {}).items():
@@ -69,14 +89,14 @@ def load_project(program_dir: Path) -> tuple[str, dict[str, str], set[str]]:
             value = declaration
         if value is not None:
             defaults[qualified] = config_string(value)
-    return project, defaults, declared
+    return project, defaults, declared, str(entry.relative_to(program_dir))
 
 
 def load_stack_config(
     program_dir: Path, stack: Optional[str] = None, config_file: Optional[Path] = None
 ) -> StackConfig:
     """Project defaults overlaid with the stack file (`Pulumi.<stack>.yaml` or `config_file`)."""
-    project, config, declared = load_project(program_dir)
+    project, config, declared, main = load_project(program_dir)
     if config_file is None:
         config_file = program_dir / f"Pulumi.{stack or 'dev'}.yaml"
         if not config_file.exists():
@@ -106,7 +126,7 @@ def load_stack_config(
             if declared and key.startswith(f"{project}:") and key not in declared
         )
     )
-    return StackConfig(project, stack_name, config, config_file, undeclared)
+    return StackConfig(project, stack_name, config, config_file, undeclared, main)
 
 
 def _stack_names(program_dir: Path) -> list[str]:

