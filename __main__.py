@@ -46,6 +46,7 @@ if settings.is_new_cluster:
             kubernetes_version=settings.kubernetes_version,
             ssh_public_key=settings.ssh_public_key,
             protect=settings.protect,
+            extra_pools=settings.extra_pools,
             wait_for=wait_for,
         ),
     )
@@ -64,6 +65,7 @@ else:
             os_sku=settings.os_sku,
             kubernetes_version=settings.kubernetes_version,
             protect=settings.protect,
+            extra_pools=settings.extra_pools,
             wait_for=wait_for,
         ),
     )
@@ -71,6 +73,7 @@ else:
 pulumi.export("resourceGroupName", target.resource_group_name)
 pulumi.export("clusterName", target.cluster_name)
 pulumi.export("nodePoolName", settings.node_pool_name)
+pulumi.export("sandboxPools", [pool.name for pool in settings.pools])
 pulumi.export("workloadRuntime", runtime.workload_runtime)
 pulumi.export("runtimeClassName", runtime.runtime_class_name)
 pulumi.export("kubeconfig", target.kubeconfig)
@@ -84,6 +87,7 @@ if settings.demo:
             cpu_limit=settings.demo_cpu_limit,
             memory_limit=settings.demo_memory_limit,
             untrusted_namespace=settings.untrusted_namespace,
+            pool_name=settings.demo_pool,
             wait_for=[target],
         ),
     )
@@ -92,4 +96,4 @@ if settings.demo:
     )
     pulumi.export("untrustedPod", f"{settings.untrusted_namespace}/untrusted")
     pulumi.export("untrustedSandbox", sandbox.to_dict())
-    pulumi.export("sandboxCapacityPerNode", node_capacity(settings.node_vm_size, sandbox).to_dict())
+    pulumi.export("sandboxCapacityPerNode", node_capacity(settings.demo_vm_size, sandbox).to_dict())

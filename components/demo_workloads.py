@@ -21,7 +21,7 @@ from pulumi_kubernetes.core.v1 import (
 from pulumi_kubernetes.meta.v1 import LabelSelectorArgs, ObjectMetaArgs
 from pulumi_kubernetes.networking.v1 import NetworkPolicy, NetworkPolicySpecArgs
 
-from podsandbox.rules import RuntimeGeneration
+from podsandbox.rules import AGENT_POOL_LABEL, RuntimeGeneration
 
 TYPE_TOKEN = "podsandbox:index:DemoWorkloads"
 IMAGE = "mcr.microsoft.com/aks/fundamental/base-ubuntu:v0.0.11"
@@ -39,6 +39,8 @@ class DemoWorkloadsArgs:
     cpu_limit: str
     memory_limit: str
     untrusted_namespace: str = "untrusted"
+    pool_name: Optional[str] = None
+    """Pin the untrusted pod to this sandboxing pool; None for any node of its RuntimeClass."""
     wait_for: Sequence[pulumi.Resource] = field(default=())
     """The sandboxing cluster or pool: the pods are created only once it exists."""
 
@@ -112,6 +114,7 @@ class DemoWorkloads(pulumi.ComponentResource):
             metadata=ObjectMetaArgs(name="untrusted", namespace=namespace.metadata.name),
             spec=PodSpecArgs(
                 runtime_class_name=args.runtime.runtime_class_name,
+                node_selector={AGENT_POOL_LABEL: args.pool_name} if args.pool_name else None,
                 automount_service_account_token=False,
                 security_context=PodSecurityContextArgs(
                     run_as_non_root=True,

@@ -10,8 +10,10 @@ import pulumi
 import pulumi_tls as tls
 from pulumi_azure_native import containerservice, resources
 
+from components.agent_pool import sandboxing_agent_pool
 from components.kubeconfig import kubernetes_provider, user_kubeconfig
 from podsandbox.rules import REQUIRED_OS_TYPE, RuntimeGeneration
+from podsandbox.settings import PoolSpec
 
 TYPE_TOKEN = "podsandbox:index:SandboxedCluster"
 ADMIN_USERNAME = "azureuser"
@@ -36,12 +38,14 @@ class SandboxedClusterArgs:
     ssh_public_key: Optional[str] = None
     """None to generate an RSA key pair (like `--generate-ssh-keys`)."""
     protect: bool = False
+    extra_pools: Sequence[PoolSpec] = field(default=())
+    """More sandboxing pools (User mode) on the new cluster."""
     wait_for: Sequence[pulumi.Resource] = field(default=())
     """Resources the cluster must wait for, e.g. the preview feature registration."""
 
 
 class SandboxedCluster(pulumi.ComponentResource):
-    """Resource group + `ManagedCluster` whose only pool is sandboxing-enabled.
+    """Resource group + `ManagedCluster` whose system pool is sandboxing-enabled (+ extra pools).
 
     Mirrors `az aks create --os-sku AzureLinux --workload-runtime <runtime> --node-vm-size <size>
     --node-count <n> --generate-ssh-keys`: a SystemAssigned identity, a Linux profile with the SSH
@@ -122,6 +126,20 @@ class SandboxedCluster(pulumi.ComponentResource):
                 parent=self, protect=args.protect, depends_on=cluster_waits_for
             ),
         )
+
+        for spec in args.extra_pools:
+            sandboxing_agent_pool(
+                f"{name}-pool-{spec.name}",
+                resource_group_name=args.resource_group_name,
+                cluster_name=args.cluster_name,
+                pool=spec,
+                runtime=args.runtime,
+                os_sku=args.os_sku,
+                orchestrator_version=args.kubernetes_version,
+                opts=pulumi.ResourceOptions(
+                    parent=self, protect=args.protect, depends_on=[cluster]
+                ),
+            )
 
         self.resource_group_name = pulumi.Output.from_input(args.resource_group_name)
         self.cluster_name = pulumi.Output.from_input(args.cluster_name)

@@ -9,8 +9,10 @@ from typing import Optional
 import pulumi
 from pulumi_azure_native import containerservice
 
+from components.agent_pool import sandboxing_agent_pool
 from components.kubeconfig import kubernetes_provider, user_kubeconfig
-from podsandbox.rules import REQUIRED_OS_TYPE, RuntimeGeneration, existing_cluster_version_problem
+from podsandbox.rules import RuntimeGeneration, existing_cluster_version_problem
+from podsandbox.settings import PoolSpec
 
 TYPE_TOKEN = "podsandbox:index:SandboxedNodePool"
 
@@ -28,12 +30,14 @@ class SandboxedNodePoolArgs:
     kubernetes_version: Optional[str] = None
     """None for the cluster's own version."""
     protect: bool = False
+    extra_pools: Sequence[PoolSpec] = field(default=())
+    """More sandboxing pools on the same cluster."""
     wait_for: Sequence[pulumi.Resource] = field(default=())
-    """Resources the pool must wait for, e.g. the preview feature registration."""
+    """Resources the pools must wait for, e.g. the preview feature registration."""
 
 
 class SandboxedNodePool(pulumi.ComponentResource):
-    """A User-mode `AgentPool` with the workload runtime on a cluster this stack does not own.
+    """User-mode `AgentPool`s with the workload runtime on a cluster this stack does not own.
 
     The existing cluster is read (invoke) to check that its Kubernetes version meets the runtime's
     minimum; the pool is registered only after that check passed, because its orchestrator
@@ -77,23 +81,23 @@ class SandboxedNodePool(pulumi.ComponentResource):
             lambda _: args.kubernetes_version
         )
 
-        pool = containerservice.AgentPool(
-            f"{name}-pool",
-            resource_group_name=args.resource_group_name,
-            resource_name_=args.cluster_name,
-            agent_pool_name=args.node_pool_name,
-            mode=containerservice.AgentPoolMode.USER,
-            type=containerservice.AgentPoolType.VIRTUAL_MACHINE_SCALE_SETS,
-            count=args.node_count,
-            vm_size=args.node_vm_size,
-            os_type=REQUIRED_OS_TYPE,
-            os_sku=args.os_sku,
-            workload_runtime=args.runtime.workload_runtime,
-            orchestrator_version=orchestrator_version,
-            opts=pulumi.ResourceOptions(
-                parent=self, protect=args.protect, depends_on=list(args.wait_for)
-            ),
-        )
+        main_pool = PoolSpec(args.node_pool_name, args.node_vm_size, args.node_count)
+        pools = [
+            sandboxing_agent_pool(
+                f"{name}-pool" if spec is main_pool else f"{name}-pool-{spec.name}",
+                resource_group_name=args.resource_group_name,
+                cluster_name=args.cluster_name,
+                pool=spec,
+                runtime=args.runtime,
+                os_sku=args.os_sku,
+                orchestrator_version=orchestrator_version,
+                opts=pulumi.ResourceOptions(
+                    parent=self, protect=args.protect, depends_on=list(args.wait_for)
+                ),
+            )
+            for spec in (main_pool, *args.extra_pools)
+        ]
+        pool = pools[0]
 
         self.resource_group_name = pulumi.Output.from_input(args.resource_group_name)
         self.cluster_name = pulumi.Output.from_input(args.cluster_name)

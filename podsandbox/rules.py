@@ -156,3 +156,7 @@ def existing_cluster_version_problem(
         f"{runtime.min_kubernetes_version_text} for {runtime.workload_runtime}; upgrade it first "
         f"(az aks upgrade --kubernetes-version ...) or use mode new-cluster"
     )
+
+
+AGENT_POOL_LABEL = "kubernetes.azure.com/agentpool"
+"""Label AKS puts on every node with the name of its node pool (to pin a pod to one pool)."""

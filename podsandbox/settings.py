@@ -9,6 +9,7 @@ Nothing here imports Pulumi, so the program, the command line and the tests shar
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -34,7 +35,7 @@ SKIP_VALIDATION_ENV = "PODSANDBOX_SKIP_VALIDATION"
 """Set to "true" to let the sandboxing rules step aside in the program (types and names are still
 checked), so that a policy pack can be seen judging a bad stack."""
 
-ConfigValue = Union[str, int, bool]
+ConfigValue = Union[str, int, bool, list[str]]
 
 
 @dataclass(frozen=True)
@@ -43,9 +44,17 @@ class Setting:
 
     key: str
     type: str
-    """"string", "integer" or "boolean" (the types Pulumi.yaml can declare)."""
+    """"string", "integer", "boolean" or "array" of strings (types Pulumi.yaml can declare)."""
     default: ConfigValue
     description: str
+
+    def declaration(self) -> dict[str, object]:
+        """This setting as Pulumi.yaml declares it."""
+        declared: dict[str, object] = {"type": self.type}
+        if self.type == "array":
+            declared["items"] = {"type": "string"}
+        declared.update(description=self.description, default=self.default)
+        return declared
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -118,6 +127,13 @@ SETTINGS: tuple[Setting, ...] = (
         "(the private key becomes a secret stack output).",
     ),
     Setting(
+        "extraPools",
+        "array",
+        [],
+        "More sandboxing node pools on the same cluster, each NAME:VM_SIZE[:COUNT] (count 1 "
+        "when left out), e.g. kata8:Standard_D8s_v5:2; same runtime, OS SKU and version.",
+    ),
+    Setting(
         "demo",
         "boolean",
         True,
@@ -134,6 +150,13 @@ SETTINGS: tuple[Setting, ...] = (
         "string",
         "256Mi",
         "Memory limit (and request) of each demo pod, at least 128Mi (the GA sandbox minimum).",
+    ),
+    Setting(
+        "demoPool",
+        "string",
+        "",
+        "Sandboxing pool the untrusted demo pod runs on (a nodeSelector on the pool name); "
+        "empty for any node of the RuntimeClass.",
     ),
     Setting(
         "untrustedNamespace",
@@ -184,6 +207,15 @@ class SettingsError(ValueError):
 
 
 @dataclass(frozen=True)
+class PoolSpec:
+    """One sandboxing node pool: its name, VM size and node count."""
+
+    name: str
+    vm_size: str
+    count: int
+
+
+@dataclass(frozen=True)
 class StackSettings:
     """Validated, typed settings. Optional strings are None when left empty."""
 
@@ -204,12 +236,29 @@ class StackSettings:
     demo_cpu_limit: str = "500m"
     demo_memory_limit: str = "256Mi"
     untrusted_namespace: str = "untrusted"
+    extra_pools: tuple[PoolSpec, ...] = ()
+    demo_pool: Optional[str] = None
+    """Name of the pool the untrusted demo pod is pinned to, or None for any sandboxing node."""
     warnings: tuple[str, ...] = field(default=())
     """Accepted but questionable choices (legacy runtime, unverified OS SKU)."""
 
     @property
     def is_new_cluster(self) -> bool:
         return self.mode == NEW_CLUSTER
+
+    @property
+    def pools(self) -> tuple[PoolSpec, ...]:
+        """Every sandboxing pool: the main one (nodePoolName) first, then extraPools."""
+        main = PoolSpec(self.node_pool_name, self.node_vm_size, self.node_count)
+        return (main, *self.extra_pools)
+
+    @property
+    def demo_vm_size(self) -> str:
+        """VM size of the nodes the untrusted demo pod runs on."""
+        return next(
+            (pool.vm_size for pool in self.pools if pool.name == self.demo_pool),
+            self.node_vm_size,
+        )
 
 
 def _set_example(key: str, value: str) -> str:
@@ -365,16 +414,19 @@ def load_settings(
             )
 
     vm_size = read.text("nodeVmSize")
-    size_verdict = None
-    try:
-        size_verdict = vmsizes.check_size(vm_size)
-    except vmsizes.SizeNameError:
+    size_verdict = _read_vm_size(
+        read, "nodeVmSize", vm_size, _set_example("nodeVmSize", rules.DEFAULT_VM_SIZE)
+    )
+    extra_pools = _read_extra_pools(read, pool)
+    demo_pool = read.text("demoPool") or None
+    pool_names = [pool, *(spec.name for _, spec, _ in extra_pools)]
+    if demo_pool is not None and demo_pool not in pool_names:
         read.problem(
-            "nodeVmSize",
-            vm_size,
-            "is not an Azure VM size name",
-            "a size name such as Standard_D4s_v3 (tier_FamilyVCPUsFeatures_version)",
-            _set_example("nodeVmSize", rules.DEFAULT_VM_SIZE),
+            "demoPool",
+            demo_pool,
+            "is not one of this stack's sandboxing pools",
+            "one of " + ", ".join(pool_names) + ", or empty",
+            _set_example("demoPool", pool_names[-1]),
         )
 
     os_sku = read.text("osSku")
@@ -390,6 +442,8 @@ def load_settings(
 
     if enforce_sandboxing_rules and runtime is not None:
         _check_sandboxing_rules(read, runtime, version_text, version, size_verdict, os_sku)
+        for key, _, verdict in extra_pools:
+            _check_vm_size(read, key, verdict)
     if os_sku_notice := rules.os_sku_warning(os_sku):
         warnings.append(os_sku_notice)
 
@@ -415,6 +469,11 @@ def load_settings(
         demo_cpu_limit=demo_cpu,
         demo_memory_limit=demo_memory,
         untrusted_namespace=namespace,
+        extra_pools=tuple(
+            PoolSpec(spec.name, verdict.size.name if verdict else spec.vm_size, spec.count)
+            for _, spec, verdict in extra_pools
+        ),
+        demo_pool=demo_pool,
         warnings=tuple(warnings),
     )
 
@@ -498,16 +557,7 @@ def _check_sandboxing_rules(
             f"{runtime.min_kubernetes_version_text} or later, or empty for the AKS default",
             _set_example("kubernetesVersion", "1.33"),
         )
-    if size_verdict is not None and not size_verdict.eligible:
-        read.problem(
-            "nodeVmSize",
-            size_verdict.size.name,
-            f"cannot host a sandboxing pool: {size_verdict.reason}",
-            "a Generation 2 x64 size with nested virtualization, e.g. "
-            + ", ".join(vmsizes.eligible_examples())
-            + " (check one with `python -m podsandbox vm-size NAME`)",
-            _set_example("nodeVmSize", rules.DEFAULT_VM_SIZE),
-        )
+    _check_vm_size(read, "nodeVmSize", size_verdict)
     if (reason := rules.os_sku_problem(os_sku)) is not None:
         read.problem(
             "osSku",
@@ -516,6 +566,89 @@ def _check_sandboxing_rules(
             rules.REQUIRED_OS_SKU,
             _set_example("osSku", rules.REQUIRED_OS_SKU),
         )
+
+
+def _read_vm_size(
+    read: _Reader, key: str, vm_size: str, example: str
+) -> Optional[vmsizes.SizeVerdict]:
+    """The size's verdict, or None (with a problem) when it is not a size name at all."""
+    try:
+        return vmsizes.check_size(vm_size)
+    except vmsizes.SizeNameError:
+        read.problem(
+            key,
+            vm_size,
+            "is not an Azure VM size name",
+            "a size name such as Standard_D4s_v3 (tier_FamilyVCPUsFeatures_version)",
+            example,
+        )
+        return None
+
+
+def _check_vm_size(read: _Reader, key: str, verdict: Optional[vmsizes.SizeVerdict]) -> None:
+    if verdict is not None and not verdict.eligible:
+        read.problem(
+            key,
+            verdict.size.name,
+            f"cannot host a sandboxing pool: {verdict.reason}",
+            "a Generation 2 x64 size with nested virtualization, e.g. "
+            + ", ".join(vmsizes.eligible_examples())
+            + " (check one with `python -m podsandbox vm-size NAME`)",
+            _set_example("nodeVmSize", rules.DEFAULT_VM_SIZE)
+            if key == "nodeVmSize"
+            else f"pulumi config set --path '{key}' kata8:{rules.DEFAULT_VM_SIZE}:2",
+        )
+
+
+_EXTRA_POOL_EXAMPLE = "pulumi config set --path 'extraPools[0]' kata8:Standard_D8s_v5:2"
+
+
+def _read_extra_pools(
+    read: _Reader, main_pool: str
+) -> list[tuple[str, PoolSpec, Optional[vmsizes.SizeVerdict]]]:
+    """Each well-formed `extraPools` item as (its key, the pool, its size verdict)."""
+    given = raw = read.raw("extraPools")
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw) if raw.strip() else []
+        except json.JSONDecodeError:
+            raw = None
+    if not isinstance(raw, list):
+        read.problem("extraPools", given, "is not a list", "a list of NAME:VM_SIZE[:COUNT]",
+                     _EXTRA_POOL_EXAMPLE)  # fmt: skip
+        return []
+    found: list[tuple[str, PoolSpec, Optional[vmsizes.SizeVerdict]]] = []
+    seen = {main_pool}
+    for index, item in enumerate(raw):
+        key = f"extraPools[{index}]"
+        parts = item.split(":") if isinstance(item, str) else []
+        example = _EXTRA_POOL_EXAMPLE.replace("[0]", f"[{index}]")
+        if len(parts) not in (2, 3):
+            read.problem(key, item, "is not NAME:VM_SIZE[:COUNT]",
+                         "a pool name, a VM size and an optional node count, joined by ':'",
+                         example)  # fmt: skip
+            continue
+        name, vm_size, count_text = parts[0].strip(), parts[1].strip(), (parts[2:] or ["1"])[0]
+        usable = True
+        if not _POOL.match(name):
+            read.problem(key, item, f"pool name {name!r} is not a valid Linux node pool name",
+                         "1-12 lower-case letters and digits, starting with a letter",
+                         example)  # fmt: skip
+            usable = False
+        elif name in seen:
+            read.problem(key, item, f"repeats the pool name {name}",
+                         "a name no other pool of the stack uses", example)  # fmt: skip
+            usable = False
+        seen.add(name)
+        count = int(count_text) if count_text.strip().isdigit() else 0
+        if count < 1:
+            read.problem(key, item, f"node count {count_text!r} is not a whole number of 1 or more",
+                         "NAME:VM_SIZE:COUNT with COUNT of 1 or more", example)  # fmt: skip
+            usable = False
+        verdict = _read_vm_size(read, key, vm_size, example)
+        if usable and verdict is not None:
+            found.append((key, PoolSpec(name, vm_size, count), verdict))
+    return found
 
 
 def _canonical_os_sku(os_sku: str) -> str:

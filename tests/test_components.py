@@ -17,6 +17,7 @@ from components import (
 )
 from podsandbox import rules
 from podsandbox.offline import SECRET, ProgramRun, run_function
+from podsandbox.settings import PoolSpec
 from tests.conftest import KUBECONFIG, PRIVATE_KEY, PUBLIC_KEY, AzureMocks
 
 CLUSTER = "azure-native:containerservice:ManagedCluster"
@@ -245,3 +246,41 @@ def test_the_legacy_runtime_accepts_an_older_existing_cluster():
         AzureMocks(existing_version="1.26.3"),
     )
     assert only(run, AGENT_POOL).inputs["workloadRuntime"] == "KataMshvVmIsolation"
+
+
+def test_extra_pools_on_a_new_cluster_wait_for_it():
+    extra = (PoolSpec("kata8", "Standard_D8s_v5", 2), PoolSpec("katamem", "Standard_E4s_v5", 1))
+    run = deploy(
+        lambda: {
+            "c": SandboxedCluster(
+                "sandbox", cluster_args(extra_pools=extra, kubernetes_version="1.33")
+            ).cluster_name
+        }
+    )
+    pools = {pool.inputs["agentPoolName"]: pool for pool in run.of_type(AGENT_POOL)}
+    assert sorted(pools) == ["kata8", "katamem"]
+    assert pools["kata8"].inputs == {
+        "resourceGroupName": "myResourceGroup",
+        "resourceName": "myAKSCluster",
+        "agentPoolName": "kata8",
+        "mode": "User",
+        "type": "VirtualMachineScaleSets",
+        "count": 2,
+        "vmSize": "Standard_D8s_v5",
+        "osType": "Linux",
+        "osSKU": "AzureLinux",
+        "workloadRuntime": "KataVmIsolation",
+        "orchestratorVersion": "1.33",
+    }
+    for pool in pools.values():
+        assert pool.parent and pool.parent.endswith("SandboxedCluster::sandbox")
+
+
+def test_extra_pools_on_an_existing_cluster():
+    extra = (PoolSpec("kata8", "Standard_D8s_v5", 2),)
+    run = deploy(
+        lambda: {"k": SandboxedNodePool("sandbox", pool_args(extra_pools=extra)).kubeconfig}
+    )
+    names = sorted(pool.inputs["agentPoolName"] for pool in run.of_type(AGENT_POOL))
+    assert names == ["kata8", "nodepool2"]
+    assert run.of_type(CLUSTER) == []

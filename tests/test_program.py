@@ -39,6 +39,7 @@ def test_dev_stack_previews_the_how_to_cluster():
         "resourceGroupName": "myResourceGroup",
         "clusterName": "myAKSCluster",
         "nodePoolName": "nodepool1",
+        "sandboxPools": ["nodepool1"],
         "workloadRuntime": "KataVmIsolation",
         "runtimeClassName": "kata-vm-isolation",
         "kubeconfig": SECRET,
@@ -99,3 +100,32 @@ def test_runs_do_not_leak_into_each_other():
     run = run_program(REPO, second.project, second.stack, second.config)
     assert run.of_type("azure-native:containerservice:AgentPool") == []
     assert all(resource.urn.startswith("urn:pulumi:dev::") for resource in run.resources)
+
+
+def test_several_sandboxing_pools_and_a_pinned_demo_pod():
+    config = stack("multipool")
+    run = run_program(REPO, config.project, config.stack, config.config)
+    agent_pools = run.of_type("azure-native:containerservice:AgentPool")
+    pools = sorted(pool.inputs["agentPoolName"] for pool in agent_pools)
+    assert pools == ["kata8", "katamem"]
+    assert run.outputs["sandboxPools"].value == ["nodepool1", "kata8", "katamem"]
+    [untrusted] = [p for p in run.of_type("kubernetes:core/v1:Pod") if p.name == "demo-untrusted"]
+    assert untrusted.inputs["spec"]["nodeSelector"] == {"kubernetes.azure.com/agentpool": "kata8"}
+    # The capacity output is for the pinned pool's size: 8 vCPUs, 32Gi.
+    assert run.outputs["sandboxCapacityPerNode"].value["vmSize"] == "Standard_D8s_v5"
+    assert run.outputs["sandboxCapacityPerNode"].value["pods"] == 16
+
+
+def test_each_extra_pool_is_policy_checked_like_the_first(monkeypatch):
+    from podsandbox.policies import evaluate
+
+    config = stack("multipool")
+    config.config["podsandbox:extraPools"] = '["kata8:Standard_D8s_v5:2", "bad:Standard_D8as_v4"]'
+    with pytest.raises(pulumi.RunError, match=r"extraPools\[1\] = 'Standard_D8as_v4'"):
+        run_program(REPO, config.project, config.stack, config.config)
+    monkeypatch.setenv("PODSANDBOX_SKIP_VALIDATION", "true")
+    run = run_program(REPO, config.project, config.stack, config.config)
+    [violation] = [v for v in evaluate(run) if v.enforcement == "mandatory"]
+    assert violation.policy == "sandbox-pool-vm-size"
+    assert violation.urn.endswith("AgentPool::sandbox-pool-bad")
+    assert "node pool bad (vmSize) uses Standard_D8as_v4" in violation.message

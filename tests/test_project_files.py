@@ -9,6 +9,7 @@ import jsonschema
 import pytest
 import yaml
 
+from podsandbox.project import config_string
 from podsandbox.settings import PROJECT, SETTINGS, load_settings, unqualified
 from tests.conftest import REPO, SHARED
 
@@ -45,11 +46,8 @@ def test_project_declares_exactly_the_program_settings():
     declared = document["config"]
     assert list(declared) == [setting.key for setting in SETTINGS]
     for setting in SETTINGS:
-        assert declared[setting.key] == {
-            "type": setting.type,
-            "description": setting.description,
-            "default": setting.default,
-        }
+        assert declared[setting.key] == setting.declaration()
+    assert declared["extraPools"]["items"] == {"type": "string"}
 
 
 def test_python_runtime_options():
@@ -70,7 +68,7 @@ def test_stack_files_use_declared_qualified_keys_and_valid_values(path):
     declared = {f"{PROJECT}:{setting.key}" for setting in SETTINGS} | {"azure-native:location"}
     assert set(config) <= declared
     settings = load_settings(
-        {key: str(value) for key, value in unqualified(config).items()},
+        {key: config_string(value) for key, value in unqualified(config).items()},
         config.get("azure-native:location"),
     )
     assert settings.runtime.workload_runtime == "KataVmIsolation"

@@ -209,6 +209,46 @@ BAD_INPUTS = [
         "demo = 'perhaps': is not a boolean. Allowed: true or false. Example: pulumi config set demo true",
         id="demo-perhaps",
     ),
+    pytest.param(
+        {"extraPools": ["kata8"]},
+        "extraPools[0] = 'kata8': is not NAME:VM_SIZE[:COUNT]. Allowed: a pool name, a VM size and an optional node count, joined by ':'. Example: pulumi config set --path 'extraPools[0]' kata8:Standard_D8s_v5:2",
+        id="extra-no-size",
+    ),
+    pytest.param(
+        {"extraPools": ["Kata8:Standard_D8s_v5"]},
+        "extraPools[0] = 'Kata8:Standard_D8s_v5': pool name 'Kata8' is not a valid Linux node pool name. Allowed: 1-12 lower-case letters and digits, starting with a letter. Example: pulumi config set --path 'extraPools[0]' kata8:Standard_D8s_v5:2",
+        id="extra-bad-name",
+    ),
+    pytest.param(
+        {"extraPools": ["nodepool1:Standard_D8s_v5"]},
+        "extraPools[0] = 'nodepool1:Standard_D8s_v5': repeats the pool name nodepool1. Allowed: a name no other pool of the stack uses. Example: pulumi config set --path 'extraPools[0]' kata8:Standard_D8s_v5:2",
+        id="extra-duplicate",
+    ),
+    pytest.param(
+        {"extraPools": ["kata8:Standard_D8s_v5:0"]},
+        "extraPools[0] = 'kata8:Standard_D8s_v5:0': node count '0' is not a whole number of 1 or more. Allowed: NAME:VM_SIZE:COUNT with COUNT of 1 or more. Example: pulumi config set --path 'extraPools[0]' kata8:Standard_D8s_v5:2",
+        id="extra-zero-count",
+    ),
+    pytest.param(
+        {"extraPools": ["kata8:D8s_v5:2"]},
+        "extraPools[0] = 'D8s_v5': is not an Azure VM size name. Allowed: a size name such as Standard_D4s_v3 (tier_FamilyVCPUsFeatures_version). Example: pulumi config set --path 'extraPools[0]' kata8:Standard_D8s_v5:2",
+        id="extra-not-a-size",
+    ),
+    pytest.param(
+        {"extraPools": ["kata8:Standard_D8s_v5", "kata9:Standard_D8as_v4:2"]},
+        "extraPools[1] = 'Standard_D8as_v4': cannot host a sandboxing pool: Standard_D8as_v4 (Dav4 / Dasv4) does not support nested virtualization; its AMD v5 twin does, e.g. Standard_D4as_v5. Allowed: a Generation 2 x64 size with nested virtualization, e.g. Standard_D4s_v3, Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with `python -m podsandbox vm-size NAME`). Example: pulumi config set --path 'extraPools[1]' kata8:Standard_D4s_v3:2",
+        id="extra-amd-v4",
+    ),
+    pytest.param(
+        {"extraPools": "kata8"},
+        "extraPools = 'kata8': is not a list. Allowed: a list of NAME:VM_SIZE[:COUNT]. Example: pulumi config set --path 'extraPools[0]' kata8:Standard_D8s_v5:2",
+        id="extra-not-a-list",
+    ),
+    pytest.param(
+        {"demoPool": "kata9"},
+        "demoPool = 'kata9': is not one of this stack's sandboxing pools. Allowed: one of nodepool1, or empty. Example: pulumi config set demoPool nodepool1",
+        id="demo-pool-unknown",
+    ),
 ]
 
 
@@ -357,3 +397,25 @@ def test_a_valid_ssh_key_is_kept():
 )
 def test_dns_prefix_is_a_valid_dns_label(cluster, prefix):
     assert dns_prefix(cluster) == prefix
+
+
+def test_extra_pools_from_a_list_or_the_json_text_pulumi_passes():
+    for value in (["kata8:Standard_D8s_v5:2", "katamem:Standard_E4s_v5"],
+                  '["kata8:Standard_D8s_v5:2", "katamem:Standard_E4s_v5"]'):  # fmt: skip
+        settings = load_settings({"extraPools": value, "demoPool": "kata8"}, "eastus")
+        assert [(p.name, p.vm_size, p.count) for p in settings.pools] == [
+            ("nodepool1", "Standard_D4s_v3", 1),
+            ("kata8", "Standard_D8s_v5", 2),
+            ("katamem", "Standard_E4s_v5", 1),
+        ]
+        assert (settings.demo_pool, settings.demo_vm_size) == ("kata8", "Standard_D8s_v5")
+
+
+def test_every_bad_extra_pool_is_reported():
+    with pytest.raises(SettingsError) as raised:
+        load_settings({"extraPools": ["a:Standard_D4_v3", "b", "c:Standard_D4s_v3:x"]}, "eastus")
+    assert [problem.key for problem in raised.value.problems] == [
+        "extraPools[1]",
+        "extraPools[2]",
+        "extraPools[0]",
+    ]
