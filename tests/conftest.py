@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import os
 from pathlib import Path
 from typing import Any, Optional
 
@@ -13,6 +14,20 @@ from podsandbox.offline import OfflineMocks
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
+REQUIRE_SHARED = "PODSANDBOX_REQUIRE_SHARED"
+
+
+def shared_file(*parts: str) -> Path:
+    """A file of the workplace's shared/ folder (spec, references), beside the repository.
+
+    It is there in this project's own CI, which sets PODSANDBOX_REQUIRE_SHARED so that a missing
+    file fails; elsewhere (a GitHub runner) the tests that need it are skipped, saying why.
+    """
+    path = SHARED.joinpath(*parts)
+    if not path.exists() and not os.environ.get(REQUIRE_SHARED):
+        pytest.skip(f"{path} is not here: shared/ sits beside the repository only in its own CI")
+    return path
+
 
 KUBECONFIG = "apiVersion: v1\nkind: Config\nclusters: []\nusers: [{name: clusterUser}]\n"
 PUBLIC_KEY = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7 generated"

@@ -11,7 +11,7 @@ import yaml
 
 from podsandbox.project import config_string
 from podsandbox.settings import PROJECT, SETTINGS, load_settings, unqualified
-from tests.conftest import REPO, SHARED
+from tests.conftest import REPO, shared_file
 
 STACK_FILES = sorted(REPO.glob("Pulumi.*.yaml"))
 
@@ -22,12 +22,12 @@ def project_document() -> dict[str, Any]:
 
 
 def test_project_file_validates_against_the_cli_schema():
-    schema = json.loads((SHARED / "reference" / "pulumi-project.schema.json").read_text())
+    schema = json.loads(shared_file("reference", "pulumi-project.schema.json").read_text())
     jsonschema.validate(project_document(), schema)
 
 
 def test_schema_check_catches_a_misspelt_declaration_field():
-    schema = json.loads((SHARED / "reference" / "pulumi-project.schema.json").read_text())
+    schema = json.loads(shared_file("reference", "pulumi-project.schema.json").read_text())
     document = project_document()
     document["config"]["mode"]["descripton"] = document["config"]["mode"].pop("description")
     with pytest.raises(jsonschema.ValidationError):

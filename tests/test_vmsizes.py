@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
 
 from podsandbox import vmsizes
 from podsandbox.vmsizes import SizeNameError, Status, check_size, parse_size
-from tests.conftest import SHARED
+from tests.conftest import REQUIRE_SHARED, SHARED, shared_file
 
 
 def spec_rows() -> list[dict[str, str]]:
-    """The rows of the catalog table in shared/spec/vm-sizes.md."""
-    text = (SHARED / "spec" / "vm-sizes.md").read_text()
+    """The rows of the catalog table in shared/spec/vm-sizes.md (none when it is not here)."""
+    path = SHARED / "spec" / "vm-sizes.md"
+    if not path.exists() and not os.environ.get(REQUIRE_SHARED):
+        return []  # the parametrized tests below then report an empty parameter set (skipped)
+    text = path.read_text()
     rows = []
     for line in text.splitlines():
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
@@ -42,6 +46,7 @@ def spec_examples() -> list[tuple[str, dict[str, str]]]:
 
 
 def test_the_spec_table_was_read():
+    shared_file("spec", "vm-sizes.md")
     assert len(spec_rows()) == len(vmsizes.CATALOG) == 39
 
 
