@@ -2,9 +2,15 @@
 
 The engine talks to a policy pack through the Analyzer gRPC service that the policy SDK's
 `PolicyPack` serves: `Configure` with each policy's enforcement level and config, `Analyze` for
-every resource, `AnalyzeStack` once. This module sends the same requests to the same servicer the
-SDK builds (without starting its server), so enforcement levels, config, unknown values ("can't
-run policy during preview") and messages are the SDK's own behaviour, not a re-implementation.
+every resource, `AnalyzeStack` once. Two evaluators live here:
+
+- `SdkAnalyzer` sends those very requests to the servicer the SDK builds (without starting its
+  server): the reference, with the SDK's own behaviour for enforcement levels, config, unknown
+  values ("can't run policy during preview") and messages;
+- `Analyzer`, what the preview uses, does the same per resource with the SDK's public pieces
+  (`deserialize_properties`, `unknown_checking_proxy`, `ResourceValidationArgs`, ...) but
+  converts each resource's properties once instead of once per policy, which makes it several
+  times faster. A differential test holds the two to identical results.
 
 Pack config uses the CLI's `--policy-pack-config` format: a JSON object whose keys are policy
 names (or "all") and whose values are an enforcement level or an object with an optional
@@ -14,6 +20,7 @@ values are validated against it, as the CLI does.
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import json
 from collections.abc import Mapping
@@ -23,10 +30,25 @@ from typing import Any, Optional
 
 import jsonschema
 import yaml
-from google.protobuf import struct_pb2
+from google.protobuf import json_format, struct_pb2
 from pulumi.runtime import proto
-from pulumi_policy import EnforcementLevel, Policy
-from pulumi_policy.policy import _PolicyAnalyzerServicer
+from pulumi_policy import (
+    EnforcementLevel,
+    Policy,
+    PolicyResource,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from pulumi_policy.deserialize import deserialize_properties
+from pulumi_policy.policy import (
+    PolicyCustomTimeouts,
+    _NotApplicableError,
+    _PolicyAnalyzerServicer,
+)
+from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
 from podsandbox.offline import ProgramRun, RegisteredResource
 
@@ -158,8 +180,8 @@ def _struct(values: Mapping[str, Any]) -> struct_pb2.Struct:
     return struct
 
 
-class OfflineAnalyzer:
-    """The pack's analyzer service, configured as the engine would configure it."""
+class SdkAnalyzer:
+    """The pack's analyzer service, configured as the engine would configure it (reference)."""
 
     def __init__(
         self, pack: PolicyPackDefinition, config: dict[str, tuple[EnforcementLevel, dict[str, Any]]]
@@ -214,6 +236,13 @@ def _options(resource: RegisteredResource) -> Any:
     return proto.AnalyzerResourceOptions(protect=resource.protect, parent=resource.parent or "")
 
 
+def _policy_options(resource: RegisteredResource) -> PolicyResourceOptions:
+    """The options the SDK builds from `AnalyzerResourceOptions(protect, parent)`."""
+    return PolicyResourceOptions(
+        resource.protect, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], resource.parent
+    )
+
+
 def _violations(response: Any, default_urn: str) -> list[Violation]:
     return [
         Violation(
@@ -226,7 +255,94 @@ def _violations(response: Any, default_urn: str) -> list[Violation]:
     ]
 
 
+class Analyzer:
+    """The engine's per-resource and per-stack policy evaluation, one conversion per resource."""
+
+    def __init__(
+        self, pack: PolicyPackDefinition, config: dict[str, tuple[EnforcementLevel, dict[str, Any]]]
+    ) -> None:
+        self.pack = pack
+        self.config = config
+        active = [p for p in pack.policies if config[p.name][0] is not EnforcementLevel.DISABLED]
+        self.resource_policies = [p for p in active if isinstance(p, ResourceValidationPolicy)]
+        self.stack_policies = [p for p in active if isinstance(p, StackValidationPolicy)]
+
+    def _level(self, policy: Policy) -> str:
+        level = self.config[policy.name][0]
+        # Like the SDK: a violation reported at the remediate level counts as mandatory.
+        return "mandatory" if level is EnforcementLevel.REMEDIATE else level.value
+
+    def _policy_config(self, policy: Policy) -> dict[str, Any]:
+        return dict(self.config[policy.name][1])
+
+    def _cannot_run(self, policy: Policy, error: UnknownValueError, urn: str) -> Violation:
+        return Violation(
+            policy.name,
+            "advisory",
+            urn,
+            f"can't run policy '{policy.name}' from policy pack "
+            f"'{self.pack.name}@v{self.pack.version}' during preview: {error.message}",
+        )
+
+    def analyze(self, run: ProgramRun) -> list[Violation]:
+        """Every resource policy on every resource, then every stack policy once."""
+        violations: list[Violation] = []
+        resources: list[PolicyResource] = []
+        for resource in run.resources:
+            # What the SDK's servicer does to each request's properties, done once.
+            props = deserialize_properties(
+                json_format.MessageToDict(_struct(resource.engine_inputs))
+            )
+            options = _policy_options(resource)
+            for policy in self.resource_policies:
+                args = ResourceValidationArgs(
+                    resource.type,
+                    unknown_checking_proxy(props),
+                    resource.urn,
+                    resource.name,
+                    options,
+                    None,
+                    self._policy_config(policy),
+                )
+                violations += self._run(policy, args, resource.urn)
+            resources.append(
+                PolicyResource(
+                    resource.type,
+                    unknown_checking_proxy(props),
+                    resource.urn,
+                    resource.name,
+                    options,
+                    None,
+                    None,
+                    [],
+                    {},
+                )
+            )
+        for stack_policy in self.stack_policies:
+            config = self._policy_config(stack_policy)
+            violations += self._run(stack_policy, StackValidationArgs(resources, config), "")
+        return violations
+
+    def _run(self, policy: Any, args: Any, urn: str) -> list[Violation]:
+        found: list[Violation] = []
+        level = self._level(policy)
+
+        def report_violation(message: str, violation_urn: Optional[str] = None) -> None:
+            text = policy.description + (f"\n{message}" if message else "")
+            found.append(Violation(policy.name, level, violation_urn or urn, text))
+
+        try:
+            result = policy.validate(args, report_violation)
+            if result is not None:
+                asyncio.run(result)
+        except UnknownValueError as error:
+            found.append(self._cannot_run(policy, error, urn))
+        except _NotApplicableError:
+            pass  # the SDK records "not applicable", which is no violation
+        return found
+
+
 def evaluate(run: ProgramRun, config_file: Optional[Path] = None) -> list[Violation]:
     """All violations of the pack over a run (raises `PolicyConfigError` for a bad config)."""
     pack = load_pack()
-    return OfflineAnalyzer(pack, resolve_config(pack, config_file)).analyze(run)
+    return Analyzer(pack, resolve_config(pack, config_file)).analyze(run)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import runpy
 import sys
 from pathlib import Path
@@ -27,8 +28,8 @@ import podsandbox.rules
 from podsandbox import pools
 from podsandbox.offline import ProgramRun, RegisteredResource
 from podsandbox.policies import (
-    OfflineAnalyzer,
     PolicyConfigError,
+    SdkAnalyzer,
     load_pack,
     resolve_config,
 )
@@ -375,7 +376,7 @@ def test_an_unknown_value_stops_only_the_policy_that_needs_it():
 
 def test_unknown_values_become_an_advisory_cannot_run_as_in_the_engine():
     pack = load_pack()
-    analyzer = OfflineAnalyzer(pack, resolve_config(pack))
+    analyzer = SdkAnalyzer(pack, resolve_config(pack))
     resource = RegisteredResource(
         urn=URN,
         type=POOL,
@@ -585,3 +586,67 @@ def test_config_defaults_and_levels(tmp_path):
 def test_bad_config_is_a_clear_error(tmp_path, document, message):
     with pytest.raises(PolicyConfigError, match=message.replace("(", r"\(").replace("'", "'")):
         resolve_config(load_pack(), write(tmp_path, document))
+
+
+# --- the preview's evaluator against the SDK's own analyzer service ---------------------------
+
+
+def differential_runs() -> list[tuple[str, ProgramRun]]:
+    from podsandbox.offline import run_program
+    from podsandbox.project import load_stack_config
+
+    runs = []
+    for stack in ("dev", "existing", "multipool"):
+        config = load_stack_config(REPO, stack)
+        runs.append((stack, run_program(REPO, config.project, config.stack, config.config)))
+    bad = load_stack_config(REPO, config_file=REPO / "tests" / "stacks" / "Pulumi.bad.yaml")
+    bad.config["podsandbox:runtime"] = "KataMshvVmIsolation"
+    bad.config["podsandbox:osSku"] = "AzureLinux3"
+    os.environ["PODSANDBOX_SKIP_VALIDATION"] = "true"
+    try:
+        runs.append(("bad", run_program(REPO, bad.project, bad.stack, bad.config)))
+    finally:
+        del os.environ["PODSANDBOX_SKIP_VALIDATION"]
+    team = load_stack_config(REPO / "tests" / "programs" / "team-aks", "dev")
+    runs.append(
+        (
+            "team-aks",
+            run_program(
+                REPO / "tests" / "programs" / "team-aks", team.project, team.stack, team.config
+            ),
+        )
+    )
+    return runs
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {},
+        {"all": "mandatory"},
+        {
+            "sandbox-pool-vm-size": {
+                "enforcementLevel": "remediate",
+                "allowedVmSizes": ["Standard_D4as_v4"],
+            }
+        },
+        {
+            "sandboxed-pod-cpu-limit": "disabled",
+            "untrusted-namespace-sandboxed": {"untrustedNamespaces": ["tenants"]},
+        },
+    ],
+)
+def test_the_preview_evaluator_matches_the_sdk_analyzer_service(config, tmp_path):
+    from podsandbox.policies import Analyzer
+
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    pack = load_pack()
+    resolved = resolve_config(pack, path)
+    compared = 0
+    for name, run in differential_runs():
+        expected = sorted(SdkAnalyzer(pack, resolved).analyze(run), key=repr)
+        actual = sorted(Analyzer(pack, resolved).analyze(run), key=repr)
+        assert actual == expected, name
+        compared += len(expected)
+    assert compared >= 7  # the comparison covers real violations, not only empty lists
