@@ -1,0 +1,1 @@
+"""Benchmarks of the offline preview; run with `python -m benchmarks` (see README.md)."""
