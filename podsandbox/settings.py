@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Optional, Union
 
 from podsandbox import rules, sizing, vmsizes
@@ -478,29 +479,29 @@ def load_settings(
     )
 
 
+def _read_quantity(
+    read: _Reader, key: str, kind: str, minimum: Decimal, too_low: str, allowed: str, example: str
+) -> str:
+    """A Kubernetes quantity setting of at least `minimum` (problems recorded, text returned)."""
+    text = read.text(key)
+    try:
+        if sizing.parse_quantity(text) < minimum:
+            read.problem(key, text, too_low, allowed, _set_example(key, example))
+    except sizing.QuantityError:
+        read.problem(key, text, f"is not a Kubernetes {kind} quantity", allowed,
+                     _set_example(key, example))  # fmt: skip
+    return text
+
+
 def _read_demo(read: _Reader) -> tuple[str, str, str]:
     """The demo pods' limits (valid under both sizing models) and the untrusted namespace."""
-    cpu = read.text("demoCpuLimit")
-    try:
-        if sizing.parse_quantity(cpu) <= 0:
-            read.problem("demoCpuLimit", cpu, "a CPU limit must be above zero",
-                         "a positive CPU quantity such as 500m or 1",
-                         _set_example("demoCpuLimit", "500m"))  # fmt: skip
-    except sizing.QuantityError:
-        read.problem("demoCpuLimit", cpu, "is not a Kubernetes CPU quantity",
-                     "a positive CPU quantity such as 500m or 1",
-                     _set_example("demoCpuLimit", "500m"))  # fmt: skip
-    memory = read.text("demoMemoryLimit")
-    try:
-        if sizing.parse_quantity(memory) < sizing.GA_MIN_MEMORY:
-            read.problem("demoMemoryLimit", memory,
-                         "is under the 128Mi minimum of a KataVmIsolation sandbox",
-                         "a memory quantity of at least 128Mi, such as 256Mi or 1Gi",
-                         _set_example("demoMemoryLimit", "256Mi"))  # fmt: skip
-    except sizing.QuantityError:
-        read.problem("demoMemoryLimit", memory, "is not a Kubernetes memory quantity",
-                     "a memory quantity of at least 128Mi, such as 256Mi or 1Gi",
-                     _set_example("demoMemoryLimit", "256Mi"))  # fmt: skip
+    cpu = _read_quantity(read, "demoCpuLimit", "CPU", Decimal("1e-9"),  # 1n, the smallest unit
+                         "a CPU limit must be above zero",
+                         "a positive CPU quantity such as 500m or 1", "500m")  # fmt: skip
+    memory = _read_quantity(read, "demoMemoryLimit", "memory", Decimal(sizing.GA_MIN_MEMORY),
+                            "is under the 128Mi minimum of a KataVmIsolation sandbox",
+                            "a memory quantity of at least 128Mi, such as 256Mi or 1Gi",
+                            "256Mi")  # fmt: skip
     namespace = read.text("untrustedNamespace")
     if not _NAMESPACE.match(namespace):
         read.problem("untrustedNamespace", namespace, "is not a valid Kubernetes namespace name",
