@@ -127,8 +127,10 @@ class SandboxedCluster(pulumi.ComponentResource):
             ),
         )
 
+        previous: pulumi.Resource = cluster
         for spec in args.extra_pools:
-            sandboxing_agent_pool(
+            # One pool after the other: AKS serialises operations on a cluster's pools.
+            previous = sandboxing_agent_pool(
                 f"{name}-pool-{spec.name}",
                 resource_group_name=args.resource_group_name,
                 cluster_name=args.cluster_name,
@@ -137,7 +139,7 @@ class SandboxedCluster(pulumi.ComponentResource):
                 os_sku=args.os_sku,
                 orchestrator_version=args.kubernetes_version,
                 opts=pulumi.ResourceOptions(
-                    parent=self, protect=args.protect, depends_on=[cluster]
+                    parent=self, protect=args.protect, depends_on=[previous]
                 ),
             )
 

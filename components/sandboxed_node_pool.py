@@ -82,21 +82,25 @@ class SandboxedNodePool(pulumi.ComponentResource):
         )
 
         main_pool = PoolSpec(args.node_pool_name, args.node_vm_size, args.node_count)
-        pools = [
-            sandboxing_agent_pool(
-                f"{name}-pool" if spec is main_pool else f"{name}-pool-{spec.name}",
-                resource_group_name=args.resource_group_name,
-                cluster_name=args.cluster_name,
-                pool=spec,
-                runtime=args.runtime,
-                os_sku=args.os_sku,
-                orchestrator_version=orchestrator_version,
-                opts=pulumi.ResourceOptions(
-                    parent=self, protect=args.protect, depends_on=list(args.wait_for)
-                ),
+        pools: list[containerservice.AgentPool] = []
+        for spec in (main_pool, *args.extra_pools):
+            # One pool after the other: AKS serialises operations on a cluster's pools.
+            pools.append(
+                sandboxing_agent_pool(
+                    f"{name}-pool" if spec is main_pool else f"{name}-pool-{spec.name}",
+                    resource_group_name=args.resource_group_name,
+                    cluster_name=args.cluster_name,
+                    pool=spec,
+                    runtime=args.runtime,
+                    os_sku=args.os_sku,
+                    orchestrator_version=orchestrator_version,
+                    opts=pulumi.ResourceOptions(
+                        parent=self,
+                        protect=args.protect,
+                        depends_on=[*args.wait_for, *pools[-1:]],
+                    ),
+                )
             )
-            for spec in (main_pool, *args.extra_pools)
-        ]
         pool = pools[0]
 
         self.resource_group_name = pulumi.Output.from_input(args.resource_group_name)

@@ -64,6 +64,8 @@ class RegisteredResource:
     raw_inputs: dict[str, Any] = field(repr=False, compare=False)
     """The same inputs with secret values in clear (for tests, never for reports)."""
     engine_inputs: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
+    dependencies: tuple[str, ...] = field(default=(), compare=False)
+    """URNs this resource was registered to depend on (depends_on and its inputs' resources)."""
     """The inputs as the engine passes them to a policy pack: secrets in their wire wrapper,
     unknowns as the engine's unknown sentinel."""
 
@@ -152,6 +154,7 @@ class _RecordingMonitor(MockMonitor):
                 inputs={key: redact(value) for key, value in raw.items()},
                 raw_inputs={key: reveal(value) for key, value in raw.items()},
                 engine_inputs={key: _wire_value(value) for key, value in raw.items()},
+                dependencies=tuple(request.dependencies),
             )
         )
         return response

@@ -274,6 +274,10 @@ def test_extra_pools_on_a_new_cluster_wait_for_it():
     }
     for pool in pools.values():
         assert pool.parent and pool.parent.endswith("SandboxedCluster::sandbox")
+    # One after the other, after the cluster.
+    [cluster] = run.of_type(CLUSTER)
+    assert cluster.urn in pools["kata8"].dependencies
+    assert pools["kata8"].urn in pools["katamem"].dependencies
 
 
 def test_extra_pools_on_an_existing_cluster():
@@ -281,6 +285,7 @@ def test_extra_pools_on_an_existing_cluster():
     run = deploy(
         lambda: {"k": SandboxedNodePool("sandbox", pool_args(extra_pools=extra)).kubeconfig}
     )
-    names = sorted(pool.inputs["agentPoolName"] for pool in run.of_type(AGENT_POOL))
-    assert names == ["kata8", "nodepool2"]
+    pools = {pool.inputs["agentPoolName"]: pool for pool in run.of_type(AGENT_POOL)}
+    assert sorted(pools) == ["kata8", "nodepool2"]
+    assert pools["nodepool2"].urn in pools["kata8"].dependencies
     assert run.of_type(CLUSTER) == []
