@@ -129,7 +129,7 @@ class SandboxedCluster(pulumi.ComponentResource):
 
         previous: pulumi.Resource = cluster
         for spec in args.extra_pools:
-            # One pool after the other: AKS serialises operations on a cluster's pools.
+            # One pool after the other: AKS may refuse concurrent operations on one cluster's pools.
             previous = sandboxing_agent_pool(
                 f"{name}-pool-{spec.name}",
                 resource_group_name=args.resource_group_name,

@@ -84,7 +84,7 @@ class SandboxedNodePool(pulumi.ComponentResource):
         main_pool = PoolSpec(args.node_pool_name, args.node_vm_size, args.node_count)
         pools: list[containerservice.AgentPool] = []
         for spec in (main_pool, *args.extra_pools):
-            # One pool after the other: AKS serialises operations on a cluster's pools.
+            # One pool after the other: AKS may refuse concurrent operations on one cluster's pools.
             pools.append(
                 sandboxing_agent_pool(
                     f"{name}-pool" if spec is main_pool else f"{name}-pool-{spec.name}",
