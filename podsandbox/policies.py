@@ -200,35 +200,28 @@ class SdkAnalyzer:
 
     def analyze(self, run: ProgramRun) -> list[Violation]:
         """Every resource policy on every resource, then every stack policy once."""
-        violations: list[Violation] = []
-        for resource in run.resources:
-            response = self.servicer.Analyze(
-                proto.AnalyzeRequest(
-                    type=resource.type,
-                    properties=_struct(resource.engine_inputs),
-                    urn=resource.urn,
-                    name=resource.name,
-                    options=_options(resource),
-                ),
-                None,
+        messages = [
+            proto.AnalyzerResource(
+                type=resource.type,
+                properties=_struct(resource.engine_inputs),
+                urn=resource.urn,
+                name=resource.name,
+                options=_options(resource),
+                parent=resource.parent or "",
             )
-            violations += _violations(response, resource.urn)
-        stack = self.servicer.AnalyzeStack(
-            proto.AnalyzeStackRequest(
-                resources=[
-                    proto.AnalyzerResource(
-                        type=resource.type,
-                        properties=_struct(resource.engine_inputs),
-                        urn=resource.urn,
-                        name=resource.name,
-                        options=_options(resource),
-                        parent=resource.parent or "",
-                    )
-                    for resource in run.resources
-                ]
-            ),
-            None,
-        )
+            for resource in run.resources
+        ]
+        violations: list[Violation] = []
+        for message in messages:
+            request = proto.AnalyzeRequest(
+                type=message.type,
+                properties=message.properties,
+                urn=message.urn,
+                name=message.name,
+                options=message.options,
+            )
+            violations += _violations(self.servicer.Analyze(request, None), message.urn)
+        stack = self.servicer.AnalyzeStack(proto.AnalyzeStackRequest(resources=messages), None)
         return violations + _violations(stack, "")
 
 
