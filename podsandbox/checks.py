@@ -8,7 +8,6 @@ policies; keeping them here keeps them free of the policy SDK and next to the ru
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from decimal import Decimal
 from typing import Any
 
 from podsandbox import rules, sizing, vmsizes
@@ -130,7 +129,7 @@ def _limits(container: Mapping[str, Any], section: str) -> Mapping[str, Any]:
 
 def workload_memory_limit(workload: Workload) -> list[str]:
     """Every container sets a memory limit, and the pod's total is at least 128Mi."""
-    problems, total = [], Decimal(0)
+    problems = []
     for container in workload.containers():
         limit = _limits(container, "limits").get("memory")
         name = container.get("name")
@@ -141,12 +140,16 @@ def workload_memory_limit(workload: Workload) -> list[str]:
             )
             continue
         try:
-            total += sizing.parse_quantity(str(limit))
+            sizing.parse_quantity(str(limit))
         except sizing.QuantityError as error:
             problems.append(f"{_who(workload)}: container {name}: {error}")
-    if not problems and total < sizing.GA_MIN_MEMORY:
+    if problems:
+        return problems
+    blocks = [{"limits": _limits(container, "limits")} for container in workload.containers()]
+    total = sizing.PodShape.from_containers(blocks).memory_limit or 0
+    if total < sizing.GA_MIN_MEMORY:
         problems.append(
-            f"{_who(workload)}: memory limit {sizing.format_memory(int(total))} is under the "
+            f"{_who(workload)}: memory limit {sizing.format_memory(total)} is under the "
             "128Mi minimum of a sandbox (AKS rejects it: pod memory limit too low)"
         )
     return problems

@@ -26,9 +26,10 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Optional
+from typing import Any, Optional
 
 from podsandbox import vmsizes
 from podsandbox.rules import RuntimeGeneration
@@ -105,12 +106,12 @@ class PodShape:
     memory_request: Optional[int] = None
 
     @classmethod
-    def from_containers(cls, resources: list[dict[str, dict[str, str]]]) -> PodShape:
+    def from_containers(cls, resources: Sequence[Mapping[str, Mapping[str, Any]]]) -> PodShape:
         """Sum the `resources` blocks (`{"limits": {...}, "requests": {...}}`) of all containers."""
 
         def total(section: str, key: str) -> Optional[Decimal]:
             values = [
-                parse_quantity(block[section][key])
+                parse_quantity(str(block[section][key]))
                 for block in resources
                 if key in (block.get(section) or {})
             ]
