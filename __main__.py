@@ -79,7 +79,7 @@ pulumi.export("runtimeClassName", runtime.runtime_class_name)
 pulumi.export("kubeconfig", target.kubeconfig)
 
 if settings.demo:
-    DemoWorkloads(
+    demo = DemoWorkloads(
         "demo",
         DemoWorkloadsArgs(
             provider=target.provider,
@@ -94,6 +94,6 @@ if settings.demo:
     sandbox = sandbox_size(
         uniform_pod(settings.demo_cpu_limit, settings.demo_memory_limit), runtime
     )
-    pulumi.export("untrustedPod", f"{settings.untrusted_namespace}/untrusted")
+    pulumi.export("untrustedPod", demo.untrusted_pod)
     pulumi.export("untrustedSandbox", sandbox.to_dict())
     pulumi.export("sandboxCapacityPerNode", node_capacity(settings.demo_vm_size, sandbox).to_dict())
