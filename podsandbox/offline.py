@@ -64,10 +64,12 @@ class RegisteredResource:
     raw_inputs: dict[str, Any] = field(repr=False, compare=False)
     """The same inputs with secret values in clear (for tests, never for reports)."""
     engine_inputs: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
-    dependencies: tuple[str, ...] = field(default=(), compare=False)
-    """URNs this resource was registered to depend on (depends_on and its inputs' resources)."""
     """The inputs as the engine passes them to a policy pack: secrets in their wire wrapper,
     unknowns as the engine's unknown sentinel."""
+    dependencies: tuple[str, ...] = field(default=(), compare=False)
+    """URNs this resource was registered to depend on (depends_on and its inputs' resources)."""
+    aliases: tuple[str, ...] = field(default=(), compare=False)
+    """URNs this resource was known by before (its `aliases` option, resolved as the engine does)."""
 
 
 @dataclass(frozen=True)
@@ -132,13 +134,51 @@ class OfflineMocks(Mocks):
         return self.answer(args.token, args.args) or {}, []
 
 
+def engine_urn(stack: str, project: str, parent: Optional[str], type_: str, name: str) -> str:
+    """The URN the engine gives a resource: its parent's whole qualified type, then its own.
+
+    As pulumi/pulumi `Deployment.generateURN`: the root stack's type is left out. (The SDK's mock
+    monitor keeps only the parent's last type and keeps the stack's, so its URNs differ from the
+    engine's for top-level and deeply nested resources.)
+    """
+    qualified = type_
+    if parent:
+        parent_type = parent.split("::")[2]
+        if parent_type != STACK_TYPE:
+            qualified = f"{parent_type}${type_}"
+    return f"urn:pulumi:{stack}::{project}::{qualified}::{name}"
+
+
 class _RecordingMonitor(MockMonitor):
-    """The SDK's mock monitor, plus a record of registrations and invokes."""
+    """The SDK's mock monitor with the engine's URNs, plus a record of registrations and invokes."""
 
     def __init__(self, mocks: OfflineMocks, run: ProgramRun) -> None:
         super().__init__(mocks)
         self.offline_mocks = mocks
         self.run = run
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        return engine_urn(self.run.stack, self.run.project, parent or None, type_, name)
+
+    def _alias_urns(self, request: Any) -> tuple[str, ...]:
+        """Each alias as a URN: a spec's missing parts are the resource's own, as in the engine."""
+        urns = list(request.aliasURNs)
+        for alias in request.aliases:
+            if alias.urn:
+                urns.append(alias.urn)
+                continue
+            spec = alias.spec
+            parent = None if spec.noParent else (spec.parentUrn or request.parent or None)
+            urns.append(
+                engine_urn(
+                    spec.stack or self.run.stack,
+                    spec.project or self.run.project,
+                    parent,
+                    spec.type or request.type,
+                    spec.name or request.name,
+                )
+            )
+        return tuple(urns)
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
@@ -155,6 +195,7 @@ class _RecordingMonitor(MockMonitor):
                 raw_inputs={key: reveal(value) for key, value in raw.items()},
                 engine_inputs={key: _wire_value(value) for key, value in raw.items()},
                 dependencies=tuple(request.dependencies),
+                aliases=self._alias_urns(request),
             )
         )
         return response
