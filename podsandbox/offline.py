@@ -69,7 +69,7 @@ class RegisteredResource:
     dependencies: tuple[str, ...] = field(default=(), compare=False)
     """URNs this resource was registered to depend on (depends_on and its inputs' resources)."""
     aliases: tuple[str, ...] = field(default=(), compare=False)
-    """URNs this resource was known by before (its `aliases` option, resolved as the engine does)."""
+    """URNs this resource was known by before (its `aliases` option, as the engine reads it)."""
 
 
 @dataclass(frozen=True)
