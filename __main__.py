@@ -15,8 +15,8 @@ from components import (
     SandboxedNodePoolArgs,
 )
 from config import read_stack_settings
-from podsandbox.settings import dns_prefix
-from podsandbox.sizing import node_capacity, sandbox_size, uniform_pod
+from podsandbox.rules.sizing import node_capacity, sandbox_size, uniform_pod
+from podsandbox.rules.stack_settings import dns_prefix
 
 settings = read_stack_settings()
 runtime = settings.runtime

@@ -6,7 +6,7 @@ import os
 
 import pulumi
 
-from podsandbox.settings import (
+from podsandbox.rules.stack_settings import (
     SETTINGS,
     SKIP_VALIDATION_ENV,
     SettingsError,

@@ -7,8 +7,8 @@ from typing import Optional
 import pulumi
 from pulumi_azure_native import containerservice
 
-from podsandbox.rules import REQUIRED_OS_TYPE, RuntimeGeneration
-from podsandbox.settings import PoolSpec
+from podsandbox.rules.aks import REQUIRED_OS_TYPE, RuntimeGeneration
+from podsandbox.rules.stack_settings import PoolSpec
 
 
 def sandboxing_agent_pool(

@@ -21,7 +21,8 @@ from pulumi_kubernetes.core.v1 import (
 from pulumi_kubernetes.meta.v1 import LabelSelectorArgs, ObjectMetaArgs
 from pulumi_kubernetes.networking.v1 import NetworkPolicy, NetworkPolicySpecArgs
 
-from podsandbox.rules import AGENT_POOL_LABEL, RuntimeGeneration
+from podsandbox.rules.aks import AGENT_POOL_LABEL, RuntimeGeneration
+from podsandbox.rules.workloads import DEFAULT_UNTRUSTED_NAMESPACE
 
 TYPE_TOKEN = "podsandbox:index:DemoWorkloads"
 IMAGE = "mcr.microsoft.com/aks/fundamental/base-ubuntu:v0.0.11"
@@ -38,7 +39,7 @@ class DemoWorkloadsArgs:
     runtime: RuntimeGeneration
     cpu_limit: str
     memory_limit: str
-    untrusted_namespace: str = "untrusted"
+    untrusted_namespace: str = DEFAULT_UNTRUSTED_NAMESPACE
     pool_name: Optional[str] = None
     """Pin the untrusted pod to this sandboxing pool; None for any node of its RuntimeClass."""
     wait_for: Sequence[pulumi.Resource] = field(default=())

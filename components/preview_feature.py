@@ -8,7 +8,7 @@ from typing import Optional
 import pulumi
 from pulumi_azure_native import features
 
-from podsandbox.rules import RuntimeGeneration, split_feature_flag
+from podsandbox.rules.aks import RuntimeGeneration, split_feature_flag
 
 TYPE_TOKEN = "podsandbox:index:PreviewFeatureRegistration"
 

@@ -12,8 +12,8 @@ from pulumi_azure_native import containerservice, resources
 
 from components.agent_pool import sandboxing_agent_pool
 from components.kubeconfig import kubernetes_provider, user_kubeconfig
-from podsandbox.rules import REQUIRED_OS_TYPE, RuntimeGeneration
-from podsandbox.settings import PoolSpec
+from podsandbox.rules.aks import REQUIRED_OS_TYPE, RuntimeGeneration
+from podsandbox.rules.stack_settings import PoolSpec
 
 TYPE_TOKEN = "podsandbox:index:SandboxedCluster"
 ADMIN_USERNAME = "azureuser"

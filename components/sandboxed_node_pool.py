@@ -11,8 +11,8 @@ from pulumi_azure_native import containerservice
 
 from components.agent_pool import sandboxing_agent_pool
 from components.kubeconfig import kubernetes_provider, user_kubeconfig
-from podsandbox.rules import RuntimeGeneration, existing_cluster_version_problem
-from podsandbox.settings import PoolSpec
+from podsandbox.rules.aks import RuntimeGeneration, existing_cluster_version_problem
+from podsandbox.rules.stack_settings import PoolSpec
 
 TYPE_TOKEN = "podsandbox:index:SandboxedNodePool"
 

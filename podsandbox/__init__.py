@@ -1,5 +1,12 @@
-"""AKS Pod Sandboxing: the shared sandboxing rules and the command line around `pulumi up`.
+"""AKS Pod Sandboxing: the sandboxing rules, and the command line around `pulumi up`.
 
-The package imports nothing heavy at import time, so the Pulumi program, the policy pack and the
-command line can all use its pure rule modules (`rules`, `vmsizes`, `settings`).
+`podsandbox.rules` is the rules library (standard library only): what the program, its components,
+the policy pack and the command line all judge with. `podsandbox.preview` (the offline preview)
+and `podsandbox.verify` (the post-deploy proof) need the `program` extra.
 """
+
+from pathlib import Path
+
+REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
+"""The clone this package runs from (the checkout, or an editable install of it): the Pulumi
+program, its stack files and the policy pack that the command line uses by default."""

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn, Optional
 
-from podsandbox import vmsizes
+from podsandbox.rules import vmsizes
 
 EXIT_OK = 0
 EXIT_VIOLATION = 1
@@ -109,7 +109,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.command == "vm-size":
         return _vm_size(args.name, args.json)
     if args.command == "verify":
-        from podsandbox.verify_command import run_verify
+        from podsandbox.verify.command import run_verify
 
         return run_verify(args)
     return _preview(args)
@@ -153,17 +153,18 @@ def _preview(args: argparse.Namespace) -> int:
     # Imported here: the Pulumi SDK is only needed by this command.
     import pulumi
 
-    from podsandbox.offline import ProgramFailedError
-    from podsandbox.policies import PolicyConfigError
-    from podsandbox.preview import PROJECT_DIR, describe_failure, offline_preview
-    from podsandbox.project import ProjectError
-    from podsandbox.report import render
+    from podsandbox import REPOSITORY_ROOT
+    from podsandbox.preview.offline_preview import describe_failure, offline_preview
+    from podsandbox.preview.policy_evaluator import PolicyConfigError
+    from podsandbox.preview.recorder import ProgramFailedError
+    from podsandbox.preview.report import render
+    from podsandbox.preview.stack_files import ProjectError
 
     try:
         report = offline_preview(
             stack=args.stack,
             config_file=args.config_file,
-            program_dir=args.program or PROJECT_DIR,
+            program_dir=args.program or REPOSITORY_ROOT,
             policy_config=args.policy_config,
             skip_validation=args.skip_validation,
         )
@@ -174,7 +175,8 @@ def _preview(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except ProgramFailedError as failure:
-        print(f"error: {describe_failure(failure, args.program or PROJECT_DIR)}", file=sys.stderr)
+        program = args.program or REPOSITORY_ROOT
+        print(f"error: {describe_failure(failure, program)}", file=sys.stderr)
         return EXIT_USAGE
     text = render(report, args.format)
     if args.output is not None:

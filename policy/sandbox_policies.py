@@ -1,15 +1,14 @@
 """The policies of the AKS Pod Sandboxing pack, importable without starting the pack's server.
 
-Every check comes from the project's shared rule modules (`podsandbox.checks`, over
-`podsandbox.rules`, `podsandbox.vmsizes`, ...), the same ones the Pulumi program validates its
-settings with: no table is copied here.
+Every check comes from the rules package (`podsandbox.rules.policy_checks`, over
+`podsandbox.rules.aks`, `podsandbox.rules.vmsizes`, ...), the same one the Pulumi program and its
+components validate with: no table is copied here. The pack's environment installs that package
+(see requirements.txt); `python -m podsandbox policy bundle DIR` copies it in for publishing.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from pulumi_policy import (
@@ -22,11 +21,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-try:
-    from podsandbox import checks, pools, workloads
-except ModuleNotFoundError:  # run by the Pulumi CLI from policy/: the rules live one level up
-    sys.path.append(str(Path(__file__).resolve().parent.parent))
-    from podsandbox import checks, pools, workloads
+from podsandbox.rules import policy_checks, pools, workloads
 
 PACK_NAME = "aks-pod-sandboxing"
 PACK_DESCRIPTION = (
@@ -34,7 +29,7 @@ PACK_DESCRIPTION = (
 )
 ALLOWED_VM_SIZES = "allowedVmSizes"
 UNTRUSTED_NAMESPACES = "untrustedNamespaces"
-DEFAULT_UNTRUSTED_NAMESPACES = ["untrusted"]
+DEFAULT_UNTRUSTED_NAMESPACES = [workloads.DEFAULT_UNTRUSTED_NAMESPACE]
 
 PoolCheck = Callable[[pools.SandboxingPool], list[str]]
 WorkloadCheck = Callable[[workloads.Workload], list[str]]
@@ -66,7 +61,7 @@ def _sandboxed_workload_validation(
 def _validate_vm_size(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     allowed = args.get_config().get(ALLOWED_VM_SIZES) or []
     for pool in pools.sandboxing_pools(args.resource_type, args.props):
-        for message in checks.pool_vm_size(pool, allowed):
+        for message in policy_checks.pool_vm_size(pool, allowed):
             report_violation(message, None)
 
 
@@ -76,7 +71,7 @@ def _validate_untrusted_namespace(
     namespaces = args.get_config().get(UNTRUSTED_NAMESPACES, DEFAULT_UNTRUSTED_NAMESPACES)
     workload = workloads.workload_of(args.resource_type, args.props)
     if workload is not None:
-        for message in checks.workload_in_untrusted_namespace(workload, namespaces):
+        for message in policy_checks.workload_in_untrusted_namespace(workload, namespaces):
             report_violation(message, None)
 
 
@@ -141,7 +136,7 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         name="sandbox-pool-os",
         description="A Pod Sandboxing node pool must have osType Linux and osSKU AzureLinux.",
         enforcement_level=EnforcementLevel.MANDATORY,
-        validate=_pool_validation(checks.pool_os),
+        validate=_pool_validation(policy_checks.pool_os),
     ),
     ResourceValidationPolicy(
         name="sandbox-pool-vm-size",
@@ -162,52 +157,52 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         description="A Pod Sandboxing cluster or pool version, when set, must meet the runtime's "
         "minimum (1.27.0 for KataVmIsolation, 1.24.0 for KataMshvVmIsolation).",
         enforcement_level=EnforcementLevel.MANDATORY,
-        validate=_pool_validation(checks.pool_kubernetes_version),
+        validate=_pool_validation(policy_checks.pool_kubernetes_version),
     ),
     ResourceValidationPolicy(
         name="sandbox-pool-legacy-runtime",
         description="KataMshvVmIsolation is the deprecated preview runtime; use KataVmIsolation.",
         enforcement_level=EnforcementLevel.ADVISORY,
-        validate=_pool_validation(checks.pool_legacy_runtime),
+        validate=_pool_validation(policy_checks.pool_legacy_runtime),
     ),
     ResourceValidationPolicy(
         name="sandbox-pool-os-sku-unverified",
         description="AzureLinux3 is not documented for Pod Sandboxing; AzureLinux is.",
         enforcement_level=EnforcementLevel.ADVISORY,
-        validate=_pool_validation(checks.pool_os_sku_unverified),
+        validate=_pool_validation(policy_checks.pool_os_sku_unverified),
     ),
     ResourceValidationPolicy(
         name="sandbox-pool-no-fips",
         description="FIPS-enabled node pools cannot run Pod Sandboxing.",
         enforcement_level=EnforcementLevel.MANDATORY,
-        validate=_pool_validation(checks.pool_fips),
+        validate=_pool_validation(policy_checks.pool_fips),
     ),
     ResourceValidationPolicy(
         name="sandboxed-pod-no-host-network",
         description="A pod with a sandboxing RuntimeClass cannot use host networking.",
         enforcement_level=EnforcementLevel.MANDATORY,
-        validate=_sandboxed_workload_validation(checks.workload_host_network),
+        validate=_sandboxed_workload_validation(policy_checks.workload_host_network),
     ),
     ResourceValidationPolicy(
         name="sandboxed-pod-memory-limit",
         description="A pod with a sandboxing RuntimeClass must set memory limits of at least "
         "128Mi in total: the limit sizes its VM.",
         enforcement_level=EnforcementLevel.MANDATORY,
-        validate=_sandboxed_workload_validation(checks.workload_memory_limit),
+        validate=_sandboxed_workload_validation(policy_checks.workload_memory_limit),
     ),
     ResourceValidationPolicy(
         name="sandboxed-pod-cpu-limit",
         description="A pod with a sandboxing RuntimeClass should set CPU limits, with requests "
         "equal to limits.",
         enforcement_level=EnforcementLevel.ADVISORY,
-        validate=_sandboxed_workload_validation(checks.workload_cpu_limit),
+        validate=_sandboxed_workload_validation(policy_checks.workload_cpu_limit),
     ),
     ResourceValidationPolicy(
         name="sandboxed-pod-host-features",
         description="hostPID, hostIPC, privileged, hostPath and subPath behave differently (or "
         "not at all) inside a Kata sandbox.",
         enforcement_level=EnforcementLevel.ADVISORY,
-        validate=_sandboxed_workload_validation(checks.workload_host_features),
+        validate=_sandboxed_workload_validation(policy_checks.workload_host_features),
     ),
     ResourceValidationPolicy(
         name="untrusted-namespace-sandboxed",

@@ -10,7 +10,7 @@ from typing import Any, Optional
 import pytest
 from pulumi.runtime.mocks import MockResourceArgs
 
-from podsandbox.offline import OfflineMocks
+from podsandbox.preview.recorder import OfflineMocks
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"

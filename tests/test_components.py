@@ -15,9 +15,9 @@ from components import (
     SandboxedNodePool,
     SandboxedNodePoolArgs,
 )
-from podsandbox import rules
-from podsandbox.offline import SECRET, ProgramRun, run_function
-from podsandbox.settings import PoolSpec
+from podsandbox.preview.recorder import SECRET, ProgramRun, run_function
+from podsandbox.rules import aks
+from podsandbox.rules.stack_settings import PoolSpec
 from tests.conftest import KUBECONFIG, PRIVATE_KEY, PUBLIC_KEY, AzureMocks
 
 CLUSTER = "azure-native:containerservice:ManagedCluster"
@@ -32,7 +32,7 @@ def cluster_args(**changes: Any) -> SandboxedClusterArgs:
         location="eastus",
         cluster_name="myAKSCluster",
         dns_prefix="myAKSCluster",
-        runtime=rules.GA_RUNTIME,
+        runtime=aks.GA_RUNTIME,
         node_pool_name="nodepool1",
         node_vm_size="Standard_D4s_v3",
         node_count=1,
@@ -46,7 +46,7 @@ def pool_args(**changes: Any) -> SandboxedNodePoolArgs:
     values: dict[str, Any] = dict(
         resource_group_name="myResourceGroup",
         cluster_name="myAKSCluster",
-        runtime=rules.GA_RUNTIME,
+        runtime=aks.GA_RUNTIME,
         node_pool_name="nodepool2",
         node_vm_size="Standard_D4s_v3",
         node_count=1,
@@ -161,10 +161,10 @@ def test_cluster_version_and_protection():
 def test_legacy_runtime_registers_the_feature_and_the_cluster_waits_for_it():
     def build() -> dict[str, Any]:
         feature = PreviewFeatureRegistration(
-            "kata-preview", PreviewFeatureRegistrationArgs(runtime=rules.LEGACY_RUNTIME)
+            "kata-preview", PreviewFeatureRegistrationArgs(runtime=aks.LEGACY_RUNTIME)
         )
         cluster = SandboxedCluster(
-            "sandbox", cluster_args(runtime=rules.LEGACY_RUNTIME, wait_for=[feature])
+            "sandbox", cluster_args(runtime=aks.LEGACY_RUNTIME, wait_for=[feature])
         )
         return {"c": cluster.cluster_name}
 
@@ -184,7 +184,7 @@ def test_ga_runtime_cannot_register_a_feature():
         deploy(
             lambda: {
                 "f": PreviewFeatureRegistration(
-                    "x", PreviewFeatureRegistrationArgs(runtime=rules.GA_RUNTIME)
+                    "x", PreviewFeatureRegistrationArgs(runtime=aks.GA_RUNTIME)
                 ).state
             }
         )
@@ -241,7 +241,7 @@ def test_too_old_existing_cluster_stops_before_the_pool_is_registered():
 def test_the_legacy_runtime_accepts_an_older_existing_cluster():
     run = deploy(
         lambda: {
-            "k": SandboxedNodePool("sandbox", pool_args(runtime=rules.LEGACY_RUNTIME)).kubeconfig
+            "k": SandboxedNodePool("sandbox", pool_args(runtime=aks.LEGACY_RUNTIME)).kubeconfig
         },
         AzureMocks(existing_version="1.26.3"),
     )

@@ -7,9 +7,9 @@ from typing import Any
 import kubernetes_validate  # type: ignore[import-untyped]
 import pytest
 
-from podsandbox import rules
-from podsandbox.offline import ProgramRun, run_program
-from podsandbox.project import load_stack_config
+from podsandbox.preview.recorder import ProgramRun, run_program
+from podsandbox.preview.stack_files import load_stack_config
+from podsandbox.rules import aks
 from tests.conftest import REPO, AzureMocks
 
 POD = "kubernetes:core/v1:Pod"
@@ -45,7 +45,7 @@ def test_the_two_how_to_pods():
     assert found["untrusted"]["spec"]["runtimeClassName"] == "kata-vm-isolation"
 
 
-@pytest.mark.parametrize("runtime", list(rules.RUNTIMES.values()), ids=lambda r: r.workload_runtime)
+@pytest.mark.parametrize("runtime", list(aks.RUNTIMES.values()), ids=lambda r: r.workload_runtime)
 def test_untrusted_pod_uses_the_configured_generation(runtime):
     found = pods(deploy(runtime=runtime.workload_runtime))
     assert found["untrusted"]["spec"]["runtimeClassName"] == runtime.runtime_class_name

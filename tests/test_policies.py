@@ -24,17 +24,19 @@ from pulumi_policy import (
 from pulumi_policy.policy import PolicyCustomTimeouts
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
-import podsandbox.rules
-from podsandbox import pools
-from podsandbox.offline import ProgramRun, RegisteredResource
-from podsandbox.policies import (
+import podsandbox.rules.aks
+from podsandbox.preview.policy_evaluator import (
     PolicyConfigError,
     SdkAnalyzer,
     load_pack,
+    load_policies_module,
     resolve_config,
 )
-from policy import sandbox_policies
+from podsandbox.preview.recorder import ProgramRun, RegisteredResource
+from podsandbox.rules import pools
 from tests.conftest import REPO
+
+sandbox_policies = load_policies_module()
 
 CLUSTER = pools.MANAGED_CLUSTER
 POOL = pools.AGENT_POOL
@@ -195,22 +197,22 @@ def test_policy_pack_file_has_runtime_version_and_description():
 
 def test_program_cli_and_pack_share_one_rules_module():
     import config  # the program's settings reader
-    from podsandbox import checks, settings
+    from podsandbox.rules import policy_checks, stack_settings
 
-    assert sandbox_policies.checks is checks  # type: ignore[attr-defined]
-    assert checks.rules is settings.rules is podsandbox.rules  # type: ignore[attr-defined]
-    assert "podsandbox.settings" in config.__dict__["load_settings"].__module__
+    assert sandbox_policies.policy_checks is policy_checks
+    assert policy_checks.aks is stack_settings.aks is podsandbox.rules.aks  # type: ignore[attr-defined]
+    assert "podsandbox.rules.stack_settings" in config.__dict__["load_settings"].__module__
     # No other source file spells a runtime value, RuntimeClass, node label or the OS SKU.
     literals = {
         value
-        for runtime in podsandbox.rules.RUNTIMES.values()
+        for runtime in podsandbox.rules.aks.RUNTIMES.values()
         for value in (runtime.workload_runtime, runtime.runtime_class_name, runtime.node_label)
     } | {"AzureLinux"}
     sources = [REPO / "__main__.py", REPO / "config.py"] + [
         path
         for folder in ("components", "podsandbox", "policy")
-        for path in (REPO / folder).glob("*.py")
-        if path.name != "rules.py"
+        for path in (REPO / folder).rglob("*.py")
+        if path.relative_to(REPO).as_posix() != "podsandbox/rules/aks.py"
     ]
     for path in sources:
         for node in ast.walk(ast.parse(path.read_text())):
@@ -600,8 +602,8 @@ def test_bad_config_is_a_clear_error(tmp_path, document, message):
 
 
 def differential_runs() -> list[tuple[str, ProgramRun]]:
-    from podsandbox.offline import run_program
-    from podsandbox.project import load_stack_config
+    from podsandbox.preview.recorder import run_program
+    from podsandbox.preview.stack_files import load_stack_config
 
     runs = []
     for stack in ("dev", "existing", "multipool"):
@@ -645,7 +647,7 @@ def differential_runs() -> list[tuple[str, ProgramRun]]:
     ],
 )
 def test_the_preview_evaluator_matches_the_sdk_analyzer_service(config, tmp_path):
-    from podsandbox.policies import Analyzer
+    from podsandbox.preview.policy_evaluator import Analyzer
 
     path = tmp_path / "config.json"
     path.write_text(json.dumps(config))

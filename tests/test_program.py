@@ -5,8 +5,8 @@ from __future__ import annotations
 import pulumi
 import pytest
 
-from podsandbox.offline import SECRET, UNKNOWN, run_program
-from podsandbox.project import load_stack_config
+from podsandbox.preview.recorder import SECRET, UNKNOWN, run_program
+from podsandbox.preview.stack_files import load_stack_config
 from tests.conftest import KUBECONFIG, REPO, AzureMocks
 
 
@@ -117,7 +117,7 @@ def test_several_sandboxing_pools_and_a_pinned_demo_pod():
 
 
 def test_each_extra_pool_is_policy_checked_like_the_first(monkeypatch):
-    from podsandbox.policies import evaluate
+    from podsandbox.preview.policy_evaluator import evaluate
 
     config = stack("multipool")
     config.config["podsandbox:extraPools"] = '["kata8:Standard_D8s_v5:2", "bad:Standard_D8as_v4"]'

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
 
-from podsandbox import rules
+from podsandbox.rules import aks
 from tests.conftest import REPO
 
 
 def test_the_two_generations_match_the_spec_table():
-    ga, legacy = rules.GA_RUNTIME, rules.LEGACY_RUNTIME
+    ga, legacy = aks.GA_RUNTIME, aks.LEGACY_RUNTIME
     assert (ga.workload_runtime, ga.runtime_class_name, ga.node_label) == (
         "KataVmIsolation",
         "kata-vm-isolation",
@@ -26,7 +27,7 @@ def test_the_two_generations_match_the_spec_table():
     assert ga.feature_flag is None
     assert legacy.feature_flag == "Microsoft.ContainerService/KataVMIsolationPreview"
     assert (ga.min_kubernetes_version, legacy.min_kubernetes_version) == ((1, 27, 0), (1, 24, 0))
-    assert rules.DEFAULT_RUNTIME is ga and not ga.legacy and legacy.legacy
+    assert aks.DEFAULT_RUNTIME is ga and not ga.legacy and legacy.legacy
 
 
 @pytest.mark.parametrize(
@@ -34,14 +35,14 @@ def test_the_two_generations_match_the_spec_table():
     [("1.27", (1, 27, 0)), ("1.27.3", (1, 27, 3)), (" v1.30.1 ", (1, 30, 1)), ("1", None)],
 )
 def test_parse_kubernetes_version(text, parsed):
-    assert rules.parse_kubernetes_version(text) == parsed
+    assert aks.parse_kubernetes_version(text) == parsed
 
 
 def test_os_sku_rules():
-    assert rules.os_sku_problem("AzureLinux") is None
-    assert rules.os_sku_problem("Ubuntu2204") is not None
-    assert rules.os_sku_problem("AzureLinux3") is None
-    assert rules.os_sku_warning("AzureLinux3") is not None
+    assert aks.os_sku_problem("AzureLinux") is None
+    assert aks.os_sku_problem("Ubuntu2204") is not None
+    assert aks.os_sku_problem("AzureLinux3") is None
+    assert aks.os_sku_warning("AzureLinux3") is not None
 
 
 def imports_of(path: Path) -> set[str]:
@@ -55,10 +56,21 @@ def imports_of(path: Path) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("module", ["rules", "vmsizes", "settings", "pools"])
-def test_pure_modules_do_not_import_pulumi(module):
-    imported = imports_of(REPO / "podsandbox" / f"{module}.py")
-    assert not any(name.split(".")[0].startswith("pulumi") for name in imported)
+RULE_MODULES = sorted((REPO / "podsandbox" / "rules").glob("*.py"))
+
+
+@pytest.mark.parametrize("path", RULE_MODULES, ids=lambda path: path.name)
+def test_rule_modules_import_only_the_standard_library_and_each_other(path):
+    # The policy pack installs `podsandbox` without extras: the rules must need nothing else.
+    for name in imports_of(path):
+        top = name.split(".")[0]
+        assert top in sys.stdlib_module_names or name.startswith("podsandbox.rules"), name
+
+
+def test_the_rules_package_has_the_modules_the_others_rely_on():
+    assert {path.stem for path in RULE_MODULES} >= {
+        "aks", "vmsizes", "sizing", "pools", "workloads", "policy_checks", "stack_settings"
+    }  # fmt: skip
 
 
 def test_the_program_takes_runtime_values_from_the_rules_module():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from podsandbox import rules
-from podsandbox.settings import (
+from podsandbox.rules import aks
+from podsandbox.rules.stack_settings import (
     EXISTING_CLUSTER,
     NEW_CLUSTER,
     SettingsError,
@@ -294,7 +294,7 @@ def test_every_problem_is_reported_at_once():
 def test_defaults_are_the_how_to_values():
     settings = load_settings({}, "eastus")
     assert settings.mode == NEW_CLUSTER
-    assert settings.runtime is rules.GA_RUNTIME
+    assert settings.runtime is aks.GA_RUNTIME
     assert (settings.resource_group_name, settings.cluster_name) == (
         "myResourceGroup",
         "myAKSCluster",
@@ -331,14 +331,14 @@ def test_values_are_converted_like_pulumi_config_strings():
 
 
 def test_runtime_is_matched_without_case_and_normalised():
-    assert load_settings({"runtime": "katavmisolation"}, "eastus").runtime is rules.GA_RUNTIME
+    assert load_settings({"runtime": "katavmisolation"}, "eastus").runtime is aks.GA_RUNTIME
 
 
 def test_legacy_runtime_is_accepted_with_a_deprecation_warning():
     settings = load_settings(
         {"runtime": "KataMshvVmIsolation", "kubernetesVersion": "1.24.0"}, "eastus"
     )
-    assert settings.runtime is rules.LEGACY_RUNTIME
+    assert settings.runtime is aks.LEGACY_RUNTIME
     assert settings.warnings == (
         "workload runtime KataMshvVmIsolation is the preview-era (legacy) generation; use "
         "KataVmIsolation (RuntimeClass kata-vm-isolation), generally available since 2025-11-18",

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 from kubernetes.utils import parse_quantity as official_parse_quantity
 
-from podsandbox import rules, sizing, vmsizes
-from podsandbox.sizing import (
+from podsandbox.rules import aks, sizing, vmsizes
+from podsandbox.rules.sizing import (
     GI,
     MI,
     PodShape,
@@ -19,7 +19,7 @@ from podsandbox.sizing import (
     uniform_pod,
 )
 
-GA, LEGACY = rules.GA_RUNTIME, rules.LEGACY_RUNTIME
+GA, LEGACY = aks.GA_RUNTIME, aks.LEGACY_RUNTIME
 
 
 @pytest.mark.parametrize(

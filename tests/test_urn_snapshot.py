@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from podsandbox.offline import run_program
-from podsandbox.project import load_stack_config
-from podsandbox.report import _jsonable
+from podsandbox.preview.recorder import run_program
+from podsandbox.preview.report import _jsonable
+from podsandbox.preview.stack_files import load_stack_config
 from tests.conftest import REPO
 
 SNAPSHOT = REPO / "tests" / "snapshots" / "urns.json"

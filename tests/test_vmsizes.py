@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from podsandbox import vmsizes
-from podsandbox.vmsizes import SizeNameError, Status, check_size, parse_size
+from podsandbox.rules import vmsizes
+from podsandbox.rules.vmsizes import SizeNameError, Status, check_size, parse_size
 from tests.conftest import REQUIRE_SHARED, SHARED, shared_file
 
 

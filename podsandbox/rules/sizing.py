@@ -31,8 +31,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, Optional
 
-from podsandbox import vmsizes
-from podsandbox.rules import RuntimeGeneration
+from podsandbox.rules import vmsizes
+from podsandbox.rules.aks import RuntimeGeneration
 
 MI = 1024**2
 GI = 1024**3

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from podsandbox import rules, sizing, vmsizes
-from podsandbox.pools import SandboxingPool
-from podsandbox.workloads import Workload
+from podsandbox.rules import aks, sizing, vmsizes
+from podsandbox.rules.pools import SandboxingPool
+from podsandbox.rules.workloads import Workload
 
 # --- node pools ------------------------------------------------------------------------------
 
@@ -21,27 +21,27 @@ def pool_os(pool: SandboxingPool) -> list[str]:
     """osType Linux (or unset, which means Linux) and osSKU AzureLinux."""
     problems = []
     os_type = pool.value("os_type")
-    if os_type is not None and str(os_type).lower() != rules.REQUIRED_OS_TYPE.lower():
+    if os_type is not None and str(os_type).lower() != aks.REQUIRED_OS_TYPE.lower():
         problems.append(
             f"{pool.label} ({pool.where('os_type')}) has osType {os_type}; "
-            f"{pool.runtime.workload_runtime} needs {rules.REQUIRED_OS_TYPE}"
+            f"{pool.runtime.workload_runtime} needs {aks.REQUIRED_OS_TYPE}"
         )
     os_sku = pool.value("os_sku")
     if os_sku is None:
         problems.append(
             f"{pool.label} ({pool.where('os_sku')}) sets no OS SKU; "
-            f"{pool.runtime.workload_runtime} needs {rules.REQUIRED_OS_SKU} set explicitly"
+            f"{pool.runtime.workload_runtime} needs {aks.REQUIRED_OS_SKU} set explicitly"
         )
-    elif (reason := rules.os_sku_problem(str(os_sku))) is not None:
+    elif (reason := aks.os_sku_problem(str(os_sku))) is not None:
         problems.append(
-            f"{pool.label} ({pool.where('os_sku')}): {reason}; use {rules.REQUIRED_OS_SKU}"
+            f"{pool.label} ({pool.where('os_sku')}): {reason}; use {aks.REQUIRED_OS_SKU}"
         )
     return problems
 
 
 def pool_os_sku_unverified(pool: SandboxingPool) -> list[str]:
     os_sku = pool.value("os_sku")
-    warning = rules.os_sku_warning(str(os_sku)) if os_sku is not None else None
+    warning = aks.os_sku_warning(str(os_sku)) if os_sku is not None else None
     return [f"{pool.label} ({pool.where('os_sku')}): {warning}"] if warning else []
 
 
@@ -52,7 +52,7 @@ def pool_vm_size(pool: SandboxingPool, allowed: Iterable[str] = ()) -> list[str]
     if vm_size is None:
         return [
             f"{pool.label} ({where}) sets no VM size; AKS would pick its default, which is not "
-            f"checked for nested virtualization. Set one such as {rules.DEFAULT_VM_SIZE}"
+            f"checked for nested virtualization. Set one such as {aks.DEFAULT_VM_SIZE}"
         ]
     if str(vm_size).lower() in {size.lower() for size in allowed}:
         return []
@@ -77,10 +77,10 @@ def pool_kubernetes_version(pool: SandboxingPool) -> list[str]:
     problems = []
     minimum = pool.runtime.min_kubernetes_version_text
     for where, value in pool.kubernetes_versions():
-        version = rules.parse_kubernetes_version(str(value))
+        version = aks.parse_kubernetes_version(str(value))
         if version is None:
             problems.append(f"{pool.label}: {where} {value} is not a Kubernetes version")
-        elif not rules.meets_minimum_version(version, pool.runtime):
+        elif not aks.meets_minimum_version(version, pool.runtime):
             problems.append(
                 f"{pool.label}: {where} {value} is below the minimum {minimum} for "
                 f"{pool.runtime.workload_runtime}; use {minimum} or later"
@@ -89,7 +89,7 @@ def pool_kubernetes_version(pool: SandboxingPool) -> list[str]:
 
 
 def pool_legacy_runtime(pool: SandboxingPool) -> list[str]:
-    notice = rules.legacy_runtime_warning(pool.runtime)
+    notice = aks.legacy_runtime_warning(pool.runtime)
     return [f"{pool.label}: {notice}"] if notice else []
 
 
@@ -217,9 +217,9 @@ def workload_host_features(workload: Workload) -> list[str]:
 def workload_in_untrusted_namespace(workload: Workload, namespaces: Iterable[str]) -> list[str]:
     if workload.namespace not in set(namespaces) or workload.sandboxing_runtime is not None:
         return []
-    classes = " or ".join(rules.RUNTIMES_BY_CLASS)
+    classes = " or ".join(aks.RUNTIMES_BY_CLASS)
     return [
         f"{_who(workload)} runs in the untrusted namespace {workload.namespace} with "
         f"runtimeClassName {workload.runtime_class_name!r}; it must use a sandboxing "
-        f"RuntimeClass ({classes}), e.g. runtimeClassName: {rules.GA_RUNTIME.runtime_class_name}"
+        f"RuntimeClass ({classes}), e.g. runtimeClassName: {aks.GA_RUNTIME.runtime_class_name}"
     ]

@@ -21,8 +21,9 @@ values are validated against it, as the CLI does.
 from __future__ import annotations
 
 import asyncio
-import importlib
+import importlib.util
 import json
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,9 +51,11 @@ from pulumi_policy.policy import (
 )
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
-from podsandbox.offline import ProgramRun, RegisteredResource
+from podsandbox import REPOSITORY_ROOT
+from podsandbox.preview.recorder import ProgramRun, RegisteredResource
 
-POLICY_DIR = Path(__file__).resolve().parent.parent / "policy"
+POLICY_DIR = REPOSITORY_ROOT / "policy"
+"""The policy pack the preview evaluates (the same folder `pulumi preview --policy-pack` takes)."""
 LEVELS = {level.value: level for level in EnforcementLevel}
 _PROTO_LEVELS = {
     EnforcementLevel.ADVISORY: proto.ADVISORY,
@@ -91,9 +94,25 @@ class PolicyPackDefinition:
     policies: list[Policy]
 
 
+def load_policies_module(policy_dir: Path = POLICY_DIR) -> Any:
+    """The pack's policies module, loaded from its file once (as `sandbox_policies`, the name the
+    pack's own `__main__.py` imports it by); nothing is added to `sys.path`."""
+    name, path = "sandbox_policies", policy_dir / "sandbox_policies.py"
+    loaded = sys.modules.get(name)
+    if loaded is not None and Path(loaded.__file__ or "").resolve() == path.resolve():
+        return loaded
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise PolicyConfigError(f"{path} is not a policy module")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
 def load_pack(policy_dir: Path = POLICY_DIR) -> PolicyPackDefinition:
     """The pack's policies (imported, no server started) and its version from PulumiPolicy.yaml."""
-    module = importlib.import_module("policy.sandbox_policies")
+    module = load_policies_module(policy_dir)
     metadata = yaml.safe_load((policy_dir / "PulumiPolicy.yaml").read_text(encoding="utf-8"))
     return PolicyPackDefinition(module.PACK_NAME, str(metadata["version"]), module.POLICIES)
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Optional
 
 CATALOG_DATE = "2026-06"
 """When the catalog below was last checked against the Azure size docs."""
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """The four possible answers for a size."""
 
     ELIGIBLE = "eligible"

@@ -9,14 +9,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 
-from podsandbox.offline import ProgramFailedError, RegisteredResource, run_program
-from podsandbox.policies import evaluate
-from podsandbox.project import load_stack_config
-from podsandbox.report import PreviewReport
-from podsandbox.settings import SKIP_VALIDATION_ENV
-
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-"""This repository: the program the preview runs by default."""
+from podsandbox import REPOSITORY_ROOT
+from podsandbox.preview.policy_evaluator import evaluate
+from podsandbox.preview.recorder import ProgramFailedError, RegisteredResource, run_program
+from podsandbox.preview.report import PreviewReport
+from podsandbox.preview.stack_files import load_stack_config
+from podsandbox.rules.stack_settings import SKIP_VALIDATION_ENV
 
 
 def tree_order(resources: list[RegisteredResource]) -> list[RegisteredResource]:
@@ -56,7 +54,7 @@ def _environment(name: str, value: Optional[str]) -> Iterator[None]:
 def offline_preview(
     stack: Optional[str] = None,
     config_file: Optional[Path] = None,
-    program_dir: Path = PROJECT_DIR,
+    program_dir: Path = REPOSITORY_ROOT,
     policy_config: Optional[Path] = None,
     skip_validation: bool = False,
 ) -> PreviewReport:

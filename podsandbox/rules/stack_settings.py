@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Optional, Union
 
-from podsandbox import rules, sizing, vmsizes
+from podsandbox.rules import aks, sizing, vmsizes
+from podsandbox.rules.workloads import DEFAULT_UNTRUSTED_NAMESPACE
 
 PROJECT = "podsandbox"
 """The Pulumi project name: the namespace of every key below in a stack file."""
@@ -69,7 +70,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "runtime",
         "string",
-        rules.DEFAULT_RUNTIME.workload_runtime,
+        aks.DEFAULT_RUNTIME.workload_runtime,
         "Workload runtime of the sandboxing pool: KataVmIsolation (GA) or the legacy preview "
         "KataMshvVmIsolation (registers the KataVMIsolationPreview feature).",
     ),
@@ -102,7 +103,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "nodeVmSize",
         "string",
-        rules.DEFAULT_VM_SIZE,
+        aks.DEFAULT_VM_SIZE,
         "VM size of the sandboxing pool: Generation 2 with nested virtualization, e.g. "
         "Standard_D4s_v3 (check one with `python -m podsandbox vm-size NAME`).",
     ),
@@ -117,7 +118,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "osSku",
         "string",
-        rules.REQUIRED_OS_SKU,
+        aks.REQUIRED_OS_SKU,
         "OS SKU of the sandboxing pool; Pod Sandboxing requires AzureLinux.",
     ),
     Setting(
@@ -162,7 +163,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "untrustedNamespace",
         "string",
-        "untrusted",
+        DEFAULT_UNTRUSTED_NAMESPACE,
         "Namespace of the untrusted demo pod: Pod Security baseline enforced, default-deny "
         "network policy.",
     ),
@@ -221,7 +222,7 @@ class StackSettings:
     """Validated, typed settings. Optional strings are None when left empty."""
 
     mode: str
-    runtime: rules.RuntimeGeneration
+    runtime: aks.RuntimeGeneration
     resource_group_name: str
     create_resource_group: bool
     cluster_name: str
@@ -236,7 +237,7 @@ class StackSettings:
     demo: bool = True
     demo_cpu_limit: str = "500m"
     demo_memory_limit: str = "256Mi"
-    untrusted_namespace: str = "untrusted"
+    untrusted_namespace: str = DEFAULT_UNTRUSTED_NAMESPACE
     extra_pools: tuple[PoolSpec, ...] = ()
     demo_pool: Optional[str] = None
     """Name of the pool the untrusted demo pod is pinned to, or None for any sandboxing node."""
@@ -341,7 +342,7 @@ def load_settings(
     read = _Reader(values)
     runtime, mode = _read_runtime_and_mode(read)
     warnings: list[str] = []
-    if runtime is not None and (notice := rules.legacy_runtime_warning(runtime)):
+    if runtime is not None and (notice := aks.legacy_runtime_warning(runtime)):
         warnings.append(notice)
 
     resource_group = read.text("resourceGroupName")
@@ -404,7 +405,7 @@ def load_settings(
     version_text = read.text("kubernetesVersion") or None
     version = None
     if version_text is not None:
-        version = rules.parse_kubernetes_version(version_text)
+        version = aks.parse_kubernetes_version(version_text)
         if version is None:
             read.problem(
                 "kubernetesVersion",
@@ -416,7 +417,7 @@ def load_settings(
 
     vm_size = read.text("nodeVmSize")
     size_verdict = _read_vm_size(
-        read, "nodeVmSize", vm_size, _set_example("nodeVmSize", rules.DEFAULT_VM_SIZE)
+        read, "nodeVmSize", vm_size, _set_example("nodeVmSize", aks.DEFAULT_VM_SIZE)
     )
     extra_pools = _read_extra_pools(read, pool)
     demo_pool = read.text("demoPool") or None
@@ -445,7 +446,7 @@ def load_settings(
         _check_sandboxing_rules(read, runtime, version_text, version, size_verdict, os_sku)
         for key, _, verdict in extra_pools:
             _check_vm_size(read, key, verdict)
-    if os_sku_notice := rules.os_sku_warning(os_sku):
+    if os_sku_notice := aks.os_sku_warning(os_sku):
         warnings.append(os_sku_notice)
 
     if read.problems:
@@ -507,15 +508,15 @@ def _read_demo(read: _Reader) -> tuple[str, str, str]:
         read.problem("untrustedNamespace", namespace, "is not a valid Kubernetes namespace name",
                      "1-63 lower-case letters, digits and '-', starting and ending with a "
                      "letter or digit",
-                     _set_example("untrustedNamespace", "untrusted"))  # fmt: skip
+                     _set_example("untrustedNamespace", DEFAULT_UNTRUSTED_NAMESPACE))  # fmt: skip
     return cpu, memory, namespace
 
 
 def _read_runtime_and_mode(
     read: _Reader,
-) -> tuple[Optional[rules.RuntimeGeneration], Optional[str]]:
+) -> tuple[Optional[aks.RuntimeGeneration], Optional[str]]:
     runtime_text = read.text("runtime")
-    runtime = rules.find_runtime(runtime_text)
+    runtime = aks.find_runtime(runtime_text)
     if runtime is None:
         read.problem(
             "runtime",
@@ -523,9 +524,9 @@ def _read_runtime_and_mode(
             "is not a Pod Sandboxing workload runtime",
             " or ".join(
                 f"{r.workload_runtime}{' (legacy preview)' if r.legacy else ' (GA)'}"
-                for r in rules.RUNTIMES.values()
+                for r in aks.RUNTIMES.values()
             ),
-            _set_example("runtime", rules.DEFAULT_RUNTIME.workload_runtime),
+            _set_example("runtime", aks.DEFAULT_RUNTIME.workload_runtime),
         )
     mode: Optional[str] = read.text("mode").lower()
     if mode not in MODES:
@@ -542,14 +543,14 @@ def _read_runtime_and_mode(
 
 def _check_sandboxing_rules(
     read: _Reader,
-    runtime: rules.RuntimeGeneration,
+    runtime: aks.RuntimeGeneration,
     version_text: Optional[str],
-    version: Optional[rules.KubernetesVersion],
+    version: Optional[aks.KubernetesVersion],
     size_verdict: Optional[vmsizes.SizeVerdict],
     os_sku: str,
 ) -> None:
     """What Azure requires of a sandboxing pool (the same rules the policy pack enforces)."""
-    if version is not None and not rules.meets_minimum_version(version, runtime):
+    if version is not None and not aks.meets_minimum_version(version, runtime):
         read.problem(
             "kubernetesVersion",
             version_text,
@@ -559,13 +560,13 @@ def _check_sandboxing_rules(
             _set_example("kubernetesVersion", "1.33"),
         )
     _check_vm_size(read, "nodeVmSize", size_verdict)
-    if (reason := rules.os_sku_problem(os_sku)) is not None:
+    if (reason := aks.os_sku_problem(os_sku)) is not None:
         read.problem(
             "osSku",
             os_sku,
             reason,
-            rules.REQUIRED_OS_SKU,
-            _set_example("osSku", rules.REQUIRED_OS_SKU),
+            aks.REQUIRED_OS_SKU,
+            _set_example("osSku", aks.REQUIRED_OS_SKU),
         )
 
 
@@ -595,9 +596,9 @@ def _check_vm_size(read: _Reader, key: str, verdict: Optional[vmsizes.SizeVerdic
             "a Generation 2 x64 size with nested virtualization, e.g. "
             + ", ".join(vmsizes.eligible_examples())
             + " (check one with `python -m podsandbox vm-size NAME`)",
-            _set_example("nodeVmSize", rules.DEFAULT_VM_SIZE)
+            _set_example("nodeVmSize", aks.DEFAULT_VM_SIZE)
             if key == "nodeVmSize"
-            else f"pulumi config set --path '{key}' kata8:{rules.DEFAULT_VM_SIZE}:2",
+            else f"pulumi config set --path '{key}' kata8:{aks.DEFAULT_VM_SIZE}:2",
         )
 
 
@@ -653,7 +654,7 @@ def _read_extra_pools(
 
 
 def _canonical_os_sku(os_sku: str) -> str:
-    for known in (rules.REQUIRED_OS_SKU, *rules.UNVERIFIED_OS_SKUS):
+    for known in (aks.REQUIRED_OS_SKU, *aks.UNVERIFIED_OS_SKUS):
         if known.lower() == os_sku.lower():
             return known
     return os_sku

@@ -19,7 +19,8 @@ from kubernetes.client.exceptions import ApiException
 from kubernetes.stream import stream
 from urllib3.exceptions import HTTPError
 
-from podsandbox.rules import RUNTIMES_BY_CLASS, RuntimeGeneration
+from podsandbox.rules.aks import RUNTIMES_BY_CLASS, RuntimeGeneration
+from podsandbox.rules.workloads import DEFAULT_UNTRUSTED_NAMESPACE
 
 TRUSTED = "trusted"
 UNTRUSTED = "untrusted"
@@ -91,7 +92,7 @@ class VerifyReport:
 class Target:
     """Where the demo pods are, and which sandboxing generation to expect (None: any)."""
 
-    untrusted_namespace: str = "untrusted"
+    untrusted_namespace: str = DEFAULT_UNTRUSTED_NAMESPACE
     trusted_namespace: str = "default"
     runtime: Optional[RuntimeGeneration] = None
 

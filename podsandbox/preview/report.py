@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from podsandbox import vmsizes
-from podsandbox.offline import SECRET, UNKNOWN, ProgramRun, RegisteredResource
-from podsandbox.policies import Violation
-from podsandbox.pools import SandboxingPool, sandboxing_pools
+from podsandbox.preview.policy_evaluator import Violation
+from podsandbox.preview.recorder import SECRET, UNKNOWN, ProgramRun, RegisteredResource
+from podsandbox.rules import vmsizes
+from podsandbox.rules.pools import SandboxingPool, sandboxing_pools
 
 KEY_INPUTS = (
     "resourceGroupName",
@@ -375,7 +375,7 @@ def render(report: PreviewReport, output_format: str) -> str:
     if output_format == "markdown":
         return to_markdown(report)
     if output_format == "sarif":
-        from podsandbox.policies import load_pack
+        from podsandbox.preview.policy_evaluator import load_pack
 
         policies = {
             policy.name: (

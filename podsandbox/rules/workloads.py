@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from podsandbox.rules import RUNTIMES_BY_CLASS, RuntimeGeneration
+from podsandbox.rules.aks import RUNTIMES_BY_CLASS, RuntimeGeneration
 
 POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
     "kubernetes:core/v1:Pod": ("spec",),
@@ -20,6 +20,10 @@ POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
 """Where each workload type keeps the spec of the pods it runs."""
 
 DEFAULT_NAMESPACE = "default"
+
+DEFAULT_UNTRUSTED_NAMESPACE = "untrusted"
+"""The namespace the demo's untrusted pod runs in, and that the pack treats as untrusted, unless
+configured otherwise."""
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,12 @@ from kubernetes import config as kubeconfig
 from kubernetes.client import ApiClient
 from kubernetes.config.config_exception import ConfigException
 
-from podsandbox.project import ProjectError, load_stack_config
-from podsandbox.settings import SettingsError, load_settings, unqualified
-from podsandbox.verify import ClusterUnreachableError, Target, report_json, verify
-
-EXIT_OK, EXIT_NOT_ISOLATED, EXIT_USAGE = 0, 1, 2
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+from podsandbox import REPOSITORY_ROOT
+from podsandbox.cli import EXIT_OK, EXIT_USAGE, EXIT_VIOLATION
+from podsandbox.preview.stack_files import ProjectError, load_stack_config
+from podsandbox.rules.stack_settings import SettingsError, load_settings, unqualified
+from podsandbox.rules.workloads import DEFAULT_UNTRUSTED_NAMESPACE
+from podsandbox.verify.isolation import ClusterUnreachableError, Target, report_json, verify
 
 
 class UsageError(Exception):
@@ -34,7 +34,7 @@ def run_verify(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
     print(report_json(report) if args.format == "json" else report.to_text())
-    return EXIT_OK if report.ok else EXIT_NOT_ISOLATED
+    return EXIT_OK if report.ok else EXIT_VIOLATION
 
 
 def _connect(args: argparse.Namespace) -> tuple[tuple[ApiClient, ApiClient], Target]:
@@ -51,7 +51,7 @@ def _connect(args: argparse.Namespace) -> tuple[tuple[ApiClient, ApiClient], Tar
         path = args.kubeconfig
         clients = (_client_from_file(path), _client_from_file(path))
     target = Target(
-        untrusted_namespace=namespace or "untrusted",
+        untrusted_namespace=namespace or DEFAULT_UNTRUSTED_NAMESPACE,
         trusted_namespace=args.trusted_namespace,
         runtime=runtime,
     )
@@ -60,7 +60,7 @@ def _connect(args: argparse.Namespace) -> tuple[tuple[ApiClient, ApiClient], Tar
 
 def _stack_settings(stack: str) -> Any:
     try:
-        stack_config = load_stack_config(PROJECT_DIR, stack)
+        stack_config = load_stack_config(REPOSITORY_ROOT, stack)
         values = unqualified(stack_config.config, stack_config.project)
         return load_settings(values, stack_config.config.get("azure-native:location"))
     except (ProjectError, SettingsError) as error:
@@ -71,7 +71,7 @@ def _stack_kubeconfig(stack: str) -> str:
     command = ["pulumi", "stack", "output", "kubeconfig", "--show-secrets", "--stack", stack]
     try:
         result = subprocess.run(
-            command, cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120, check=False
+            command, cwd=REPOSITORY_ROOT, capture_output=True, text=True, timeout=120, check=False
         )
     except FileNotFoundError:
         raise UsageError(

@@ -371,7 +371,7 @@ def _run_recorded(
 def _run_in_context(
     program: Callable[[], None], run: ProgramRun, config: dict[str, str], mocks: OfflineMocks
 ) -> None:
-    logger = logging.getLogger(f"podsandbox.offline.{id(run)}")
+    logger = logging.getLogger(f"podsandbox.preview.recorder.{id(run)}")
     logger.propagate = False
     logger.addHandler(_WarningCollector(run))
     pulumi.runtime.set_all_config(config)
