@@ -231,12 +231,12 @@ BAD_INPUTS = [
     ),
     pytest.param(
         {"extraPools": ["kata8:D8s_v5:2"]},
-        "extraPools[0] = 'D8s_v5': is not an Azure VM size name. Allowed: a size name such as Standard_D4s_v3 (tier_FamilyVCPUsFeatures_version). Example: pulumi config set --path 'extraPools[0]' kata8:Standard_D8s_v5:2",
+        "extraPools[0] = 'D8s_v5': is not an Azure VM size name. Allowed: a size name such as Standard_D4s_v3 (tier_FamilyVCPUsFeatures_version). Example: pulumi config set --path 'extraPools[0]' kata8:Standard_D4s_v3:2",
         id="extra-not-a-size",
     ),
     pytest.param(
         {"extraPools": ["kata8:Standard_D8s_v5", "kata9:Standard_D8as_v4:2"]},
-        "extraPools[1] = 'Standard_D8as_v4': cannot host a sandboxing pool: Standard_D8as_v4 (Dav4 / Dasv4) does not support nested virtualization; its AMD v5 twin does, e.g. Standard_D4as_v5. Allowed: a Generation 2 x64 size with nested virtualization, e.g. Standard_D4s_v3, Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with `python -m podsandbox vm-size NAME`). Example: pulumi config set --path 'extraPools[1]' kata8:Standard_D4s_v3:2",
+        "extraPools[1] = 'Standard_D8as_v4': cannot host a sandboxing pool: Standard_D8as_v4 (Dav4 / Dasv4) does not support nested virtualization; its AMD v5 twin does, e.g. Standard_D4as_v5. Allowed: a Generation 2 x64 size with nested virtualization, e.g. Standard_D4s_v3, Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with `python -m podsandbox vm-size NAME`). Example: pulumi config set --path 'extraPools[1]' kata9:Standard_D4s_v3:2",
         id="extra-amd-v4",
     ),
     pytest.param(
@@ -415,7 +415,7 @@ def test_every_bad_extra_pool_is_reported():
     with pytest.raises(SettingsError) as raised:
         load_settings({"extraPools": ["a:Standard_D4_v3", "b", "c:Standard_D4s_v3:x"]}, "eastus")
     assert [problem.key for problem in raised.value.problems] == [
+        "extraPools[0]",
         "extraPools[1]",
         "extraPools[2]",
-        "extraPools[0]",
     ]

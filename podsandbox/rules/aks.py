@@ -118,6 +118,14 @@ def os_sku_problem(os_sku: str) -> Optional[str]:
     return f"Pod Sandboxing needs OS SKU {REQUIRED_OS_SKU}; {os_sku} cannot run Kata VMs"
 
 
+def canonical_os_sku(os_sku: str) -> str:
+    """`azurelinux` -> `AzureLinux` (ARM enums ignore case); other values as given."""
+    for known in (REQUIRED_OS_SKU, *sorted(UNVERIFIED_OS_SKUS)):
+        if known.lower() == os_sku.lower():
+            return known
+    return os_sku
+
+
 def os_sku_warning(os_sku: str) -> Optional[str]:
     """A warning for an OS SKU that is not documented for sandboxing but may work."""
     if os_sku.lower() in {sku.lower() for sku in UNVERIFIED_OS_SKUS}:

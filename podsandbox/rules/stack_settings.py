@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Optional, Union
 
-from podsandbox.rules import aks, sizing, vmsizes
+from podsandbox.rules import aks, judge, sizing
 from podsandbox.rules.workloads import DEFAULT_UNTRUSTED_NAMESPACE
 
 PROJECT = "podsandbox"
@@ -26,10 +26,8 @@ NEW_CLUSTER = "new-cluster"
 EXISTING_CLUSTER = "existing-cluster"
 MODES = (NEW_CLUSTER, EXISTING_CLUSTER)
 
-DEFAULT_NEW_CLUSTER_POOL = "nodepool1"
-"""`az aks create` names the first pool nodepool1."""
-DEFAULT_EXISTING_CLUSTER_POOL = "nodepool2"
-"""The how-to adds nodepool2 to an existing cluster."""
+DEFAULT_NEW_CLUSTER_POOL = judge.DEFAULT_NEW_CLUSTER_POOL
+DEFAULT_EXISTING_CLUSTER_POOL = judge.DEFAULT_EXISTING_CLUSTER_POOL
 
 LOCATION_KEY = "azure-native:location"
 
@@ -267,14 +265,7 @@ def _set_example(key: str, value: str) -> str:
     return f"pulumi config set {key} {value}"
 
 
-# Azure naming rules (ARM API patterns for resource groups, managed clusters and agent pools).
-_RESOURCE_GROUP = re.compile(r"^[-\w.()]{1,90}$")
-_CLUSTER = re.compile(r"^[a-zA-Z0-9]$|^[a-zA-Z0-9][-_a-zA-Z0-9]{0,61}[a-zA-Z0-9]$")
-_POOL = re.compile(r"^[a-z][a-z0-9]{0,11}$")
 _NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
-_SSH_KEY = re.compile(
-    r"^(ssh-rsa|ssh-ed25519|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+=*( .*)?$"
-)
 _TRUE = {"true", "1", "yes"}
 _FALSE = {"false", "0", "no"}
 
@@ -326,6 +317,16 @@ class _Reader:
     def problem(self, key: str, value: object, reason: str, allowed: str, example: str) -> None:
         self.problems.append(Problem(key, value, reason, allowed, example))
 
+    def finding(self, finding: judge.Finding, key: Optional[str] = None) -> None:
+        """A judge's finding, named by its config key (`key` when the setting is a list item)."""
+        key = key or CONFIG_KEYS.get(finding.field, finding.field)
+        example = _set_example(key, finding.example)
+        self.problem(key, finding.value, finding.reason, finding.allowed, example)
+
+
+CONFIG_KEYS = {"workloadRuntime": "runtime", "vmSize": "nodeVmSize"}
+"""The stack settings whose key differs from the property name the judge uses."""
+
 
 def load_settings(
     values: Mapping[str, object],
@@ -340,88 +341,43 @@ def load_settings(
     (wrong types, unknown names) are errors, so that a policy pack can judge the rest.
     """
     read = _Reader(values)
-    runtime, mode = _read_runtime_and_mode(read)
-    warnings: list[str] = []
-    if runtime is not None and (notice := aks.legacy_runtime_warning(runtime)):
-        warnings.append(notice)
-
-    resource_group = read.text("resourceGroupName")
-    if not _RESOURCE_GROUP.match(resource_group) or resource_group.endswith("."):
-        read.problem(
-            "resourceGroupName",
-            resource_group,
-            "is not a valid resource group name",
-            "1-90 letters, digits, '_', '-', '.', '(' or ')', not ending in '.'",
-            _set_example("resourceGroupName", "myResourceGroup"),
-        )
-    cluster = read.text("clusterName")
-    if not _CLUSTER.match(cluster):
-        read.problem(
-            "clusterName",
-            cluster,
-            "is not a valid AKS cluster name",
-            "1-63 letters, digits, '-' or '_', starting and ending with a letter or digit",
-            _set_example("clusterName", "myAKSCluster"),
-        )
+    mode = _read_mode(read)
+    for finding in (
+        judge.resource_group_name_finding(resource_group := read.text("resourceGroupName")),
+        judge.cluster_name_finding(cluster := read.text("clusterName")),
+    ):
+        if finding is not None:
+            read.finding(finding)
     pool = read.text("nodePoolName") or (
         DEFAULT_EXISTING_CLUSTER_POOL if mode == EXISTING_CLUSTER else DEFAULT_NEW_CLUSTER_POOL
     )
-    if not _POOL.match(pool):
-        read.problem(
-            "nodePoolName",
-            pool,
-            "is not a valid Linux node pool name",
-            "1-12 lower-case letters and digits, starting with a letter",
-            _set_example("nodePoolName", "nodepool2"),
-        )
-
     count = read.integer("nodeCount")
-    if count is not None and count < 1:
-        read.problem(
-            "nodeCount",
-            count,
-            "a node pool needs at least one node",
-            "an integer of 1 or more",
-            _set_example("nodeCount", "1"),
+    verdict = judge.judge_pool(
+        judge.PoolSettings(
+            name=pool,
+            vm_size=read.text("nodeVmSize"),
+            node_count=count if count is not None else 1,
+            os_sku=read.text("osSku"),
+            workload_runtime=read.text("runtime"),
+            kubernetes_version=read.text("kubernetesVersion") or None,
         )
+    )
+    for finding in verdict.enforced(enforce_sandboxing_rules):
+        read.finding(finding)
+    runtime = None if aks.find_runtime(read.text("runtime")) is None else verdict.runtime
 
     demo = read.boolean("demo")
     demo_cpu, demo_memory, namespace = _read_demo(read)
-
     create_group = read.boolean("createResourceGroup")
     protect = read.boolean("protect")
-
     ssh_key = read.text("sshPublicKey") or None
-    if ssh_key is not None and not _SSH_KEY.match(ssh_key):
-        shown = ssh_key if len(ssh_key) <= 40 else ssh_key[:37] + "..."
-        read.problem(
-            "sshPublicKey",
-            shown,
-            "is not an OpenSSH public key",
-            "a single line 'ssh-rsa AAAA...' or 'ssh-ed25519 AAAA...', or empty to generate one",
-            'pulumi config set sshPublicKey "$(cat ~/.ssh/id_rsa.pub)"',
-        )
+    if ssh_key is not None and (finding := judge.ssh_public_key_finding(ssh_key)) is not None:
+        read.problem(finding.field, finding.value, finding.reason, finding.allowed,
+                     f"pulumi config set sshPublicKey {finding.example}")  # fmt: skip
 
-    version_text = read.text("kubernetesVersion") or None
-    version = None
-    if version_text is not None:
-        version = aks.parse_kubernetes_version(version_text)
-        if version is None:
-            read.problem(
-                "kubernetesVersion",
-                version_text,
-                "is not a Kubernetes version",
-                "MAJOR.MINOR or MAJOR.MINOR.PATCH, or empty for the AKS default",
-                _set_example("kubernetesVersion", "1.33"),
-            )
-
-    vm_size = read.text("nodeVmSize")
-    size_verdict = _read_vm_size(
-        read, "nodeVmSize", vm_size, _set_example("nodeVmSize", aks.DEFAULT_VM_SIZE)
-    )
-    extra_pools = _read_extra_pools(read, pool)
+    extra_pools = _read_extra_pools(read, pool, verdict, enforce_sandboxing_rules)
     demo_pool = read.text("demoPool") or None
-    pool_names = [pool, *(spec.name for _, spec, _ in extra_pools)]
+    pool_names = [pool, *(spec.name for spec in extra_pools)]
     if demo_pool is not None and demo_pool not in pool_names:
         read.problem(
             "demoPool",
@@ -431,7 +387,6 @@ def load_settings(
             _set_example("demoPool", pool_names[-1]),
         )
 
-    os_sku = read.text("osSku")
     location = (location or "").strip() or None
     if mode == NEW_CLUSTER and location is None:
         read.problem(
@@ -441,13 +396,6 @@ def load_settings(
             "an Azure region name",
             _set_example(LOCATION_KEY, "eastus"),
         )
-
-    if enforce_sandboxing_rules and runtime is not None:
-        _check_sandboxing_rules(read, runtime, version_text, version, size_verdict, os_sku)
-        for key, _, verdict in extra_pools:
-            _check_vm_size(read, key, verdict)
-    if os_sku_notice := aks.os_sku_warning(os_sku):
-        warnings.append(os_sku_notice)
 
     if read.problems:
         raise SettingsError(read.problems)
@@ -459,11 +407,11 @@ def load_settings(
         resource_group_name=resource_group,
         create_resource_group=create_group,
         cluster_name=cluster,
-        kubernetes_version=version_text,
-        node_vm_size=size_verdict.size.name if size_verdict else vm_size,
+        kubernetes_version=read.text("kubernetesVersion") or None,
+        node_vm_size=verdict.vm_size,
         node_count=count,
         node_pool_name=pool,
-        os_sku=_canonical_os_sku(os_sku),
+        os_sku=verdict.os_sku,
         ssh_public_key=ssh_key,
         protect=protect,
         location=location,
@@ -471,12 +419,9 @@ def load_settings(
         demo_cpu_limit=demo_cpu,
         demo_memory_limit=demo_memory,
         untrusted_namespace=namespace,
-        extra_pools=tuple(
-            PoolSpec(spec.name, verdict.size.name if verdict else spec.vm_size, spec.count)
-            for _, spec, verdict in extra_pools
-        ),
+        extra_pools=tuple(extra_pools),
         demo_pool=demo_pool,
-        warnings=tuple(warnings),
+        warnings=tuple(verdict.warnings),
     )
 
 
@@ -512,103 +457,23 @@ def _read_demo(read: _Reader) -> tuple[str, str, str]:
     return cpu, memory, namespace
 
 
-def _read_runtime_and_mode(
-    read: _Reader,
-) -> tuple[Optional[aks.RuntimeGeneration], Optional[str]]:
-    runtime_text = read.text("runtime")
-    runtime = aks.find_runtime(runtime_text)
-    if runtime is None:
-        read.problem(
-            "runtime",
-            runtime_text,
-            "is not a Pod Sandboxing workload runtime",
-            " or ".join(
-                f"{r.workload_runtime}{' (legacy preview)' if r.legacy else ' (GA)'}"
-                for r in aks.RUNTIMES.values()
-            ),
-            _set_example("runtime", aks.DEFAULT_RUNTIME.workload_runtime),
-        )
-    mode: Optional[str] = read.text("mode").lower()
-    if mode not in MODES:
-        read.problem(
-            "mode",
-            read.text("mode"),
-            "is not a deployment mode",
-            " or ".join(MODES),
-            _set_example("mode", NEW_CLUSTER),
-        )
-        mode = None
-    return runtime, mode
-
-
-def _check_sandboxing_rules(
-    read: _Reader,
-    runtime: aks.RuntimeGeneration,
-    version_text: Optional[str],
-    version: Optional[aks.KubernetesVersion],
-    size_verdict: Optional[vmsizes.SizeVerdict],
-    os_sku: str,
-) -> None:
-    """What Azure requires of a sandboxing pool (the same rules the policy pack enforces)."""
-    if version is not None and not aks.meets_minimum_version(version, runtime):
-        read.problem(
-            "kubernetesVersion",
-            version_text,
-            f"is below the minimum {runtime.min_kubernetes_version_text} for "
-            f"{runtime.workload_runtime}",
-            f"{runtime.min_kubernetes_version_text} or later, or empty for the AKS default",
-            _set_example("kubernetesVersion", "1.33"),
-        )
-    _check_vm_size(read, "nodeVmSize", size_verdict)
-    if (reason := aks.os_sku_problem(os_sku)) is not None:
-        read.problem(
-            "osSku",
-            os_sku,
-            reason,
-            aks.REQUIRED_OS_SKU,
-            _set_example("osSku", aks.REQUIRED_OS_SKU),
-        )
-
-
-def _read_vm_size(
-    read: _Reader, key: str, vm_size: str, example: str
-) -> Optional[vmsizes.SizeVerdict]:
-    """The size's verdict, or None (with a problem) when it is not a size name at all."""
-    try:
-        return vmsizes.check_size(vm_size)
-    except vmsizes.SizeNameError:
-        read.problem(
-            key,
-            vm_size,
-            "is not an Azure VM size name",
-            "a size name such as Standard_D4s_v3 (tier_FamilyVCPUsFeatures_version)",
-            example,
-        )
-        return None
-
-
-def _check_vm_size(read: _Reader, key: str, verdict: Optional[vmsizes.SizeVerdict]) -> None:
-    if verdict is not None and not verdict.eligible:
-        read.problem(
-            key,
-            verdict.size.name,
-            f"cannot host a sandboxing pool: {verdict.reason}",
-            "a Generation 2 x64 size with nested virtualization, e.g. "
-            + ", ".join(vmsizes.eligible_examples())
-            + " (check one with `python -m podsandbox vm-size NAME`)",
-            _set_example("nodeVmSize", aks.DEFAULT_VM_SIZE)
-            if key == "nodeVmSize"
-            else f"pulumi config set --path '{key}' kata8:{aks.DEFAULT_VM_SIZE}:2",
-        )
+def _read_mode(read: _Reader) -> Optional[str]:
+    mode = read.text("mode").lower()
+    if mode in MODES:
+        return mode
+    read.problem("mode", read.text("mode"), "is not a deployment mode", " or ".join(MODES),
+                 _set_example("mode", NEW_CLUSTER))  # fmt: skip
+    return None
 
 
 _EXTRA_POOL_EXAMPLE = "pulumi config set --path 'extraPools[0]' kata8:Standard_D8s_v5:2"
 
 
 def _read_extra_pools(
-    read: _Reader, main_pool: str
-) -> list[tuple[str, PoolSpec, Optional[vmsizes.SizeVerdict]]]:
-    """Each well-formed `extraPools` item as (its key, the pool, its size verdict)."""
+    read: _Reader, main_pool: str, main: judge.PoolVerdict, enforce_sandboxing_rules: bool
+) -> list[PoolSpec]:
+    """Each usable `extraPools` item, judged like the main pool (same runtime, OS SKU, version:
+    their problems are reported once, on the main pool's keys)."""
     given = raw = read.raw("extraPools")
     if isinstance(raw, str):
         try:
@@ -619,7 +484,7 @@ def _read_extra_pools(
         read.problem("extraPools", given, "is not a list", "a list of NAME:VM_SIZE[:COUNT]",
                      _EXTRA_POOL_EXAMPLE)  # fmt: skip
         return []
-    found: list[tuple[str, PoolSpec, Optional[vmsizes.SizeVerdict]]] = []
+    found: list[PoolSpec] = []
     seen = {main_pool}
     for index, item in enumerate(raw):
         key = f"extraPools[{index}]"
@@ -631,33 +496,34 @@ def _read_extra_pools(
                          example)  # fmt: skip
             continue
         name, vm_size, count_text = parts[0].strip(), parts[1].strip(), (parts[2:] or ["1"])[0]
+        count = int(count_text) if count_text.strip().isdigit() else 0
+        pool = judge.PoolSettings(name, vm_size, max(count, 1), main.os_sku,
+                                  main.runtime.workload_runtime)  # fmt: skip
+        verdict = judge.judge_pool(pool)
         usable = True
-        if not _POOL.match(name):
-            read.problem(key, item, f"pool name {name!r} is not a valid Linux node pool name",
-                         "1-12 lower-case letters and digits, starting with a letter",
-                         example)  # fmt: skip
+        for finding in verdict.enforced(enforce_sandboxing_rules):
+            if finding.field == "nodePoolName":
+                reason = f"pool name {name!r} {finding.reason}"
+                read.problem(key, item, reason, finding.allowed, example)
+            elif finding.field == "vmSize":
+                fixed = f"{name}:{finding.example}:{max(count, 1)}"
+                read.problem(key, finding.value, finding.reason, finding.allowed,
+                             f"pulumi config set --path '{key}' {fixed}")  # fmt: skip
+            else:
+                continue  # the main pool's keys carry what all pools share
             usable = False
-        elif name in seen:
+        if usable and name in seen:
             read.problem(key, item, f"repeats the pool name {name}",
                          "a name no other pool of the stack uses", example)  # fmt: skip
             usable = False
         seen.add(name)
-        count = int(count_text) if count_text.strip().isdigit() else 0
         if count < 1:
             read.problem(key, item, f"node count {count_text!r} is not a whole number of 1 or more",
                          "NAME:VM_SIZE:COUNT with COUNT of 1 or more", example)  # fmt: skip
             usable = False
-        verdict = _read_vm_size(read, key, vm_size, example)
-        if usable and verdict is not None:
-            found.append((key, PoolSpec(name, vm_size, count), verdict))
+        if usable:
+            found.append(PoolSpec(name, verdict.vm_size, count))
     return found
-
-
-def _canonical_os_sku(os_sku: str) -> str:
-    for known in (aks.REQUIRED_OS_SKU, *aks.UNVERIFIED_OS_SKUS):
-        if known.lower() == os_sku.lower():
-            return known
-    return os_sku
 
 
 def unqualified(config: Mapping[str, object], project: str = PROJECT) -> dict[str, object]:
@@ -666,6 +532,4 @@ def unqualified(config: Mapping[str, object], project: str = PROJECT) -> dict[st
     return {key[len(prefix) :]: value for key, value in config.items() if key.startswith(prefix)}
 
 
-def dns_prefix(cluster_name: str) -> str:
-    """A DNS prefix derived from the cluster name (letters, digits and '-', at most 54 long)."""
-    return re.sub(r"[^a-zA-Z0-9-]", "-", cluster_name)[:54].strip("-") or "aks"
+dns_prefix = judge.dns_prefix

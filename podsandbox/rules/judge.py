@@ -1,0 +1,280 @@
+"""The one judge of a sandboxing cluster's and node pool's settings.
+
+Every caller asks this module: the stack-settings reader (which names the config key), the
+components and their multi-language provider (which name the component's property), and through the
+same rule functions the policy pack. Each problem is a `Finding` that names its field as the
+components' schema does (camelCase), the value, why it is wrong, what is allowed and a value that
+works; callers only decide how to name the field and how to write the example.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Optional
+
+from podsandbox.rules import aks, vmsizes
+
+DEFAULT_NEW_CLUSTER_POOL = "nodepool1"
+"""`az aks create` names the first pool nodepool1."""
+DEFAULT_EXISTING_CLUSTER_POOL = "nodepool2"
+"""The how-to adds nodepool2 to an existing cluster."""
+DEFAULT_NODE_COUNT = 1
+"""The how-to's one node."""
+
+# Azure naming rules (the ARM API patterns for resource groups, managed clusters and agent pools).
+_RESOURCE_GROUP = re.compile(r"^[-\w.()]{1,90}$")
+_CLUSTER = re.compile(r"^[a-zA-Z0-9]$|^[a-zA-Z0-9][-_a-zA-Z0-9]{0,61}[a-zA-Z0-9]$")
+_POOL = re.compile(r"^[a-z][a-z0-9]{0,11}$")
+_SSH_KEY = re.compile(
+    r"^(ssh-rsa|ssh-ed25519|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+=*( .*)?$"
+)
+
+POOL_NAME_ALLOWED = "1-12 lower-case letters and digits, starting with a letter"
+VM_SIZE_ALLOWED = (
+    "a Generation 2 x64 size with nested virtualization, e.g. "
+    + ", ".join(vmsizes.eligible_examples())
+    + " (check one with `python -m podsandbox vm-size NAME`)"
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem with one setting: enough to fix it without reading the code."""
+
+    field: str
+    """The setting, named as the components' schema names it: "vmSize", "nodeCount", ..."""
+    value: object
+    reason: str
+    allowed: str
+    example: str
+    """A value that works, e.g. "Standard_D4s_v3"."""
+    sandboxing_rule: bool = False
+    """True for what Azure requires of sandboxing (VM size, OS SKU, minimum version), which
+    `--skip-validation` lets the policy pack judge instead; False for values that cannot be used
+    at all (wrong names, counts, unknown runtimes)."""
+
+
+@dataclass(frozen=True)
+class PoolSettings:
+    """A sandboxing node pool as plain values, before defaults are known to be valid."""
+
+    name: str
+    vm_size: str = aks.DEFAULT_VM_SIZE
+    node_count: object = DEFAULT_NODE_COUNT
+    """An int when valid; anything else is reported."""
+    os_sku: str = aks.REQUIRED_OS_SKU
+    workload_runtime: str = aks.DEFAULT_RUNTIME.workload_runtime
+    kubernetes_version: Optional[str] = None
+    """None for the AKS default (or, on an existing cluster, the cluster's version)."""
+
+
+@dataclass(frozen=True)
+class PoolVerdict:
+    """What the judge says of one pool: problems, warnings, and its values made canonical."""
+
+    findings: list[Finding]
+    warnings: list[str]
+    runtime: aks.RuntimeGeneration
+    """The pool's runtime; the GA one when the value is not a runtime (a finding says so)."""
+    vm_size: str
+    """The size as Azure names it (case fixed) when it parses, else as given."""
+    os_sku: str
+    """AzureLinux / AzureLinux3 with their case fixed, else as given."""
+
+    def enforced(self, enforce_sandboxing_rules: bool) -> list[Finding]:
+        """The findings that stop a deployment (all, or only unusable values)."""
+        return [f for f in self.findings if enforce_sandboxing_rules or not f.sandboxing_rule]
+
+
+def judge_pool(pool: PoolSettings) -> PoolVerdict:
+    """Every problem of one sandboxing pool's settings, and the warnings it deserves."""
+    findings: list[Finding] = []
+    warnings: list[str] = []
+    runtime = aks.find_runtime(pool.workload_runtime)
+    if runtime is None:
+        findings.append(runtime_finding(pool.workload_runtime))
+    elif notice := aks.legacy_runtime_warning(runtime):
+        warnings.append(notice)
+    effective = runtime or aks.DEFAULT_RUNTIME
+
+    if (name := pool_name_finding(pool.name)) is not None:
+        findings.append(name)
+    findings += node_count_findings(pool.node_count)
+    verdict, size_finding = vm_size_verdict(pool.vm_size)
+    if size_finding is not None:
+        findings.append(size_finding)
+    findings += kubernetes_version_findings(pool.kubernetes_version, effective)
+    if (reason := aks.os_sku_problem(pool.os_sku)) is not None:
+        findings.append(
+            Finding("osSku", pool.os_sku, reason, aks.REQUIRED_OS_SKU, aks.REQUIRED_OS_SKU, True)
+        )
+    elif notice := aks.os_sku_warning(pool.os_sku):
+        warnings.append(notice)
+    return PoolVerdict(
+        findings,
+        warnings,
+        effective,
+        verdict.size.name if verdict else pool.vm_size,
+        aks.canonical_os_sku(pool.os_sku),
+    )
+
+
+def runtime_finding(value: str) -> Finding:
+    return Finding(
+        "workloadRuntime",
+        value,
+        "is not a Pod Sandboxing workload runtime",
+        " or ".join(
+            f"{r.workload_runtime}{' (legacy preview)' if r.legacy else ' (GA)'}"
+            for r in aks.RUNTIMES.values()
+        ),
+        aks.DEFAULT_RUNTIME.workload_runtime,
+    )
+
+
+def pool_name_finding(name: str) -> Optional[Finding]:
+    if _POOL.match(name):
+        return None
+    return Finding(
+        "nodePoolName",
+        name,
+        "is not a valid Linux node pool name",
+        POOL_NAME_ALLOWED,
+        DEFAULT_EXISTING_CLUSTER_POOL,
+    )
+
+
+def node_count_findings(count: object) -> list[Finding]:
+    if isinstance(count, bool) or not isinstance(count, int):
+        return [Finding("nodeCount", count, "is not a whole number", "an integer", "1")]
+    if count < 1:
+        return [
+            Finding(
+                "nodeCount",
+                count,
+                "a node pool needs at least one node",
+                "an integer of 1 or more",
+                "1",
+            )
+        ]
+    return []
+
+
+def vm_size_verdict(vm_size: str) -> tuple[Optional[vmsizes.SizeVerdict], Optional[Finding]]:
+    """The size's verdict (None when it is not a size name), and the finding against it, if any."""
+    try:
+        verdict = vmsizes.check_size(vm_size)
+    except vmsizes.SizeNameError:
+        return None, Finding(
+            "vmSize",
+            vm_size,
+            "is not an Azure VM size name",
+            "a size name such as Standard_D4s_v3 (tier_FamilyVCPUsFeatures_version)",
+            aks.DEFAULT_VM_SIZE,
+        )
+    if verdict.eligible:
+        return verdict, None
+    return verdict, Finding(
+        "vmSize",
+        verdict.size.name,
+        f"cannot host a sandboxing pool: {verdict.reason}",
+        VM_SIZE_ALLOWED,
+        aks.DEFAULT_VM_SIZE,
+        sandboxing_rule=True,
+    )
+
+
+def kubernetes_version_findings(
+    text: Optional[str], runtime: aks.RuntimeGeneration
+) -> list[Finding]:
+    if text is None:
+        return []
+    version = aks.parse_kubernetes_version(text)
+    if version is None:
+        return [
+            Finding(
+                "kubernetesVersion",
+                text,
+                "is not a Kubernetes version",
+                "MAJOR.MINOR or MAJOR.MINOR.PATCH, or empty for the AKS default",
+                "1.33",
+            )
+        ]
+    if aks.meets_minimum_version(version, runtime):
+        return []
+    minimum = runtime.min_kubernetes_version_text
+    return [
+        Finding(
+            "kubernetesVersion",
+            text,
+            f"is below the minimum {minimum} for {runtime.workload_runtime}",
+            f"{minimum} or later, or empty for the AKS default",
+            "1.33",
+            sandboxing_rule=True,
+        )
+    ]
+
+
+def duplicate_pool_names(names: Sequence[str]) -> list[tuple[int, Finding]]:
+    """(index, finding) for every pool whose name an earlier pool already uses."""
+    seen: set[str] = set()
+    found = []
+    for index, name in enumerate(names):
+        if name in seen:
+            found.append(
+                (
+                    index,
+                    Finding(
+                        "nodePoolName",
+                        name,
+                        f"repeats the pool name {name}",
+                        "a name no other pool of the cluster uses",
+                        "kata8",
+                    ),
+                )
+            )
+        seen.add(name)
+    return found
+
+
+def resource_group_name_finding(name: str) -> Optional[Finding]:
+    if _RESOURCE_GROUP.match(name) and not name.endswith("."):
+        return None
+    return Finding(
+        "resourceGroupName",
+        name,
+        "is not a valid resource group name",
+        "1-90 letters, digits, '_', '-', '.', '(' or ')', not ending in '.'",
+        "myResourceGroup",
+    )
+
+
+def cluster_name_finding(name: str) -> Optional[Finding]:
+    if _CLUSTER.match(name):
+        return None
+    return Finding(
+        "clusterName",
+        name,
+        "is not a valid AKS cluster name",
+        "1-63 letters, digits, '-' or '_', starting and ending with a letter or digit",
+        "myAKSCluster",
+    )
+
+
+def ssh_public_key_finding(key: str) -> Optional[Finding]:
+    if _SSH_KEY.match(key):
+        return None
+    return Finding(
+        "sshPublicKey",
+        key if len(key) <= 40 else key[:37] + "...",
+        "is not an OpenSSH public key",
+        "a single line 'ssh-rsa AAAA...' or 'ssh-ed25519 AAAA...', or empty to generate one",
+        '"$(cat ~/.ssh/id_rsa.pub)"',
+    )
+
+
+def dns_prefix(cluster_name: str) -> str:
+    """A DNS prefix derived from the cluster name (letters, digits and '-', at most 54 long)."""
+    return re.sub(r"[^a-zA-Z0-9-]", "-", cluster_name)[:54].strip("-") or "aks"
