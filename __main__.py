@@ -5,52 +5,55 @@ from typing import Union
 import pulumi
 
 from components import (
-    DemoWorkloads,
-    DemoWorkloadsArgs,
-    PreviewFeatureRegistration,
-    PreviewFeatureRegistrationArgs,
     SandboxedCluster,
     SandboxedClusterArgs,
     SandboxedNodePool,
     SandboxedNodePoolArgs,
+    SandboxPoolArgs,
+    kubernetes_provider,
 )
+from components.demo_workloads import DemoWorkloads, DemoWorkloadsArgs
+from components.preview_feature import PreviewFeatureRegistration, PreviewFeatureRegistrationArgs
 from config import read_stack_settings
 from podsandbox.rules.sizing import node_capacity, sandbox_size, uniform_pod
-from podsandbox.rules.stack_settings import dns_prefix
 
 settings = read_stack_settings()
 runtime = settings.runtime
 
-wait_for: list[pulumi.Resource] = []
+depends_on: list[pulumi.Resource] = []
 if runtime.feature_flag is not None:
-    wait_for.append(
+    depends_on.append(
         PreviewFeatureRegistration("kata-preview", PreviewFeatureRegistrationArgs(runtime=runtime))
     )
+options = pulumi.ResourceOptions(protect=settings.protect, depends_on=depends_on)
+pools = {
+    "node_pool_name": settings.node_pool_name,
+    "vm_size": settings.node_vm_size,
+    "node_count": settings.node_count,
+    "os_sku": settings.os_sku,
+    "workload_runtime": runtime.workload_runtime,
+    "extra_pools": [
+        SandboxPoolArgs(name=pool.name, vm_size=pool.vm_size, node_count=pool.count)
+        for pool in settings.extra_pools
+    ],
+}
+if settings.kubernetes_version is not None:
+    pools["kubernetes_version"] = settings.kubernetes_version
 
 target: Union[SandboxedCluster, SandboxedNodePool]
 if settings.is_new_cluster:
-    assert settings.location is not None  # load_settings requires it in new-cluster mode
-    target = SandboxedCluster(
-        "sandbox",
-        SandboxedClusterArgs(
-            resource_group_name=settings.resource_group_name,
-            create_resource_group=settings.create_resource_group,
-            location=settings.location,
-            cluster_name=settings.cluster_name,
-            dns_prefix=dns_prefix(settings.cluster_name),
-            runtime=runtime,
-            node_pool_name=settings.node_pool_name,
-            node_vm_size=settings.node_vm_size,
-            node_count=settings.node_count,
-            os_sku=settings.os_sku,
-            kubernetes_version=settings.kubernetes_version,
-            ssh_public_key=settings.ssh_public_key,
-            protect=settings.protect,
-            extra_pools=settings.extra_pools,
-            wait_for=wait_for,
-        ),
+    assert settings.location is not None  # the settings reader requires it in new-cluster mode
+    cluster_args = SandboxedClusterArgs(
+        resource_group_name=settings.resource_group_name,
+        create_resource_group=settings.create_resource_group,
+        location=settings.location,
+        cluster_name=settings.cluster_name,
+        **pools,  # type: ignore[typeddict-item]
     )
-    if target.ssh_private_key is not None:
+    if settings.ssh_public_key is not None:
+        cluster_args["ssh_public_key"] = settings.ssh_public_key
+    target = SandboxedCluster("sandbox", cluster_args, options)
+    if settings.ssh_public_key is None:
         pulumi.export("sshPrivateKey", target.ssh_private_key)
 else:
     target = SandboxedNodePool(
@@ -58,17 +61,12 @@ else:
         SandboxedNodePoolArgs(
             resource_group_name=settings.resource_group_name,
             cluster_name=settings.cluster_name,
-            runtime=runtime,
-            node_pool_name=settings.node_pool_name,
-            node_vm_size=settings.node_vm_size,
-            node_count=settings.node_count,
-            os_sku=settings.os_sku,
-            kubernetes_version=settings.kubernetes_version,
-            protect=settings.protect,
-            extra_pools=settings.extra_pools,
-            wait_for=wait_for,
+            **pools,  # type: ignore[typeddict-item]
         ),
+        options,
     )
+# The cluster's Kubernetes provider, for the demo pods (a child of the cluster or pool component).
+provider = kubernetes_provider("sandbox-k8s", target.kubeconfig, parent=target)
 
 pulumi.export("resourceGroupName", target.resource_group_name)
 pulumi.export("clusterName", target.cluster_name)
@@ -82,14 +80,13 @@ if settings.demo:
     demo = DemoWorkloads(
         "demo",
         DemoWorkloadsArgs(
-            provider=target.provider,
             runtime=runtime,
             cpu_limit=settings.demo_cpu_limit,
             memory_limit=settings.demo_memory_limit,
             untrusted_namespace=settings.untrusted_namespace,
             pool_name=settings.demo_pool,
-            wait_for=[target],
         ),
+        pulumi.ResourceOptions(providers=[provider], depends_on=[target]),
     )
     sandbox = sandbox_size(
         uniform_pod(settings.demo_cpu_limit, settings.demo_memory_limit), runtime

@@ -1,17 +1,23 @@
-"""Pulumi component resources for AKS Pod Sandboxing, one per module."""
+"""Pulumi component resources for AKS Pod Sandboxing, one per module.
 
-from components.demo_workloads import DemoWorkloads, DemoWorkloadsArgs
-from components.preview_feature import PreviewFeatureRegistration, PreviewFeatureRegistrationArgs
+`SandboxedCluster` and `SandboxedNodePool` are the reusable ones: they check their own inputs and
+are also served to every Pulumi language by this folder's plugin (`PulumiPlugin.yaml`,
+`__main__.py`). `DemoWorkloads` (`components.demo_workloads`) and `PreviewFeatureRegistration`
+(`components.preview_feature`) belong to this project's program.
+"""
+
+from components.agent_pool import SandboxPoolArgs
+from components.kubeconfig import kubernetes_provider
 from components.sandboxed_cluster import SandboxedCluster, SandboxedClusterArgs
 from components.sandboxed_node_pool import SandboxedNodePool, SandboxedNodePoolArgs
+from components.validation import ComponentInputError
 
 __all__ = [
-    "DemoWorkloads",
-    "DemoWorkloadsArgs",
-    "PreviewFeatureRegistration",
-    "PreviewFeatureRegistrationArgs",
+    "ComponentInputError",
+    "SandboxPoolArgs",
     "SandboxedCluster",
     "SandboxedClusterArgs",
     "SandboxedNodePool",
     "SandboxedNodePoolArgs",
+    "kubernetes_provider",
 ]

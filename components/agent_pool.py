@@ -1,22 +1,39 @@
-"""One sandboxing `AgentPool`, as both components add them (not a component itself)."""
+"""One sandboxing `AgentPool`, as both components add them, and the inputs of such a pool.
 
-from __future__ import annotations
+Not a component itself: `SandboxedCluster` adds its extra pools with it and `SandboxedNodePool`
+all of its pools, so a pool's fields are written once. (No `from __future__ import annotations`
+here: Pulumi's schema inference reads these annotations at run time.)
+"""
 
-from typing import Optional
+from typing import NotRequired, Optional, TypedDict
 
 import pulumi
 from pulumi_azure_native import containerservice
 
 from podsandbox.rules.aks import REQUIRED_OS_TYPE, RuntimeGeneration
-from podsandbox.rules.stack_settings import PoolSpec
+
+
+class SandboxPoolArgs(TypedDict):
+    """One more sandboxing node pool (User mode) on the same cluster, with the component's
+    workload runtime, OS SKU and Kubernetes version."""
+
+    name: str
+    """Pool name: 1-12 lower-case letters and digits, starting with a letter, e.g. kata8; unique
+    in the cluster."""
+    vm_size: NotRequired[str]
+    """VM size: Generation 2 with nested virtualization. Default: Standard_D4s_v3."""
+    node_count: NotRequired[int]
+    """Number of nodes, at least 1. Default: 1."""
 
 
 def sandboxing_agent_pool(
     name: str,
     *,
-    resource_group_name: str,
-    cluster_name: str,
-    pool: PoolSpec,
+    resource_group_name: pulumi.Input[str],
+    cluster_name: pulumi.Input[str],
+    pool_name: str,
+    vm_size: str,
+    node_count: int,
     runtime: RuntimeGeneration,
     os_sku: str,
     orchestrator_version: pulumi.Input[Optional[str]],
@@ -27,11 +44,11 @@ def sandboxing_agent_pool(
         name,
         resource_group_name=resource_group_name,
         resource_name_=cluster_name,
-        agent_pool_name=pool.name,
+        agent_pool_name=pool_name,
         mode=containerservice.AgentPoolMode.USER,
         type=containerservice.AgentPoolType.VIRTUAL_MACHINE_SCALE_SETS,
-        count=pool.count,
-        vm_size=pool.vm_size,
+        count=node_count,
+        vm_size=vm_size,
         os_type=REQUIRED_OS_TYPE,
         os_sku=os_sku,
         workload_runtime=runtime.workload_runtime,

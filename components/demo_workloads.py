@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Optional
 
 import pulumi
@@ -21,6 +20,7 @@ from pulumi_kubernetes.core.v1 import (
 from pulumi_kubernetes.meta.v1 import LabelSelectorArgs, ObjectMetaArgs
 from pulumi_kubernetes.networking.v1 import NetworkPolicy, NetworkPolicySpecArgs
 
+from components.kubeconfig import depends_on_of
 from podsandbox.rules.aks import AGENT_POOL_LABEL, RuntimeGeneration
 from podsandbox.rules.workloads import DEFAULT_UNTRUSTED_NAMESPACE
 
@@ -34,16 +34,15 @@ NOBODY = 65534
 
 @dataclass(frozen=True)
 class DemoWorkloadsArgs:
-    provider: pulumi.ProviderResource
-    """Kubernetes provider of the sandboxing cluster."""
+    """What the demo pods run with; the cluster's Kubernetes provider (`providers`) and the
+    sandboxing cluster or pool to wait for (`depends_on`) come from the resource options."""
+
     runtime: RuntimeGeneration
     cpu_limit: str
     memory_limit: str
     untrusted_namespace: str = DEFAULT_UNTRUSTED_NAMESPACE
     pool_name: Optional[str] = None
     """Pin the untrusted pod to this sandboxing pool; None for any node of its RuntimeClass."""
-    wait_for: Sequence[pulumi.Resource] = field(default=())
-    """The sandboxing cluster or pool: the pods are created only once it exists."""
 
 
 class DemoWorkloads(pulumi.ComponentResource):
@@ -66,9 +65,8 @@ class DemoWorkloads(pulumi.ComponentResource):
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> None:
         super().__init__(TYPE_TOKEN, name, None, opts)
-        on_cluster = pulumi.ResourceOptions(
-            parent=self, provider=args.provider, depends_on=list(args.wait_for)
-        )
+        # The provider comes with the parent; the order must be handed on (it is not inherited).
+        on_cluster = pulumi.ResourceOptions(parent=self, depends_on=depends_on_of(opts))
         resources = ResourceRequirementsArgs(
             limits={"cpu": args.cpu_limit, "memory": args.memory_limit},
             requests={"cpu": args.cpu_limit, "memory": args.memory_limit},

@@ -1,65 +1,89 @@
-"""A new AKS cluster whose system pool runs pods in Kata VMs (the how-to's `az aks create`)."""
+"""A new AKS cluster whose system pool runs pods in Kata VMs (the how-to's `az aks create`).
 
-from __future__ import annotations
+No `from __future__ import annotations`: Pulumi's schema inference reads these annotations.
+"""
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Optional
+from typing import NotRequired, Optional, TypedDict
 
 import pulumi
 import pulumi_tls as tls
 from pulumi_azure_native import containerservice, resources
 
-from components.agent_pool import sandboxing_agent_pool
-from components.kubeconfig import kubernetes_provider, user_kubeconfig
-from podsandbox.rules.aks import REQUIRED_OS_TYPE, RuntimeGeneration
-from podsandbox.rules.stack_settings import PoolSpec
+from components.agent_pool import SandboxPoolArgs, sandboxing_agent_pool
+from components.kubeconfig import depends_on_of, user_kubeconfig
+from components.validation import cluster_problems, enforce, plan_pools
+from podsandbox.rules.aks import REQUIRED_OS_TYPE
+from podsandbox.rules.judge import DEFAULT_NEW_CLUSTER_POOL, dns_prefix
 
 TYPE_TOKEN = "podsandbox:index:SandboxedCluster"
 ADMIN_USERNAME = "azureuser"
 """The Linux admin user `az aks create` sets up for the SSH key."""
 
 
-@dataclass(frozen=True)
-class SandboxedClusterArgs:
-    resource_group_name: str
-    create_resource_group: bool
-    """Create the resource group, or use an existing one with this name."""
-    location: str
+class SandboxedClusterArgs(TypedDict):
+    """The cluster, its sandboxing system pool, and any more sandboxing pools."""
+
+    resource_group_name: pulumi.Input[str]
+    """Resource group of the cluster: created here unless createResourceGroup is false."""
+    location: pulumi.Input[str]
+    """Azure region of the cluster (and of the resource group it creates), e.g. eastus."""
     cluster_name: str
-    dns_prefix: str
-    runtime: RuntimeGeneration
-    node_pool_name: str
-    node_vm_size: str
-    node_count: int
-    os_sku: str
-    kubernetes_version: Optional[str] = None
-    """None for the AKS default version."""
-    ssh_public_key: Optional[str] = None
-    """None to generate an RSA key pair (like `--generate-ssh-keys`)."""
-    protect: bool = False
-    extra_pools: Sequence[PoolSpec] = field(default=())
-    """More sandboxing pools (User mode) on the new cluster."""
-    wait_for: Sequence[pulumi.Resource] = field(default=())
-    """Resources the cluster must wait for, e.g. the preview feature registration."""
+    """Name of the AKS cluster: 1-63 letters, digits, '-' or '_', starting and ending with a
+    letter or digit."""
+    create_resource_group: NotRequired[bool]
+    """Create the resource group (true) or use an existing one (false). Default: true."""
+    dns_prefix: NotRequired[str]
+    """DNS prefix of the API server. Default: derived from clusterName."""
+    node_pool_name: NotRequired[str]
+    """Name of the sandboxing system pool: 1-12 lower-case letters and digits, starting with a
+    letter. Default: nodepool1 (as `az aks create`)."""
+    vm_size: NotRequired[str]
+    """VM size of the system pool: Generation 2 with nested virtualization (Azure exposes no API
+    for it: the catalog says). Default: Standard_D4s_v3."""
+    node_count: NotRequired[int]
+    """Number of nodes in the system pool, at least 1. Default: 1."""
+    os_sku: NotRequired[str]
+    """OS SKU of every pool; Pod Sandboxing requires AzureLinux. Default: AzureLinux."""
+    workload_runtime: NotRequired[str]
+    """KataVmIsolation (GA) or the legacy preview KataMshvVmIsolation. Default:
+    KataVmIsolation."""
+    kubernetes_version: NotRequired[str]
+    """Kubernetes version of the cluster, at least 1.27.0 for KataVmIsolation. Default: the AKS
+    default."""
+    ssh_public_key: NotRequired[str]
+    """OpenSSH public key for the nodes. Default: a generated RSA key pair, whose private key is
+    the secret output sshPrivateKey (as `--generate-ssh-keys`)."""
+    extra_pools: NotRequired[list[SandboxPoolArgs]]
+    """More sandboxing pools (User mode), created one after the other once the cluster exists.
+    Default: none."""
 
 
 class SandboxedCluster(pulumi.ComponentResource):
-    """Resource group + `ManagedCluster` whose system pool is sandboxing-enabled (+ extra pools).
+    """A resource group and a `ManagedCluster` whose system pool is sandboxing-enabled.
 
     Mirrors `az aks create --os-sku AzureLinux --workload-runtime <runtime> --node-vm-size <size>
     --node-count <n> --generate-ssh-keys`: a SystemAssigned identity, a Linux profile with the SSH
-    key, and one System pool carrying the workload runtime.
+    key, one System pool carrying the workload runtime, and any extra sandboxing pools. Its
+    inputs are checked before anything is registered, with every problem in one error. Ordering
+    (`depends_on`), protection (`protect`) and the Azure provider (`providers`) come from the
+    resource options.
     """
 
     resource_group_name: pulumi.Output[str]
+    """Resource group of the cluster."""
     cluster_name: pulumi.Output[str]
+    """Name of the cluster."""
+    node_pool_names: pulumi.Output[list[str]]
+    """Names of every sandboxing pool, the system pool first."""
+    workload_runtime: pulumi.Output[str]
+    """The pools' workload runtime, e.g. KataVmIsolation."""
+    runtime_class_name: pulumi.Output[str]
+    """The RuntimeClass a pod names to run sandboxed, e.g. kata-vm-isolation."""
     kubeconfig: pulumi.Output[str]
-    """Cluster-user kubeconfig, a secret."""
-    ssh_private_key: Optional[pulumi.Output[str]]
-    """OpenSSH private key when one was generated, a secret; None when a public key was given."""
-    provider: pulumi.ProviderResource
-    """Kubernetes provider for this cluster, for later components."""
+    """Cluster-user kubeconfig (like `az aks get-credentials`), a secret."""
+    ssh_private_key: pulumi.Output[Optional[str]]
+    """OpenSSH private key of the generated key pair, a secret; null when sshPublicKey was
+    given."""
 
     def __init__(
         self,
@@ -67,38 +91,46 @@ class SandboxedCluster(pulumi.ComponentResource):
         args: SandboxedClusterArgs,
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> None:
+        plan, problems = plan_pools(args, DEFAULT_NEW_CLUSTER_POOL)
+        warnings = enforce("SandboxedCluster", cluster_problems(args) + problems)
         super().__init__(TYPE_TOKEN, name, None, opts)
+        for warning in [*warnings, *plan.warnings]:
+            pulumi.log.warn(warning, resource=self)
+        depends_on = depends_on_of(opts)
         child = pulumi.ResourceOptions(parent=self)
+        system, *extra = plan.pools
 
         # The configured name goes into the cluster as is (so previews and policies see it);
-        # depends_on keeps the order when this stack creates the group.
-        cluster_waits_for = list(args.wait_for)
-        if args.create_resource_group:
+        # depends_on keeps the order when this component creates the group.
+        cluster_waits_for = list(depends_on)
+        if args.get("create_resource_group", True):
             cluster_waits_for.append(
                 resources.ResourceGroup(
                     f"{name}-resource-group",
-                    resource_group_name=args.resource_group_name,
-                    location=args.location,
+                    resource_group_name=args["resource_group_name"],
+                    location=args["location"],
                     opts=child,
                 )
             )
 
-        self.ssh_private_key = None
         public_key: pulumi.Input[str]
-        if args.ssh_public_key is not None:
-            public_key = args.ssh_public_key
+        given_key = args.get("ssh_public_key")
+        if given_key is not None:
+            public_key = given_key
+            self.ssh_private_key = pulumi.Output.from_input(None)
         else:
             key = tls.PrivateKey(f"{name}-ssh-key", algorithm="RSA", rsa_bits=4096, opts=child)
             public_key = key.public_key_openssh
             self.ssh_private_key = pulumi.Output.secret(key.private_key_openssh)
 
+        cluster_name = args["cluster_name"]
         cluster = containerservice.ManagedCluster(
             f"{name}-cluster",
-            resource_group_name=args.resource_group_name,
-            resource_name_=args.cluster_name,
-            location=args.location,
-            dns_prefix=args.dns_prefix,
-            kubernetes_version=args.kubernetes_version,
+            resource_group_name=args["resource_group_name"],
+            resource_name_=cluster_name,
+            location=args["location"],
+            dns_prefix=args.get("dns_prefix") or dns_prefix(cluster_name),
+            kubernetes_version=plan.kubernetes_version,
             identity=containerservice.ManagedClusterIdentityArgs(
                 type=containerservice.ResourceIdentityType.SYSTEM_ASSIGNED,
             ),
@@ -112,48 +144,52 @@ class SandboxedCluster(pulumi.ComponentResource):
             ),
             agent_pool_profiles=[
                 containerservice.ManagedClusterAgentPoolProfileArgs(
-                    name=args.node_pool_name,
+                    name=system.name,
                     mode=containerservice.AgentPoolMode.SYSTEM,
                     type=containerservice.AgentPoolType.VIRTUAL_MACHINE_SCALE_SETS,
-                    count=args.node_count,
-                    vm_size=args.node_vm_size,
+                    count=system.node_count,
+                    vm_size=system.vm_size,
                     os_type=REQUIRED_OS_TYPE,
-                    os_sku=args.os_sku,
-                    workload_runtime=args.runtime.workload_runtime,
+                    os_sku=plan.os_sku,
+                    workload_runtime=plan.runtime.workload_runtime,
                 )
             ],
-            opts=pulumi.ResourceOptions(
-                parent=self, protect=args.protect, depends_on=cluster_waits_for
-            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=cluster_waits_for),
         )
 
         previous: pulumi.Resource = cluster
-        for spec in args.extra_pools:
+        for pool in extra:
             # One pool after the other: AKS may refuse concurrent operations on one cluster's pools.
             previous = sandboxing_agent_pool(
-                f"{name}-pool-{spec.name}",
-                resource_group_name=args.resource_group_name,
-                cluster_name=args.cluster_name,
-                pool=spec,
-                runtime=args.runtime,
-                os_sku=args.os_sku,
-                orchestrator_version=args.kubernetes_version,
-                opts=pulumi.ResourceOptions(
-                    parent=self, protect=args.protect, depends_on=[previous]
-                ),
+                f"{name}-pool-{pool.name}",
+                resource_group_name=args["resource_group_name"],
+                cluster_name=cluster_name,
+                pool_name=pool.name,
+                vm_size=pool.vm_size,
+                node_count=pool.node_count,
+                runtime=plan.runtime,
+                os_sku=plan.os_sku,
+                orchestrator_version=plan.kubernetes_version,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[*depends_on, previous]),
             )
 
-        self.resource_group_name = pulumi.Output.from_input(args.resource_group_name)
-        self.cluster_name = pulumi.Output.from_input(args.cluster_name)
+        self.resource_group_name = pulumi.Output.from_input(args["resource_group_name"])
+        self.cluster_name = pulumi.Output.from_input(cluster_name)
+        self.node_pool_names = pulumi.Output.from_input([pool.name for pool in plan.pools])
+        self.workload_runtime = pulumi.Output.from_input(plan.runtime.workload_runtime)
+        self.runtime_class_name = pulumi.Output.from_input(plan.runtime.runtime_class_name)
         # Credentials exist only once the cluster does: ask with the cluster's own output name.
-        self.kubeconfig = user_kubeconfig(self.resource_group_name, cluster.name, parent=self)
-        self.provider = kubernetes_provider(f"{name}-k8s", self.kubeconfig, parent=self)
-
-        outputs: dict[str, pulumi.Input[str]] = {
-            "resourceGroupName": self.resource_group_name,
-            "clusterName": self.cluster_name,
-            "kubeconfig": self.kubeconfig,
-        }
-        if self.ssh_private_key is not None:
-            outputs["sshPrivateKey"] = self.ssh_private_key
-        self.register_outputs(outputs)
+        self.kubeconfig = user_kubeconfig(
+            self.resource_group_name, cluster.name, parent=self, depends_on=depends_on
+        )
+        self.register_outputs(
+            {
+                "resourceGroupName": self.resource_group_name,
+                "clusterName": self.cluster_name,
+                "nodePoolNames": self.node_pool_names,
+                "workloadRuntime": self.workload_runtime,
+                "runtimeClassName": self.runtime_class_name,
+                "kubeconfig": self.kubeconfig,
+                "sshPrivateKey": self.ssh_private_key,
+            }
+        )

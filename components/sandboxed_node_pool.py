@@ -1,58 +1,76 @@
-"""A sandboxing node pool added to an existing AKS cluster (the how-to's `az aks nodepool add`)."""
+"""Sandboxing node pools added to an existing AKS cluster (the how-to's `az aks nodepool add`).
 
-from __future__ import annotations
+No `from __future__ import annotations`: Pulumi's schema inference reads these annotations.
+"""
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Optional
+from typing import NotRequired, Optional, TypedDict
 
 import pulumi
 from pulumi_azure_native import containerservice
 
-from components.agent_pool import sandboxing_agent_pool
-from components.kubeconfig import kubernetes_provider, user_kubeconfig
-from podsandbox.rules.aks import RuntimeGeneration, existing_cluster_version_problem
-from podsandbox.rules.stack_settings import PoolSpec
+from components.agent_pool import SandboxPoolArgs, sandboxing_agent_pool
+from components.kubeconfig import depends_on_of, user_kubeconfig
+from components.validation import enforce, name_problems, plan_pools
+from podsandbox.rules.aks import existing_cluster_version_problem
+from podsandbox.rules.judge import DEFAULT_EXISTING_CLUSTER_POOL
 
 TYPE_TOKEN = "podsandbox:index:SandboxedNodePool"
 
 
-@dataclass(frozen=True)
-class SandboxedNodePoolArgs:
-    resource_group_name: str
-    cluster_name: str
-    """The existing cluster; it is read, never created, changed or deleted."""
-    runtime: RuntimeGeneration
-    node_pool_name: str
-    node_vm_size: str
-    node_count: int
-    os_sku: str
-    kubernetes_version: Optional[str] = None
-    """None for the cluster's own version."""
-    protect: bool = False
-    extra_pools: Sequence[PoolSpec] = field(default=())
-    """More sandboxing pools on the same cluster."""
-    wait_for: Sequence[pulumi.Resource] = field(default=())
-    """Resources the pools must wait for, e.g. the preview feature registration."""
+class SandboxedNodePoolArgs(TypedDict):
+    """The existing cluster, and the sandboxing pools to add to it."""
+
+    resource_group_name: pulumi.Input[str]
+    """Resource group of the existing cluster."""
+    cluster_name: pulumi.Input[str]
+    """The existing AKS cluster. It is read (its version, its credentials), never created,
+    changed or deleted."""
+    node_pool_name: NotRequired[str]
+    """Name of the sandboxing pool: 1-12 lower-case letters and digits, starting with a letter.
+    Default: nodepool2 (the how-to's)."""
+    vm_size: NotRequired[str]
+    """VM size: Generation 2 with nested virtualization (Azure exposes no API for it: the
+    catalog says). Default: Standard_D4s_v3."""
+    node_count: NotRequired[int]
+    """Number of nodes, at least 1. Default: 1."""
+    os_sku: NotRequired[str]
+    """OS SKU; Pod Sandboxing requires AzureLinux. Default: AzureLinux."""
+    workload_runtime: NotRequired[str]
+    """KataVmIsolation (GA) or the legacy preview KataMshvVmIsolation. Default:
+    KataVmIsolation."""
+    kubernetes_version: NotRequired[str]
+    """Kubernetes version of the pools (orchestratorVersion), at least 1.27.0 for KataVmIsolation.
+    Default: the cluster's own version."""
+    extra_pools: NotRequired[list[SandboxPoolArgs]]
+    """More sandboxing pools on the same cluster, created one after the other. Default: none."""
 
 
 class SandboxedNodePool(pulumi.ComponentResource):
-    """User-mode `AgentPool`s with the workload runtime on a cluster this stack does not own.
+    """User-mode sandboxing `AgentPool`s on an AKS cluster that this program does not own.
 
-    The existing cluster is read (invoke) to check that its Kubernetes version meets the runtime's
-    minimum; the pool is registered only after that check passed, because its orchestrator
-    version is derived from it. `pulumi destroy` removes the pool only.
+    Its inputs are checked before anything is registered, with every problem in one error. The
+    cluster is read to check that its Kubernetes version meets the runtime's minimum; the pools
+    are registered only once that check passed (their version waits for it). `pulumi destroy`
+    removes the pools only. Ordering (`depends_on`, also passed to the cluster reads) and the
+    Azure provider (`providers`) come from the resource options.
     """
 
     resource_group_name: pulumi.Output[str]
+    """Resource group of the cluster."""
     cluster_name: pulumi.Output[str]
+    """Name of the cluster."""
     node_pool_name: pulumi.Output[str]
+    """Name of the first sandboxing pool, known once it exists."""
+    node_pool_names: pulumi.Output[list[str]]
+    """Names of every sandboxing pool this component adds, the first one first."""
+    workload_runtime: pulumi.Output[str]
+    """The pools' workload runtime, e.g. KataVmIsolation."""
+    runtime_class_name: pulumi.Output[str]
+    """The RuntimeClass a pod names to run sandboxed on these pools, e.g. kata-vm-isolation."""
     cluster_kubernetes_version: pulumi.Output[Optional[str]]
-    """The existing cluster's current Kubernetes version (unknown in an offline preview)."""
+    """The existing cluster's current Kubernetes version."""
     kubeconfig: pulumi.Output[str]
-    """Cluster-user kubeconfig of the existing cluster, a secret."""
-    provider: pulumi.ProviderResource
-    """Kubernetes provider for the existing cluster, for later components."""
+    """Cluster-user kubeconfig of the cluster (like `az aks get-credentials`), a secret."""
 
     def __init__(
         self,
@@ -60,59 +78,72 @@ class SandboxedNodePool(pulumi.ComponentResource):
         args: SandboxedNodePoolArgs,
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> None:
+        plan, problems = plan_pools(args, DEFAULT_EXISTING_CLUSTER_POOL)
+        warnings = enforce(
+            "SandboxedNodePool",
+            name_problems(args, ("resource_group_name", "cluster_name")) + problems,
+        )
         super().__init__(TYPE_TOKEN, name, None, opts)
+        for warning in [*warnings, *plan.warnings]:
+            pulumi.log.warn(warning, resource=self)
+        depends_on = depends_on_of(opts)
+        runtime = plan.runtime
 
         existing = containerservice.get_managed_cluster_output(
-            resource_group_name=args.resource_group_name,
-            resource_name=args.cluster_name,
-            opts=pulumi.InvokeOutputOptions(parent=self),
+            resource_group_name=args["resource_group_name"],
+            resource_name=args["cluster_name"],
+            opts=pulumi.InvokeOutputOptions(parent=self, depends_on=depends_on),
         )
 
         def checked_version(cluster: containerservice.GetManagedClusterResult) -> Optional[str]:
             version = cluster.current_kubernetes_version or cluster.kubernetes_version
-            problem = existing_cluster_version_problem(args.cluster_name, version, args.runtime)
+            problem = existing_cluster_version_problem(cluster.name, version, runtime)
             if problem is not None:
                 raise pulumi.RunError(problem)
             return version
 
         self.cluster_kubernetes_version = existing.apply(checked_version)
-        # The pool's version waits for the check, so a failed check registers no pool.
+        # The pools' version waits for the check, so a failed check registers no pool.
         orchestrator_version = self.cluster_kubernetes_version.apply(
-            lambda _: args.kubernetes_version
+            lambda _: plan.kubernetes_version
         )
 
-        main_pool = PoolSpec(args.node_pool_name, args.node_vm_size, args.node_count)
         pools: list[containerservice.AgentPool] = []
-        for spec in (main_pool, *args.extra_pools):
+        for index, pool in enumerate(plan.pools):
             # One pool after the other: AKS may refuse concurrent operations on one cluster's pools.
             pools.append(
                 sandboxing_agent_pool(
-                    f"{name}-pool" if spec is main_pool else f"{name}-pool-{spec.name}",
-                    resource_group_name=args.resource_group_name,
-                    cluster_name=args.cluster_name,
-                    pool=spec,
-                    runtime=args.runtime,
-                    os_sku=args.os_sku,
+                    f"{name}-pool" if index == 0 else f"{name}-pool-{pool.name}",
+                    resource_group_name=args["resource_group_name"],
+                    cluster_name=args["cluster_name"],
+                    pool_name=pool.name,
+                    vm_size=pool.vm_size,
+                    node_count=pool.node_count,
+                    runtime=runtime,
+                    os_sku=plan.os_sku,
                     orchestrator_version=orchestrator_version,
-                    opts=pulumi.ResourceOptions(
-                        parent=self,
-                        protect=args.protect,
-                        depends_on=[*args.wait_for, *pools[-1:]],
-                    ),
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[*depends_on, *pools[-1:]]),
                 )
             )
-        pool = pools[0]
 
-        self.resource_group_name = pulumi.Output.from_input(args.resource_group_name)
-        self.cluster_name = pulumi.Output.from_input(args.cluster_name)
-        self.node_pool_name = pool.id.apply(lambda _: args.node_pool_name)
-        self.kubeconfig = user_kubeconfig(args.resource_group_name, args.cluster_name, parent=self)
-        self.provider = kubernetes_provider(f"{name}-k8s", self.kubeconfig, parent=self)
+        self.resource_group_name = pulumi.Output.from_input(args["resource_group_name"])
+        self.cluster_name = pulumi.Output.from_input(args["cluster_name"])
+        first = plan.pools[0].name
+        self.node_pool_name = pools[0].id.apply(lambda _: first)
+        self.node_pool_names = pulumi.Output.from_input([pool.name for pool in plan.pools])
+        self.workload_runtime = pulumi.Output.from_input(runtime.workload_runtime)
+        self.runtime_class_name = pulumi.Output.from_input(runtime.runtime_class_name)
+        self.kubeconfig = user_kubeconfig(
+            args["resource_group_name"], args["cluster_name"], parent=self, depends_on=depends_on
+        )
         self.register_outputs(
             {
                 "resourceGroupName": self.resource_group_name,
                 "clusterName": self.cluster_name,
                 "nodePoolName": self.node_pool_name,
+                "nodePoolNames": self.node_pool_names,
+                "workloadRuntime": self.workload_runtime,
+                "runtimeClassName": self.runtime_class_name,
                 "clusterKubernetesVersion": self.cluster_kubernetes_version,
                 "kubeconfig": self.kubeconfig,
             }

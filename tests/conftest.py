@@ -10,7 +10,7 @@ from typing import Any, Optional
 import pytest
 from pulumi.runtime.mocks import MockResourceArgs
 
-from podsandbox.preview.recorder import OfflineMocks
+from podsandbox.preview.recorder import UNKNOWN, OfflineMocks, ProgramRun, convert
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -53,6 +53,8 @@ class AzureMocks(OfflineMocks):
             state.update(publicKeyOpenssh=PUBLIC_KEY, privateKeyOpenssh=PRIVATE_KEY)
         if args.typ == "azure-native:containerservice:ManagedCluster":
             state["name"] = args.inputs["resourceName"]
+        if args.typ == "azure-native:resources:ResourceGroup":
+            state["name"] = args.inputs.get("resourceGroupName", f"{args.name}-rg")
         return resource_id, state
 
     def answer(self, token: str, args: dict[str, Any]) -> Optional[dict[str, Any]]:
@@ -73,3 +75,19 @@ class AzureMocks(OfflineMocks):
 @pytest.fixture
 def azure() -> AzureMocks:
     return AzureMocks()
+
+
+def in_clear(value: Any) -> Any:
+    """An engine value (`engine_inputs`, an output's `wire`) with its secrets in clear: tests only,
+    to check what a secret holds; reports never see it."""
+    return convert(value, lambda clear: clear, UNKNOWN)
+
+
+@pytest.fixture
+def clear_outputs() -> Any:
+    """`clear_outputs(run)`: the run's stack outputs by name, secrets in clear."""
+
+    def outputs(run: ProgramRun) -> dict[str, Any]:
+        return {name: in_clear(output.wire) for name, output in run.outputs.items()}
+
+    return outputs

@@ -1,62 +1,57 @@
-"""Each component under the SDK's mocks: its children, their engine inputs, secrets, outputs."""
+"""Each reusable component under the SDK's mocks: its children, their engine inputs, options,
+secrets and outputs, used as another team would use it (plain Python, no stack settings)."""
 
 from __future__ import annotations
 
-from typing import Any
+import threading
+import time
+from typing import Any, Optional, cast
 
 import pulumi
 import pytest
+from pulumi.runtime.mocks import MockResourceArgs
+from pulumi_azure_native import resources
 
 from components import (
-    PreviewFeatureRegistration,
-    PreviewFeatureRegistrationArgs,
     SandboxedCluster,
     SandboxedClusterArgs,
     SandboxedNodePool,
     SandboxedNodePoolArgs,
 )
+from components.preview_feature import PreviewFeatureRegistration, PreviewFeatureRegistrationArgs
 from podsandbox.preview.recorder import SECRET, ProgramRun, run_function
 from podsandbox.rules import aks
-from podsandbox.rules.stack_settings import PoolSpec
 from tests.conftest import KUBECONFIG, PRIVATE_KEY, PUBLIC_KEY, AzureMocks
 
 CLUSTER = "azure-native:containerservice:ManagedCluster"
 AGENT_POOL = "azure-native:containerservice:AgentPool"
+GROUP = "azure-native:resources:ResourceGroup"
 FEATURE = "azure-native:features:SubscriptionFeatureRegistration"
+GET_CLUSTER = "azure-native:containerservice:getManagedCluster"
+CREDENTIALS = "azure-native:containerservice:listManagedClusterUserCredentials"
 
 
 def cluster_args(**changes: Any) -> SandboxedClusterArgs:
-    values: dict[str, Any] = dict(
-        resource_group_name="myResourceGroup",
-        create_resource_group=True,
-        location="eastus",
-        cluster_name="myAKSCluster",
-        dns_prefix="myAKSCluster",
-        runtime=aks.GA_RUNTIME,
-        node_pool_name="nodepool1",
-        node_vm_size="Standard_D4s_v3",
-        node_count=1,
-        os_sku="AzureLinux",
-    )
+    """The fewest inputs a new cluster takes: everything else has a default."""
+    values: dict[str, Any] = {
+        "resource_group_name": "myResourceGroup",
+        "location": "eastus",
+        "cluster_name": "myAKSCluster",
+    }
     values.update(changes)
-    return SandboxedClusterArgs(**values)
+    return cast(SandboxedClusterArgs, values)
 
 
 def pool_args(**changes: Any) -> SandboxedNodePoolArgs:
-    values: dict[str, Any] = dict(
-        resource_group_name="myResourceGroup",
-        cluster_name="myAKSCluster",
-        runtime=aks.GA_RUNTIME,
-        node_pool_name="nodepool2",
-        node_vm_size="Standard_D4s_v3",
-        node_count=1,
-        os_sku="AzureLinux",
-    )
+    values: dict[str, Any] = {
+        "resource_group_name": "myResourceGroup",
+        "cluster_name": "myAKSCluster",
+    }
     values.update(changes)
-    return SandboxedNodePoolArgs(**values)
+    return cast(SandboxedNodePoolArgs, values)
 
 
-def deploy(build: Any, mocks: AzureMocks | None = None) -> ProgramRun:
+def deploy(build: Any, mocks: Optional[AzureMocks] = None) -> ProgramRun:
     """Run `build()` as a program and export what it returns, like `pulumi up` would."""
 
     def program() -> None:
@@ -71,12 +66,11 @@ def only(run: ProgramRun, type_token: str):
     return resource
 
 
-def test_cluster_is_the_how_to_az_aks_create():
+def test_cluster_defaults_are_the_how_to_az_aks_create():
     run = deploy(lambda: {"kubeconfig": SandboxedCluster("sandbox", cluster_args()).kubeconfig})
     cluster = only(run, CLUSTER)
     assert cluster.inputs["resourceName"] == "myAKSCluster"
-    assert cluster.inputs["resourceGroupName"] == "myResourceGroup"
-    assert cluster.inputs["location"] == "eastus"
+    assert cluster.inputs["dnsPrefix"] == "myAKSCluster"
     assert cluster.inputs["identity"] == {"type": "SystemAssigned"}
     assert "kubernetesVersion" not in cluster.inputs
     assert cluster.inputs["agentPoolProfiles"] == [
@@ -91,92 +85,93 @@ def test_cluster_is_the_how_to_az_aks_create():
             "workloadRuntime": "KataVmIsolation",
         }
     ]
-    assert cluster.raw_inputs["linuxProfile"] == {
-        "adminUsername": "azureuser",
-        "ssh": {"publicKeys": [{"keyData": PUBLIC_KEY}]},
-    }
+    assert cluster.engine_inputs["linuxProfile"]["adminUsername"] == "azureuser"
+    assert only(run, GROUP).inputs == {"resourceGroupName": "myResourceGroup", "location": "eastus"}
 
 
-def test_cluster_children_are_parented_to_the_component():
+def test_cluster_children_are_parented_to_the_component_and_it_exports_no_provider():
     run = deploy(lambda: {"kubeconfig": SandboxedCluster("sandbox", cluster_args()).kubeconfig})
     [component] = run.of_type("podsandbox:index:SandboxedCluster")
     children = [resource for resource in run.resources if resource.parent == component.urn]
     assert sorted(child.type for child in children) == [
         CLUSTER,
-        "azure-native:resources:ResourceGroup",
-        "pulumi:providers:kubernetes",
+        GROUP,
         "tls:index/privateKey:PrivateKey",
     ]
-    assert only(run, "azure-native:resources:ResourceGroup").inputs == {
-        "resourceGroupName": "myResourceGroup",
-        "location": "eastus",
-    }
 
 
-def test_kubeconfig_and_generated_private_key_are_secrets():
+def test_kubeconfig_and_generated_private_key_are_secrets(clear_outputs):
     def build() -> dict[str, Any]:
         cluster = SandboxedCluster("sandbox", cluster_args())
-        assert cluster.ssh_private_key is not None
         return {"kubeconfig": cluster.kubeconfig, "key": cluster.ssh_private_key}
 
     run = deploy(build)
     for name, clear in (("kubeconfig", KUBECONFIG), ("key", PRIVATE_KEY)):
         output = run.outputs[name]
         assert (output.secret, output.known, output.value) == (True, True, SECRET)
-        assert output.raw == clear
-    assert only(run, "pulumi:providers:kubernetes").inputs == {"kubeconfig": SECRET}
+        assert clear_outputs(run)[name] == clear
 
 
-def test_given_public_key_means_no_generated_key_and_an_existing_group():
+def test_a_given_public_key_means_no_generated_key_and_a_null_private_key(clear_outputs):
     key = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQD mine"
 
     def build() -> dict[str, Any]:
         cluster = SandboxedCluster(
             "sandbox", cluster_args(ssh_public_key=key, create_resource_group=False)
         )
-        assert cluster.ssh_private_key is None
-        return {"group": cluster.resource_group_name}
+        return {"group": cluster.resource_group_name, "key": cluster.ssh_private_key}
 
     run = deploy(build)
     assert run.of_type("tls:index/privateKey:PrivateKey") == []
-    assert run.of_type("azure-native:resources:ResourceGroup") == []
-    assert only(run, CLUSTER).raw_inputs["linuxProfile"]["ssh"]["publicKeys"] == [{"keyData": key}]
-    assert run.outputs["group"].raw == "myResourceGroup"
+    assert run.of_type(GROUP) == []
+    public_keys = only(run, CLUSTER).engine_inputs["linuxProfile"]["ssh"]["publicKeys"]
+    assert public_keys == [{"keyData": key}]
+    assert clear_outputs(run) == {"group": "myResourceGroup", "key": None}
 
 
-def test_cluster_version_and_protection():
+def test_generated_public_key_reaches_the_cluster():
+    run = deploy(lambda: {"c": SandboxedCluster("sandbox", cluster_args()).cluster_name})
+    public_keys = only(run, CLUSTER).engine_inputs["linuxProfile"]["ssh"]["publicKeys"]
+    assert public_keys == [{"keyData": PUBLIC_KEY}]
+
+
+def test_protect_comes_from_the_options_and_reaches_every_child():
     run = deploy(
         lambda: {
             "c": SandboxedCluster(
-                "sandbox", cluster_args(kubernetes_version="1.33", protect=True)
+                "sandbox",
+                cluster_args(kubernetes_version="1.33"),
+                pulumi.ResourceOptions(protect=True),
             ).cluster_name
         }
     )
-    cluster = only(run, CLUSTER)
-    assert cluster.inputs["kubernetesVersion"] == "1.33"
-    assert cluster.protect is True
-    assert only(run, "azure-native:resources:ResourceGroup").protect is False
+    assert only(run, CLUSTER).inputs["kubernetesVersion"] == "1.33"
+    assert [r.protect for r in run.resources if r.type in (CLUSTER, GROUP)] == [True, True]
+    unprotected = deploy(lambda: {"c": SandboxedCluster("sandbox", cluster_args()).cluster_name})
+    assert only(unprotected, CLUSTER).protect is False
 
 
-def test_legacy_runtime_registers_the_feature_and_the_cluster_waits_for_it():
+def test_the_callers_depends_on_orders_the_cluster():
     def build() -> dict[str, Any]:
         feature = PreviewFeatureRegistration(
             "kata-preview", PreviewFeatureRegistrationArgs(runtime=aks.LEGACY_RUNTIME)
         )
         cluster = SandboxedCluster(
-            "sandbox", cluster_args(runtime=aks.LEGACY_RUNTIME, wait_for=[feature])
+            "sandbox",
+            cluster_args(workload_runtime="KataMshvVmIsolation"),
+            pulumi.ResourceOptions(depends_on=[feature]),
         )
         return {"c": cluster.cluster_name}
 
     run = deploy(build)
-    feature = only(run, FEATURE)
-    assert feature.inputs == {
+    cluster = only(run, CLUSTER)
+    # Depending on a component means depending on its resources.
+    assert only(run, FEATURE).urn in cluster.dependencies
+    assert cluster.inputs["agentPoolProfiles"][0]["workloadRuntime"] == "KataMshvVmIsolation"
+    assert only(run, FEATURE).inputs == {
         "providerNamespace": "Microsoft.ContainerService",
         "featureName": "KataVMIsolationPreview",
     }
-    assert feature.parent and feature.parent.endswith("PreviewFeatureRegistration::kata-preview")
-    profile = only(run, CLUSTER).inputs["agentPoolProfiles"][0]
-    assert profile["workloadRuntime"] == "KataMshvVmIsolation"
 
 
 def test_ga_runtime_cannot_register_a_feature():
@@ -190,15 +185,20 @@ def test_ga_runtime_cannot_register_a_feature():
         )
 
 
-def test_node_pool_is_the_how_to_az_aks_nodepool_add():
+def test_node_pool_defaults_are_the_how_to_az_aks_nodepool_add(clear_outputs):
     def build() -> dict[str, Any]:
         pool = SandboxedNodePool("sandbox", pool_args())
-        return {"kubeconfig": pool.kubeconfig, "version": pool.cluster_kubernetes_version}
+        return {
+            "kubeconfig": pool.kubeconfig,
+            "version": pool.cluster_kubernetes_version,
+            "names": pool.node_pool_names,
+            "runtimeClass": pool.runtime_class_name,
+            "first": pool.node_pool_name,
+        }
 
     run = deploy(build)
     assert run.of_type(CLUSTER) == []
-    pool = only(run, AGENT_POOL)
-    assert pool.inputs == {
+    assert only(run, AGENT_POOL).inputs == {
         "resourceGroupName": "myResourceGroup",
         "resourceName": "myAKSCluster",
         "agentPoolName": "nodepool2",
@@ -210,12 +210,30 @@ def test_node_pool_is_the_how_to_az_aks_nodepool_add():
         "osSKU": "AzureLinux",
         "workloadRuntime": "KataVmIsolation",
     }
-    assert run.outputs["kubeconfig"].secret and run.outputs["kubeconfig"].raw == KUBECONFIG
-    assert run.outputs["version"].raw == "1.33.2"
-    assert [invoke.token for invoke in run.invokes] == [
-        "azure-native:containerservice:getManagedCluster",
-        "azure-native:containerservice:listManagedClusterUserCredentials",
-    ]
+    assert run.outputs["kubeconfig"].secret
+    assert clear_outputs(run) == {
+        "kubeconfig": KUBECONFIG,
+        "version": "1.33.2",
+        "names": ["nodepool2"],
+        "runtimeClass": "kata-vm-isolation",
+        "first": "nodepool2",
+    }
+    assert sorted(invoke.token for invoke in run.invokes) == [GET_CLUSTER, CREDENTIALS]
+
+
+def test_node_pool_takes_its_cluster_from_another_resources_outputs():
+    def build() -> dict[str, Any]:
+        group = resources.ResourceGroup("team", resource_group_name="team-rg", location="eastus")
+        pool = SandboxedNodePool(
+            "sandbox", pool_args(resource_group_name=group.name, vm_size="Standard_D8s_v5")
+        )
+        return {"k": pool.kubeconfig}
+
+    run = deploy(build)
+    pool = only(run, AGENT_POOL)
+    assert pool.inputs["resourceGroupName"] == "team-rg"
+    assert pool.inputs["vmSize"] == "Standard_D8s_v5"
+    assert only(run, GROUP).urn in pool.dependencies
 
 
 def test_node_pool_version_is_passed_when_set():
@@ -223,6 +241,40 @@ def test_node_pool_version_is_passed_when_set():
         lambda: {"v": SandboxedNodePool("sandbox", pool_args(kubernetes_version="1.33")).kubeconfig}
     )
     assert only(run, AGENT_POOL).inputs["orchestratorVersion"] == "1.33"
+
+
+class SlowDependency(AzureMocks):
+    """Registers a resource group slowly and notes, for each invoke, whether it was done."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.group_done = threading.Event()
+        self.invoked_after_group: list[tuple[str, bool]] = []
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[Optional[str], dict[str, Any]]:
+        if args.typ == GROUP:
+            time.sleep(0.3)
+            self.group_done.set()
+        return super().new_resource(args)
+
+    def answer(self, token: str, args: dict[str, Any]) -> Optional[dict[str, Any]]:
+        self.invoked_after_group.append((token, self.group_done.is_set()))
+        return super().answer(token, args)
+
+
+def test_the_callers_depends_on_reaches_the_components_invokes():
+    # Invokes do not inherit depends_on (pulumi/pulumi #24436): the component passes it on.
+    mocks = SlowDependency()
+
+    def build() -> dict[str, Any]:
+        group = resources.ResourceGroup("first", location="eastus")
+        pool = SandboxedNodePool("sandbox", pool_args(), pulumi.ResourceOptions(depends_on=[group]))
+        return {"k": pool.kubeconfig}
+
+    run = deploy(build, mocks)
+    assert set(mocks.invoked_after_group) == {(CREDENTIALS, True), (GET_CLUSTER, True)}
+    [group] = run.of_type(GROUP)
+    assert group.urn in only(run, AGENT_POOL).dependencies
 
 
 def test_too_old_existing_cluster_stops_before_the_pool_is_registered():
@@ -241,20 +293,26 @@ def test_too_old_existing_cluster_stops_before_the_pool_is_registered():
 def test_the_legacy_runtime_accepts_an_older_existing_cluster():
     run = deploy(
         lambda: {
-            "k": SandboxedNodePool("sandbox", pool_args(runtime=aks.LEGACY_RUNTIME)).kubeconfig
+            "k": SandboxedNodePool(
+                "sandbox", pool_args(workload_runtime="KataMshvVmIsolation")
+            ).kubeconfig
         },
         AzureMocks(existing_version="1.26.3"),
     )
     assert only(run, AGENT_POOL).inputs["workloadRuntime"] == "KataMshvVmIsolation"
+    assert any("preview-era (legacy)" in warning for warning in run.warnings)
 
 
-def test_extra_pools_on_a_new_cluster_wait_for_it():
-    extra = (PoolSpec("kata8", "Standard_D8s_v5", 2), PoolSpec("katamem", "Standard_E4s_v5", 1))
+def test_extra_pools_on_a_new_cluster_wait_for_it_one_after_the_other():
+    extra = [
+        {"name": "kata8", "vm_size": "Standard_D8s_v5", "node_count": 2},
+        {"name": "katamem", "vm_size": "Standard_E4s_v5"},
+    ]
     run = deploy(
         lambda: {
             "c": SandboxedCluster(
                 "sandbox", cluster_args(extra_pools=extra, kubernetes_version="1.33")
-            ).cluster_name
+            ).node_pool_names
         }
     )
     pools = {pool.inputs["agentPoolName"]: pool for pool in run.of_type(AGENT_POOL)}
@@ -272,20 +330,24 @@ def test_extra_pools_on_a_new_cluster_wait_for_it():
         "workloadRuntime": "KataVmIsolation",
         "orchestratorVersion": "1.33",
     }
+    assert pools["katamem"].inputs["count"] == 1
     for pool in pools.values():
         assert pool.parent and pool.parent.endswith("SandboxedCluster::sandbox")
-    # One after the other, after the cluster.
-    [cluster] = run.of_type(CLUSTER)
-    assert cluster.urn in pools["kata8"].dependencies
+    assert only(run, CLUSTER).urn in pools["kata8"].dependencies
     assert pools["kata8"].urn in pools["katamem"].dependencies
+    assert run.outputs["c"].value == ["nodepool1", "kata8", "katamem"]
+    # A new cluster's pools are not read from Azure: it does not exist yet at preview.
+    assert GET_CLUSTER not in [invoke.token for invoke in run.invokes]
 
 
 def test_extra_pools_on_an_existing_cluster():
-    extra = (PoolSpec("kata8", "Standard_D8s_v5", 2),)
+    extra = [{"name": "kata8", "vm_size": "Standard_D8s_v5", "node_count": 2}]
     run = deploy(
         lambda: {"k": SandboxedNodePool("sandbox", pool_args(extra_pools=extra)).kubeconfig}
     )
     pools = {pool.inputs["agentPoolName"]: pool for pool in run.of_type(AGENT_POOL)}
     assert sorted(pools) == ["kata8", "nodepool2"]
     assert pools["nodepool2"].urn in pools["kata8"].dependencies
-    assert run.of_type(CLUSTER) == []
+    assert pools["kata8"].urn.endswith(
+        "SandboxedNodePool$azure-native:containerservice:AgentPool::sandbox-pool-kata8"
+    )

@@ -10,7 +10,7 @@ import pytest
 from podsandbox.preview.recorder import ProgramRun, run_program
 from podsandbox.preview.stack_files import load_stack_config
 from podsandbox.rules import aks
-from tests.conftest import REPO, AzureMocks
+from tests.conftest import REPO, AzureMocks, in_clear
 
 POD = "kubernetes:core/v1:Pod"
 KUBERNETES_VERSION = "1.33"
@@ -24,7 +24,8 @@ def deploy(stack: str = "dev", **overrides: str) -> ProgramRun:
 
 
 def pods(run: ProgramRun) -> dict[str, dict[str, Any]]:
-    return {pod.raw_inputs["metadata"]["name"]: pod.raw_inputs for pod in run.of_type(POD)}
+    manifests = [in_clear(pod.engine_inputs) for pod in run.of_type(POD)]
+    return {manifest["metadata"]["name"]: manifest for manifest in manifests}
 
 
 def test_the_two_how_to_pods():
@@ -54,7 +55,7 @@ def test_untrusted_pod_uses_the_configured_generation(runtime):
 def test_untrusted_namespace_is_hardened():
     run = deploy(untrustedNamespace="sandboxed")
     [namespace] = run.of_type("kubernetes:core/v1:Namespace")
-    assert namespace.raw_inputs["metadata"] == {
+    assert in_clear(namespace.engine_inputs)["metadata"] == {
         "name": "sandboxed",
         "labels": {
             "pod-security.kubernetes.io/enforce": "baseline",
@@ -63,8 +64,11 @@ def test_untrusted_namespace_is_hardened():
         },
     }
     [policy] = run.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")
-    assert policy.raw_inputs["metadata"]["namespace"] == "sandboxed"
-    assert policy.raw_inputs["spec"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+    assert in_clear(policy.engine_inputs)["metadata"]["namespace"] == "sandboxed"
+    assert in_clear(policy.engine_inputs)["spec"] == {
+        "podSelector": {},
+        "policyTypes": ["Ingress", "Egress"],
+    }
     untrusted = pods(run)["untrusted"]
     assert untrusted["metadata"]["namespace"] == "sandboxed"
     assert untrusted["spec"]["automountServiceAccountToken"] is False
@@ -105,9 +109,10 @@ def test_existing_cluster_gets_the_demo_too():
 def test_every_kubernetes_object_validates_against_the_openapi_schema(stack):
     run = deploy(stack)
     objects = [
-        resource.raw_inputs
+        in_clear(resource.engine_inputs)
         for resource in run.resources
-        if resource.type.startswith("kubernetes:") and "apiVersion" in resource.raw_inputs
+        if resource.type.startswith("kubernetes:")
+        and "apiVersion" in in_clear(resource.engine_inputs)
     ]
     assert len(objects) == 4
     for manifest in objects:
@@ -123,7 +128,7 @@ def test_the_schema_check_can_fail():
 
 def test_sizing_outputs_describe_the_untrusted_sandbox():
     run = deploy()
-    assert run.outputs["untrustedSandbox"].raw == {
+    assert in_clear(run.outputs["untrustedSandbox"].wire) == {
         "model": "ga",
         "vcpus": 1,
         "memory": "256Mi",
@@ -131,4 +136,4 @@ def test_sizing_outputs_describe_the_untrusted_sandbox():
         "nodeCpu": "0.5",
         "problem": None,
     }
-    assert run.outputs["sandboxCapacityPerNode"].raw["pods"] == 8
+    assert in_clear(run.outputs["sandboxCapacityPerNode"].wire)["pods"] == 8

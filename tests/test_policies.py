@@ -395,7 +395,6 @@ def test_unknown_values_become_an_advisory_cannot_run_as_in_the_engine():
         custom=True,
         protect=False,
         inputs={},
-        raw_inputs={},
         engine_inputs=agent_pool(vmSize=rpc.UNKNOWN),
     )
     run = ProgramRun("podsandbox", "dev", True, resources=[resource])

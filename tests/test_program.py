@@ -7,7 +7,7 @@ import pytest
 
 from podsandbox.preview.recorder import SECRET, UNKNOWN, run_program
 from podsandbox.preview.stack_files import load_stack_config
-from tests.conftest import KUBECONFIG, REPO, AzureMocks
+from tests.conftest import KUBECONFIG, REPO, AzureMocks, in_clear
 
 
 def stack(name: str):
@@ -71,7 +71,7 @@ def test_each_stack_deploys_against_mocked_azure_with_secret_kubeconfig(name):
     config = stack(name)
     run = run_program(REPO, config.project, config.stack, config.config, AzureMocks())
     kubeconfig = run.outputs["kubeconfig"]
-    assert (kubeconfig.secret, kubeconfig.raw) == (True, KUBECONFIG)
+    assert (kubeconfig.secret, in_clear(kubeconfig.wire)) == (True, KUBECONFIG)
     if name == "dev":
         assert run.outputs["sshPrivateKey"].secret
 

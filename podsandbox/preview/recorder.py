@@ -30,19 +30,16 @@ from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mo
 from pulumi.runtime.proto import resource_pb2
 
 
-class _Marker:
-    """A placeholder for a value the preview must not or cannot show."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
+class Marker(str):
+    """A placeholder for a value the preview must not or cannot show; text in every report."""
 
     def __repr__(self) -> str:
-        return self.text
+        return str(self)
 
 
-SECRET = _Marker("[secret]")
+SECRET = Marker("[secret]")
 """Stands for a secret value in recorded inputs and outputs."""
-UNKNOWN = _Marker("[unknown]")
+UNKNOWN = Marker("[unknown]")
 """Stands for a value that is only known after deployment."""
 
 STACK_TYPE = "pulumi:pulumi:Stack"
@@ -61,8 +58,6 @@ class RegisteredResource:
     protect: bool
     inputs: dict[str, Any]
     """Engine (camelCase) input names; secrets and unknowns replaced by `SECRET` / `UNKNOWN`."""
-    raw_inputs: dict[str, Any] = field(repr=False, compare=False)
-    """The same inputs with secret values in clear (for tests, never for reports)."""
     engine_inputs: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
     """The inputs as the engine passes them to a policy pack: secrets in their wire wrapper,
     unknowns as the engine's unknown sentinel."""
@@ -87,8 +82,8 @@ class StackOutput:
     """The value; `SECRET` when secret, `UNKNOWN` when not known until deployment."""
     secret: bool
     known: bool
-    raw: Any = field(repr=False, compare=False)
-    """The value in clear (None when unknown); never for reports."""
+    wire: Any = field(repr=False, compare=False)
+    """The value as the engine holds it: a secret in its wire wrapper, unknown as its sentinel."""
 
 
 @dataclass
@@ -191,9 +186,8 @@ class _RecordingMonitor(MockMonitor):
                 parent=request.parent or None,
                 custom=bool(request.custom),
                 protect=bool(request.protect),
-                inputs={key: redact(value) for key, value in raw.items()},
-                raw_inputs={key: reveal(value) for key, value in raw.items()},
-                engine_inputs={key: _wire_value(value) for key, value in raw.items()},
+                inputs=redact(raw),
+                engine_inputs=wire(raw),
                 dependencies=tuple(request.dependencies),
                 aliases=self._alias_urns(request),
             )
@@ -203,11 +197,10 @@ class _RecordingMonitor(MockMonitor):
     def Invoke(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         if request.tok == "pulumi:pulumi:getResource":
             return super().Invoke(request)  # type: ignore[no-untyped-call]
-        args = {
-            key: reveal(value) for key, value in rpc.deserialize_properties(request.args).items()
-        }
-        answer = self.offline_mocks.answer(request.tok, args)
-        self.run.invokes.append(Invoke(request.tok, args, answered=answer is not None))
+        args = rpc.deserialize_properties(request.args)
+        # The mocks answer with the arguments in clear; the record keeps them redacted.
+        answer = self.offline_mocks.answer(request.tok, convert(args, lambda v: v, UNKNOWN))
+        self.run.invokes.append(Invoke(request.tok, redact(args), answered=answer is not None))
         if answer is None:
             # What an engine returns for an invoke it cannot serve: the result is unknown.
             return resource_pb2.ResourceInvokeResponse(unknown=True)
@@ -221,39 +214,29 @@ def _plain_number(value: Any) -> Any:
     return value
 
 
-def plain_value(value: Any, show_secrets: bool) -> Any:
-    """A deserialized engine value as plain data: unknowns become `UNKNOWN`, secrets `SECRET`
-    (or their clear value with `show_secrets`), whole numbers ints."""
+def convert(value: Any, secret: Callable[[Any], Any], unknown: Any) -> Any:
+    """The one walk over engine values: each secret becomes `secret(its converted value)`, each
+    unknown becomes `unknown`, whole-number floats (as numbers travel) become ints."""
     if rpc.is_rpc_secret(value):
-        return plain_value(rpc.unwrap_rpc_secret(value), True) if show_secrets else SECRET
+        return secret(convert(rpc.unwrap_rpc_secret(value), secret, unknown))
     if isinstance(value, pulumi.output.Unknown) or value == rpc.UNKNOWN:
-        return UNKNOWN
+        return unknown
     if isinstance(value, dict):
-        return {key: plain_value(item, show_secrets) for key, item in value.items()}
+        return {key: convert(item, secret, unknown) for key, item in value.items()}
     if isinstance(value, list):
-        return [plain_value(item, show_secrets) for item in value]
+        return [convert(item, secret, unknown) for item in value]
     return _plain_number(value)
 
 
-def _wire_value(value: Any) -> Any:
-    """A deserialized value back in wire form: Unknown objects become the unknown sentinel."""
-    if isinstance(value, pulumi.output.Unknown):
-        return rpc.UNKNOWN
-    if isinstance(value, dict):
-        return {key: _wire_value(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_wire_value(item) for item in value]
-    return value
-
-
 def redact(value: Any) -> Any:
-    """For reports: secrets and unknowns replaced by markers."""
-    return plain_value(value, show_secrets=False)
+    """For reports: secrets and unknowns replaced by `SECRET` and `UNKNOWN`."""
+    return convert(value, lambda _: SECRET, UNKNOWN)
 
 
-def reveal(value: Any) -> Any:
-    """For tests and policies: secrets in clear, unknowns as `UNKNOWN`."""
-    return plain_value(value, show_secrets=True)
+def wire(value: Any) -> Any:
+    """As the engine passes values to a policy pack: secrets in their wire wrapper, unknowns as
+    the engine's unknown sentinel."""
+    return convert(value, rpc.wrap_rpc_secret, rpc.UNKNOWN)
 
 
 class _WarningCollector(logging.Handler):
@@ -391,9 +374,9 @@ def _run_in_context(
             output = pulumi.Output.from_input(value)
             known = await output.is_known()
             secret = await output.is_secret()
-            raw = await output.future() if known else None
-            shown = SECRET if secret else (reveal(raw) if known else UNKNOWN)
-            run.outputs[name] = StackOutput(shown, secret, known, raw)
+            value = wire(await output.future()) if known else rpc.UNKNOWN
+            value = rpc.wrap_rpc_secret(value) if secret else value
+            run.outputs[name] = StackOutput(redact(value), secret, known, value)
 
     @pulumi.runtime.test  # type: ignore[untyped-decorator]
     def run_and_collect() -> Any:

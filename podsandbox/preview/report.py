@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from podsandbox.preview.policy_evaluator import Violation
-from podsandbox.preview.recorder import SECRET, UNKNOWN, ProgramRun, RegisteredResource
+from podsandbox.preview.recorder import ProgramRun, RegisteredResource
 from podsandbox.rules import vmsizes
 from podsandbox.rules.pools import SandboxingPool, sandboxing_pools
 
@@ -84,11 +84,11 @@ class PreviewReport:
                     "type": resource.type,
                     "name": resource.name,
                     "parent": resource.parent,
-                    "inputs": _jsonable(resource.inputs),
+                    "inputs": resource.inputs,
                 }
                 for resource in self.run.resources
             ],
-            "outputs": {name: _jsonable(output.value) for name, output in self.run.outputs.items()},
+            "outputs": {name: output.value for name, output in self.run.outputs.items()},
             "violations": [violation.to_dict() for violation in self.violations],
             "summary": self.summary(),
         }
@@ -167,18 +167,18 @@ def _pool_summary(resource: RegisteredResource, pool: SandboxingPool) -> dict[st
     versions = pool.kubernetes_versions()
     return {
         "urn": resource.urn,
-        "pool": _jsonable(pool.value("name")),
-        "mode": _jsonable(pool.value("mode")),
-        "vmSize": _jsonable(vm_size),
+        "pool": pool.value("name"),
+        "mode": pool.value("mode"),
+        "vmSize": vm_size,
         "vmSizeVerdict": verdict,
         "vmSizeReason": reason,
-        "osSKU": _jsonable(pool.value("os_sku")),
-        "count": _jsonable(pool.value("count")),
+        "osSKU": pool.value("os_sku"),
+        "count": pool.value("count"),
         "workloadRuntime": pool.runtime.workload_runtime,
         "runtimeClassName": pool.runtime.runtime_class_name,
         "nodeLabel": pool.runtime.node_label,
         "legacy": pool.runtime.legacy,
-        "kubernetesVersion": _jsonable(versions[-1][1]) if versions else "AKS default",
+        "kubernetesVersion": versions[-1][1] if versions else "AKS default",
     }
 
 
@@ -189,19 +189,8 @@ def _depths(resources: list[RegisteredResource]) -> dict[str, int]:
     return depth
 
 
-def _jsonable(value: Any) -> Any:
-    if value is SECRET or value is UNKNOWN:
-        return repr(value)
-    if isinstance(value, dict):
-        return {key: _jsonable(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_jsonable(item) for item in value]
-    return value
-
-
 def _show(value: Any) -> str:
-    shown = _jsonable(value)
-    return shown if isinstance(shown, str) else json.dumps(shown)
+    return value if isinstance(value, str) else json.dumps(value)
 
 
 def _cell(value: Any) -> str:

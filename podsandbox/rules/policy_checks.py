@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from podsandbox.rules import aks, sizing, vmsizes
+from podsandbox.rules import aks, judge, sizing, vmsizes
 from podsandbox.rules.pools import SandboxingPool
 from podsandbox.rules.workloads import Workload
 
@@ -56,35 +56,27 @@ def pool_vm_size(pool: SandboxingPool, allowed: Iterable[str] = ()) -> list[str]
         ]
     if str(vm_size).lower() in {size.lower() for size in allowed}:
         return []
-    try:
-        verdict = vmsizes.check_size(str(vm_size))
-    except vmsizes.SizeNameError as error:
-        return [f"{pool.label} ({where}): {error}"]
-    if verdict.eligible:
+    verdict, finding = judge.vm_size_verdict(str(vm_size))
+    if finding is None:
         return []
-    suggestion = ", ".join(vmsizes.eligible_examples())
+    if verdict is None:  # not a size name at all
+        return [f"{pool.label} ({where}) {vm_size!r} {finding.reason}; use {finding.allowed}"]
     extra = ""
     if verdict.status in (vmsizes.Status.UNKNOWN, vmsizes.Status.UNVERIFIED):
         extra = " (or add it to this policy's allowedVmSizes once you have confirmed it)"
     return [
-        f"{pool.label} ({where}) uses {vm_size}: {verdict.reason}. A sandboxing pool needs a "
-        f"Generation 2 x64 size with nested virtualization, e.g. {suggestion}{extra}"
+        f"{pool.label} ({where}) uses {vm_size}: {verdict.reason}. A sandboxing pool needs "
+        f"{judge.VM_SIZE_ALLOWED.partition(' (check')[0]}{extra}"
     ]
 
 
 def pool_kubernetes_version(pool: SandboxingPool) -> list[str]:
     """Every version that applies to the pool, when set, meets the runtime's minimum."""
     problems = []
-    minimum = pool.runtime.min_kubernetes_version_text
     for where, value in pool.kubernetes_versions():
-        version = aks.parse_kubernetes_version(str(value))
-        if version is None:
-            problems.append(f"{pool.label}: {where} {value} is not a Kubernetes version")
-        elif not aks.meets_minimum_version(version, pool.runtime):
-            problems.append(
-                f"{pool.label}: {where} {value} is below the minimum {minimum} for "
-                f"{pool.runtime.workload_runtime}; use {minimum} or later"
-            )
+        for finding in judge.kubernetes_version_findings(str(value), pool.runtime):
+            advice = f"; use {finding.allowed.partition(',')[0]}" if finding.sandboxing_rule else ""
+            problems.append(f"{pool.label}: {where} {value} {finding.reason}{advice}")
     return problems
 
 

@@ -1,0 +1,266 @@
+"""The components' own input checks: the rules' judge, with each problem named by its property.
+
+Both components call `plan_pools` (and the cluster's name checks) before they register anything,
+and the multi-language provider calls `component_problems` before it constructs one, so a Python
+program, a YAML program and the stack settings all get the same reasons for the same mistakes.
+Property names are the schema's (camelCase), as every Pulumi language spells them.
+"""
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Optional
+
+import pulumi
+from pulumi.provider.experimental.util import camel_case
+
+from podsandbox.rules import aks, judge
+from podsandbox.rules.stack_settings import SKIP_VALIDATION_ENV
+
+
+@dataclass(frozen=True)
+class PropertyProblem:
+    """One bad component input, named by its property path (e.g. "extraPools[1].vmSize")."""
+
+    path: str
+    value: object
+    reason: str
+    allowed: str
+    example: str
+    sandboxing_rule: bool = False
+
+    def __str__(self) -> str:
+        return (
+            f"{self.path} = {self.value!r}: {self.reason}. Allowed: {self.allowed}. "
+            f"Example: {self.path}: {self.example}"
+        )
+
+    def at(self, path: str) -> "PropertyProblem":
+        """The same problem under another property path."""
+        return replace(self, path=path)
+
+    @classmethod
+    def of(cls, finding: judge.Finding, prefix: str = "") -> "PropertyProblem":
+        return cls(
+            prefix + finding.field,
+            finding.value,
+            finding.reason,
+            finding.allowed,
+            finding.example,
+            finding.sandboxing_rule,
+        )
+
+
+class ComponentInputError(pulumi.RunError):
+    """Every problem of a component's inputs, raised before it registers anything.
+
+    A `RunError`: the Pulumi CLI prints the message alone, without a Python traceback.
+    """
+
+    def __init__(self, component: str, problems: Sequence[PropertyProblem]) -> None:
+        self.component = component
+        self.problems = list(problems)
+        count = len(self.problems)
+        lines = [f"invalid {component} inputs ({count} problem{'s' if count != 1 else ''}):"]
+        lines += [f"  - {problem}" for problem in self.problems]
+        super().__init__("\n".join(lines))
+
+
+@dataclass(frozen=True)
+class PoolValues:
+    """One pool's validated values, defaults applied."""
+
+    name: str
+    vm_size: str
+    node_count: int
+
+
+@dataclass(frozen=True)
+class PoolPlan:
+    """The pools a component creates, and what they share."""
+
+    runtime: aks.RuntimeGeneration
+    os_sku: str
+    kubernetes_version: Optional[str]
+    pools: list[PoolValues]
+    """The first pool, then each extra pool in order."""
+    warnings: list[str]
+
+
+def skip_validation() -> bool:
+    """`--skip-validation` of the offline preview (or the variable set by hand)."""
+    return os.environ.get(SKIP_VALIDATION_ENV, "").lower() in ("1", "true")
+
+
+def _plain(
+    args: Mapping[str, Any], key: str, kind: type, default: Any, prefix: str = ""
+) -> tuple[Any, Optional[PropertyProblem]]:
+    """A plain input with its default; a problem when it has the wrong type (e.g. an Output)."""
+    value = args.get(key)
+    if value is None:
+        return default, None
+    if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
+        return value, None
+    wanted = {str: "a string", int: "a whole number", bool: "true or false"}[kind]
+    shown = "an output of another resource" if isinstance(value, pulumi.Output) else value
+    problem = PropertyProblem(
+        prefix + camel_case(key),
+        shown,
+        f"must be {wanted} known when the program runs: it decides what is created and is "
+        "checked before anything is",
+        f"{wanted}",
+        repr(default) if default is not None else "(leave it out)",
+    )
+    return default, problem
+
+
+def plan_pools(
+    args: Mapping[str, Any], default_pool_name: str
+) -> tuple[PoolPlan, list[PropertyProblem]]:
+    """The component's pools with defaults applied, and every problem of their inputs."""
+    problems: list[PropertyProblem] = []
+
+    def plain(
+        key: str, kind: type, default: Any, source: Mapping[str, Any] = args, prefix: str = ""
+    ) -> Any:
+        value, problem = _plain(source, key, kind, default, prefix)
+        if problem is not None:
+            problems.append(problem)
+        return value
+
+    first = judge.PoolSettings(
+        name=plain("node_pool_name", str, default_pool_name),
+        vm_size=plain("vm_size", str, aks.DEFAULT_VM_SIZE),
+        node_count=plain("node_count", int, judge.DEFAULT_NODE_COUNT),
+        os_sku=plain("os_sku", str, aks.REQUIRED_OS_SKU),
+        workload_runtime=plain("workload_runtime", str, aks.DEFAULT_RUNTIME.workload_runtime),
+        kubernetes_version=plain("kubernetes_version", str, None),
+    )
+    verdict = judge.judge_pool(first)
+    problems += [PropertyProblem.of(finding) for finding in verdict.findings]
+    pools = [PoolValues(first.name, verdict.vm_size, _count(first.node_count))]
+
+    extra = args.get("extra_pools") or []
+    if not isinstance(extra, list):
+        problems.append(
+            PropertyProblem(
+                "extraPools",
+                extra,
+                "is not a list",
+                "a list of pools",
+                "[{name: kata8, vmSize: Standard_D8s_v5, nodeCount: 2}]",
+            )
+        )
+        extra = []
+    for index, item in enumerate(extra):
+        prefix = f"extraPools[{index}]."
+        item = item if isinstance(item, Mapping) else {}
+        pool = judge.PoolSettings(
+            name=plain("name", str, "", item, prefix),
+            vm_size=plain("vm_size", str, aks.DEFAULT_VM_SIZE, item, prefix),
+            node_count=plain("node_count", int, judge.DEFAULT_NODE_COUNT, item, prefix),
+            os_sku=verdict.os_sku,
+            workload_runtime=verdict.runtime.workload_runtime,
+        )
+        extra_verdict = judge.judge_pool(pool)
+        for finding in extra_verdict.findings:
+            if finding.field == "nodePoolName":  # an extra pool's name is its `name`
+                problems.append(PropertyProblem.of(finding, prefix).at(prefix + "name"))
+            elif finding.field in ("vmSize", "nodeCount"):
+                problems.append(PropertyProblem.of(finding, prefix))
+        pools.append(PoolValues(pool.name, extra_verdict.vm_size, _count(pool.node_count)))
+    for index, finding in judge.duplicate_pool_names([pool.name for pool in pools]):
+        path = "nodePoolName" if index == 0 else f"extraPools[{index - 1}].name"
+        problems.append(PropertyProblem.of(finding).at(path))
+
+    plan = PoolPlan(
+        verdict.runtime, verdict.os_sku, first.kubernetes_version, pools, verdict.warnings
+    )
+    return plan, problems
+
+
+def _count(value: object) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 1
+
+
+def name_problems(args: Mapping[str, Any], keys: Sequence[str]) -> list[PropertyProblem]:
+    """Resource group and cluster names, when they are plain strings (an output of another
+    resource is judged by Azure)."""
+    problems = []
+    for key in keys:
+        value = args.get(key)
+        judge_name, example = _NAMES[key]
+        if value is None:
+            problems.append(
+                PropertyProblem(camel_case(key), None, "is required", "a name", example)
+            )
+        elif isinstance(value, str) and (finding := judge_name(value)) is not None:
+            problems.append(PropertyProblem.of(finding))
+    return problems
+
+
+_NAMES = {
+    "resource_group_name": (judge.resource_group_name_finding, "myResourceGroup"),
+    "cluster_name": (judge.cluster_name_finding, "myAKSCluster"),
+}
+
+
+def cluster_problems(args: Mapping[str, Any]) -> list[PropertyProblem]:
+    """What a new cluster needs besides its pools: names, region, SSH key, flags."""
+    problems = name_problems(args, ("resource_group_name", "cluster_name"))
+    if (problem := _plain(args, "cluster_name", str, None)[1]) is not None:
+        problems.append(problem)  # the DNS prefix is derived from it: it must be known
+    if args.get("location") is None:
+        problems.append(
+            PropertyProblem(
+                "location",
+                None,
+                "is required: a new cluster needs an Azure region",
+                "an Azure region name",
+                "eastus",
+            )
+        )
+    for key, kind in (
+        ("dns_prefix", str),
+        ("ssh_public_key", str),
+        ("create_resource_group", bool),
+    ):
+        if (problem := _plain(args, key, kind, None)[1]) is not None:
+            problems.append(problem)
+    ssh_key = args.get("ssh_public_key")
+    if isinstance(ssh_key, str) and (finding := judge.ssh_public_key_finding(ssh_key)) is not None:
+        problems.append(PropertyProblem.of(finding))
+    return problems
+
+
+def component_problems(component: str, args: Mapping[str, Any]) -> list[PropertyProblem]:
+    """Every problem of a component's (Python-named) inputs; what its constructor also checks."""
+    if component == "SandboxedCluster":
+        _, problems = plan_pools(args, judge.DEFAULT_NEW_CLUSTER_POOL)
+        return cluster_problems(args) + problems
+    if component == "SandboxedNodePool":
+        _, problems = plan_pools(args, judge.DEFAULT_EXISTING_CLUSTER_POOL)
+        return name_problems(args, ("resource_group_name", "cluster_name")) + problems
+    return []
+
+
+def enforce(component: str, problems: Sequence[PropertyProblem]) -> list[str]:
+    """Raise `ComponentInputError` with every problem; returns the warnings to log instead.
+
+    With `--skip-validation` the sandboxing rules step aside (as for the stack settings), so that
+    the policy pack can be seen judging them; values that cannot be used at all still stop it.
+    """
+    skipped = [problem for problem in problems if problem.sandboxing_rule and skip_validation()]
+    blocking = [problem for problem in problems if problem not in skipped]
+    if blocking:
+        raise ComponentInputError(component, blocking)
+    if skip_validation():
+        return [
+            f"{SKIP_VALIDATION_ENV} is set: {component} does not check the sandboxing rules"
+            + (
+                f" ({len(skipped)} skipped: " + "; ".join(str(p) for p in skipped) + ")"
+                if skipped
+                else ""
+            )
+        ]
+    return []
