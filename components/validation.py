@@ -87,6 +87,19 @@ class PoolPlan:
     warnings: list[str]
 
 
+class _Shown:
+    """A value shown by a description instead of its repr."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+_AN_OUTPUT = _Shown("<an output of another resource>")
+
+
 def skip_validation() -> bool:
     """`--skip-validation` of the offline preview (or the variable set by hand)."""
     return os.environ.get(SKIP_VALIDATION_ENV, "").lower() in ("1", "true")
@@ -102,14 +115,14 @@ def _plain(
     if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
         return value, None
     wanted = {str: "a string", int: "a whole number", bool: "true or false"}[kind]
-    shown = "an output of another resource" if isinstance(value, pulumi.Output) else value
+    shown = _AN_OUTPUT if isinstance(value, pulumi.Output) else value
     problem = PropertyProblem(
         prefix + camel_case(key),
         shown,
         f"must be {wanted} known when the program runs: it decides what is created and is "
         "checked before anything is",
-        f"{wanted}",
-        repr(default) if default is not None else "(leave it out)",
+        wanted,
+        str(default) if default is not None else "(leave it out)",
     )
     return default, problem
 
@@ -164,8 +177,15 @@ def plan_pools(
         )
         extra_verdict = judge.judge_pool(pool)
         for finding in extra_verdict.findings:
-            if finding.field == "nodePoolName":  # an extra pool's name is its `name`
-                problems.append(PropertyProblem.of(finding, prefix).at(prefix + "name"))
+            if finding.field == "nodePoolName" and item.get("name") is None:
+                problems.append(
+                    PropertyProblem(
+                        prefix + "name", None, "is required", judge.POOL_NAME_ALLOWED, "kata8"
+                    )
+                )
+            elif finding.field == "nodePoolName":  # an extra pool's name is its `name`
+                problem = PropertyProblem.of(finding, prefix)
+                problems.append(replace(problem, path=prefix + "name", example="kata8"))
             elif finding.field in ("vmSize", "nodeCount"):
                 problems.append(PropertyProblem.of(finding, prefix))
         pools.append(PoolValues(pool.name, extra_verdict.vm_size, _count(pool.node_count)))
@@ -189,19 +209,21 @@ def name_problems(args: Mapping[str, Any], keys: Sequence[str]) -> list[Property
     problems = []
     for key in keys:
         value = args.get(key)
-        judge_name, example = _NAMES[key]
+        judge_name, wanted, example = _NAMES[key]
         if value is None:
-            problems.append(
-                PropertyProblem(camel_case(key), None, "is required", "a name", example)
-            )
+            problems.append(PropertyProblem(camel_case(key), None, "is required", wanted, example))
         elif isinstance(value, str) and (finding := judge_name(value)) is not None:
             problems.append(PropertyProblem.of(finding))
     return problems
 
 
 _NAMES = {
-    "resource_group_name": (judge.resource_group_name_finding, "myResourceGroup"),
-    "cluster_name": (judge.cluster_name_finding, "myAKSCluster"),
+    "resource_group_name": (
+        judge.resource_group_name_finding,
+        "the name of the cluster's resource group",
+        "myResourceGroup",
+    ),
+    "cluster_name": (judge.cluster_name_finding, "the name of the AKS cluster", "myAKSCluster"),
 }
 
 

@@ -271,7 +271,7 @@ def ssh_public_key_finding(key: str) -> Optional[Finding]:
         key if len(key) <= 40 else key[:37] + "...",
         "is not an OpenSSH public key",
         "a single line 'ssh-rsa AAAA...' or 'ssh-ed25519 AAAA...', or empty to generate one",
-        '"$(cat ~/.ssh/id_rsa.pub)"',
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA... me@host",
     )
 
 

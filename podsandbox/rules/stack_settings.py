@@ -373,7 +373,7 @@ def load_settings(
     ssh_key = read.text("sshPublicKey") or None
     if ssh_key is not None and (finding := judge.ssh_public_key_finding(ssh_key)) is not None:
         read.problem(finding.field, finding.value, finding.reason, finding.allowed,
-                     f"pulumi config set sshPublicKey {finding.example}")  # fmt: skip
+                     'pulumi config set sshPublicKey "$(cat ~/.ssh/id_rsa.pub)"')  # fmt: skip
 
     extra_pools = _read_extra_pools(read, pool, verdict, enforce_sandboxing_rules)
     demo_pool = read.text("demoPool") or None

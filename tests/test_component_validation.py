@@ -1,0 +1,281 @@
+"""A component checks its own inputs: every bad input, used from plain Python, gets one clear
+message naming the property (camelCase, as the schema names it), and nothing is registered."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pytest
+
+from components import ComponentInputError, SandboxedCluster, SandboxedNodePool
+from podsandbox.rules.stack_settings import SettingsError, load_settings
+from tests.test_components import cluster_args, deploy, pool_args
+
+OUTPUT = "<an output>"
+"""Stands for `pulumi.Output.from_input(...)` in the table (an Output cannot be a parameter)."""
+
+BAD_INPUTS = [
+    pytest.param(
+        "pool",
+        {"vm_size": "Standard_D4_v3"},
+        "vmSize = 'Standard_D4_v3': cannot host a sandboxing pool: Standard_D4_v3 (Dv3) is Generation 1 only; use Dsv3 (with s), its Generation 2 twin, e.g. Standard_D4s_v3. Allowed: a Generation 2 x64 size with nested virtualization, e.g. Standard_D4s_v3, Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with `python -m podsandbox vm-size NAME`). Example: vmSize: Standard_D4s_v3",
+        id="Gen1 size",
+    ),
+    pytest.param(
+        "pool",
+        {"vm_size": "Standard_D4as_v4"},
+        "vmSize = 'Standard_D4as_v4': cannot host a sandboxing pool: Standard_D4as_v4 (Dav4 / Dasv4) does not support nested virtualization; its AMD v5 twin does, e.g. Standard_D4as_v5. Allowed: a Generation 2 x64 size with nested virtualization, e.g. Standard_D4s_v3, Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with `python -m podsandbox vm-size NAME`). Example: vmSize: Standard_D4s_v3",
+        id="AMD v4 size",
+    ),
+    pytest.param(
+        "pool",
+        {"vm_size": "Standard_D4ps_v5"},
+        "vmSize = 'Standard_D4ps_v5': cannot host a sandboxing pool: Standard_D4ps_v5 (Dpsv5) is Arm64; no Arm size supports nested virtualization. Allowed: a Generation 2 x64 size with nested virtualization, e.g. Standard_D4s_v3, Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with `python -m podsandbox vm-size NAME`). Example: vmSize: Standard_D4s_v3",
+        id="Arm size",
+    ),
+    pytest.param(
+        "pool",
+        {"vm_size": "Standard_D4d_v5"},
+        "vmSize = 'Standard_D4d_v5': cannot host a sandboxing pool: Standard_D4d_v5 (Ddv5) is unverified: the Azure docs do not confirm Gen2 + nested virtualization for this series. Allowed: a Generation 2 x64 size with nested virtualization, e.g. Standard_D4s_v3, Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with `python -m podsandbox vm-size NAME`). Example: vmSize: Standard_D4s_v3",
+        id="unverified size",
+    ),
+    pytest.param(
+        "pool",
+        {"vm_size": "Standard_Q4_v9"},
+        "vmSize = 'Standard_Q4_v9': cannot host a sandboxing pool: Standard_Q4_v9: series Qv9 is not in the catalog (checked 2026-06); its nested virtualization support is unknown. Allowed: a Generation 2 x64 size with nested virtualization, e.g. Standard_D4s_v3, Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with `python -m podsandbox vm-size NAME`). Example: vmSize: Standard_D4s_v3",
+        id="unknown series",
+    ),
+    pytest.param(
+        "pool",
+        {"vm_size": "D4s_v3"},
+        "vmSize = 'D4s_v3': is not an Azure VM size name. Allowed: a size name such as Standard_D4s_v3 (tier_FamilyVCPUsFeatures_version). Example: vmSize: Standard_D4s_v3",
+        id="not a size name",
+    ),
+    pytest.param(
+        "pool",
+        {"node_count": 0},
+        "nodeCount = 0: a node pool needs at least one node. Allowed: an integer of 1 or more. Example: nodeCount: 1",
+        id="zero nodes",
+    ),
+    pytest.param(
+        "pool",
+        {"node_count": "two"},
+        "nodeCount = 'two': must be a whole number known when the program runs: it decides what is created and is checked before anything is. Allowed: a whole number. Example: nodeCount: 1",
+        id="count not a number",
+    ),
+    pytest.param(
+        "pool",
+        {"os_sku": "Ubuntu"},
+        "osSku = 'Ubuntu': Pod Sandboxing needs OS SKU AzureLinux; Ubuntu cannot run Kata VMs. Allowed: AzureLinux. Example: osSku: AzureLinux",
+        id="Ubuntu",
+    ),
+    pytest.param(
+        "pool",
+        {"os_sku": "Windows2022"},
+        "osSku = 'Windows2022': Pod Sandboxing needs OS SKU AzureLinux; Windows2022 cannot run Kata VMs. Allowed: AzureLinux. Example: osSku: AzureLinux",
+        id="Windows",
+    ),
+    pytest.param(
+        "pool",
+        {"node_pool_name": "NodePool2"},
+        "nodePoolName = 'NodePool2': is not a valid Linux node pool name. Allowed: 1-12 lower-case letters and digits, starting with a letter. Example: nodePoolName: nodepool2",
+        id="pool name upper case",
+    ),
+    pytest.param(
+        "pool",
+        {"node_pool_name": "averylongpoolname"},
+        "nodePoolName = 'averylongpoolname': is not a valid Linux node pool name. Allowed: 1-12 lower-case letters and digits, starting with a letter. Example: nodePoolName: nodepool2",
+        id="pool name too long",
+    ),
+    pytest.param(
+        "pool",
+        {"kubernetes_version": "1.20"},
+        "kubernetesVersion = '1.20': is below the minimum 1.27.0 for KataVmIsolation. Allowed: 1.27.0 or later, or empty for the AKS default. Example: kubernetesVersion: 1.33",
+        id="Kubernetes 1.20",
+    ),
+    pytest.param(
+        "pool",
+        {"workload_runtime": "KataMshvVmIsolation", "kubernetes_version": "1.23"},
+        "kubernetesVersion = '1.23': is below the minimum 1.24.0 for KataMshvVmIsolation. Allowed: 1.24.0 or later, or empty for the AKS default. Example: kubernetesVersion: 1.33",
+        id="legacy below 1.24",
+    ),
+    pytest.param(
+        "pool",
+        {"kubernetes_version": "latest"},
+        "kubernetesVersion = 'latest': is not a Kubernetes version. Allowed: MAJOR.MINOR or MAJOR.MINOR.PATCH, or empty for the AKS default. Example: kubernetesVersion: 1.33",
+        id="not a version",
+    ),
+    pytest.param(
+        "pool",
+        {"workload_runtime": "KataCcIsolation"},
+        "workloadRuntime = 'KataCcIsolation': is not a Pod Sandboxing workload runtime. Allowed: KataVmIsolation (GA) or KataMshvVmIsolation (legacy preview). Example: workloadRuntime: KataVmIsolation",
+        id="confidential runtime",
+    ),
+    pytest.param(
+        "pool",
+        {"resource_group_name": "rg/x"},
+        "resourceGroupName = 'rg/x': is not a valid resource group name. Allowed: 1-90 letters, digits, '_', '-', '.', '(' or ')', not ending in '.'. Example: resourceGroupName: myResourceGroup",
+        id="bad resource group name",
+    ),
+    pytest.param(
+        "pool",
+        {"cluster_name": None},
+        "clusterName = None: is required. Allowed: the name of the AKS cluster. Example: clusterName: myAKSCluster",
+        id="missing cluster name",
+    ),
+    pytest.param(
+        "pool",
+        {"vm_size": OUTPUT},
+        "vmSize = <an output of another resource>: must be a string known when the program runs: it decides what is created and is checked before anything is. Allowed: a string. Example: vmSize: Standard_D4s_v3",
+        id="vm size from an output",
+    ),
+    pytest.param(
+        "cluster",
+        {"cluster_name": "my cluster"},
+        "clusterName = 'my cluster': is not a valid AKS cluster name. Allowed: 1-63 letters, digits, '-' or '_', starting and ending with a letter or digit. Example: clusterName: myAKSCluster",
+        id="bad cluster name",
+    ),
+    pytest.param(
+        "cluster",
+        {"location": None},
+        "location = None: is required: a new cluster needs an Azure region. Allowed: an Azure region name. Example: location: eastus",
+        id="no location",
+    ),
+    pytest.param(
+        "cluster",
+        {"ssh_public_key": "not-a-key"},
+        "sshPublicKey = 'not-a-key': is not an OpenSSH public key. Allowed: a single line 'ssh-rsa AAAA...' or 'ssh-ed25519 AAAA...', or empty to generate one. Example: sshPublicKey: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA... me@host",
+        id="bad ssh key",
+    ),
+    pytest.param(
+        "cluster",
+        {"extra_pools": [{"name": "kata8", "vm_size": "Standard_B2s"}]},
+        "extraPools[0].vmSize = 'Standard_B2s': cannot host a sandboxing pool: Standard_B2s (B (v1)) does not support nested virtualization. Allowed: a Generation 2 x64 size with nested virtualization, e.g. Standard_D4s_v3, Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with `python -m podsandbox vm-size NAME`). Example: extraPools[0].vmSize: Standard_D4s_v3",
+        id="extra pool B-series",
+    ),
+    pytest.param(
+        "cluster",
+        {"extra_pools": [{"name": "nodepool1"}]},
+        "extraPools[0].name = 'nodepool1': repeats the pool name nodepool1. Allowed: a name no other pool of the cluster uses. Example: extraPools[0].name: kata8",
+        id="extra pool repeats the system pool",
+    ),
+    pytest.param(
+        "cluster",
+        {"extra_pools": [{"vm_size": "Standard_D8s_v5"}]},
+        "extraPools[0].name = None: is required. Allowed: 1-12 lower-case letters and digits, starting with a letter. Example: extraPools[0].name: kata8",
+        id="extra pool without a name",
+    ),
+    pytest.param(
+        "cluster",
+        {"extra_pools": [{"name": "kata8", "node_count": 0}]},
+        "extraPools[0].nodeCount = 0: a node pool needs at least one node. Allowed: an integer of 1 or more. Example: extraPools[0].nodeCount: 1",
+        id="extra pool zero nodes",
+    ),
+]
+
+
+def construct(kind: str, changes: dict[str, Any]) -> Any:
+    changes = {k: pulumi.Output.from_input("x") if v == OUTPUT else v for k, v in changes.items()}
+    args: dict[str, Any] = dict(pool_args(**changes) if kind == "pool" else cluster_args(**changes))
+    args = {key: value for key, value in args.items() if value is not None}
+    component = SandboxedNodePool if kind == "pool" else SandboxedCluster
+    return component("x", args)  # type: ignore[arg-type]
+
+
+def test_there_are_at_least_20_bad_inputs():
+    assert len(BAD_INPUTS) >= 20
+
+
+def judged(kind: str, changes: dict[str, Any]) -> tuple[ComponentInputError, list[str]]:
+    """The error a component raises, and the types the run registered (the stack alone, when
+    the component stopped before registering anything)."""
+    caught: list[ComponentInputError] = []
+
+    def build() -> dict[str, Any]:
+        try:
+            construct(kind, changes)
+        except ComponentInputError as error:
+            caught.append(error)
+        return {}
+
+    run = deploy(build)
+    assert caught, "the component accepted its inputs"
+    return caught[0], [resource.type for resource in run.resources]
+
+
+@pytest.mark.parametrize(("kind", "changes", "message"), BAD_INPUTS)
+def test_each_bad_input_gets_its_exact_message_and_nothing_is_registered(kind, changes, message):
+    error, registered = judged(kind, changes)
+    assert [str(problem) for problem in error.problems] == [message]
+    assert str(error).startswith(f"invalid Sandboxed{'NodePool' if kind == 'pool' else 'Cluster'}")
+    assert message in str(error)
+    assert registered == ["pulumi:pulumi:Stack"]
+
+
+def test_every_problem_is_reported_at_once():
+    error, registered = judged(
+        "pool",
+        {
+            "vm_size": "Standard_D4_v3",
+            "node_count": 0,
+            "os_sku": "Ubuntu",
+            "node_pool_name": "Bad_Name",
+            "kubernetes_version": "1.20",
+            "extra_pools": [{"name": "kata8", "vm_size": "Standard_B2s"}, {"name": "kata8"}],
+        },
+    )
+    assert [problem.path for problem in error.problems] == [
+        "nodePoolName",
+        "nodeCount",
+        "vmSize",
+        "kubernetesVersion",
+        "osSku",
+        "extraPools[0].vmSize",
+        "extraPools[1].name",
+    ]
+    assert str(error).startswith("invalid SandboxedNodePool inputs (7 problems):\n  - ")
+    assert registered == ["pulumi:pulumi:Stack"]
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "kind", "prop"),
+    [
+        ("nodeVmSize", "Standard_D4_v3", "pool", "vm_size"),
+        ("osSku", "Ubuntu", "cluster", "os_sku"),
+        ("kubernetesVersion", "1.26.0", "pool", "kubernetes_version"),
+        ("nodePoolName", "Pool_1", "cluster", "node_pool_name"),
+        ("runtime", "kata", "pool", "workload_runtime"),
+        ("clusterName", "-x", "cluster", "cluster_name"),
+    ],
+)
+def test_a_component_and_the_stack_settings_give_the_same_reason(setting, value, kind, prop):
+    with pytest.raises(SettingsError) as settings:
+        load_settings({setting: value}, "eastus")
+    error, _ = judged(kind, {prop: value})
+    [from_settings] = settings.value.problems
+    [from_component] = error.problems
+    assert (from_component.reason, from_component.allowed) == (
+        from_settings.reason,
+        from_settings.allowed,
+    )
+    assert from_component.value == from_settings.value == value
+
+
+def test_skip_validation_lets_the_sandboxing_rules_step_aside_with_a_warning(monkeypatch):
+    monkeypatch.setenv("PODSANDBOX_SKIP_VALIDATION", "true")
+    run = deploy(
+        lambda: {
+            "c": SandboxedCluster(
+                "x", cluster_args(vm_size="Standard_D4_v3", os_sku="Ubuntu")
+            ).cluster_name
+        }
+    )
+    [cluster] = run.of_type("azure-native:containerservice:ManagedCluster")
+    profile = cluster.inputs["agentPoolProfiles"][0]
+    assert (profile["vmSize"], profile["osSKU"]) == ("Standard_D4_v3", "Ubuntu")
+    [warning] = [w for w in run.warnings if "PODSANDBOX_SKIP_VALIDATION" in w]
+    assert "SandboxedCluster does not check the sandboxing rules (2 skipped" in warning
+    # Values that cannot be used at all still stop it.
+    error, _ = judged("pool", {"node_count": 0})
+    assert [problem.path for problem in error.problems] == ["nodeCount"]
