@@ -112,6 +112,10 @@ def _plain(
     value = args.get(key)
     if value is None:
         return default, None
+    if kind is int and isinstance(value, float) and value.is_integer():
+        # Numbers cross the wire as floats, and the SDK's input mapping (3.272,
+        # ComponentProvider.map_input_properties) overwrites its int() with the float again.
+        return int(value), None
     if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
         return value, None
     wanted = {str: "a string", int: "a whole number", bool: "true or false"}[kind]

@@ -1,0 +1,117 @@
+"""The multi-language provider: the SDK's component provider, judging inputs before it constructs.
+
+`pulumi.provider.experimental.component_provider_host` serves a list of components with the SDK's
+`ComponentProvider`, which infers the schema from their annotations. An exception in a
+component's `__init__` reaches another language wrapped, with a Python stack trace appended
+(`ComponentInitError`, pulumi/provider/server.py); only a `pulumi.InputPropertiesError` raised
+before the constructor comes back as a clean list of per-property errors. So this provider runs the
+components' own judge first (`components.validation.component_problems`) and the constructor only
+for valid inputs: a TypeScript, Go, C# or YAML program gets every problem, and no Python.
+
+`python -m components.provider` prints the inferred schema (the committed `schema.json`).
+"""
+
+import inspect
+import json
+import sys
+from importlib.metadata import version
+from typing import Any, Optional
+
+import pulumi
+from pulumi.provider.experimental.component import ComponentProvider
+
+from components.sandboxed_cluster import SandboxedCluster
+from components.sandboxed_node_pool import SandboxedNodePool
+from components.validation import component_problems, skip_validation
+
+PACKAGE = "podsandbox"
+"""The package name: the first part of every type token (`podsandbox:index:SandboxedNodePool`)."""
+COMPONENTS: list[type[pulumi.ComponentResource]] = [SandboxedCluster, SandboxedNodePool]
+"""The reusable components the plugin serves."""
+
+
+SECRET_OUTPUTS = ("kubeconfig", "sshPrivateKey")
+"""Outputs the components always make secret; the schema says so too, for every language's SDK."""
+
+
+class SandboxingComponentProvider(ComponentProvider):
+    """`ComponentProvider` whose construct refuses bad inputs before any component code runs.
+
+    Its schema is the inferred one, tidied: docstrings reflowed into plain paragraphs (inference
+    keeps their source indentation) and the secret outputs marked `secret`.
+    """
+
+    def __init__(
+        self,
+        components: list[type[pulumi.ComponentResource]],
+        name: str,
+        namespace: Optional[str] = None,
+        version: str = "0.0.0",
+    ) -> None:
+        super().__init__(components, name, namespace, version)
+        assert self.schema is not None
+        self.schema = json.dumps(_tidy(json.loads(self.schema)))
+
+    def construct(
+        self,
+        name: str,
+        resource_type: str,
+        inputs: pulumi.Inputs,
+        options: Optional[pulumi.ResourceOptions] = None,
+    ) -> Any:
+        component = resource_type.rsplit(":", 1)[-1]
+        definition = self._component_defs.get(component)
+        if definition is not None:
+            problems = component_problems(component, self.map_inputs(inputs, definition))
+            # As in the component itself: --skip-validation lets the sandboxing rules step aside.
+            blocking = [p for p in problems if not (p.sandboxing_rule and skip_validation())]
+            if blocking:
+                raise pulumi.InputPropertiesError(
+                    f"invalid {component} inputs ({len(blocking)} "
+                    f"problem{'s' if len(blocking) != 1 else ''})",
+                    [{"property_path": p.path, "reason": str(p)} for p in blocking],
+                )
+        return super().construct(name, resource_type, inputs, options)
+
+
+def _reflow(text: str) -> str:
+    """A docstring as paragraphs: common indentation removed, lines of a paragraph joined."""
+    paragraphs = inspect.cleandoc(text).split("\n\n")
+    return "\n\n".join(" ".join(line.strip() for line in p.splitlines()) for p in paragraphs)
+
+
+def _tidy(schema: dict[str, Any]) -> dict[str, Any]:
+    def visit(node: Any) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("description"), str):
+                node["description"] = _reflow(node["description"])
+            for key, value in node.items():
+                if key == "properties" and isinstance(value, dict):
+                    for name in SECRET_OUTPUTS:
+                        if isinstance(value.get(name), dict):
+                            value[name]["secret"] = True
+                visit(value)
+        elif isinstance(node, list):
+            for item in node:
+                visit(item)
+
+    visit(schema)
+    return schema
+
+
+def provider() -> SandboxingComponentProvider:
+    """The provider, with its schema inferred in-process (no Pulumi CLI)."""
+    return SandboxingComponentProvider(COMPONENTS, PACKAGE, PACKAGE, version(PACKAGE))
+
+
+def schema() -> dict[str, Any]:
+    """The package schema the plugin serves."""
+    text = provider().schema
+    assert text is not None
+    document: dict[str, Any] = json.loads(text)
+    return document
+
+
+if __name__ == "__main__":
+    json.dump(schema(), sys.stdout, indent=2, sort_keys=True)
+    sys.stdout.write("\n")
