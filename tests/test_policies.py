@@ -27,7 +27,6 @@ from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 import podsandbox.rules.aks
 from podsandbox.preview.policy_evaluator import (
     PolicyConfigError,
-    SdkAnalyzer,
     load_pack,
     load_policies_module,
     resolve_config,
@@ -35,6 +34,7 @@ from podsandbox.preview.policy_evaluator import (
 from podsandbox.preview.recorder import ProgramRun, RegisteredResource
 from podsandbox.rules import pools
 from tests.conftest import REPO
+from tests.sdk_analyzer import SdkAnalyzer
 
 sandbox_policies = load_policies_module()
 

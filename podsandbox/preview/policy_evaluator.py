@@ -4,9 +4,9 @@ The engine talks to a policy pack through the Analyzer gRPC service that the pol
 `PolicyPack` serves: `Configure` with each policy's enforcement level and config, `Analyze` for
 every resource, `AnalyzeStack` once. Two evaluators live here:
 
-- `SdkAnalyzer` sends those very requests to the servicer the SDK builds (without starting its
-  server): the reference, with the SDK's own behaviour for enforcement levels, config, unknown
-  values ("can't run policy during preview") and messages;
+- the reference (`tests/sdk_analyzer.py`) sends those very requests to the servicer the SDK builds
+  (without starting its server), with the SDK's own behaviour for enforcement levels, config,
+  unknown values ("can't run policy during preview") and messages;
 - `Analyzer`, what the preview uses, does the same per resource with the SDK's public pieces
   (`deserialize_properties`, `unknown_checking_proxy`, `ResourceValidationArgs`, ...) but
   converts each resource's properties once instead of once per policy, which makes it several
@@ -32,7 +32,6 @@ from typing import Any, Optional
 import jsonschema
 import yaml
 from google.protobuf import json_format, struct_pb2
-from pulumi.runtime import proto
 from pulumi_policy import (
     EnforcementLevel,
     Policy,
@@ -47,7 +46,6 @@ from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.policy import (
     PolicyCustomTimeouts,
     _NotApplicableError,
-    _PolicyAnalyzerServicer,
 )
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
@@ -57,13 +55,6 @@ from podsandbox.preview.recorder import ProgramRun, RegisteredResource
 POLICY_DIR = REPOSITORY_ROOT / "policy"
 """The policy pack the preview evaluates (the same folder `pulumi preview --policy-pack` takes)."""
 LEVELS = {level.value: level for level in EnforcementLevel}
-_PROTO_LEVELS = {
-    EnforcementLevel.ADVISORY: proto.ADVISORY,
-    EnforcementLevel.MANDATORY: proto.MANDATORY,
-    EnforcementLevel.REMEDIATE: proto.REMEDIATE,
-    EnforcementLevel.DISABLED: proto.DISABLED,
-}
-_LEVEL_NAMES = {value: level.value for level, value in _PROTO_LEVELS.items()}
 
 
 class PolicyConfigError(ValueError):
@@ -193,59 +184,11 @@ def _validate_properties(policy: Policy, properties: dict[str, Any]) -> None:
         raise PolicyConfigError(f"policy config for {policy.name}: {error.message}") from None
 
 
-def _struct(values: Mapping[str, Any]) -> struct_pb2.Struct:
+def struct(values: Mapping[str, Any]) -> struct_pb2.Struct:
+    """Values as a protobuf Struct, as the engine sends resource properties."""
     struct = struct_pb2.Struct()
     struct.update(values)
     return struct
-
-
-class SdkAnalyzer:
-    """The pack's analyzer service, configured as the engine would configure it (reference)."""
-
-    def __init__(
-        self, pack: PolicyPackDefinition, config: dict[str, tuple[EnforcementLevel, dict[str, Any]]]
-    ) -> None:
-        self.servicer = _PolicyAnalyzerServicer(
-            pack.name, pack.version, pack.policies, EnforcementLevel.ADVISORY
-        )
-        request = proto.ConfigureAnalyzerRequest()
-        for name, (level, properties) in config.items():
-            request.policyConfig[name].CopyFrom(
-                proto.PolicyConfig(
-                    enforcementLevel=_PROTO_LEVELS[level], properties=_struct(properties)
-                )
-            )
-        self.servicer.Configure(request, None)
-
-    def analyze(self, run: ProgramRun) -> list[Violation]:
-        """Every resource policy on every resource, then every stack policy once."""
-        messages = [
-            proto.AnalyzerResource(
-                type=resource.type,
-                properties=_struct(resource.engine_inputs),
-                urn=resource.urn,
-                name=resource.name,
-                options=_options(resource),
-                parent=resource.parent or "",
-            )
-            for resource in run.resources
-        ]
-        violations: list[Violation] = []
-        for message in messages:
-            request = proto.AnalyzeRequest(
-                type=message.type,
-                properties=message.properties,
-                urn=message.urn,
-                name=message.name,
-                options=message.options,
-            )
-            violations += _violations(self.servicer.Analyze(request, None), message.urn)
-        stack = self.servicer.AnalyzeStack(proto.AnalyzeStackRequest(resources=messages), None)
-        return violations + _violations(stack, "")
-
-
-def _options(resource: RegisteredResource) -> Any:
-    return proto.AnalyzerResourceOptions(protect=resource.protect, parent=resource.parent or "")
 
 
 def _policy_options(resource: RegisteredResource) -> PolicyResourceOptions:
@@ -253,18 +196,6 @@ def _policy_options(resource: RegisteredResource) -> PolicyResourceOptions:
     return PolicyResourceOptions(
         resource.protect, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], resource.parent
     )
-
-
-def _violations(response: Any, default_urn: str) -> list[Violation]:
-    return [
-        Violation(
-            policy=diagnostic.policyName,
-            enforcement=_LEVEL_NAMES.get(diagnostic.enforcementLevel, "advisory"),
-            urn=diagnostic.urn or default_urn,
-            message=diagnostic.message,
-        )
-        for diagnostic in response.diagnostics
-    ]
 
 
 class Analyzer:
@@ -303,7 +234,7 @@ class Analyzer:
         for resource in run.resources:
             # What the SDK's servicer does to each request's properties, done once.
             props = deserialize_properties(
-                json_format.MessageToDict(_struct(resource.engine_inputs))
+                json_format.MessageToDict(struct(resource.engine_inputs))
             )
             options = _policy_options(resource)
             for policy in self.resource_policies:
