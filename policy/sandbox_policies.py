@@ -17,6 +17,7 @@ from pulumi_policy import (
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
+    Severity,
     StackValidationArgs,
     StackValidationPolicy,
 )
@@ -27,6 +28,18 @@ PACK_NAME = "aks-pod-sandboxing"
 PACK_DESCRIPTION = (
     "What Azure requires of an AKS Pod Sandboxing node pool and what a sandboxed pod may do."
 )
+AKS_DOC = "https://learn.microsoft.com/azure/aks/use-pod-sandboxing"
+"""Pod Sandboxing with AKS: requirements (OS SKU, VM sizes, versions) and limitations."""
+KATA_LIMITATIONS = (
+    "https://github.com/kata-containers/kata-containers/blob/main/docs/Limitations.md"
+)
+"""How Kata Containers treats host namespaces, privileged containers, hostPath and subPath."""
+RUNTIME_CLASS_DOC = "https://kubernetes.io/docs/concepts/containers/runtime-class/"
+"""Kubernetes RuntimeClass: how a pod opts into a sandboxing runtime."""
+POOL_TAGS = ["aks", "pod-sandboxing", "node-pool"]
+WORKLOAD_TAGS = ["aks", "pod-sandboxing", "kata", "workload"]
+STACK_TAGS = ["aks", "pod-sandboxing", "stack"]
+
 ALLOWED_VM_SIZES = "allowedVmSizes"
 UNTRUSTED_NAMESPACES = "untrustedNamespaces"
 DEFAULT_UNTRUSTED_NAMESPACES = [workloads.DEFAULT_UNTRUSTED_NAMESPACE]
@@ -136,6 +149,13 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         name="sandbox-pool-os",
         description="A Pod Sandboxing node pool must have osType Linux and osSKU AzureLinux.",
         enforcement_level=EnforcementLevel.MANDATORY,
+        severity=Severity.HIGH,
+        tags=POOL_TAGS,
+        remediation_steps=(
+            "Set the pool's osType to Linux and osSku to AzureLinux, the only OS SKU that runs "
+            "Kata VMs."
+        ),
+        url=AKS_DOC,
         validate=_pool_validation(policy_checks.pool_os),
     ),
     ResourceValidationPolicy(
@@ -143,6 +163,14 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         description="A Pod Sandboxing node pool needs a Generation 2 VM size with nested "
         "virtualization; unknown or unverified sizes fail unless allowed in the config.",
         enforcement_level=EnforcementLevel.MANDATORY,
+        severity=Severity.HIGH,
+        tags=POOL_TAGS,
+        remediation_steps=(
+            "Use a Generation 2 x64 VM size whose series supports nested virtualization, such as "
+            "Standard_D4s_v3 or Standard_D4s_v5 (`podsandbox vm-size NAME` checks one); a size "
+            "the catalog cannot confirm may be allowed in allowedVmSizes once verified."
+        ),
+        url=AKS_DOC,
         validate=_validate_vm_size,
         config_schema=PolicyConfigSchema(
             properties={
@@ -157,30 +185,66 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         description="A Pod Sandboxing cluster or pool version, when set, must meet the runtime's "
         "minimum (1.27.0 for KataVmIsolation, 1.24.0 for KataMshvVmIsolation).",
         enforcement_level=EnforcementLevel.MANDATORY,
+        severity=Severity.HIGH,
+        tags=POOL_TAGS,
+        remediation_steps=(
+            "Set the cluster and pool Kubernetes version to at least 1.27.0 for KataVmIsolation "
+            "(1.24.0 for the legacy KataMshvVmIsolation), or leave it empty for the AKS default."
+        ),
+        url=AKS_DOC,
         validate=_pool_validation(policy_checks.pool_kubernetes_version),
     ),
     ResourceValidationPolicy(
         name="sandbox-pool-legacy-runtime",
         description="KataMshvVmIsolation is the deprecated preview runtime; use KataVmIsolation.",
         enforcement_level=EnforcementLevel.ADVISORY,
+        severity=Severity.LOW,
+        tags=POOL_TAGS,
+        remediation_steps=(
+            "Use workloadRuntime KataVmIsolation and RuntimeClass kata-vm-isolation, generally "
+            "available since 2025-11-18; the preview runtime needs a subscription feature flag "
+            "and preview API versions."
+        ),
+        url=AKS_DOC,
         validate=_pool_validation(policy_checks.pool_legacy_runtime),
     ),
     ResourceValidationPolicy(
         name="sandbox-pool-os-sku-unverified",
         description="AzureLinux3 is not documented for Pod Sandboxing; AzureLinux is.",
         enforcement_level=EnforcementLevel.ADVISORY,
+        severity=Severity.MEDIUM,
+        tags=POOL_TAGS,
+        remediation_steps=(
+            "Use osSku AzureLinux, the SKU the Pod Sandboxing docs name; AzureLinux3 is not "
+            "documented for it."
+        ),
+        url=AKS_DOC,
         validate=_pool_validation(policy_checks.pool_os_sku_unverified),
     ),
     ResourceValidationPolicy(
         name="sandbox-pool-no-fips",
         description="FIPS-enabled node pools cannot run Pod Sandboxing.",
         enforcement_level=EnforcementLevel.MANDATORY,
+        severity=Severity.HIGH,
+        tags=POOL_TAGS,
+        remediation_steps=(
+            "Turn FIPS off on the sandboxing pool and run FIPS workloads on a separate, non- "
+            "sandboxing pool."
+        ),
+        url=AKS_DOC,
         validate=_pool_validation(policy_checks.pool_fips),
     ),
     ResourceValidationPolicy(
         name="sandboxed-pod-no-host-network",
         description="A pod with a sandboxing RuntimeClass cannot use host networking.",
         enforcement_level=EnforcementLevel.MANDATORY,
+        severity=Severity.HIGH,
+        tags=WORKLOAD_TAGS,
+        remediation_steps=(
+            "Remove hostNetwork from the pod spec, or run the workload without a sandboxing "
+            "RuntimeClass if it really needs the host's network."
+        ),
+        url=AKS_DOC,
         validate=_sandboxed_workload_validation(policy_checks.workload_host_network),
     ),
     ResourceValidationPolicy(
@@ -188,6 +252,13 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         description="A pod with a sandboxing RuntimeClass must set memory limits of at least "
         "128Mi in total: the limit sizes its VM.",
         enforcement_level=EnforcementLevel.MANDATORY,
+        severity=Severity.HIGH,
+        tags=WORKLOAD_TAGS,
+        remediation_steps=(
+            "Set resources.limits.memory on every container, at least 128Mi for the pod in "
+            "total; the memory limit sizes the sandbox VM."
+        ),
+        url=AKS_DOC,
         validate=_sandboxed_workload_validation(policy_checks.workload_memory_limit),
     ),
     ResourceValidationPolicy(
@@ -195,6 +266,13 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         description="A pod with a sandboxing RuntimeClass should set CPU limits, with requests "
         "equal to limits.",
         enforcement_level=EnforcementLevel.ADVISORY,
+        severity=Severity.LOW,
+        tags=WORKLOAD_TAGS,
+        remediation_steps=(
+            "Set resources.limits.cpu on every container and make requests equal to limits; the "
+            "CPU limit sizes the sandbox VM's vCPUs."
+        ),
+        url=AKS_DOC,
         validate=_sandboxed_workload_validation(policy_checks.workload_cpu_limit),
     ),
     ResourceValidationPolicy(
@@ -202,6 +280,14 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         description="hostPID, hostIPC, privileged, hostPath and subPath behave differently (or "
         "not at all) inside a Kata sandbox.",
         enforcement_level=EnforcementLevel.ADVISORY,
+        severity=Severity.MEDIUM,
+        tags=WORKLOAD_TAGS,
+        remediation_steps=(
+            "Drop hostPID, hostIPC, privileged, hostPath volumes and volumeMounts[].subPath from "
+            "sandboxed pods, or check that their behaviour inside the Kata VM is what the "
+            "workload needs."
+        ),
+        url=KATA_LIMITATIONS,
         validate=_sandboxed_workload_validation(policy_checks.workload_host_features),
     ),
     ResourceValidationPolicy(
@@ -209,6 +295,14 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         description="Workloads in namespaces configured as untrusted must use a sandboxing "
         "RuntimeClass.",
         enforcement_level=EnforcementLevel.MANDATORY,
+        severity=Severity.CRITICAL,
+        tags=WORKLOAD_TAGS,
+        remediation_steps=(
+            "Set spec.runtimeClassName: kata-vm-isolation on workloads in untrusted namespaces "
+            "(or move trusted workloads out of them); without it the pod shares the node's "
+            "kernel."
+        ),
+        url=RUNTIME_CLASS_DOC,
         validate=_validate_untrusted_namespace,
         config_schema=PolicyConfigSchema(
             properties={
@@ -223,6 +317,13 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         description="A stack that creates clusters or node pools and sandboxed workloads should "
         "create a sandboxing pool for them.",
         enforcement_level=EnforcementLevel.ADVISORY,
+        severity=Severity.MEDIUM,
+        tags=STACK_TAGS,
+        remediation_steps=(
+            "Add a node pool with workloadRuntime KataVmIsolation to the stack, or make sure "
+            "another stack provides one for these workloads."
+        ),
+        url=AKS_DOC,
         validate=_validate_pool_exists,
     ),
     StackValidationPolicy(
@@ -230,6 +331,13 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         description="A sandboxed workload's RuntimeClass should match the generation of the "
         "stack's sandboxing pools.",
         enforcement_level=EnforcementLevel.ADVISORY,
+        severity=Severity.MEDIUM,
+        tags=STACK_TAGS,
+        remediation_steps=(
+            "Use the RuntimeClass of the stack's pools: kata-vm-isolation for KataVmIsolation, "
+            "kata- mshv-vm-isolation for KataMshvVmIsolation."
+        ),
+        url=AKS_DOC,
         validate=_validate_generation,
     ),
 ]

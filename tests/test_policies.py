@@ -659,3 +659,16 @@ def test_the_preview_evaluator_matches_the_sdk_analyzer_service(config, tmp_path
         assert actual == expected, name
         compared += len(expected)
     assert compared >= 7  # the comparison covers real violations, not only empty lists
+
+
+@pytest.mark.parametrize("policy", sandbox_policies.POLICIES, ids=lambda policy: policy.name)
+def test_every_policy_carries_the_metadata_the_cli_and_pulumi_cloud_show(policy):
+    assert isinstance(policy.severity, pulumi_policy.Severity)
+    assert policy.tags and "pod-sandboxing" in policy.tags
+    assert policy.remediation_steps and len(policy.remediation_steps) > 40
+    assert policy.url and policy.url.startswith("https://")
+    assert policy.url in {
+        sandbox_policies.AKS_DOC,
+        sandbox_policies.KATA_LIMITATIONS,
+        sandbox_policies.RUNTIME_CLASS_DOC,
+    }

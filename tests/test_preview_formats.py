@@ -10,6 +10,7 @@ import jsonschema
 import pytest
 
 from podsandbox.cli import main
+from podsandbox.preview.policy_evaluator import load_pack
 from tests.conftest import REPO
 
 PROGRAMS = REPO / "tests" / "programs"
@@ -85,7 +86,10 @@ def test_markdown_comment(capsys):
     assert "**3 mandatory policy violations**: this change would be blocked" in out
     assert "| nodepool1 | Standard_D4_v3 | not-eligible | 1 | Ubuntu | KataVmIsolation |" in out
     assert "**Mandatory** (3)" in out and "**Advisory**" not in out
-    assert "- `sandbox-pool-vm-size` on `sandbox-cluster`: node pool nodepool1" in out
+    assert "- `sandbox-pool-vm-size` (high) on `sandbox-cluster`: node pool nodepool1" in out
+    # Each violation carries its policy's own remediation steps and doc link.
+    policy = next(p for p in load_pack().policies if p.name == "sandbox-pool-vm-size")
+    assert f"<br>Fix: {policy.remediation_steps} ([docs]({policy.url}))" in out
     assert "<details><summary>Resources to create</summary>" in out
 
 
@@ -117,8 +121,22 @@ def test_sarif_is_valid_and_points_at_the_stack_file_lines(capsys, tmp_path, mon
         assert location["artifactLocation"]["uri"] == "tests/stacks/Pulumi.bad.yaml"
         assert key in lines[location["region"]["startLine"] - 1]
         assert results[rule]["level"] == "error"
-    rule_ids = [rule["id"] for rule in sarif_run["tool"]["driver"]["rules"]]
+    rules = sarif_run["tool"]["driver"]["rules"]
+    rule_ids = [rule["id"] for rule in rules]
     assert rule_ids[results["sandbox-pool-os"]["ruleIndex"]] == "sandbox-pool-os"
+    # The rules come from the policies' own metadata, not from a table of the report's.
+    pack = load_pack()
+    assert rule_ids == [policy.name for policy in pack.policies]
+    for rule, policy in zip(rules, pack.policies, strict=True):
+        assert rule["helpUri"] == policy.url
+        assert rule["help"]["text"] == f"{policy.remediation_steps} See {policy.url}"
+        assert rule["properties"]["tags"] == policy.tags
+        level = "error" if policy.enforcement_level.value == "mandatory" else "warning"
+        assert rule["defaultConfiguration"]["level"] == level
+    assert (
+        rules[rule_ids.index("untrusted-namespace-sandboxed")]["properties"]["security-severity"]
+        == "9.0"
+    )
 
 
 def test_sarif_schema_check_can_fail(capsys, tmp_path):

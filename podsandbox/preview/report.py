@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from podsandbox.preview.policy_evaluator import Violation
+from pulumi_policy import Policy, Severity
+
+from podsandbox.preview.policy_evaluator import Violation, load_pack
 from podsandbox.preview.recorder import ProgramRun, RegisteredResource
 from podsandbox.rules import vmsizes
 from podsandbox.rules.pools import SandboxingPool, sandboxing_pools
@@ -198,9 +201,11 @@ def _cell(value: Any) -> str:
     return _show(value).replace("|", "\\|").replace("\n", " ")
 
 
-def to_markdown(report: PreviewReport) -> str:
-    """A pull-request comment: what would be created, the sandboxing summary, violations."""
+def to_markdown(report: PreviewReport, policies: Sequence[Policy] = ()) -> str:
+    """A pull-request comment: what would be created, the sandboxing summary, violations (each
+    with its policy's severity, remediation steps and doc link)."""
     run = report.run
+    by_name = {policy.name: policy for policy in policies}
     mandatory = report.mandatory_violations
     verdict = (
         f"**{mandatory} mandatory policy violation{'s' if mandatory != 1 else ''}**: "
@@ -241,7 +246,14 @@ def to_markdown(report: PreviewReport) -> str:
         for violation in chosen:
             title, _, detail = violation.message.partition("\n")
             where = names.get(violation.urn, "stack")
-            lines.append(f"- `{violation.policy}` on `{where}`: {detail or title}")
+            policy = by_name.get(violation.policy)
+            severity = f" ({policy.severity.value})" if policy and policy.severity else ""
+            line = f"- `{violation.policy}`{severity} on `{where}`: {detail or title}"
+            if policy and policy.remediation_steps:
+                line += f"<br>Fix: {policy.remediation_steps}"
+            if policy and policy.url:
+                line += f" ([docs]({policy.url}))"
+            lines.append(line)
         lines.append("")
     if report.warnings or run.unanswered_invokes:
         lines += ["#### Notes", ""]
@@ -293,24 +305,44 @@ def _line_of(violation: Violation, stack_lines: list[str]) -> int:
     return 1
 
 
-def to_sarif(report: PreviewReport, policies: dict[str, tuple[str, str]]) -> dict[str, Any]:
-    """SARIF 2.1.0: one result per violation, located in the stack file.
+SECURITY_SEVERITY = {
+    Severity.CRITICAL: "9.0",
+    Severity.HIGH: "7.5",
+    Severity.MEDIUM: "5.0",
+    Severity.LOW: "2.5",
+}
+"""A policy's severity as the score GitHub code scanning ranks by (`security-severity`)."""
 
-    `policies` maps each policy name to (description, default enforcement level) for the rules.
-    """
+
+def _sarif_rule(policy: Policy) -> dict[str, Any]:
+    """A SARIF rule from the policy's own metadata: description, level, help, link, tags."""
+    level = policy.enforcement_level.value if policy.enforcement_level else "advisory"
+    rule: dict[str, Any] = {
+        "id": policy.name,
+        "shortDescription": {"text": policy.description},
+        "defaultConfiguration": {"level": _SARIF_LEVELS.get(level, "note")},
+    }
+    if policy.remediation_steps:
+        help_text = policy.remediation_steps + (f" See {policy.url}" if policy.url else "")
+        rule["help"] = {"text": help_text}
+    if policy.url:
+        rule["helpUri"] = policy.url
+    properties: dict[str, Any] = {"tags": list(policy.tags or [])}
+    if policy.severity is not None:
+        properties["security-severity"] = SECURITY_SEVERITY[policy.severity]
+    rule["properties"] = properties
+    return rule
+
+
+def to_sarif(report: PreviewReport, policy_list: Sequence[Policy]) -> dict[str, Any]:
+    """SARIF 2.1.0: one result per violation, located in the stack file; one rule per policy."""
+    policies = {policy.name: policy for policy in policy_list}
     uri = _artifact_uri(report.stack_file)
     try:
         stack_lines = report.stack_file.read_text(encoding="utf-8").splitlines()
     except OSError:
         stack_lines = []
-    rules = [
-        {
-            "id": name,
-            "shortDescription": {"text": description},
-            "defaultConfiguration": {"level": _SARIF_LEVELS.get(level, "note")},
-        }
-        for name, (description, level) in policies.items()
-    ]
+    rules = [_sarif_rule(policy) for policy in policy_list]
     results = []
     for violation in report.violations:
         results.append(
@@ -362,18 +394,9 @@ def render(report: PreviewReport, output_format: str) -> str:
     if output_format == "json":
         return json.dumps(report.to_json(), indent=2)
     if output_format == "markdown":
-        return to_markdown(report)
+        return to_markdown(report, load_pack().policies)
     if output_format == "sarif":
-        from podsandbox.preview.policy_evaluator import load_pack
-
-        policies = {
-            policy.name: (
-                policy.description,
-                policy.enforcement_level.value if policy.enforcement_level else "advisory",
-            )
-            for policy in load_pack().policies
-        }
-        return json.dumps(to_sarif(report, policies), indent=2)
+        return json.dumps(to_sarif(report, load_pack().policies), indent=2)
     return report.to_text()
 
 
