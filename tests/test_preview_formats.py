@@ -7,6 +7,7 @@ from importlib import resources
 from typing import Any
 
 import jsonschema
+import pulumi_policy
 import pytest
 
 from podsandbox.cli import main
@@ -131,7 +132,11 @@ def test_sarif_is_valid_and_points_at_the_stack_file_lines(capsys, tmp_path, mon
         assert rule["helpUri"] == policy.url
         assert rule["help"]["text"] == f"{policy.remediation_steps} See {policy.url}"
         assert rule["properties"]["tags"] == policy.tags
-        level = "error" if policy.enforcement_level.value == "mandatory" else "warning"
+        level = (
+            "error"
+            if policy.enforcement_level is pulumi_policy.EnforcementLevel.MANDATORY
+            else "warning"
+        )
         assert rule["defaultConfiguration"]["level"] == level
     assert (
         rules[rule_ids.index("untrusted-namespace-sandboxed")]["properties"]["security-severity"]
