@@ -67,6 +67,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="let the program's own sandboxing checks step aside, so the policies judge the stack",
     )
 
+    policy = commands.add_parser(
+        "policy",
+        help="the policy pack: bundle it for `pulumi policy publish`",
+        description="Work with the policy pack in policy/.",
+    )
+    policy_commands = policy.add_subparsers(dest="policy_command", required=True,
+                                            parser_class=_Parser)  # fmt: skip
+    bundle = policy_commands.add_parser(
+        "bundle",
+        help="write a self-contained copy of the pack, ready for `pulumi policy publish DIR`",
+        description="Copy the pack and the rules it imports to DIR, with a requirements.txt that "
+        "names only published packages. DIR must be new or empty.",
+    )
+    bundle.add_argument("dir", type=Path, help="where to write the pack, e.g. dist/policy-pack")
+
     size = commands.add_parser(
         "vm-size",
         help="can this Azure VM size host a Pod Sandboxing node pool?",
@@ -108,11 +123,26 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "vm-size":
         return _vm_size(args.name, args.json)
+    if args.command == "policy":
+        return _policy_bundle(args.dir)
     if args.command == "verify":
         from podsandbox.verify.command import run_verify
 
         return run_verify(args)
     return _preview(args)
+
+
+def _policy_bundle(destination: Path) -> int:
+    from podsandbox.policy_bundle import BundleError, bundle
+
+    try:
+        written = bundle(destination)
+    except (BundleError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"Wrote the policy pack ({len(written)} files) to {destination}.")
+    print(f"Publish it with: pulumi policy publish {destination}")
+    return EXIT_OK
 
 
 def _vm_size(name: str, as_json: bool) -> int:

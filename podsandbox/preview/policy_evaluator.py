@@ -49,11 +49,10 @@ from pulumi_policy.policy import (
 )
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
-from podsandbox import REPOSITORY_ROOT
+from podsandbox import POLICY_PACK_DIR
 from podsandbox.preview.recorder import ProgramRun, RegisteredResource
 
-POLICY_DIR = REPOSITORY_ROOT / "policy"
-"""The policy pack the preview evaluates (the same folder `pulumi preview --policy-pack` takes)."""
+POLICY_DIR = POLICY_PACK_DIR
 LEVELS = {level.value: level for level in EnforcementLevel}
 
 

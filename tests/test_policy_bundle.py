@@ -1,0 +1,129 @@
+"""The bundled policy pack installs and runs on its own, as `pulumi policy publish` ships it.
+
+The test builds a fresh virtual environment from the bundle's requirements.txt alone (published
+packages, from the package index), starts the pack the way the Pulumi CLI does
+(`python -u -m pulumi.policy <engine address> <pack dir>`, the pack's folder as working directory)
+and asks it, over the analyzer's gRPC service, to judge a bad sandboxing pool.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import venv
+from collections.abc import Iterator
+from pathlib import Path
+
+import grpc
+import pytest
+from google.protobuf import empty_pb2, struct_pb2
+from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
+
+from podsandbox.cli import main
+from podsandbox.policy_bundle import bundle, published_requirements
+from podsandbox.preview.policy_evaluator import load_pack
+from tests.conftest import AzureMocks
+from tests.plugin_host import MockEngine
+
+AGENT_POOL = "azure-native:containerservice:AgentPool"
+
+
+def test_only_published_packages_are_required():
+    text = (
+        "# c\npulumi-policy>=1.21.0,<2.0.0\n..\n-e ../x\n./local\npkg @ file:..\nPyYAML>=6  # y\n"
+    )
+    assert published_requirements(text) == ["pulumi-policy>=1.21.0,<2.0.0", "PyYAML>=6"]
+
+
+def test_the_command_writes_the_pack_and_refuses_a_used_folder(tmp_path, capsys):
+    target = tmp_path / "pack"
+    assert main(["policy", "bundle", str(target)]) == 0
+    assert f"pulumi policy publish {target}" in capsys.readouterr().out
+    names = {path.relative_to(target).as_posix() for path in target.rglob("*.py")}
+    assert {"__main__.py", "sandbox_policies.py", "podsandbox/rules/policy_checks.py"} <= names
+    assert (target / "requirements.txt").read_text().splitlines()[1:] == [
+        "pulumi-policy>=1.21.0,<2.0.0"
+    ]
+    assert main(["policy", "bundle", str(target)]) == 2
+    assert "is not an empty directory" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def bundled(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    pack = tmp_path_factory.mktemp("bundle") / "pack"
+    bundle(pack)
+    environment = pack / "venv"
+    venv.create(environment, with_pip=True)
+    python = environment / "bin" / "python"
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+         "-r", "requirements.txt"],
+        cwd=pack, check=True, timeout=600,
+    )  # fmt: skip
+    return pack
+
+
+@pytest.fixture(scope="module")
+def analyzer(bundled: Path) -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
+    engine = MockEngine(AzureMocks())
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    process = subprocess.Popen(
+        [str(bundled / "venv" / "bin" / "python"), "-u", "-m", "pulumi.policy",
+         engine.address, str(bundled)],
+        cwd=bundled, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stdout is not None
+    port = process.stdout.readline().decode().strip()
+    if not port.isdigit():
+        process.kill()
+        raise AssertionError(f"the pack did not start: {process.communicate()[1].decode()}")
+    yield analyzer_pb2_grpc.AnalyzerStub(grpc.insecure_channel(f"127.0.0.1:{port}"))
+    process.kill()
+    process.communicate(timeout=10)
+    engine.stop()
+
+
+def test_the_bundled_environment_has_no_podsandbox_of_its_own(bundled: Path):
+    python = bundled / "venv" / "bin" / "python"
+    code = "import importlib.util; print(importlib.util.find_spec('podsandbox'))"
+    found = subprocess.run([str(python), "-c", code], cwd=bundled.parent, capture_output=True,
+                           text=True, check=True)  # fmt: skip
+    assert found.stdout.strip() == "None"  # the rules come from the bundle's folder only
+
+
+def test_the_bundled_pack_serves_its_policies(analyzer: analyzer_pb2_grpc.AnalyzerStub):
+    info = analyzer.GetAnalyzerInfo(empty_pb2.Empty(), timeout=60)
+    assert info.name == "aks-pod-sandboxing"
+    assert sorted(policy.name for policy in info.policies) == sorted(
+        policy.name for policy in load_pack().policies
+    )
+
+
+def test_the_bundled_pack_judges_a_bad_pool(analyzer: analyzer_pb2_grpc.AnalyzerStub):
+    properties = struct_pb2.Struct()
+    properties.update(
+        {
+            "agentPoolName": "kata", "resourceGroupName": "rg", "resourceName": "aks",
+            "vmSize": "Standard_D4_v3", "osType": "Linux", "osSKU": "Ubuntu",
+            "workloadRuntime": "KataVmIsolation", "count": 1,
+        }
+    )  # fmt: skip
+    response = analyzer.Analyze(
+        analyzer_pb2.AnalyzeRequest(
+            type=AGENT_POOL,
+            properties=properties,
+            urn="urn:pulumi:dev::team::azure-native:containerservice:AgentPool::kata",
+            name="kata",
+        ),
+        timeout=60,
+    )
+    found = {diagnostic.policyName: diagnostic.message for diagnostic in response.diagnostics}
+    assert sorted(found) == ["sandbox-pool-os", "sandbox-pool-vm-size"]
+    assert "Standard_D4_v3 (Dv3) is Generation 1 only" in found["sandbox-pool-vm-size"]
+    assert "Ubuntu cannot run Kata VMs" in found["sandbox-pool-os"]
+
+
+def test_the_pack_in_the_repository_needs_the_repository(bundled: Path):
+    # The reason for the bundle: policy/requirements.txt installs the rules from `..`.
+    text = (Path(__file__).resolve().parent.parent / "policy" / "requirements.txt").read_text()
+    assert ".." in text.splitlines()
