@@ -80,3 +80,16 @@ def test_real_preview_uses_oidc_and_the_policy_pack_only_with_credentials():
     assert pulumi_step["with"]["command"] == "preview"
     assert pulumi_step["with"]["policyPacks"] == "policy"
     assert pulumi_step["with"]["comment-on-pr"] is True
+
+
+def test_real_preview_prepares_the_policy_packs_environment_before_the_preview():
+    # The CLI starts a local pack with policy/venv/bin/python and creates no venv for it.
+    steps = workflow("pulumi-preview.yml")["jobs"]["preview"]["steps"]
+    names = [step.get("name") or step.get("uses") for step in steps]
+    pack = names.index("Policy pack environment")
+    assert pack < next(i for i, name in enumerate(names) if name.startswith("pulumi/actions@"))
+    step = steps[pack]
+    assert step["working-directory"] == "policy"
+    assert "venv/bin/pip install -r requirements.txt" in step["run"]
+    pulumi_policy = yaml.safe_load((REPO / "policy" / "PulumiPolicy.yaml").read_text())
+    assert pulumi_policy["runtime"]["options"]["virtualenv"] == "venv"
