@@ -26,19 +26,10 @@ if runtime.feature_flag is not None:
         PreviewFeatureRegistration("kata-preview", PreviewFeatureRegistrationArgs(runtime=runtime))
     )
 options = pulumi.ResourceOptions(protect=settings.protect, depends_on=depends_on)
-pools = {
-    "node_pool_name": settings.node_pool_name,
-    "vm_size": settings.node_vm_size,
-    "node_count": settings.node_count,
-    "os_sku": settings.os_sku,
-    "workload_runtime": runtime.workload_runtime,
-    "extra_pools": [
-        SandboxPoolArgs(name=pool.name, vm_size=pool.vm_size, node_count=pool.count)
-        for pool in settings.extra_pools
-    ],
-}
-if settings.kubernetes_version is not None:
-    pools["kubernetes_version"] = settings.kubernetes_version
+extra_pools = [
+    SandboxPoolArgs(name=pool.name, vm_size=pool.vm_size, node_count=pool.count)
+    for pool in settings.extra_pools
+]
 
 target: Union[SandboxedCluster, SandboxedNodePool]
 if settings.is_new_cluster:
@@ -48,23 +39,34 @@ if settings.is_new_cluster:
         create_resource_group=settings.create_resource_group,
         location=settings.location,
         cluster_name=settings.cluster_name,
-        **pools,  # type: ignore[typeddict-item]
+        node_pool_name=settings.node_pool_name,
+        vm_size=settings.node_vm_size,
+        node_count=settings.node_count,
+        os_sku=settings.os_sku,
+        workload_runtime=runtime.workload_runtime,
+        extra_pools=extra_pools,
     )
+    if settings.kubernetes_version is not None:
+        cluster_args["kubernetes_version"] = settings.kubernetes_version
     if settings.ssh_public_key is not None:
         cluster_args["ssh_public_key"] = settings.ssh_public_key
     target = SandboxedCluster("sandbox", cluster_args, options)
     if settings.ssh_public_key is None:
         pulumi.export("sshPrivateKey", target.ssh_private_key)
 else:
-    target = SandboxedNodePool(
-        "sandbox",
-        SandboxedNodePoolArgs(
-            resource_group_name=settings.resource_group_name,
-            cluster_name=settings.cluster_name,
-            **pools,  # type: ignore[typeddict-item]
-        ),
-        options,
+    pool_args = SandboxedNodePoolArgs(
+        resource_group_name=settings.resource_group_name,
+        cluster_name=settings.cluster_name,
+        node_pool_name=settings.node_pool_name,
+        vm_size=settings.node_vm_size,
+        node_count=settings.node_count,
+        os_sku=settings.os_sku,
+        workload_runtime=runtime.workload_runtime,
+        extra_pools=extra_pools,
     )
+    if settings.kubernetes_version is not None:
+        pool_args["kubernetes_version"] = settings.kubernetes_version
+    target = SandboxedNodePool("sandbox", pool_args, options)
 # The cluster's Kubernetes provider, for the demo pods (a child of the cluster or pool component).
 provider = kubernetes_provider("sandbox-k8s", target.kubeconfig, parent=target)
 
