@@ -23,6 +23,7 @@ from pulumi.provider.experimental.component import ComponentProvider
 from components.sandboxed_cluster import SandboxedCluster
 from components.sandboxed_node_pool import SandboxedNodePool
 from components.validation import component_problems, skip_validation
+from podsandbox.rules import judge
 
 PACKAGE = "podsandbox"
 """The package name: the first part of every type token (`podsandbox:index:SandboxedNodePool`)."""
@@ -67,8 +68,7 @@ class SandboxingComponentProvider(ComponentProvider):
             blocking = [p for p in problems if not (p.sandboxing_rule and skip_validation())]
             if blocking:
                 raise pulumi.InputPropertiesError(
-                    f"invalid {component} inputs ({len(blocking)} "
-                    f"problem{'s' if len(blocking) != 1 else ''})",
+                    judge.problem_list(f"{component} inputs", blocking),
                     [{"property_path": p.path, "reason": str(p)} for p in blocking],
                 )
         return super().construct(name, resource_type, inputs, options)

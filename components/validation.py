@@ -60,10 +60,7 @@ class ComponentInputError(pulumi.RunError):
     def __init__(self, component: str, problems: Sequence[PropertyProblem]) -> None:
         self.component = component
         self.problems = list(problems)
-        count = len(self.problems)
-        lines = [f"invalid {component} inputs ({count} problem{'s' if count != 1 else ''}):"]
-        lines += [f"  - {problem}" for problem in self.problems]
-        super().__init__("\n".join(lines))
+        super().__init__(judge.problem_list(f"{component} inputs", self.problems))
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,13 @@ class PoolVerdict:
         return [f for f in self.findings if enforce_sandboxing_rules or not f.sandboxing_rule]
 
 
+def problem_list(subject: str, problems: Sequence[object]) -> str:
+    """One message for every problem: "invalid <subject> (2 problems):" and a line each."""
+    count = len(problems)
+    lines = [f"invalid {subject} ({count} problem{'s' if count != 1 else ''}):"]
+    return "\n".join(lines + [f"  - {problem}" for problem in problems])
+
+
 def judge_pool(pool: PoolSettings) -> PoolVerdict:
     """Every problem of one sandboxing pool's settings, and the warnings it deserves."""
     findings: list[Finding] = []

@@ -200,10 +200,7 @@ class SettingsError(ValueError):
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
-        count = len(problems)
-        lines = [f"invalid stack settings ({count} problem{'s' if count != 1 else ''}):"]
-        lines += [f"  - {problem}" for problem in problems]
-        super().__init__("\n".join(lines))
+        super().__init__(judge.problem_list("stack settings", problems))
 
 
 @dataclass(frozen=True)
