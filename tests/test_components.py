@@ -3,6 +3,7 @@ secrets and outputs, used as another team would use it (plain Python, no stack s
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from typing import Any, Optional, cast
@@ -21,7 +22,7 @@ from components import (
 from components.preview_feature import PreviewFeatureRegistration, PreviewFeatureRegistrationArgs
 from podsandbox.preview.recorder import SECRET, ProgramRun, run_function
 from podsandbox.rules import aks
-from tests.conftest import KUBECONFIG, PRIVATE_KEY, PUBLIC_KEY, AzureMocks
+from tests.conftest import KUBECONFIG, PRIVATE_KEY, PUBLIC_KEY, REPO, AzureMocks
 
 CLUSTER = "azure-native:containerservice:ManagedCluster"
 AGENT_POOL = "azure-native:containerservice:AgentPool"
@@ -351,3 +352,17 @@ def test_extra_pools_on_an_existing_cluster():
     assert pools["kata8"].urn.endswith(
         "SandboxedNodePool$azure-native:containerservice:AgentPool::sandbox-pool-kata8"
     )
+
+
+def test_the_readmes_python_example_runs_as_written(clear_outputs):
+    readme = (REPO / "README.md").read_text()
+    [example] = [
+        block
+        for block in re.findall(r"```python\n(.*?)```", readme, re.S)
+        if "SandboxedNodePool(" in block
+    ]
+    run = run_function(lambda: exec(example, {}), "team", "dev", {}, AzureMocks())
+    [pool] = run.of_type(AGENT_POOL)
+    assert (pool.inputs["vmSize"], pool.protect) == ("Standard_D8s_v5", True)
+    assert clear_outputs(run) == {"runtimeClassName": "kata-vm-isolation"}
+    assert len(run.of_type("pulumi:providers:kubernetes")) == 1
