@@ -279,3 +279,18 @@ def test_skip_validation_lets_the_sandboxing_rules_step_aside_with_a_warning(mon
     # Values that cannot be used at all still stop it.
     error, _ = judged("pool", {"node_count": 0})
     assert [problem.path for problem in error.problems] == ["nodeCount"]
+
+
+def test_another_teams_program_gets_the_same_errors_as_the_stack_settings(capsys):
+    from podsandbox.cli import main
+    from tests.conftest import REPO
+
+    program = REPO / "tests" / "programs" / "team-component"
+    assert main(["preview", "--program", str(program)]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("error: invalid SandboxedNodePool inputs (2 problems):")
+    with pytest.raises(SettingsError) as settings:
+        load_settings({"nodeVmSize": "Standard_D4_v3", "osSku": "Ubuntu"}, "eastus")
+    for problem in settings.value.problems:
+        assert f": {problem.reason}. Allowed: {problem.allowed}." in error
+    assert "Traceback" not in error
