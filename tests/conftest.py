@@ -13,7 +13,12 @@ from pulumi.runtime.mocks import MockResourceArgs
 from podsandbox.preview.recorder import UNKNOWN, OfflineMocks, ProgramRun, convert
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
+SHARED = next(
+    (folder / "shared" for folder in REPO.parents if (folder / "shared" / "spec").is_dir()),
+    REPO.parent / "shared",
+)
+"""The workplace's shared/ folder: beside the repository (or beside the folder holding the copy
+that mutation testing runs in, mutants/)."""
 REQUIRE_SHARED = "PODSANDBOX_REQUIRE_SHARED"
 
 

@@ -195,6 +195,7 @@ def test_policy_pack_file_has_runtime_version_and_description():
     assert "pulumi-policy>=" in requirements
 
 
+@pytest.mark.reads_source
 def test_program_cli_and_pack_share_one_rules_module():
     import config  # the program's settings reader
     from podsandbox.rules import policy_checks, stack_settings
@@ -220,6 +221,7 @@ def test_program_cli_and_pack_share_one_rules_module():
                 assert node.value not in literals, (path.name, node.value)
 
 
+@pytest.mark.subprocess
 def test_pack_runs_where_the_cli_puts_it(tmp_path):
     # `pulumi preview --policy-pack policy` runs policy/__main__.py with policy/ first on the path,
     # in the pack's own environment (policy/requirements.txt: the policy SDK only). The module

@@ -59,6 +59,7 @@ def imports_of(path: Path) -> set[str]:
 RULE_MODULES = sorted((REPO / "podsandbox" / "rules").glob("*.py"))
 
 
+@pytest.mark.reads_source
 @pytest.mark.parametrize("path", RULE_MODULES, ids=lambda path: path.name)
 def test_rule_modules_import_only_the_standard_library_and_each_other(path):
     # The policy pack installs `podsandbox` without extras: the rules must need nothing else.
