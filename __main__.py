@@ -4,7 +4,8 @@ from typing import Union
 
 import pulumi
 
-from components import (
+from config import read_stack_settings
+from podsandbox.components import (
     SandboxedCluster,
     SandboxedClusterArgs,
     SandboxedNodePool,
@@ -12,9 +13,11 @@ from components import (
     SandboxPoolArgs,
     kubernetes_provider,
 )
-from components.demo_workloads import DemoWorkloads, DemoWorkloadsArgs
-from components.preview_feature import PreviewFeatureRegistration, PreviewFeatureRegistrationArgs
-from config import read_stack_settings
+from podsandbox.components.demo_workloads import DemoWorkloads, DemoWorkloadsArgs
+from podsandbox.components.preview_feature import (
+    PreviewFeatureRegistration,
+    PreviewFeatureRegistrationArgs,
+)
 from podsandbox.rules.sizing import node_capacity, sandbox_size, uniform_pod
 
 settings = read_stack_settings()

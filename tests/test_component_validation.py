@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from components import ComponentInputError, SandboxedCluster, SandboxedNodePool
+from podsandbox.components import ComponentInputError, SandboxedCluster, SandboxedNodePool
 from podsandbox.rules.stack_settings import SettingsError, load_settings
 from tests.test_components import cluster_args, deploy, pool_args
 

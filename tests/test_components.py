@@ -13,13 +13,16 @@ import pytest
 from pulumi.runtime.mocks import MockResourceArgs
 from pulumi_azure_native import resources
 
-from components import (
+from podsandbox.components import (
     SandboxedCluster,
     SandboxedClusterArgs,
     SandboxedNodePool,
     SandboxedNodePoolArgs,
 )
-from components.preview_feature import PreviewFeatureRegistration, PreviewFeatureRegistrationArgs
+from podsandbox.components.preview_feature import (
+    PreviewFeatureRegistration,
+    PreviewFeatureRegistrationArgs,
+)
 from podsandbox.preview.recorder import SECRET, ProgramRun, run_function
 from podsandbox.rules import aks
 from tests.conftest import KUBECONFIG, PRIVATE_KEY, PUBLIC_KEY, REPO, AzureMocks

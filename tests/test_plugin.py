@@ -19,7 +19,7 @@ import yaml
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import errors_pb2, provider_pb2, status_pb2
 
-from components.provider import schema
+from podsandbox.components.provider import schema
 from tests.conftest import KUBECONFIG, REPO, AzureMocks, shared_file
 from tests.plugin_host import MockEngine, Plugin, construct_request, start_plugin
 
@@ -44,7 +44,8 @@ def without_dependency_versions(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_the_committed_schema_is_the_inferred_one():
-    # After a change to the components: python -m components.provider > components/schema.json
+    # After a change to the components:
+    #   python -m podsandbox.components.provider > components/schema.json
     assert without_dependency_versions(schema()) == without_dependency_versions(committed())
 
 

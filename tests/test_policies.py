@@ -211,7 +211,7 @@ def test_program_cli_and_pack_share_one_rules_module():
     } | {"AzureLinux"}
     sources = [REPO / "__main__.py", REPO / "config.py"] + [
         path
-        for folder in ("components", "podsandbox", "policy")
+        for folder in ("podsandbox", "policy")
         for path in (REPO / folder).rglob("*.py")
         if path.relative_to(REPO).as_posix() != "podsandbox/rules/aks.py"
     ]

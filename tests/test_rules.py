@@ -76,7 +76,7 @@ def test_the_rules_package_has_the_modules_the_others_rely_on():
 
 def test_the_program_takes_runtime_values_from_the_rules_module():
     # No component spells a runtime value, RuntimeClass or OS type itself.
-    for path in (REPO / "components").glob("*.py"):
+    for path in (REPO / "podsandbox" / "components").glob("*.py"):
         text = path.read_text()
         for value in ("KataVmIsolation", "KataMshvVmIsolation", "kata-vm-isolation", "Linux"):
             assert f'"{value}"' not in text, (path.name, value)

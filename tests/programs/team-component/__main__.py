@@ -2,7 +2,7 @@
 
 import pulumi
 
-from components import SandboxedNodePool
+from podsandbox.components import SandboxedNodePool
 
 config = pulumi.Config()
 pool = SandboxedNodePool(

@@ -8,7 +8,7 @@ before the constructor comes back as a clean list of per-property errors. So thi
 components' own judge first (`components.validation.component_problems`) and the constructor only
 for valid inputs: a TypeScript, Go, C# or YAML program gets every problem, and no Python.
 
-`python -m components.provider` prints the inferred schema (the committed `schema.json`).
+`python -m podsandbox.components.provider` prints the inferred schema (the committed `schema.json`).
 """
 
 import inspect
@@ -20,9 +20,9 @@ from typing import Any, Optional
 import pulumi
 from pulumi.provider.experimental.component import ComponentProvider
 
-from components.sandboxed_cluster import SandboxedCluster
-from components.sandboxed_node_pool import SandboxedNodePool
-from components.validation import component_problems, skip_validation
+from podsandbox.components.sandboxed_cluster import SandboxedCluster
+from podsandbox.components.sandboxed_node_pool import SandboxedNodePool
+from podsandbox.components.validation import component_problems, skip_validation
 from podsandbox.rules import judge
 
 PACKAGE = "podsandbox"

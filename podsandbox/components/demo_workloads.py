@@ -20,7 +20,7 @@ from pulumi_kubernetes.core.v1 import (
 from pulumi_kubernetes.meta.v1 import LabelSelectorArgs, ObjectMetaArgs
 from pulumi_kubernetes.networking.v1 import NetworkPolicy, NetworkPolicySpecArgs
 
-from components.kubeconfig import depends_on_of
+from podsandbox.components.kubeconfig import depends_on_of
 from podsandbox.rules.aks import AGENT_POOL_LABEL, RuntimeGeneration
 from podsandbox.rules.workloads import DEFAULT_UNTRUSTED_NAMESPACE
 

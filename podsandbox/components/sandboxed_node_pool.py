@@ -8,9 +8,9 @@ from typing import NotRequired, Optional, TypedDict
 import pulumi
 from pulumi_azure_native import containerservice
 
-from components.agent_pool import SandboxPoolArgs, sandboxing_agent_pool
-from components.kubeconfig import depends_on_of, user_kubeconfig
-from components.validation import enforce, name_problems, plan_pools
+from podsandbox.components.agent_pool import SandboxPoolArgs, sandboxing_agent_pool
+from podsandbox.components.kubeconfig import depends_on_of, user_kubeconfig
+from podsandbox.components.validation import enforce, name_problems, plan_pools
 from podsandbox.rules.aks import existing_cluster_version_problem
 from podsandbox.rules.judge import DEFAULT_EXISTING_CLUSTER_POOL
 

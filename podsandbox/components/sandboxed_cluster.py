@@ -9,9 +9,9 @@ import pulumi
 import pulumi_tls as tls
 from pulumi_azure_native import containerservice, resources
 
-from components.agent_pool import SandboxPoolArgs, sandboxing_agent_pool
-from components.kubeconfig import depends_on_of, user_kubeconfig
-from components.validation import cluster_problems, enforce, plan_pools
+from podsandbox.components.agent_pool import SandboxPoolArgs, sandboxing_agent_pool
+from podsandbox.components.kubeconfig import depends_on_of, user_kubeconfig
+from podsandbox.components.validation import cluster_problems, enforce, plan_pools
 from podsandbox.rules.aks import REQUIRED_OS_TYPE
 from podsandbox.rules.judge import DEFAULT_NEW_CLUSTER_POOL, dns_prefix
 

@@ -6,11 +6,11 @@ are also served to every Pulumi language by this folder's plugin (`PulumiPlugin.
 (`components.preview_feature`) belong to this project's program.
 """
 
-from components.agent_pool import SandboxPoolArgs
-from components.kubeconfig import kubernetes_provider
-from components.sandboxed_cluster import SandboxedCluster, SandboxedClusterArgs
-from components.sandboxed_node_pool import SandboxedNodePool, SandboxedNodePoolArgs
-from components.validation import ComponentInputError
+from podsandbox.components.agent_pool import SandboxPoolArgs
+from podsandbox.components.kubeconfig import kubernetes_provider
+from podsandbox.components.sandboxed_cluster import SandboxedCluster, SandboxedClusterArgs
+from podsandbox.components.sandboxed_node_pool import SandboxedNodePool, SandboxedNodePoolArgs
+from podsandbox.components.validation import ComponentInputError
 
 __all__ = [
     "ComponentInputError",
