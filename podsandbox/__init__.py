@@ -10,6 +10,3 @@ from pathlib import Path
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
 """The clone this package runs from (the checkout, or an editable install of it): the Pulumi
 program, its stack files and the policy pack that the command line uses by default."""
-POLICY_PACK_DIR = REPOSITORY_ROOT / "policy"
-"""The policy pack: what `pulumi preview --policy-pack policy` runs and the offline preview
-evaluates."""

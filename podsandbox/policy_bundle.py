@@ -1,63 +1,87 @@
 """`podsandbox policy bundle DIR`: the policy pack made self-contained for `pulumi policy publish`.
 
 `pulumi policy publish` uploads the pack's folder alone, and the CLI builds the pack's environment
-from that folder's requirements.txt. The repository's `policy/` installs the rules from the
-repository itself (`..`), which a published pack cannot reach. The bundle is a copy of the pack
-with the rules package beside it (standard library only), and a requirements.txt that names only
-published packages: the CLI starts it as `python -u -m pulumi.policy <engine> <dir>`, which puts
-the folder first on the path.
+from that folder's requirements.txt. The repository's `policy/` installs the policies and rules
+from the repository itself (`..`), which a published pack cannot reach. The bundle holds the pack's
+two files, the package's policies and rules (standard library and the policy SDK only) beside
+them, and a requirements.txt that names only published packages: the CLI starts it as
+`python -u -m pulumi.policy <engine> <dir>`, which puts the folder first on the path.
+
+The pack's two files are written from here, so that the command works from an installed package
+too; a test holds `policy/` to exactly what this module writes.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import podsandbox
-from podsandbox import POLICY_PACK_DIR
+from podsandbox import policies
 
-PACK_FILES = ("PulumiPolicy.yaml", "__main__.py", "sandbox_policies.py")
-RULES_PACKAGE = Path(podsandbox.__file__).resolve().parent
-"""This package: its `__init__.py` and its `rules/` are what the pack imports."""
+PACKAGE = Path(podsandbox.__file__).resolve().parent
+"""This package: its `__init__.py`, `policies.py` and `rules/` are what the pack imports."""
+
+REQUIREMENTS = ["pulumi-policy>=1.21.0,<2.0.0"]
+"""What the pack needs besides the copied package (the policy SDK brings the Pulumi SDK)."""
 
 
 class BundleError(ValueError):
     """The bundle cannot be written where asked."""
 
 
-def published_requirements(requirements: str) -> list[str]:
-    """The requirement lines that name a published package (no local path, no editable)."""
-    found = []
-    for line in requirements.splitlines():
-        spec = line.split("#", 1)[0].strip()
-        if not spec or spec.startswith((".", "/", "-")) or "file:" in spec:
-            continue
-        found.append(spec)
-    return found
+def pulumi_policy_yaml() -> str:
+    """PulumiPolicy.yaml: the pack's runtime (its own venv, which `pulumi install` creates)."""
+    return (
+        f"description: {json.dumps(policies.PACK_DESCRIPTION)}\n"
+        "runtime:\n"
+        "  name: python\n"
+        "  options:\n"
+        "    toolchain: pip\n"
+        "    virtualenv: venv\n"
+        f"version: {policies.PACK_VERSION}\n"
+    )
 
 
-def bundle(destination: Path, policy_dir: Path = POLICY_PACK_DIR) -> list[Path]:
+MAIN = '''"""The AKS Pod Sandboxing policy pack: `pulumi preview --policy-pack policy`.
+
+Only the `PolicyPack(...)` call lives here, because it starts the pack's gRPC server and never
+returns. The policies are `podsandbox.policies`, which the pack's environment installs
+(requirements.txt) or, in a bundle for `pulumi policy publish`, sit beside this file.
+"""
+
+from pulumi_policy import PolicyPack
+
+from podsandbox.policies import PACK_DESCRIPTION, PACK_NAME, POLICIES
+
+PolicyPack(name=PACK_NAME, description=PACK_DESCRIPTION, policies=POLICIES)
+'''
+"""The pack's __main__.py."""
+
+
+def bundle(destination: Path) -> list[Path]:
     """Write the self-contained pack to `destination` (new or empty); the files written."""
     if destination.exists() and (not destination.is_dir() or any(destination.iterdir())):
         raise BundleError(
             f"{destination} is not an empty directory; choose a new one, e.g. dist/policy-pack"
         )
-    destination.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name in PACK_FILES:
-        written.append(Path(shutil.copy2(policy_dir / name, destination / name)))
-    package = destination / "podsandbox"
-    (package / "rules").mkdir(parents=True)
-    written.append(Path(shutil.copy2(RULES_PACKAGE / "__init__.py", package / "__init__.py")))
-    for module in sorted((RULES_PACKAGE / "rules").glob("*.py")):
-        written.append(Path(shutil.copy2(module, package / "rules" / module.name)))
-    requirements = published_requirements((policy_dir / "requirements.txt").read_text())
-    target = destination / "requirements.txt"
-    target.write_text(
-        "# The bundled pack's environment: published packages only (the rules: podsandbox/).\n"
-        + "\n".join(requirements)
+    (destination / "podsandbox" / "rules").mkdir(parents=True)
+    files = {
+        "PulumiPolicy.yaml": pulumi_policy_yaml(),
+        "__main__.py": MAIN,
+        "requirements.txt": "# The bundled pack's environment: published packages only.\n"
+        + "\n".join(REQUIREMENTS)
         + "\n",
-        encoding="utf-8",
-    )
-    written.append(target)
+    }
+    written = []
+    for name, text in files.items():
+        (destination / name).write_text(text, encoding="utf-8")
+        written.append(destination / name)
+    for module in ("__init__.py", "policies.py", *(f"rules/{p.name}" for p in _rule_modules())):
+        written.append(Path(shutil.copy2(PACKAGE / module, destination / "podsandbox" / module)))
     return written
+
+
+def _rule_modules() -> list[Path]:
+    return sorted((PACKAGE / "rules").glob("*.py"))

@@ -37,7 +37,7 @@ class SdkAnalyzer:
         self, pack: PolicyPackDefinition, config: dict[str, tuple[EnforcementLevel, dict[str, Any]]]
     ) -> None:
         self.servicer = _PolicyAnalyzerServicer(
-            pack.name, pack.version, pack.policies, EnforcementLevel.ADVISORY
+            pack.name, pack.version, list(pack.policies), EnforcementLevel.ADVISORY
         )
         request = proto.ConfigureAnalyzerRequest()
         for name, (level, properties) in config.items():

@@ -25,18 +25,16 @@ from pulumi_policy.policy import PolicyCustomTimeouts
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
 import podsandbox.rules.aks
+from podsandbox import policies as sandbox_policies
 from podsandbox.preview.policy_evaluator import (
     PolicyConfigError,
     load_pack,
-    load_policies_module,
     resolve_config,
 )
 from podsandbox.preview.recorder import ProgramRun, RegisteredResource
 from podsandbox.rules import pools
 from tests.conftest import REPO
 from tests.sdk_analyzer import SdkAnalyzer
-
-sandbox_policies = load_policies_module()
 
 CLUSTER = pools.MANAGED_CLUSTER
 POOL = pools.AGENT_POOL
@@ -189,7 +187,7 @@ def test_policy_pack_file_has_runtime_version_and_description():
 
     metadata = yaml.safe_load((REPO / "policy" / "PulumiPolicy.yaml").read_text())
     assert metadata["runtime"]["name"] == "python"
-    assert metadata["version"] == load_pack().version == "0.1.0"
+    assert metadata["version"] == load_pack().version == sandbox_policies.PACK_VERSION
     assert metadata["description"]
     requirements = (REPO / "policy" / "requirements.txt").read_text()
     assert "pulumi-policy>=" in requirements
@@ -200,7 +198,7 @@ def test_program_cli_and_pack_share_one_rules_module():
     import config  # the program's settings reader
     from podsandbox.rules import policy_checks, stack_settings
 
-    assert sandbox_policies.policy_checks is policy_checks
+    assert sandbox_policies.policy_checks is policy_checks  # type: ignore[attr-defined]
     assert policy_checks.aks is stack_settings.aks is podsandbox.rules.aks  # type: ignore[attr-defined]
     assert "podsandbox.rules.stack_settings" in config.__dict__["load_settings"].__module__
     # No other source file spells a runtime value, RuntimeClass, node label or the OS SKU.
@@ -224,8 +222,8 @@ def test_program_cli_and_pack_share_one_rules_module():
 @pytest.mark.subprocess
 def test_pack_runs_where_the_cli_puts_it(tmp_path):
     # `pulumi preview --policy-pack policy` runs policy/__main__.py with policy/ first on the path,
-    # in the pack's own environment (policy/requirements.txt: the policy SDK only). The module
-    # must find the shared rules by itself and need nothing the pack does not install.
+    # in the pack's own environment (policy/requirements.txt: the policy SDK and this package
+    # without extras). The policies must need nothing the pack does not install.
     import subprocess
 
     # (PyYAML comes with the pulumi SDK, a dependency of the policy SDK.)
@@ -236,7 +234,7 @@ def test_pack_runs_where_the_cli_puts_it(tmp_path):
         f"sys.path = [p for p in sys.path if p not in ('', {str(REPO)!r})]\n"
         f"sys.path.insert(0, {str(REPO / 'policy')!r})\n"
         f"for name in {blocked!r}: sys.modules[name] = None\n"
-        "import sandbox_policies as s\n"
+        "import podsandbox.policies as s\n"
         "print(len(s.POLICIES))\n"
     )
     result = subprocess.run(

@@ -20,19 +20,23 @@ from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
 from podsandbox.cli import main
-from podsandbox.policy_bundle import bundle, published_requirements
+from podsandbox.policy_bundle import MAIN, REQUIREMENTS, bundle, pulumi_policy_yaml
 from podsandbox.preview.policy_evaluator import load_pack
-from tests.conftest import AzureMocks
+from tests.conftest import REPO, AzureMocks
 from tests.plugin_host import MockEngine
 
 AGENT_POOL = "azure-native:containerservice:AgentPool"
 
 
-def test_only_published_packages_are_required():
-    text = (
-        "# c\npulumi-policy>=1.21.0,<2.0.0\n..\n-e ../x\n./local\npkg @ file:..\nPyYAML>=6  # y\n"
-    )
-    assert published_requirements(text) == ["pulumi-policy>=1.21.0,<2.0.0", "PyYAML>=6"]
+def test_the_repositorys_pack_is_what_the_bundle_writes():
+    # One source: the bundle writes the pack's files; policy/ must hold exactly the same.
+    policy = REPO / "policy"
+    assert (policy / "PulumiPolicy.yaml").read_text() == pulumi_policy_yaml()
+    assert (policy / "__main__.py").read_text() == MAIN
+    lines = (policy / "requirements.txt").read_text().splitlines()
+    specs = [line for line in lines if line and not line.startswith("#")]
+    # The repository's pack installs this package from `..`; the bundle carries it instead.
+    assert specs == [*REQUIREMENTS, ".."]
 
 
 def test_the_command_writes_the_pack_and_refuses_a_used_folder(tmp_path, capsys):
@@ -40,10 +44,8 @@ def test_the_command_writes_the_pack_and_refuses_a_used_folder(tmp_path, capsys)
     assert main(["policy", "bundle", str(target)]) == 0
     assert f"pulumi policy publish {target}" in capsys.readouterr().out
     names = {path.relative_to(target).as_posix() for path in target.rglob("*.py")}
-    assert {"__main__.py", "sandbox_policies.py", "podsandbox/rules/policy_checks.py"} <= names
-    assert (target / "requirements.txt").read_text().splitlines()[1:] == [
-        "pulumi-policy>=1.21.0,<2.0.0"
-    ]
+    assert {"__main__.py", "podsandbox/policies.py", "podsandbox/rules/policy_checks.py"} <= names
+    assert (target / "requirements.txt").read_text().splitlines()[1:] == REQUIREMENTS
     assert main(["policy", "bundle", str(target)]) == 2
     assert "is not an empty directory" in capsys.readouterr().err
 
@@ -121,9 +123,3 @@ def test_the_bundled_pack_judges_a_bad_pool(analyzer: analyzer_pb2_grpc.Analyzer
     assert sorted(found) == ["sandbox-pool-os", "sandbox-pool-vm-size"]
     assert "Standard_D4_v3 (Dv3) is Generation 1 only" in found["sandbox-pool-vm-size"]
     assert "Ubuntu cannot run Kata VMs" in found["sandbox-pool-os"]
-
-
-def test_the_pack_in_the_repository_needs_the_repository(bundled: Path):
-    # The reason for the bundle: policy/requirements.txt installs the rules from `..`.
-    text = (Path(__file__).resolve().parent.parent / "policy" / "requirements.txt").read_text()
-    assert ".." in text.splitlines()

@@ -21,16 +21,13 @@ values are validated against it, as the CLI does.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
-import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
 import jsonschema
-import yaml
 from google.protobuf import json_format, struct_pb2
 from pulumi_policy import (
     EnforcementLevel,
@@ -49,10 +46,8 @@ from pulumi_policy.policy import (
 )
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
-from podsandbox import POLICY_PACK_DIR
 from podsandbox.preview.recorder import ProgramRun, RegisteredResource
 
-POLICY_DIR = POLICY_PACK_DIR
 LEVELS = {level.value: level for level in EnforcementLevel}
 
 
@@ -81,30 +76,14 @@ class Violation:
 class PolicyPackDefinition:
     name: str
     version: str
-    policies: list[Policy]
+    policies: Sequence[Policy]
 
 
-def load_policies_module(policy_dir: Path = POLICY_DIR) -> Any:
-    """The pack's policies module, loaded from its file once (as `sandbox_policies`, the name the
-    pack's own `__main__.py` imports it by); nothing is added to `sys.path`."""
-    name, path = "sandbox_policies", policy_dir / "sandbox_policies.py"
-    loaded = sys.modules.get(name)
-    if loaded is not None and Path(loaded.__file__ or "").resolve() == path.resolve():
-        return loaded
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise PolicyConfigError(f"{path} is not a policy module")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+def load_pack() -> PolicyPackDefinition:
+    """The pack's policies (imported, no server started), its name and version."""
+    from podsandbox import policies
 
-
-def load_pack(policy_dir: Path = POLICY_DIR) -> PolicyPackDefinition:
-    """The pack's policies (imported, no server started) and its version from PulumiPolicy.yaml."""
-    module = load_policies_module(policy_dir)
-    metadata = yaml.safe_load((policy_dir / "PulumiPolicy.yaml").read_text(encoding="utf-8"))
-    return PolicyPackDefinition(module.PACK_NAME, str(metadata["version"]), module.POLICIES)
+    return PolicyPackDefinition(policies.PACK_NAME, policies.PACK_VERSION, policies.POLICIES)
 
 
 def resolve_config(

@@ -1,5 +1,8 @@
 """The policies of the AKS Pod Sandboxing pack, importable without starting the pack's server.
 
+`policy/__main__.py` builds the pack from them; the offline preview evaluates them; the bundle
+(`podsandbox policy bundle`) ships them with the rules.
+
 Every check comes from the rules package (`podsandbox.rules.policy_checks`, over
 `podsandbox.rules.aks`, `podsandbox.rules.vmsizes`, ...), the same one the Pulumi program and its
 components validate with: no table is copied here. The pack's environment installs that package
@@ -25,6 +28,8 @@ from pulumi_policy import (
 from podsandbox.rules import policy_checks, pools, workloads
 
 PACK_NAME = "aks-pod-sandboxing"
+PACK_VERSION = "0.2.0"
+"""The pack's version (policy/PulumiPolicy.yaml): Pulumi Cloud refuses to publish one twice."""
 PACK_DESCRIPTION = (
     "What Azure requires of an AKS Pod Sandboxing node pool and what a sandboxed pod may do."
 )
