@@ -183,18 +183,19 @@ def _preview(args: argparse.Namespace) -> int:
     # Imported here: the Pulumi SDK is only needed by this command.
     import pulumi
 
-    from podsandbox import REPOSITORY_ROOT
+    from podsandbox import default_project_dir
     from podsandbox.preview.offline_preview import describe_failure, offline_preview
     from podsandbox.preview.policy_evaluator import PolicyConfigError
     from podsandbox.preview.recorder import ProgramFailedError
     from podsandbox.preview.report import render
     from podsandbox.preview.stack_files import ProjectError
 
+    program = args.program or default_project_dir()
     try:
         report = offline_preview(
             stack=args.stack,
             config_file=args.config_file,
-            program_dir=args.program or REPOSITORY_ROOT,
+            program_dir=program,
             policy_config=args.policy_config,
             skip_validation=args.skip_validation,
         )
@@ -205,7 +206,6 @@ def _preview(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except ProgramFailedError as failure:
-        program = args.program or REPOSITORY_ROOT
         print(f"error: {describe_failure(failure, program)}", file=sys.stderr)
         return EXIT_USAGE
     text = render(report, args.format)

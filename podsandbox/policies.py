@@ -233,8 +233,8 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         severity=Severity.HIGH,
         tags=POOL_TAGS,
         remediation_steps=(
-            "Turn FIPS off on the sandboxing pool and run FIPS workloads on a separate, non- "
-            "sandboxing pool."
+            "Turn FIPS off on the sandboxing pool and run FIPS workloads on a separate, "
+            "non-sandboxing pool."
         ),
         url=AKS_DOC,
         validate=_pool_validation(policy_checks.pool_fips),
@@ -340,7 +340,7 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         tags=STACK_TAGS,
         remediation_steps=(
             "Use the RuntimeClass of the stack's pools: kata-vm-isolation for KataVmIsolation, "
-            "kata- mshv-vm-isolation for KataMshvVmIsolation."
+            "kata-mshv-vm-isolation for KataMshvVmIsolation."
         ),
         url=AKS_DOC,
         validate=_validate_generation,

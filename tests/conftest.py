@@ -10,9 +10,10 @@ from typing import Any, Optional
 import pytest
 from pulumi.runtime.mocks import MockResourceArgs
 
+from podsandbox import REPOSITORY_ROOT
 from podsandbox.preview.recorder import UNKNOWN, OfflineMocks, ProgramRun, convert
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = REPOSITORY_ROOT
 SHARED = next(
     (folder / "shared" for folder in REPO.parents if (folder / "shared" / "spec").is_dir()),
     REPO.parent / "shared",

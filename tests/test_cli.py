@@ -188,3 +188,38 @@ def test_example_stacks_have_no_mandatory_violation():
         result = cli("preview", "--stack", stack, "--format", "json")
         assert result.returncode == 0, result.stderr
         assert json.loads(result.stdout)["summary"]["mandatoryViolations"] == 0
+
+
+@pytest.mark.subprocess
+def test_the_command_line_works_from_an_installed_copy_of_the_package(tmp_path):
+    # Installed from a wheel, the package sits in site-packages, away from this repository: a
+    # copy of it first on the path (and the repository nowhere on it) behaves the same.
+    import shutil
+    import subprocess
+    import sys
+
+    site = tmp_path / "site"
+    shutil.copytree(REPO / "podsandbox", site / "podsandbox")
+    work = tmp_path / "work"
+    work.mkdir()
+
+    def podsandbox(*args: str) -> subprocess.CompletedProcess[str]:
+        code = (
+            "import sys\n"
+            f"sys.path = [{str(site)!r}] + [p for p in sys.path if p not in ('', {str(REPO)!r})]\n"
+            "from podsandbox.cli import main\n"
+            f"sys.exit(main({list(args)!r}))\n"
+        )
+        return subprocess.run([sys.executable, "-c", code], cwd=work, capture_output=True,
+                              text=True, timeout=300, check=False)  # fmt: skip
+
+    bundled = podsandbox("policy", "bundle", "pack")
+    assert bundled.returncode == 0, bundled.stderr
+    assert (work / "pack" / "podsandbox" / "policies.py").is_file()
+    judged = podsandbox("preview", "--program", str(REPO / "tests" / "programs" / "team-aks"))
+    assert judged.returncode == 1, judged.stderr
+    assert "sandbox-pool-vm-size" in judged.stdout and "Traceback" not in judged.stderr
+    # Without --program, the current folder is the project: here, none.
+    missing = podsandbox("preview")
+    assert missing.returncode == 2
+    assert missing.stderr.startswith(f"error: {work} has no Pulumi.yaml")

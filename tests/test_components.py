@@ -369,3 +369,39 @@ def test_the_readmes_python_example_runs_as_written(clear_outputs):
     assert (pool.inputs["vmSize"], pool.protect) == ("Standard_D8s_v5", True)
     assert clear_outputs(run) == {"runtimeClassName": "kata-vm-isolation"}
     assert len(run.of_type("pulumi:providers:kubernetes")) == 1
+
+
+def test_the_cluster_name_may_be_another_resources_output():
+    def build() -> dict[str, Any]:
+        group = resources.ResourceGroup("team", resource_group_name="team_aks", location="eastus")
+        cluster = SandboxedCluster("sandbox", cluster_args(cluster_name=group.name))
+        return {"c": cluster.cluster_name}
+
+    run = deploy(build)
+    cluster = only(run, CLUSTER)
+    assert (cluster.inputs["resourceName"], cluster.inputs["dnsPrefix"]) == ("team_aks", "team-aks")
+
+
+def test_an_explicit_azure_provider_reaches_every_resource_and_read():
+    from pulumi_azure_native import Provider
+
+    def build() -> dict[str, Any]:
+        azure = Provider("team-subscription", location="westeurope")
+        cluster = SandboxedCluster(
+            "sandbox",
+            cluster_args(extra_pools=[{"name": "kata8"}]),
+            pulumi.ResourceOptions(providers=[azure]),
+        )
+        pool = SandboxedNodePool("pool", pool_args(), pulumi.ResourceOptions(providers=[azure]))
+        return {"c": cluster.kubeconfig, "p": pool.kubeconfig}
+
+    run = deploy(build)
+    [azure] = run.of_type("pulumi:providers:azure-native")
+    reference = f"{azure.urn}::team-subscription-id"
+    azure_resources = [r for r in run.resources if r.type.startswith("azure-native:") and r.custom]
+    assert sorted(r.type for r in azure_resources) == [
+        AGENT_POOL, AGENT_POOL, CLUSTER, GROUP,
+    ]  # fmt: skip
+    assert {r.provider for r in azure_resources} == {reference}
+    assert sorted(i.token for i in run.invokes) == sorted([CREDENTIALS, CREDENTIALS, GET_CLUSTER])
+    assert {invoke.provider for invoke in run.invokes} == {reference}

@@ -338,3 +338,14 @@ def test_the_yaml_example_uses_the_schemas_tokens_and_property_names():
         for resource_name, prop in re.findall(r"\$\{(\w+)\.(\w+)\}", str(output)):
             if resource_name in used:
                 assert prop in document["resources"][used[resource_name]["type"]]["properties"]
+
+
+def test_one_version_for_the_package_its_schema_its_pack_and_the_readmes_pin():
+    import tomllib
+    from importlib.metadata import version
+
+    from podsandbox.policies import PACK_VERSION
+
+    declared = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
+    assert committed()["version"] == declared == version("podsandbox") == PACK_VERSION
+    assert f"/components@v{declared}" in (REPO / "README.md").read_text()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import re
 import runpy
 import sys
 from pathlib import Path
@@ -666,6 +667,8 @@ def test_every_policy_carries_the_metadata_the_cli_and_pulumi_cloud_show(policy)
     assert isinstance(policy.severity, pulumi_policy.Severity)
     assert policy.tags and "pod-sandboxing" in policy.tags
     assert policy.remediation_steps and len(policy.remediation_steps) > 40
+    # Wrapped source lines must not leave a word broken in what users read.
+    assert not re.search(r"\w- \w|  ", policy.remediation_steps), policy.remediation_steps
     assert policy.url and policy.url.startswith("https://")
     assert policy.url in {
         sandbox_policies.AKS_DOC,

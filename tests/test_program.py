@@ -129,3 +129,17 @@ def test_each_extra_pool_is_policy_checked_like_the_first(monkeypatch):
     assert violation.policy == "sandbox-pool-vm-size"
     assert violation.urn.endswith("AgentPool::sandbox-pool-bad")
     assert "node pool bad (vmSize) uses Standard_D8as_v4" in violation.message
+
+
+@pytest.mark.parametrize("name", ["dev", "existing"])
+def test_protect_covers_the_component_and_its_provider_not_the_demo(name):
+    config = stack(name)
+    config.config["podsandbox:protect"] = "true"
+    run = run_program(REPO, config.project, config.stack, config.config)
+    component = "podsandbox:index:" + ("SandboxedCluster" if name == "dev" else "SandboxedNodePool")
+    [target] = run.of_type(component)
+    protected = {r.type for r in run.resources if r.protect}
+    children = {r.type for r in run.resources if r.parent == target.urn}
+    assert protected == children | {component}
+    assert "pulumi:providers:kubernetes" in protected
+    assert not any(r.protect for r in run.resources if r.type.startswith("kubernetes:"))

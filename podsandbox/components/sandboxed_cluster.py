@@ -27,7 +27,7 @@ class SandboxedClusterArgs(TypedDict):
     """Resource group of the cluster: created here unless createResourceGroup is false."""
     location: pulumi.Input[str]
     """Azure region of the cluster (and of the resource group it creates), e.g. eastus."""
-    cluster_name: str
+    cluster_name: pulumi.Input[str]
     """Name of the AKS cluster: 1-63 letters, digits, '-' or '_', starting and ending with a
     letter or digit."""
     create_resource_group: NotRequired[bool]
@@ -97,7 +97,8 @@ class SandboxedCluster(pulumi.ComponentResource):
         for warning in [*warnings, *plan.warnings]:
             pulumi.log.warn(warning, resource=self)
         depends_on = depends_on_of(opts)
-        child = pulumi.ResourceOptions(parent=self)
+        # Every child waits for what the caller's depends_on names (it is not inherited).
+        child = pulumi.ResourceOptions(parent=self, depends_on=depends_on)
         system, *extra = plan.pools
 
         # The configured name goes into the cluster as is (so previews and policies see it);
@@ -129,7 +130,8 @@ class SandboxedCluster(pulumi.ComponentResource):
             resource_group_name=args["resource_group_name"],
             resource_name_=cluster_name,
             location=args["location"],
-            dns_prefix=args.get("dns_prefix") or dns_prefix(cluster_name),
+            dns_prefix=args.get("dns_prefix")
+            or pulumi.Output.from_input(cluster_name).apply(dns_prefix),
             kubernetes_version=plan.kubernetes_version,
             identity=containerservice.ManagedClusterIdentityArgs(
                 type=containerservice.ResourceIdentityType.SYSTEM_ASSIGNED,

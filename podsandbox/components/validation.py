@@ -231,8 +231,6 @@ _NAMES = {
 def cluster_problems(args: Mapping[str, Any]) -> list[PropertyProblem]:
     """What a new cluster needs besides its pools: names, region, SSH key, flags."""
     problems = name_problems(args, ("resource_group_name", "cluster_name"))
-    if (problem := _plain(args, "cluster_name", str, None)[1]) is not None:
-        problems.append(problem)  # the DNS prefix is derived from it: it must be known
     if args.get("location") is None:
         problems.append(
             PropertyProblem(

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 
-from podsandbox import REPOSITORY_ROOT
+from podsandbox import default_project_dir
 from podsandbox.preview.policy_evaluator import evaluate
 from podsandbox.preview.recorder import ProgramFailedError, RegisteredResource, run_program
 from podsandbox.preview.report import PreviewReport
@@ -54,7 +54,7 @@ def _environment(name: str, value: Optional[str]) -> Iterator[None]:
 def offline_preview(
     stack: Optional[str] = None,
     config_file: Optional[Path] = None,
-    program_dir: Path = REPOSITORY_ROOT,
+    program_dir: Optional[Path] = None,
     policy_config: Optional[Path] = None,
     skip_validation: bool = False,
 ) -> PreviewReport:
@@ -62,6 +62,7 @@ def offline_preview(
 
     Raises on invalid input: `ProjectError`, `PolicyConfigError`, or the program's own errors.
     """
+    program_dir = program_dir or default_project_dir()
     stack_config = load_stack_config(program_dir, stack, config_file)
     with _environment(SKIP_VALIDATION_ENV, "true" if skip_validation else None):
         run = run_program(

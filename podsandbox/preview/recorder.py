@@ -63,6 +63,8 @@ class RegisteredResource:
     unknowns as the engine's unknown sentinel."""
     dependencies: tuple[str, ...] = field(default=(), compare=False)
     """URNs this resource was registered to depend on (depends_on and its inputs' resources)."""
+    provider: Optional[str] = field(default=None, compare=False)
+    """The provider reference (`URN::id`) the resource is registered with, if one is named."""
     aliases: tuple[str, ...] = field(default=(), compare=False)
     """URNs this resource was known by before (its `aliases` option, as the engine reads it)."""
 
@@ -74,6 +76,8 @@ class Invoke:
     token: str
     args: dict[str, Any]
     answered: bool
+    provider: Optional[str] = None
+    """The provider reference the invoke names, if any."""
 
 
 @dataclass(frozen=True)
@@ -190,6 +194,7 @@ class _RecordingMonitor(MockMonitor):
                 engine_inputs=wire(raw),
                 dependencies=tuple(request.dependencies),
                 aliases=self._alias_urns(request),
+                provider=request.provider or None,
             )
         )
         return response
@@ -200,7 +205,9 @@ class _RecordingMonitor(MockMonitor):
         args = rpc.deserialize_properties(request.args)
         # The mocks answer with the arguments in clear; the record keeps them redacted.
         answer = self.offline_mocks.answer(request.tok, convert(args, lambda v: v, UNKNOWN))
-        self.run.invokes.append(Invoke(request.tok, redact(args), answered=answer is not None))
+        self.run.invokes.append(
+            Invoke(request.tok, redact(args), answer is not None, request.provider or None)
+        )
         if answer is None:
             # What an engine returns for an invoke it cannot serve: the result is unknown.
             return resource_pb2.ResourceInvokeResponse(unknown=True)

@@ -6,7 +6,7 @@ installs this package without extras) and the command line all judge with these 
 - `aks`: runtime generations, OS SKU, minimum Kubernetes versions, AKS labels;
 - `vmsizes`: the VM size name grammar and the series catalog (Gen2 + nested virtualization);
 - `sizing`: sandbox VM sizes and node capacity, Kubernetes quantities;
-- `node_pool`: the one judge of a sandboxing pool's settings, used by every caller;
+- `judge`: the one judge of a sandboxing pool's and cluster's settings, used by every caller;
 - `pools`, `workloads`: pools and pod specs found in engine-shaped inputs (as policies see them);
 - `policy_checks`: the checks behind the policy pack;
 - `stack_settings`: the program's stack settings, read and validated all at once.

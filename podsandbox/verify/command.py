@@ -13,7 +13,7 @@ from kubernetes import config as kubeconfig
 from kubernetes.client import ApiClient
 from kubernetes.config.config_exception import ConfigException
 
-from podsandbox import REPOSITORY_ROOT
+from podsandbox import default_project_dir
 from podsandbox.cli import EXIT_OK, EXIT_USAGE, EXIT_VIOLATION
 from podsandbox.preview.stack_files import ProjectError, load_stack_config
 from podsandbox.rules.stack_settings import SettingsError, load_settings, unqualified
@@ -60,7 +60,7 @@ def _connect(args: argparse.Namespace) -> tuple[tuple[ApiClient, ApiClient], Tar
 
 def _stack_settings(stack: str) -> Any:
     try:
-        stack_config = load_stack_config(REPOSITORY_ROOT, stack)
+        stack_config = load_stack_config(default_project_dir(), stack)
         values = unqualified(stack_config.config, stack_config.project)
         return load_settings(values, stack_config.config.get("azure-native:location"))
     except (ProjectError, SettingsError) as error:
@@ -71,7 +71,12 @@ def _stack_kubeconfig(stack: str) -> str:
     command = ["pulumi", "stack", "output", "kubeconfig", "--show-secrets", "--stack", stack]
     try:
         result = subprocess.run(
-            command, cwd=REPOSITORY_ROOT, capture_output=True, text=True, timeout=120, check=False
+            command,
+            cwd=default_project_dir(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         )
     except FileNotFoundError:
         raise UsageError(
