@@ -629,6 +629,7 @@ def differential_runs() -> list[tuple[str, ProgramRun]]:
     return runs
 
 
+@pytest.mark.differential
 @pytest.mark.parametrize(
     "config",
     [
