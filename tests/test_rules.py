@@ -80,3 +80,38 @@ def test_the_program_takes_runtime_values_from_the_rules_module():
         text = path.read_text()
         for value in ("KataVmIsolation", "KataMshvVmIsolation", "kata-vm-isolation", "Linux"):
             assert f'"{value}"' not in text, (path.name, value)
+
+
+def test_the_feature_flag_splits_at_its_first_slash():
+    assert aks.split_feature_flag("Microsoft.ContainerService/KataVMIsolationPreview") == (
+        "Microsoft.ContainerService",
+        "KataVMIsolationPreview",
+    )
+    assert aks.split_feature_flag("a/b/c") == ("a", "b/c")
+
+
+@pytest.mark.parametrize(
+    ("version", "runtime", "problem"),
+    [
+        (None, aks.GA_RUNTIME, None),
+        ("1.33.2", aks.GA_RUNTIME, None),
+        ("1.27.0", aks.GA_RUNTIME, None),
+        ("1.26.3", aks.LEGACY_RUNTIME, None),
+        (
+            "1.26.3",
+            aks.GA_RUNTIME,
+            "existing cluster aks1 runs Kubernetes 1.26.3, below the minimum 1.27.0 for "
+            "KataVmIsolation; upgrade it first (az aks upgrade --kubernetes-version ...) or use "
+            "mode new-cluster",
+        ),
+        (
+            "unreadable",
+            aks.GA_RUNTIME,
+            "existing cluster aks1 runs Kubernetes unreadable, below the minimum 1.27.0 for "
+            "KataVmIsolation; upgrade it first (az aks upgrade --kubernetes-version ...) or use "
+            "mode new-cluster",
+        ),
+    ],
+)
+def test_an_existing_clusters_version_against_the_runtimes_minimum(version, runtime, problem):
+    assert aks.existing_cluster_version_problem("aks1", version, runtime) == problem
