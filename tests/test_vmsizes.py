@@ -147,3 +147,92 @@ def test_parts_of_a_name():
 def test_not_a_size_name(text):
     with pytest.raises(SizeNameError, match=re.escape(repr(text))):
         check_size(text)
+
+
+VERDICTS = [
+    # name, series, generation 2, nested virtualization, architecture, status, reason
+    ("Standard_D4s_v3", "Dsv3", True, True, "x64", Status.ELIGIBLE,
+     "Standard_D4s_v3 (Dsv3) is Generation 2 with nested virtualization"),
+    ("Standard_D4_v2", "Dv2 / DSv2", False, False, "x64", Status.NOT_ELIGIBLE,
+     "Standard_D4_v2 (Dv2 / DSv2) is Generation 1 only"),
+    ("Standard_B2s", "B (v1)", True, False, "x64", Status.NOT_ELIGIBLE,
+     "Standard_B2s (B (v1)) does not support nested virtualization"),
+    ("Standard_D4ps_v5", "Dpsv5", True, False, "Arm64", Status.NOT_ELIGIBLE,
+     "Standard_D4ps_v5 (Dpsv5) is Arm64; no Arm size supports nested virtualization"),
+    ("Standard_D4pls_v6", "Dplsv6", None, False, "Arm64", Status.NOT_ELIGIBLE,
+     "Standard_D4pls_v6 is an Arm64 size ('p'); no Arm size supports nested virtualization"),
+    ("Standard_D4d_v5", "Ddv5", None, None, "x64", Status.UNVERIFIED,
+     "Standard_D4d_v5 (Ddv5) is unverified: the Azure docs do not confirm Gen2 + nested "
+     "virtualization for this series"),
+    ("Standard_E4as_v7", "Easv7", None, None, "x64", Status.UNVERIFIED,
+     "Standard_E4as_v7 (Easv7) is unverified: of the AMD v7 sizes only Dasv7 is confirmed"),
+    ("Standard_EC4as_v5", "ECasv5", None, None, "x64", Status.UNVERIFIED,
+     "Standard_EC4as_v5 (ECasv5) is unverified: confidential EC sizes are not confirmed by the "
+     "docs"),
+    ("Standard_DC4ds_v3", "DCdsv3", None, False, "x64", Status.NOT_ELIGIBLE,
+     "Standard_DC4ds_v3: DC-series (confidential) sizes do not support nested virtualization"),
+    ("Standard_B2ts_v2", "Btsv2", None, False, "x64", Status.NOT_ELIGIBLE,
+     "Standard_B2ts_v2: B-series (burstable) sizes do not support nested virtualization"),
+    ("Standard_NV12s_v3", "NVsv3", None, False, "x64", Status.NOT_ELIGIBLE,
+     "Standard_NV12s_v3: N-series (GPU) sizes do not support nested virtualization"),
+    ("Standard_HB60rs", "HBrs", None, False, "x64", Status.NOT_ELIGIBLE,
+     "Standard_HB60rs: H-series (HPC) sizes do not support nested virtualization"),
+    ("Standard_F4as_v5", None, None, None, "x64", Status.UNKNOWN,
+     "Standard_F4as_v5: series Fasv5 is not in the catalog (checked 2026-06); its nested "
+     "virtualization support is unknown"),
+]  # fmt: skip
+"""One size for each way a verdict is reached: catalog row (eligible, Gen1 only, no nesting,
+Arm), Arm by name, unverified series, AMD v7, confidential EC, each ruled-out family, unknown."""
+
+
+@pytest.mark.parametrize(
+    ("name", "series", "gen2", "nested", "arch", "status", "reason"),
+    VERDICTS,
+    ids=[row[0] for row in VERDICTS],
+)
+def test_every_way_to_a_verdict_fills_every_field(name, series, gen2, nested, arch, status, reason):
+    verdict = check_size(name)
+    assert (verdict.series, verdict.generation2, verdict.nested_virtualization) == (
+        series, gen2, nested,
+    )  # fmt: skip
+    assert (verdict.architecture, verdict.status, verdict.reason) == (arch, status, reason)
+
+
+def test_an_arm_size_is_never_something_to_allow_later():
+    # Unverified or unknown sizes may be added to the pack's allowedVmSizes; Arm ones never.
+    for name in ("Standard_D4ps_v5", "Standard_D4pls_v6", "Standard_E4ps_v5"):
+        assert check_size(name).status is Status.NOT_ELIGIBLE
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("D4s_v3", "'D4s_v3' is not an Azure VM size name; sizes look like Standard_D4s_v3 "
+                   "(tier_FamilyVCPUsFeatures_version)"),
+        ("Standard_E16-16s_v5", "'Standard_E16-16s_v5' is not an Azure VM size name: a "
+                                "constrained size has fewer vCPUs than its parent (e.g. "
+                                "Standard_E16-4s_v5)"),
+        ("Standard_E16-0s_v5", "'Standard_E16-0s_v5' is not an Azure VM size name: a "
+                               "constrained size has fewer vCPUs than its parent (e.g. "
+                               "Standard_E16-4s_v5)"),
+    ],
+)  # fmt: skip
+def test_what_is_not_a_size_name_says_why(text, message):
+    with pytest.raises(SizeNameError) as raised:
+        parse_size(text)
+    assert str(raised.value) == message
+
+
+@pytest.mark.parametrize(
+    ("name", "vcpus"), [("Standard_E16-1s_v5", 1), ("Standard_E16-15s_v5", 15)]
+)
+def test_a_constrained_size_may_keep_one_to_parent_minus_one_vcpus(name, vcpus):
+    assert (parse_size(name).vcpus, parse_size(name).parent_vcpus) == (vcpus, 16)
+
+
+def test_the_suggested_sizes_are_eligible_and_spelt_as_azure_spells_them():
+    assert vmsizes.eligible_examples() == [
+        "Standard_D4s_v3", "Standard_D4s_v5", "Standard_D4as_v5", "Standard_E4s_v5",
+    ]  # fmt: skip
+    assert vmsizes.eligible_examples(2) == ["Standard_D4s_v3", "Standard_D4s_v5"]
+    assert all(check_size(name).eligible for name in vmsizes.eligible_examples())

@@ -39,85 +39,79 @@ class SeriesInfo:
     generation1: Optional[bool]
     generation2: bool
     nested_virtualization: bool
-    architecture: str
+    architecture: str = "x64"
     """"x64" or "Arm64"."""
     note: str = ""
 
 
-def _row(
-    name: str,
-    keys: str,
-    gen1: Optional[bool],
-    gen2: bool,
-    nested: bool,
-    arch: str = "x64",
-    note: str = "",
-) -> SeriesInfo:
-    return SeriesInfo(name, tuple(keys.split()), gen1, gen2, nested, arch, note)
-
-
 # Rows of vm-sizes.md, in its order. Columns: series, keys, Gen1, Gen2, nested virtualization, arch.
 CATALOG: tuple[SeriesInfo, ...] = (
-    _row("Av2", "Av2 Amv2", True, False, False),
-    _row("B (v1)", "Bs Bms", True, True, False),
-    _row("Bsv2 / Basv2", "Bsv2 Basv2", True, True, False),
-    _row("Bpsv2", "Bpsv2", False, True, False, "Arm64"),
-    _row("Dv2 / DSv2", "Dv2 DSv2", True, False, False),
-    _row(
+    SeriesInfo("Av2", ("Av2", "Amv2"), True, False, False),
+    SeriesInfo("B (v1)", ("Bs", "Bms"), True, True, False),
+    SeriesInfo("Bsv2 / Basv2", ("Bsv2", "Basv2"), True, True, False),
+    SeriesInfo("Bpsv2", ("Bpsv2",), False, True, False, "Arm64"),
+    SeriesInfo("Dv2 / DSv2", ("Dv2", "DSv2"), True, False, False),
+    SeriesInfo(
         "Dv3",
-        "Dv3",
+        ("Dv3",),
         True,
         False,
         True,
         note="use Dsv3 (with s), its Generation 2 twin, e.g. Standard_D4s_v3",
     ),
-    _row("Dsv3", "Dsv3", True, True, True),
-    _row("Dv4 / Dsv4", "Dv4 Dsv4", True, True, True),
-    _row("Ddv4 / Ddsv4", "Ddv4 Ddsv4", True, True, True),
-    _row(
+    SeriesInfo("Dsv3", ("Dsv3",), True, True, True),
+    SeriesInfo("Dv4 / Dsv4", ("Dv4", "Dsv4"), True, True, True),
+    SeriesInfo("Ddv4 / Ddsv4", ("Ddv4", "Ddsv4"), True, True, True),
+    SeriesInfo(
         "Dav4 / Dasv4",
-        "Dav4 Dasv4",
+        ("Dav4", "Dasv4"),
         True,
         True,
         False,
         note="its AMD v5 twin does, e.g. Standard_D4as_v5",
     ),
-    _row("Dv5 / Dsv5", "Dv5 Dsv5", True, True, True),
-    _row("Ddsv5", "Ddsv5", True, True, True),
-    _row("Dasv5 / Dadsv5", "Dasv5 Dadsv5", True, True, True),
-    _row("Dlsv5", "Dlsv5", True, True, True),
-    _row("Dpsv5", "Dpsv5", False, True, False, "Arm64"),
-    _row("Dsv6 / Ddsv6 / Dlsv6", "Dsv6 Ddsv6 Dlsv6", False, True, True),
-    _row("Dasv6 / Dalsv6", "Dasv6 Dalsv6", False, True, True),
-    _row("Dpsv6", "Dpsv6", False, True, False, "Arm64"),
-    _row("Dsv7 / Dasv7", "Dsv7 Dasv7", False, True, True),
-    _row(
+    SeriesInfo("Dv5 / Dsv5", ("Dv5", "Dsv5"), True, True, True),
+    SeriesInfo("Ddsv5", ("Ddsv5",), True, True, True),
+    SeriesInfo("Dasv5 / Dadsv5", ("Dasv5", "Dadsv5"), True, True, True),
+    SeriesInfo("Dlsv5", ("Dlsv5",), True, True, True),
+    SeriesInfo("Dpsv5", ("Dpsv5",), False, True, False, "Arm64"),
+    SeriesInfo("Dsv6 / Ddsv6 / Dlsv6", ("Dsv6", "Ddsv6", "Dlsv6"), False, True, True),
+    SeriesInfo("Dasv6 / Dalsv6", ("Dasv6", "Dalsv6"), False, True, True),
+    SeriesInfo("Dpsv6", ("Dpsv6",), False, True, False, "Arm64"),
+    SeriesInfo("Dsv7 / Dasv7", ("Dsv7", "Dasv7"), False, True, True),
+    SeriesInfo(
         "Ev3",
-        "Ev3",
+        ("Ev3",),
         True,
         False,
         True,
         note="use Esv3 (with s), its Generation 2 twin, e.g. Standard_E4s_v3",
     ),
-    _row("Esv3", "Esv3", True, True, True),
-    _row("Ev4 / Esv4", "Ev4 Esv4", True, True, True),
-    _row("Easv4", "Easv4", True, True, False, note="its AMD v5 twin does, e.g. Standard_E4as_v5"),
-    _row("Ev5 / Esv5", "Ev5 Esv5", True, True, True),
-    _row("Easv5", "Easv5", True, True, True),
-    _row("Esv6 / Easv6", "Esv6 Easv6", False, True, True),
-    _row("Epsv5", "Epsv5", False, True, False, "Arm64"),
-    _row("Fsv2", "Fsv2", True, True, True),
-    _row("Fasv6", "Fasv6", False, True, True),
-    _row("FX", "FXmds", False, True, True),
-    _row("Lsv2", "Lsv2", True, True, False),
-    _row("Lsv3 / Lasv3", "Lsv3 Lasv3", True, True, True),
-    _row("M (v1)", "Ms Mms", True, True, True),
-    _row("Mv2 / Msv2 / Mdsv2", "Mv2 Msv2 Mmsv2 Mdsv2 Mdmsv2", False, True, False),
-    _row("NCv3 / NCasT4_v3", "NCsv3 NCasT4v3", True, True, False),
-    _row("NC_A100_v4 / ND_H100_v5", "NCadsA100v4 NDisrH100v5", False, True, False),
-    _row("NVadsA10_v5", "NVadsA10v5", True, True, False),
-    _row("HBv3 / HC / HBv4", "HBrsv3 HCrs HBrsv4", None, True, False),
-    _row("DCsv2 / DCasv5 / DCesv6", "DCsv2 DCasv5 DCesv6 DCasccv5", False, True, False),
+    SeriesInfo("Esv3", ("Esv3",), True, True, True),
+    SeriesInfo("Ev4 / Esv4", ("Ev4", "Esv4"), True, True, True),
+    SeriesInfo(
+        "Easv4", ("Easv4",), True, True, False, note="its AMD v5 twin does, e.g. Standard_E4as_v5"
+    ),
+    SeriesInfo("Ev5 / Esv5", ("Ev5", "Esv5"), True, True, True),
+    SeriesInfo("Easv5", ("Easv5",), True, True, True),
+    SeriesInfo("Esv6 / Easv6", ("Esv6", "Easv6"), False, True, True),
+    SeriesInfo("Epsv5", ("Epsv5",), False, True, False, "Arm64"),
+    SeriesInfo("Fsv2", ("Fsv2",), True, True, True),
+    SeriesInfo("Fasv6", ("Fasv6",), False, True, True),
+    SeriesInfo("FX", ("FXmds",), False, True, True),
+    SeriesInfo("Lsv2", ("Lsv2",), True, True, False),
+    SeriesInfo("Lsv3 / Lasv3", ("Lsv3", "Lasv3"), True, True, True),
+    SeriesInfo("M (v1)", ("Ms", "Mms"), True, True, True),
+    SeriesInfo(
+        "Mv2 / Msv2 / Mdsv2", ("Mv2", "Msv2", "Mmsv2", "Mdsv2", "Mdmsv2"), False, True, False
+    ),
+    SeriesInfo("NCv3 / NCasT4_v3", ("NCsv3", "NCasT4v3"), True, True, False),
+    SeriesInfo("NC_A100_v4 / ND_H100_v5", ("NCadsA100v4", "NDisrH100v5"), False, True, False),
+    SeriesInfo("NVadsA10_v5", ("NVadsA10v5",), True, True, False),
+    SeriesInfo("HBv3 / HC / HBv4", ("HBrsv3", "HCrs", "HBrsv4"), None, True, False),
+    SeriesInfo(
+        "DCsv2 / DCasv5 / DCesv6", ("DCsv2", "DCasv5", "DCesv6", "DCasccv5"), False, True, False
+    ),
 )
 
 UNVERIFIED_SERIES: dict[str, str] = {
