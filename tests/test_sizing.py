@@ -128,3 +128,118 @@ def test_memory_ratios_name_catalog_series_that_can_host_sandboxing():
     rows = {row.name: row for row in vmsizes.CATALOG}
     for series in sizing.MEMORY_GIB_PER_VCPU:
         assert rows[series].generation2 and rows[series].nested_virtualization
+
+
+def test_a_quantity_error_shows_the_text_and_examples():
+    with pytest.raises(sizing.QuantityError) as raised:
+        sizing.parse_quantity("lots")
+    assert str(raised.value) == "'lots' is not a Kubernetes quantity (e.g. 500m, 1, 256Mi, 1Gi)"
+
+
+@pytest.mark.parametrize(
+    ("size", "text"),
+    [
+        (2 * sizing.GI, "2Gi"),
+        (sizing.GI, "1Gi"),
+        (sizing.GI + sizing.MI, "1Gi"),
+        (3 * sizing.GI // 2, "1.5Gi"),
+        (2 * sizing.GI + sizing.GI // 4, "2.25Gi"),
+        (512 * sizing.MI, "512Mi"),
+        (sizing.MI + 1, "2Mi"),
+    ],
+)
+def test_memory_is_written_in_mi_or_gi(size, text):
+    assert sizing.format_memory(size) == text
+
+
+def test_requests_are_summed_like_limits_and_memory_is_whole_bytes():
+    shape = PodShape.from_containers(
+        [
+            {
+                "limits": {"memory": "1Gi", "cpu": "1"},
+                "requests": {"memory": "512Mi", "cpu": "250m"},
+            },
+            {"limits": {"memory": "1Gi"}, "requests": {"memory": "256Mi"}},
+        ]
+    )
+    assert shape == PodShape(Decimal(1), 2 * sizing.GI, Decimal("0.25"), 768 * sizing.MI)
+    assert isinstance(shape.memory_limit, int) and isinstance(shape.memory_request, int)
+
+
+def test_a_pod_without_any_limit_or_request_has_none():
+    assert PodShape.from_containers([{}, {"limits": {}}]) == PodShape(None, None, None, None)
+
+
+@pytest.mark.parametrize(
+    ("shape", "node_cpu", "node_memory"),
+    [
+        # requests below limits: the node reserves the requests (plus the RuntimeClass overhead)
+        (PodShape(Decimal(2), 1 * sizing.GI, Decimal("0.5"), 256 * sizing.MI),
+         Decimal("0.5"), 856 * sizing.MI),
+        # no request: the limit
+        (PodShape(Decimal(2), 1 * sizing.GI, None, None), Decimal(2), sizing.GI + 600 * sizing.MI),
+        # nothing at all: no CPU reserved, the default memory and the overhead
+        (PodShape(), Decimal(0), 512 * sizing.MI + 600 * sizing.MI),
+    ],
+)  # fmt: skip
+def test_what_a_ga_pod_takes_from_its_node(shape, node_cpu, node_memory):
+    size = sizing.sandbox_size(shape, aks.GA_RUNTIME)
+    assert (size.node_cpu, size.node_memory) == (node_cpu, node_memory)
+
+
+def test_the_demo_pod_shape_has_requests_equal_to_limits():
+    assert uniform_pod("500m", "256Mi") == PodShape(
+        Decimal("0.5"), 256 * sizing.MI, Decimal("0.5"), 256 * sizing.MI
+    )
+
+
+def test_capacity_as_the_stack_output_shows_it():
+    capacity = node_capacity("Standard_D4s_v3", sizing.sandbox_size(uniform_pod("500m", "256Mi"),
+                                                                    aks.GA_RUNTIME))  # fmt: skip
+    assert capacity.to_dict() == {
+        "vmSize": "Standard_D4s_v3",
+        "nodeVcpus": 4,
+        "nodeMemory": "16Gi",
+        "pods": 8,
+        "reason": "at most 8 per node (CPU bound: 4 vCPUs, 16Gi; each pod takes 0.5 CPU and "
+        "856Mi); AKS system reservations lower it",
+    }
+    unknown = node_capacity("Standard_D64s_v5", sizing.sandbox_size(PodShape(), aks.GA_RUNTIME))
+    assert unknown.to_dict() == {
+        "vmSize": "Standard_D64s_v5",
+        "nodeVcpus": 64,
+        "nodeMemory": None,
+        "pods": None,
+        "reason": "unknown: the memory of Dv5 / Dsv5 sizes is not in the catalog",
+    }
+
+
+def test_capacity_of_a_name_that_is_not_a_size():
+    capacity = node_capacity("D4s", sizing.sandbox_size(PodShape(), aks.GA_RUNTIME))
+    assert (capacity.vm_size, capacity.node_vcpus, capacity.node_memory, capacity.pods) == (
+        "D4s", None, None, None,
+    )  # fmt: skip
+    assert capacity.reason.startswith("unknown: 'D4s' is not an Azure VM size name")
+
+
+@pytest.mark.parametrize(
+    ("size", "known"), [("Standard_D32s_v5", True), ("Standard_D48s_v5", False)]
+)
+def test_memory_is_known_up_to_32_vcpus(size, known):
+    capacity = node_capacity(size, sizing.sandbox_size(PodShape(), aks.GA_RUNTIME))
+    assert (capacity.node_memory is not None) is known
+    assert (capacity.pods is not None) is known
+
+
+def test_a_tie_between_memory_and_cpu_is_called_memory_bound():
+    # 16Gi / (1400Mi + 600Mi) = 8.19 pods by memory, 4 / 0.5 = 8 by CPU: 8 either way.
+    capacity = node_capacity("Standard_D4s_v3", sizing.sandbox_size(uniform_pod("500m", "1400Mi"),
+                                                                    aks.GA_RUNTIME))  # fmt: skip
+    assert capacity.pods == 8
+    assert capacity.reason.startswith("at most 8 per node (memory bound")
+
+
+def test_a_pod_without_cpu_is_bound_by_memory_alone():
+    capacity = node_capacity("Standard_D4s_v3", sizing.sandbox_size(PodShape(), aks.GA_RUNTIME))
+    assert capacity.pods == 16 * 1024 // 1112
+    assert "memory bound" in capacity.reason
