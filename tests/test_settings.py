@@ -8,6 +8,7 @@ from podsandbox.rules import aks
 from podsandbox.rules.stack_settings import (
     EXISTING_CLUSTER,
     NEW_CLUSTER,
+    SETTINGS,
     SettingsError,
     dns_prefix,
     load_settings,
@@ -418,4 +419,104 @@ def test_every_bad_extra_pool_is_reported():
         "extraPools[0]",
         "extraPools[1]",
         "extraPools[2]",
+    ]
+
+
+def test_unknown_keys_are_each_named_with_every_setting_there_is():
+    with pytest.raises(SettingsError) as raised:
+        load_settings({"zoneCount": "3", "nodeVMSize": "x"}, "eastus")
+    every = ", ".join(setting.key for setting in SETTINGS)
+    assert [str(problem) for problem in raised.value.problems] == [
+        f"{key} = {value!r}: is not a setting of this project. Allowed: one of {every}. "
+        "Example: pulumi config set nodeCount 1"
+        for key, value in (("nodeVMSize", "x"), ("zoneCount", "3"))
+    ]
+
+
+def test_a_boolean_is_not_a_node_count():
+    with pytest.raises(SettingsError) as raised:
+        load_settings({"nodeCount": True}, "eastus")
+    assert [str(problem) for problem in raised.value.problems] == [
+        "nodeCount = 'True': is not a whole number. Allowed: an integer. "
+        "Example: pulumi config set nodeCount 1"
+    ]
+
+
+def test_a_new_cluster_without_a_region():
+    with pytest.raises(SettingsError) as raised:
+        load_settings({}, None)
+    assert [str(problem) for problem in raised.value.problems] == [
+        "azure-native:location = None: new-cluster mode needs an Azure region for the cluster. "
+        "Allowed: an Azure region name. Example: pulumi config set azure-native:location eastus"
+    ]
+
+
+def test_the_demo_pool_must_be_one_of_the_stacks_pools():
+    with pytest.raises(SettingsError) as raised:
+        load_settings({"extraPools": ["kata8:Standard_D8s_v5"], "demoPool": "kata9"}, "eastus")
+    assert [str(problem) for problem in raised.value.problems] == [
+        "demoPool = 'kata9': is not one of this stack's sandboxing pools. Allowed: one of "
+        "nodepool1, kata8, or empty. Example: pulumi config set demoPool kata8"
+    ]
+
+
+def test_every_setting_reaches_the_typed_settings():
+    settings = load_settings(
+        {"demo": "false", "demoCpuLimit": "1", "demoMemoryLimit": "1Gi",
+         "untrustedNamespace": "tenants", "protect": "true", "createResourceGroup": "false"},
+        " westeurope ",
+    )  # fmt: skip
+    assert (settings.location, settings.demo, settings.protect) == ("westeurope", False, True)
+    assert (settings.demo_cpu_limit, settings.demo_memory_limit) == ("1", "1Gi")
+    assert (settings.untrusted_namespace, settings.create_resource_group) == ("tenants", False)
+    defaults = load_settings({}, "eastus")
+    assert (defaults.demo, defaults.demo_cpu_limit, defaults.demo_memory_limit) == (
+        True, "500m", "256Mi",
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(("key", "value"), [("demoMemoryLimit", "128Mi"), ("demoCpuLimit", "1n")])
+def test_the_smallest_demo_limits_are_accepted(key, value):
+    assert getattr(load_settings({key: value}, "eastus"), _ATTRIBUTE[key]) == value
+
+
+_ATTRIBUTE = {"demoMemoryLimit": "demo_memory_limit", "demoCpuLimit": "demo_cpu_limit"}
+
+
+@pytest.mark.parametrize(("value", "pools"), [("", []), ([], []), ("[]", [])])
+def test_no_extra_pools(value, pools):
+    assert list(load_settings({"extraPools": value}, "eastus").extra_pools) == pools
+
+
+def test_extra_pool_items_that_are_not_text_or_repeat_a_name():
+    with pytest.raises(SettingsError) as raised:
+        load_settings(
+            {"extraPools": ["kata8:Standard_D8s_v5", 5, "kata8:Standard_E4s_v5",
+                            "kata9:Standard_D4_v3:0"]},
+            "eastus",
+        )  # fmt: skip
+    assert [str(problem) for problem in raised.value.problems] == [
+        "extraPools[1] = 5: is not NAME:VM_SIZE[:COUNT]. Allowed: a pool name, a VM size and an "
+        "optional node count, joined by ':'. Example: pulumi config set --path 'extraPools[1]' "
+        "kata8:Standard_D8s_v5:2",
+        "extraPools[2] = 'kata8:Standard_E4s_v5': repeats the pool name kata8. Allowed: a name no "
+        "other pool of the stack uses. Example: pulumi config set --path 'extraPools[2]' "
+        "kata8:Standard_D8s_v5:2",
+        "extraPools[3] = 'kata9:Standard_D4_v3:0': node count '0' is not a whole number of 1 or "
+        "more. Allowed: NAME:VM_SIZE:COUNT with COUNT of 1 or more. Example: pulumi config set "
+        "--path 'extraPools[3]' kata8:Standard_D8s_v5:2",
+        "extraPools[3] = 'Standard_D4_v3': cannot host a sandboxing pool: Standard_D4_v3 (Dv3) is "
+        "Generation 1 only; use Dsv3 (with s), its Generation 2 twin, e.g. Standard_D4s_v3. "
+        "Allowed: a Generation 2 x64 size with nested virtualization, e.g. Standard_D4s_v3, "
+        "Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with `python -m "
+        "podsandbox vm-size NAME`). Example: pulumi config set --path 'extraPools[3]' "
+        "kata9:Standard_D4s_v3:1",
+    ]
+
+
+def test_extra_pools_with_sizes_the_rules_would_refuse_are_kept_when_they_step_aside():
+    settings = load_settings({"extraPools": ["kata8:Standard_D4_v3:2"]}, "eastus",
+                             enforce_sandboxing_rules=False)  # fmt: skip
+    assert [(p.name, p.vm_size, p.count) for p in settings.extra_pools] == [
+        ("kata8", "Standard_D4_v3", 2)
     ]

@@ -361,7 +361,7 @@ def load_settings(
     )
     for finding in verdict.enforced(enforce_sandboxing_rules):
         read.finding(finding)
-    runtime = None if aks.find_runtime(read.text("runtime")) is None else verdict.runtime
+    runtime = verdict.runtime  # the GA one when `runtime` is not a runtime (then a problem says so)
 
     demo = read.boolean("demo")
     demo_cpu, demo_memory, namespace = _read_demo(read)
@@ -372,7 +372,7 @@ def load_settings(
         read.problem(finding.field, finding.value, finding.reason, finding.allowed,
                      'pulumi config set sshPublicKey "$(cat ~/.ssh/id_rsa.pub)"')  # fmt: skip
 
-    extra_pools = _read_extra_pools(read, pool, verdict, enforce_sandboxing_rules)
+    extra_pools = _read_extra_pools(read, pool, enforce_sandboxing_rules)
     demo_pool = read.text("demoPool") or None
     pool_names = [pool, *(spec.name for spec in extra_pools)]
     if demo_pool is not None and demo_pool not in pool_names:
@@ -467,10 +467,10 @@ _EXTRA_POOL_EXAMPLE = "pulumi config set --path 'extraPools[0]' kata8:Standard_D
 
 
 def _read_extra_pools(
-    read: _Reader, main_pool: str, main: judge.PoolVerdict, enforce_sandboxing_rules: bool
+    read: _Reader, main_pool: str, enforce_sandboxing_rules: bool
 ) -> list[PoolSpec]:
-    """Each usable `extraPools` item, judged like the main pool (same runtime, OS SKU, version:
-    their problems are reported once, on the main pool's keys)."""
+    """Each `extraPools` item: its name, count and VM size judged like the main pool's (what all
+    pools share, runtime, OS SKU and version, is judged once, on the main pool's keys)."""
     given = raw = read.raw("extraPools")
     if isinstance(raw, str):
         try:
@@ -494,32 +494,23 @@ def _read_extra_pools(
             continue
         name, vm_size, count_text = parts[0].strip(), parts[1].strip(), (parts[2:] or ["1"])[0]
         count = int(count_text) if count_text.strip().isdigit() else 0
-        pool = judge.PoolSettings(name, vm_size, max(count, 1), main.os_sku,
-                                  main.runtime.workload_runtime)  # fmt: skip
-        verdict = judge.judge_pool(pool)
-        usable = True
-        for finding in verdict.enforced(enforce_sandboxing_rules):
-            if finding.field == "nodePoolName":
-                reason = f"pool name {name!r} {finding.reason}"
-                read.problem(key, item, reason, finding.allowed, example)
-            elif finding.field == "vmSize":
-                fixed = f"{name}:{finding.example}:{max(count, 1)}"
-                read.problem(key, finding.value, finding.reason, finding.allowed,
-                             f"pulumi config set --path '{key}' {fixed}")  # fmt: skip
-            else:
-                continue  # the main pool's keys carry what all pools share
-            usable = False
-        if usable and name in seen:
+        if (finding := judge.pool_name_finding(name)) is not None:
+            read.problem(key, item, f"pool name {name!r} {finding.reason}", finding.allowed,
+                         example)  # fmt: skip
+        elif name in seen:
             read.problem(key, item, f"repeats the pool name {name}",
                          "a name no other pool of the stack uses", example)  # fmt: skip
-            usable = False
         seen.add(name)
         if count < 1:
             read.problem(key, item, f"node count {count_text!r} is not a whole number of 1 or more",
                          "NAME:VM_SIZE:COUNT with COUNT of 1 or more", example)  # fmt: skip
-            usable = False
-        if usable:
-            found.append(PoolSpec(name, verdict.vm_size, count))
+        verdict, finding = judge.vm_size_verdict(vm_size)
+        if finding is not None and (enforce_sandboxing_rules or not finding.sandboxing_rule):
+            fixed = f"{name}:{finding.example}:{max(count, 1)}"
+            read.problem(key, finding.value, finding.reason, finding.allowed,
+                         f"pulumi config set --path '{key}' {fixed}")  # fmt: skip
+        # Any pool with a problem stops the stack (SettingsError); the others are kept as given.
+        found.append(PoolSpec(name, verdict.size.name if verdict else vm_size, count))
     return found
 
 
