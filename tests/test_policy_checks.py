@@ -104,7 +104,7 @@ def test_a_malformed_memory_limit_is_named():
 
 def test_a_pod_without_containers_has_no_memory_for_a_sandbox():
     assert policy_checks.workload_memory_limit(sandboxed({"containers": []})) == [
-        "Pod tenants/app: memory limit 0Gi is under the 128Mi minimum of a sandbox (AKS rejects "
+        "Pod tenants/app: memory limit 0Mi is under the 128Mi minimum of a sandbox (AKS rejects "
         "it: pod memory limit too low)"
     ]
 

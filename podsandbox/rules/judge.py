@@ -32,11 +32,11 @@ _SSH_KEY = re.compile(
 )
 
 POOL_NAME_ALLOWED = "1-12 lower-case letters and digits, starting with a letter"
-VM_SIZE_ALLOWED = (
-    "a Generation 2 x64 size with nested virtualization, e.g. "
-    + ", ".join(vmsizes.eligible_examples())
-    + " (check one with `python -m podsandbox vm-size NAME`)"
+VM_SIZES_THAT_NEST = "a Generation 2 x64 size with nested virtualization, e.g. " + ", ".join(
+    vmsizes.ELIGIBLE_EXAMPLES
 )
+"""What a sandboxing pool's VM size must be, with examples."""
+VM_SIZE_ALLOWED = VM_SIZES_THAT_NEST + " (check one with `python -m podsandbox vm-size NAME`)"
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,9 @@ def pool_os(pool: SandboxingPool) -> list[str]:
 
 def pool_os_sku_unverified(pool: SandboxingPool) -> list[str]:
     os_sku = pool.value("os_sku")
-    warning = aks.os_sku_warning(str(os_sku)) if os_sku is not None else None
+    if not isinstance(os_sku, str):
+        return []  # no OS SKU: sandbox-pool-os says so
+    warning = aks.os_sku_warning(os_sku)
     return [f"{pool.label} ({pool.where('os_sku')}): {warning}"] if warning else []
 
 
@@ -66,7 +68,7 @@ def pool_vm_size(pool: SandboxingPool, allowed: Iterable[str] = ()) -> list[str]
         extra = " (or add it to this policy's allowedVmSizes once you have confirmed it)"
     return [
         f"{pool.label} ({where}) uses {vm_size}: {verdict.reason}. A sandboxing pool needs "
-        f"{judge.VM_SIZE_ALLOWED.partition(' (check')[0]}{extra}"
+        f"{judge.VM_SIZES_THAT_NEST}{extra}"
     ]
 
 
@@ -75,7 +77,8 @@ def pool_kubernetes_version(pool: SandboxingPool) -> list[str]:
     problems = []
     for where, value in pool.kubernetes_versions():
         for finding in judge.kubernetes_version_findings(str(value), pool.runtime):
-            advice = f"; use {finding.allowed.partition(',')[0]}" if finding.sandboxing_rule else ""
+            minimum = pool.runtime.min_kubernetes_version_text
+            advice = f"; use {minimum} or later" if finding.sandboxing_rule else ""
             problems.append(f"{pool.label}: {where} {value} {finding.reason}{advice}")
     return problems
 

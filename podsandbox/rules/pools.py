@@ -104,32 +104,23 @@ def _sandboxing(
 
 def sandboxing_pools(resource_type: str, props: Mapping[str, Any]) -> list[SandboxingPool]:
     """Every pool of this resource whose `workloadRuntime` is a sandboxing runtime."""
-    found: list[Optional[SandboxingPool]] = []
+    candidates: list[Optional[SandboxingPool]] = []
     if resource_type == AGENT_POOL:
-        found.append(_sandboxing(resource_type, "", props, NATIVE_AGENT_POOL))
+        candidates = [_sandboxing(resource_type, "", props, NATIVE_AGENT_POOL)]
     elif resource_type == CLASSIC_POOL:
-        found.append(_sandboxing(resource_type, "", props, CLASSIC))
+        candidates = [_sandboxing(resource_type, "", props, CLASSIC)]
     elif resource_type == CLASSIC_CLUSTER:
-        found.append(
-            _sandboxing(
-                resource_type,
-                "defaultNodePool",
-                props.get("defaultNodePool"),
-                CLASSIC,
-                ("kubernetesVersion", props),
-            )
-        )
+        version = ("kubernetesVersion", props)
+        pool = props.get("defaultNodePool")
+        candidates = [_sandboxing(resource_type, "defaultNodePool", pool, CLASSIC, version)]
     elif resource_type == MANAGED_CLUSTER:
+        version = ("kubernetesVersion", props)
         profiles = props.get("agentPoolProfiles")
         if isinstance(profiles, Sequence) and not isinstance(profiles, str):
-            found += [
+            candidates = [
                 _sandboxing(
-                    resource_type,
-                    f"agentPoolProfiles[{index}]",
-                    profile,
-                    NATIVE_PROFILE,
-                    ("kubernetesVersion", props),
+                    resource_type, f"agentPoolProfiles[{index}]", profile, NATIVE_PROFILE, version
                 )
                 for index, profile in enumerate(profiles)
             ]
-    return [pool for pool in found if pool is not None]
+    return [pool for pool in candidates if pool is not None]

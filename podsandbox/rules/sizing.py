@@ -28,7 +28,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Optional
 
 from podsandbox.rules import vmsizes
@@ -78,10 +78,7 @@ def parse_quantity(text: str) -> Decimal:
     if match is None:
         raise QuantityError(f"{text!r} is not a Kubernetes quantity (e.g. 500m, 1, 256Mi, 1Gi)")
     number, suffix = match.group(1), match.group(2) or ""
-    try:
-        value = Decimal(number)
-    except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
-        raise QuantityError(f"{text!r} is not a Kubernetes quantity") from None
+    value = Decimal(number)  # the pattern admits only what Decimal reads
     if suffix in _SUFFIXES:
         return value * _SUFFIXES[suffix]
     return value * Decimal(10) ** int(suffix[1:])  # a decimal exponent: 1e3, 2E-3
@@ -89,10 +86,9 @@ def parse_quantity(text: str) -> Decimal:
 
 def format_memory(size: int) -> str:
     """Bytes as Mi or Gi, the way Kubernetes users write them: 2684354560 -> "2.5Gi"."""
-    if size % GI == 0:
-        return f"{size // GI}Gi"
     if size >= GI:
-        return f"{size / GI:.2f}".rstrip("0").rstrip(".") + "Gi"
+        gibibytes = (Decimal(size) / GI).quantize(Decimal("0.01")).normalize()
+        return f"{gibibytes:f}Gi"
     return f"{math.ceil(size / MI)}Mi"
 
 
@@ -115,7 +111,7 @@ class PodShape:
                 for block in resources
                 if key in (block.get(section) or {})
             ]
-            return sum(values, Decimal(0)) if values else None
+            return sum(values[1:], values[0]) if values else None
 
         memory_limit, memory_request = total("limits", "memory"), total("requests", "memory")
         return cls(
@@ -217,7 +213,7 @@ def node_capacity(vm_size: str, sandbox: SandboxSize) -> NodeCapacity:
         verdict = vmsizes.check_size(vm_size)
     except vmsizes.SizeNameError as error:
         return NodeCapacity(vm_size, None, None, None, f"unknown: {error}")
-    ratio = MEMORY_GIB_PER_VCPU.get(verdict.series or "")
+    ratio = None if verdict.series is None else MEMORY_GIB_PER_VCPU.get(verdict.series)
     if ratio is None or verdict.size.parent_vcpus > MEMORY_RATIO_MAX_VCPUS:
         return NodeCapacity(
             vm_size, verdict.vcpus, None, None,

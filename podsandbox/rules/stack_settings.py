@@ -353,7 +353,7 @@ def load_settings(
         judge.PoolSettings(
             name=pool,
             vm_size=read.text("nodeVmSize"),
-            node_count=count if count is not None else 1,
+            node_count=count if count is not None else judge.DEFAULT_NODE_COUNT,
             os_sku=read.text("osSku"),
             workload_runtime=read.text("runtime"),
             kubernetes_version=read.text("kubernetesVersion") or None,
@@ -472,11 +472,13 @@ def _read_extra_pools(
     """Each `extraPools` item: its name, count and VM size judged like the main pool's (what all
     pools share, runtime, OS SKU and version, is judged once, on the main pool's keys)."""
     given = raw = read.raw("extraPools")
-    if isinstance(raw, str):
+    if isinstance(raw, str) and not raw.strip():
+        raw = []
+    elif isinstance(raw, str):
         try:
-            raw = json.loads(raw) if raw.strip() else []
+            raw = json.loads(raw)
         except json.JSONDecodeError:
-            raw = None
+            pass  # still text: not a list, reported below
     if not isinstance(raw, list):
         read.problem("extraPools", given, "is not a list", "a list of NAME:VM_SIZE[:COUNT]",
                      _EXTRA_POOL_EXAMPLE)  # fmt: skip
@@ -504,13 +506,13 @@ def _read_extra_pools(
         if count < 1:
             read.problem(key, item, f"node count {count_text!r} is not a whole number of 1 or more",
                          "NAME:VM_SIZE:COUNT with COUNT of 1 or more", example)  # fmt: skip
-        verdict, finding = judge.vm_size_verdict(vm_size)
+        _, finding = judge.vm_size_verdict(vm_size)
         if finding is not None and (enforce_sandboxing_rules or not finding.sandboxing_rule):
             fixed = f"{name}:{finding.example}:{max(count, 1)}"
             read.problem(key, finding.value, finding.reason, finding.allowed,
                          f"pulumi config set --path '{key}' {fixed}")  # fmt: skip
         # Any pool with a problem stops the stack (SettingsError); the others are kept as given.
-        found.append(PoolSpec(name, verdict.size.name if verdict else vm_size, count))
+        found.append(PoolSpec(name, vm_size, count))
     return found
 
 

@@ -376,6 +376,5 @@ def _verdict_from_row(size: ParsedSize, row: SeriesInfo) -> SizeVerdict:
     )
 
 
-def eligible_examples(limit: int = 4) -> list[str]:
-    """A few eligible sizes to suggest in error messages."""
-    return ["Standard_D4s_v3", "Standard_D4s_v5", "Standard_D4as_v5", "Standard_E4s_v5"][:limit]
+ELIGIBLE_EXAMPLES = ("Standard_D4s_v3", "Standard_D4s_v5", "Standard_D4as_v5", "Standard_E4s_v5")
+"""A few eligible sizes to suggest in error messages."""
