@@ -83,6 +83,11 @@ def _validate_vm_size(args: ResourceValidationArgs, report_violation: ReportViol
             report_violation(message, None)
 
 
+def _validate_readable(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    for reason in pools.unreadable_pools(args.resource_type, args.props):
+        report_violation(f"{args.resource_type} {args.name}: {reason}", None)
+
+
 def _validate_untrusted_namespace(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -101,7 +106,7 @@ def _stack_view(
     found_pools: list[pools.SandboxingPool] = []
     sandboxed: list[tuple[str, workloads.Workload]] = []
     for resource in args.resources:
-        if resource.resource_type in pools.CLUSTER_AND_POOL_TYPES:
+        if pools.declares_cluster_or_pool(resource.resource_type, resource.props):
             creates_pools = True
             found_pools += pools.sandboxing_pools(resource.resource_type, resource.props)
         workload = workloads.workload_of(resource.resource_type, resource.props)
@@ -238,6 +243,20 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         ),
         url=AKS_DOC,
         validate=_pool_validation(policy_checks.pool_fips),
+    ),
+    ResourceValidationPolicy(
+        name="sandbox-pool-readable",
+        description="An AKS cluster or node pool whose settings the pack cannot read is not "
+        "checked: it says so rather than passing in silence.",
+        enforcement_level=EnforcementLevel.ADVISORY,
+        severity=Severity.MEDIUM,
+        tags=POOL_TAGS,
+        remediation_steps=(
+            "Give the pool's settings as an object in the resource's properties, or declare it "
+            "with the azure-native ManagedCluster or AgentPool types, so the pack can check it."
+        ),
+        url=AKS_DOC,
+        validate=_validate_readable,
     ),
     ResourceValidationPolicy(
         name="sandboxed-pod-no-host-network",

@@ -153,6 +153,7 @@ def test_every_policy_has_name_description_and_level():
         "sandbox-pool-legacy-runtime": "advisory",
         "sandbox-pool-os-sku-unverified": "advisory",
         "sandbox-pool-no-fips": "mandatory",
+        "sandbox-pool-readable": "advisory",
         "sandboxed-pod-no-host-network": "mandatory",
         "sandboxed-pod-memory-limit": "mandatory",
         "sandboxed-pod-cpu-limit": "advisory",
