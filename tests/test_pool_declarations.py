@@ -40,7 +40,8 @@ def generic(settings: dict[str, Any], kind: str, form: int = 0) -> dict[str, Any
                      ("ManagedClusters/aks1/", "AGENTPOOLS")][form]  # fmt: skip
     namespace = "Microsoft.ContainerService" if form != 2 else "microsoft.containerservice"
     return {**common, "resourceProviderNamespace": namespace, "parentResourcePath": parent,
-            "resourceType": type_, "resourceName": "kata", "properties": dict(settings)}  # fmt: skip
+            "resourceType": type_, "resourceName": "kata",
+            "properties": dict(settings)}  # fmt: skip
 
 
 DECLARATIONS = [
