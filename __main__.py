@@ -14,21 +14,13 @@ from podsandbox.components import (
     kubernetes_provider,
 )
 from podsandbox.components.demo_workloads import DemoWorkloads, DemoWorkloadsArgs
-from podsandbox.components.preview_feature import (
-    PreviewFeatureRegistration,
-    PreviewFeatureRegistrationArgs,
-)
 from podsandbox.rules.sizing import node_capacity, sandbox_size, uniform_pod
 
 settings = read_stack_settings()
 runtime = settings.runtime
 
-depends_on: list[pulumi.Resource] = []
-if runtime.feature_flag is not None:
-    depends_on.append(
-        PreviewFeatureRegistration("kata-preview", PreviewFeatureRegistrationArgs(runtime=runtime))
-    )
-options = pulumi.ResourceOptions(protect=settings.protect, depends_on=depends_on)
+# The legacy runtime's subscription feature is read (never created) by the components themselves.
+options = pulumi.ResourceOptions(protect=settings.protect)
 extra_pools = [
     SandboxPoolArgs(name=pool.name, vm_size=pool.vm_size, node_count=pool.count)
     for pool in settings.extra_pools

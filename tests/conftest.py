@@ -49,15 +49,20 @@ PRIVATE_KEY = "\n".join(
 class AzureMocks(OfflineMocks):
     """A deployment (not a preview) against a fake Azure that knows one existing cluster."""
 
-    def __init__(self, existing_version: Optional[str] = "1.33.2") -> None:
+    def __init__(
+        self, existing_version: Optional[str] = "1.33.2", feature_state: str = "Registered"
+    ) -> None:
         super().__init__(preview=False)
         self.existing_version = existing_version
+        self.feature_state = feature_state
 
     def new_resource(self, args: MockResourceArgs) -> tuple[Optional[str], dict[str, Any]]:
         resource_id, state = super().new_resource(args)
         if args.typ == "tls:index/privateKey:PrivateKey":
             state.update(publicKeyOpenssh=PUBLIC_KEY, privateKeyOpenssh=PRIVATE_KEY)
         if args.typ == "azure-native:containerservice:ManagedCluster":
+            state["name"] = args.inputs["resourceName"]
+        if args.typ == "azure-native:resources:Resource":
             state["name"] = args.inputs["resourceName"]
         if args.typ == "azure-native:resources:ResourceGroup":
             state["name"] = args.inputs.get("resourceGroupName", f"{args.name}-rg")
@@ -72,6 +77,8 @@ class AzureMocks(OfflineMocks):
                 "kubernetesVersion": self.existing_version.rsplit(".", 1)[0],
                 "currentKubernetesVersion": self.existing_version,
             }
+        if token == "azure-native:features:getSubscriptionFeatureRegistration":
+            return {"name": args["featureName"], "properties": {"state": self.feature_state}}
         if token == "azure-native:containerservice:listManagedClusterUserCredentials":
             encoded = base64.b64encode(KUBECONFIG.encode()).decode()
             return {"kubeconfigs": [{"name": "clusterUser", "value": encoded}]}

@@ -19,10 +19,6 @@ from podsandbox.components import (
     SandboxedNodePool,
     SandboxedNodePoolArgs,
 )
-from podsandbox.components.preview_feature import (
-    PreviewFeatureRegistration,
-    PreviewFeatureRegistrationArgs,
-)
 from podsandbox.preview.recorder import SECRET, ProgramRun, run_function
 from podsandbox.rules import aks
 from tests.conftest import KUBECONFIG, PRIVATE_KEY, PUBLIC_KEY, REPO, AzureMocks
@@ -30,7 +26,8 @@ from tests.conftest import KUBECONFIG, PRIVATE_KEY, PUBLIC_KEY, REPO, AzureMocks
 CLUSTER = "azure-native:containerservice:ManagedCluster"
 AGENT_POOL = "azure-native:containerservice:AgentPool"
 GROUP = "azure-native:resources:ResourceGroup"
-FEATURE = "azure-native:features:SubscriptionFeatureRegistration"
+GENERIC = "azure-native:resources:Resource"
+FEATURE_READ = "azure-native:features:getSubscriptionFeatureRegistration"
 GET_CLUSTER = "azure-native:containerservice:getManagedCluster"
 CREDENTIALS = "azure-native:containerservice:listManagedClusterUserCredentials"
 
@@ -157,36 +154,83 @@ def test_protect_comes_from_the_options_and_reaches_every_child():
 
 def test_the_callers_depends_on_orders_the_cluster():
     def build() -> dict[str, Any]:
-        feature = PreviewFeatureRegistration(
-            "kata-preview", PreviewFeatureRegistrationArgs(runtime=aks.LEGACY_RUNTIME)
-        )
+        first = resources.ResourceGroup("first", location="eastus")
         cluster = SandboxedCluster(
-            "sandbox",
-            cluster_args(workload_runtime="KataMshvVmIsolation"),
-            pulumi.ResourceOptions(depends_on=[feature]),
+            "sandbox", cluster_args(), pulumi.ResourceOptions(depends_on=[first])
         )
         return {"c": cluster.cluster_name}
 
     run = deploy(build)
-    cluster = only(run, CLUSTER)
-    # Depending on a component means depending on its resources.
-    assert only(run, FEATURE).urn in cluster.dependencies
-    assert cluster.inputs["agentPoolProfiles"][0]["workloadRuntime"] == "KataMshvVmIsolation"
-    assert only(run, FEATURE).inputs == {
-        "providerNamespace": "Microsoft.ContainerService",
-        "featureName": "KataVMIsolationPreview",
-    }
+    first = next(r for r in run.of_type(GROUP) if r.name == "first")
+    assert first.urn in only(run, CLUSTER).dependencies
+    # A GA cluster needs no subscription feature, so none is read.
+    assert FEATURE_READ not in [invoke.token for invoke in run.invokes]
 
 
-def test_ga_runtime_cannot_register_a_feature():
-    with pytest.raises(ValueError, match="needs no feature registration"):
-        deploy(
-            lambda: {
-                "f": PreviewFeatureRegistration(
-                    "x", PreviewFeatureRegistrationArgs(runtime=aks.GA_RUNTIME)
-                ).state
-            }
+def test_a_legacy_cluster_and_pool_go_through_a_preview_api_version():
+    def build() -> dict[str, Any]:
+        cluster = SandboxedCluster(
+            "sandbox",
+            cluster_args(workload_runtime="KataMshvVmIsolation", extra_pools=[{"name": "kata8"}]),
         )
+        return {"k": cluster.kubeconfig}
+
+    run = deploy(build)
+    assert run.of_type(CLUSTER) == [] and run.of_type(AGENT_POOL) == []
+    assert run.of_type("azure-native:features:SubscriptionFeatureRegistration") == []
+    cluster, pool = sorted(run.of_type(GENERIC), key=lambda r: r.name)
+    identity = ("apiVersion", "resourceProviderNamespace", "parentResourcePath", "resourceType",
+                "resourceName")  # fmt: skip
+    assert {key: cluster.inputs[key] for key in identity} == {
+        "apiVersion": aks.LEGACY_ARM_API_VERSION,
+        "resourceProviderNamespace": "Microsoft.ContainerService",
+        "parentResourcePath": "",
+        "resourceType": "managedClusters",
+        "resourceName": "myAKSCluster",
+    }
+    assert cluster.inputs["identity"] == {"type": "SystemAssigned"}
+    assert cluster.inputs["properties"]["agentPoolProfiles"] == [
+        {"name": "nodepool1", "mode": "System", "type": "VirtualMachineScaleSets", "count": 1,
+         "vmSize": "Standard_D4s_v3", "osType": "Linux", "osSKU": "AzureLinux",
+         "workloadRuntime": "KataMshvVmIsolation"}
+    ]  # fmt: skip
+    assert cluster.inputs["properties"]["dnsPrefix"] == "myAKSCluster"
+    assert (pool.inputs["apiVersion"], pool.inputs["resourceType"]) == (
+        aks.LEGACY_ARM_API_VERSION, "agentPools",
+    )  # fmt: skip
+    assert pool.inputs["parentResourcePath"] == "managedClusters/myAKSCluster"
+    assert pool.inputs["properties"]["workloadRuntime"] == "KataMshvVmIsolation"
+    assert cluster.urn in pool.dependencies
+    [read] = [invoke for invoke in run.invokes if invoke.token == FEATURE_READ]
+    assert read.args == {"providerNamespace": "Microsoft.ContainerService",
+                         "featureName": "KataVMIsolationPreview"}  # fmt: skip
+
+
+@pytest.mark.parametrize("state", ["NotRegistered", "Registering", "Unregistered"])
+def test_a_legacy_stack_stops_before_anything_exists_unless_the_feature_is_registered(state):
+    created: list[str] = []
+
+    class Azure(AzureMocks):
+        def new_resource(self, args: Any) -> Any:
+            if args.custom:  # the component itself creates nothing
+                created.append(args.typ)
+            return super().new_resource(args)
+
+    def build() -> dict[str, Any]:
+        legacy = cluster_args(workload_runtime="KataMshvVmIsolation")
+        return {"c": SandboxedCluster("sandbox", legacy).kubeconfig}
+
+    with pytest.raises(pulumi.RunError) as raised:
+        deploy(build, Azure(feature_state=state))
+    assert str(raised.value) == (
+        f"KataMshvVmIsolation needs the subscription feature "
+        f"Microsoft.ContainerService/KataVMIsolationPreview, which is {state}. Register it and "
+        "wait until it shows Registered: az feature register --namespace "
+        "Microsoft.ContainerService --name KataVMIsolationPreview; az feature show --namespace "
+        "Microsoft.ContainerService --name KataVMIsolationPreview; then az provider register "
+        "--namespace Microsoft.ContainerService. Or use KataVmIsolation, which needs no feature"
+    )
+    assert created == []
 
 
 def test_node_pool_defaults_are_the_how_to_az_aks_nodepool_add(clear_outputs):
@@ -303,7 +347,12 @@ def test_the_legacy_runtime_accepts_an_older_existing_cluster():
         },
         AzureMocks(existing_version="1.26.3"),
     )
-    assert only(run, AGENT_POOL).inputs["workloadRuntime"] == "KataMshvVmIsolation"
+    [pool] = run.of_type(GENERIC)
+    assert (pool.inputs["apiVersion"], pool.inputs["resourceName"]) == (
+        aks.LEGACY_ARM_API_VERSION, "nodepool2",
+    )  # fmt: skip
+    assert pool.inputs["properties"]["workloadRuntime"] == "KataMshvVmIsolation"
+    assert FEATURE_READ in [invoke.token for invoke in run.invokes]
     assert any("preview-era (legacy)" in warning for warning in run.warnings)
 
 

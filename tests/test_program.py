@@ -76,11 +76,22 @@ def test_each_stack_deploys_against_mocked_azure_with_secret_kubeconfig(name):
         assert run.outputs["sshPrivateKey"].secret
 
 
-def test_legacy_runtime_adds_the_feature_registration():
-    config = stack("dev")
-    config.config["podsandbox:runtime"] = "KataMshvVmIsolation"
+def test_a_legacy_stack_reads_the_feature_and_sends_a_preview_api_version():
+    from podsandbox.rules.aks import LEGACY_ARM_API_VERSION
+
+    config = load_stack_config(REPO, config_file=REPO / "tests" / "stacks" / "Pulumi.legacy.yaml")
     run = run_program(REPO, config.project, config.stack, config.config)
-    assert len(run.of_type("azure-native:features:SubscriptionFeatureRegistration")) == 1
+    assert run.of_type("azure-native:features:SubscriptionFeatureRegistration") == []
+    assert run.of_type("azure-native:containerservice:ManagedCluster") == []
+    assert run.of_type("azure-native:containerservice:AgentPool") == []
+    generic = run.of_type("azure-native:resources:Resource")
+    assert sorted(r.inputs["resourceType"] for r in generic) == ["agentPools", "managedClusters"]
+    assert {r.inputs["apiVersion"] for r in generic} == {LEGACY_ARM_API_VERSION}
+    # Offline, the feature's state cannot be read: the read is listed, everything waits on it.
+    assert [i.token for i in run.unanswered_invokes] == [
+        "azure-native:features:getSubscriptionFeatureRegistration"
+    ]
+    assert all(r.inputs["resourceGroupName"] is UNKNOWN for r in generic)
     assert run.outputs["runtimeClassName"].value == "kata-mshv-vm-isolation"
     assert any("preview-era (legacy)" in warning for warning in run.warnings)
 

@@ -1,9 +1,9 @@
 """Pulumi component resources for AKS Pod Sandboxing, one per module.
 
 `SandboxedCluster` and `SandboxedNodePool` are the reusable ones: they check their own inputs and
-are also served to every Pulumi language by this folder's plugin (`PulumiPlugin.yaml`,
-`__main__.py`). `DemoWorkloads` (`components.demo_workloads`) and `PreviewFeatureRegistration`
-(`components.preview_feature`) belong to this project's program.
+are also served to every Pulumi language by the plugin in the repository's `components/` folder
+(`provider.py` here). `DemoWorkloads` (`podsandbox.components.demo_workloads`) belongs to this
+project's program.
 """
 
 from podsandbox.components.agent_pool import SandboxPoolArgs

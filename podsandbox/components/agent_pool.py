@@ -8,9 +8,11 @@ here: Pulumi's schema inference reads these annotations at run time.)
 from typing import NotRequired, Optional, TypedDict
 
 import pulumi
-from pulumi_azure_native import containerservice
+from pulumi_azure_native import containerservice, resources
 
-from podsandbox.rules.aks import REQUIRED_OS_TYPE, RuntimeGeneration
+from podsandbox.rules.aks import LEGACY_ARM_API_VERSION, REQUIRED_OS_TYPE, RuntimeGeneration
+
+CONTAINER_SERVICE = "Microsoft.ContainerService"
 
 
 class SandboxPoolArgs(TypedDict):
@@ -38,8 +40,35 @@ def sandboxing_agent_pool(
     os_sku: str,
     orchestrator_version: pulumi.Input[Optional[str]],
     opts: pulumi.ResourceOptions,
-) -> containerservice.AgentPool:
-    """A User-mode pool like `az aks nodepool add --os-sku ... --workload-runtime ...`."""
+) -> pulumi.CustomResource:
+    """A User-mode pool like `az aks nodepool add --os-sku ... --workload-runtime ...`.
+
+    A legacy pool is sent with a preview ARM API version through the generic resource (see
+    `LEGACY_ARM_API_VERSION`); a GA pool is an azure-native AgentPool.
+    """
+    if runtime.legacy:
+        properties: dict[str, pulumi.Input[object]] = {
+            "mode": "User",
+            "type": "VirtualMachineScaleSets",
+            "count": node_count,
+            "vmSize": vm_size,
+            "osType": REQUIRED_OS_TYPE,
+            "osSKU": os_sku,
+            "workloadRuntime": runtime.workload_runtime,
+        }
+        if orchestrator_version is not None:
+            properties["orchestratorVersion"] = orchestrator_version
+        return resources.Resource(
+            name,
+            resource_group_name=resource_group_name,
+            resource_provider_namespace=CONTAINER_SERVICE,
+            parent_resource_path=pulumi.Output.concat("managedClusters/", cluster_name),
+            resource_type="agentPools",
+            resource_name_=pool_name,
+            api_version=LEGACY_ARM_API_VERSION,
+            properties=properties,
+            opts=opts,
+        )
     return containerservice.AgentPool(
         name,
         resource_group_name=resource_group_name,

@@ -9,10 +9,15 @@ import pulumi
 import pulumi_tls as tls
 from pulumi_azure_native import containerservice, resources
 
-from podsandbox.components.agent_pool import SandboxPoolArgs, sandboxing_agent_pool
+from podsandbox.components.agent_pool import (
+    CONTAINER_SERVICE,
+    SandboxPoolArgs,
+    sandboxing_agent_pool,
+)
+from podsandbox.components.feature_check import after, feature_gate
 from podsandbox.components.kubeconfig import depends_on_of, user_kubeconfig
 from podsandbox.components.validation import cluster_problems, enforce, plan_pools
-from podsandbox.rules.aks import REQUIRED_OS_TYPE
+from podsandbox.rules.aks import LEGACY_ARM_API_VERSION, REQUIRED_OS_TYPE
 from podsandbox.rules.judge import DEFAULT_NEW_CLUSTER_POOL, dns_prefix
 
 TYPE_TOKEN = "podsandbox:index:SandboxedCluster"
@@ -101,6 +106,10 @@ class SandboxedCluster(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self, depends_on=depends_on)
         system, *extra = plan.pools
 
+        # The legacy runtime's subscription feature is read first; everything waits for it.
+        gate = feature_gate(plan.runtime, self, depends_on)
+        resource_group_name = after(gate, args["resource_group_name"])
+
         # The configured name goes into the cluster as is (so previews and policies see it);
         # depends_on keeps the order when this component creates the group.
         cluster_waits_for = list(depends_on)
@@ -108,7 +117,7 @@ class SandboxedCluster(pulumi.ComponentResource):
             cluster_waits_for.append(
                 resources.ResourceGroup(
                     f"{name}-resource-group",
-                    resource_group_name=args["resource_group_name"],
+                    resource_group_name=resource_group_name,
                     location=args["location"],
                     opts=child,
                 )
@@ -120,51 +129,94 @@ class SandboxedCluster(pulumi.ComponentResource):
             public_key = given_key
             self.ssh_private_key = pulumi.Output.from_input(None)
         else:
-            key = tls.PrivateKey(f"{name}-ssh-key", algorithm="RSA", rsa_bits=4096, opts=child)
+            key = tls.PrivateKey(
+                f"{name}-ssh-key", algorithm="RSA", rsa_bits=after(gate, 4096), opts=child
+            )
             public_key = key.public_key_openssh
             self.ssh_private_key = pulumi.Output.secret(key.private_key_openssh)
 
         cluster_name = args["cluster_name"]
-        cluster = containerservice.ManagedCluster(
-            f"{name}-cluster",
-            resource_group_name=args["resource_group_name"],
-            resource_name_=cluster_name,
-            location=args["location"],
-            dns_prefix=args.get("dns_prefix")
-            or pulumi.Output.from_input(cluster_name).apply(dns_prefix),
-            kubernetes_version=plan.kubernetes_version,
-            identity=containerservice.ManagedClusterIdentityArgs(
-                type=containerservice.ResourceIdentityType.SYSTEM_ASSIGNED,
-            ),
-            linux_profile=containerservice.ContainerServiceLinuxProfileArgs(
-                admin_username=ADMIN_USERNAME,
-                ssh=containerservice.ContainerServiceSshConfigurationArgs(
-                    public_keys=[
-                        containerservice.ContainerServiceSshPublicKeyArgs(key_data=public_key)
-                    ],
+        dns = args.get("dns_prefix") or pulumi.Output.from_input(cluster_name).apply(dns_prefix)
+        system_pool = {
+            "name": system.name,
+            "mode": "System",
+            "type": "VirtualMachineScaleSets",
+            "count": system.node_count,
+            "vmSize": system.vm_size,
+            "osType": REQUIRED_OS_TYPE,
+            "osSKU": plan.os_sku,
+            "workloadRuntime": plan.runtime.workload_runtime,
+        }
+        linux_profile = {
+            "adminUsername": ADMIN_USERNAME,
+            "ssh": {"publicKeys": [{"keyData": public_key}]},
+        }
+        cluster_options = pulumi.ResourceOptions(parent=self, depends_on=cluster_waits_for)
+        cluster: pulumi.CustomResource
+        if plan.runtime.legacy:
+            # A preview API version lists the legacy runtime: see LEGACY_ARM_API_VERSION.
+            properties: dict[str, object] = {
+                "dnsPrefix": dns,
+                "agentPoolProfiles": [system_pool],
+                "linuxProfile": linux_profile,
+            }
+            if plan.kubernetes_version is not None:
+                properties["kubernetesVersion"] = plan.kubernetes_version
+            cluster = resources.Resource(
+                f"{name}-cluster",
+                resource_group_name=resource_group_name,
+                resource_provider_namespace=CONTAINER_SERVICE,
+                parent_resource_path="",
+                resource_type="managedClusters",
+                resource_name_=cluster_name,
+                api_version=LEGACY_ARM_API_VERSION,
+                location=args["location"],
+                identity=resources.IdentityArgs(
+                    type=resources.ResourceIdentityType.SYSTEM_ASSIGNED
                 ),
-            ),
-            agent_pool_profiles=[
-                containerservice.ManagedClusterAgentPoolProfileArgs(
-                    name=system.name,
-                    mode=containerservice.AgentPoolMode.SYSTEM,
-                    type=containerservice.AgentPoolType.VIRTUAL_MACHINE_SCALE_SETS,
-                    count=system.node_count,
-                    vm_size=system.vm_size,
-                    os_type=REQUIRED_OS_TYPE,
-                    os_sku=plan.os_sku,
-                    workload_runtime=plan.runtime.workload_runtime,
-                )
-            ],
-            opts=pulumi.ResourceOptions(parent=self, depends_on=cluster_waits_for),
-        )
+                properties=properties,
+                opts=cluster_options,
+            )
+        else:
+            cluster = containerservice.ManagedCluster(
+                f"{name}-cluster",
+                resource_group_name=resource_group_name,
+                resource_name_=cluster_name,
+                location=args["location"],
+                dns_prefix=dns,
+                kubernetes_version=plan.kubernetes_version,
+                identity=containerservice.ManagedClusterIdentityArgs(
+                    type=containerservice.ResourceIdentityType.SYSTEM_ASSIGNED,
+                ),
+                linux_profile=containerservice.ContainerServiceLinuxProfileArgs(
+                    admin_username=ADMIN_USERNAME,
+                    ssh=containerservice.ContainerServiceSshConfigurationArgs(
+                        public_keys=[
+                            containerservice.ContainerServiceSshPublicKeyArgs(key_data=public_key)
+                        ],
+                    ),
+                ),
+                agent_pool_profiles=[
+                    containerservice.ManagedClusterAgentPoolProfileArgs(
+                        name=system.name,
+                        mode=containerservice.AgentPoolMode.SYSTEM,
+                        type=containerservice.AgentPoolType.VIRTUAL_MACHINE_SCALE_SETS,
+                        count=system.node_count,
+                        vm_size=system.vm_size,
+                        os_type=REQUIRED_OS_TYPE,
+                        os_sku=plan.os_sku,
+                        workload_runtime=plan.runtime.workload_runtime,
+                    )
+                ],
+                opts=cluster_options,
+            )
 
         previous: pulumi.Resource = cluster
         for pool in extra:
             # One pool after the other: AKS may refuse concurrent operations on one cluster's pools.
             previous = sandboxing_agent_pool(
                 f"{name}-pool-{pool.name}",
-                resource_group_name=args["resource_group_name"],
+                resource_group_name=resource_group_name,
                 cluster_name=cluster_name,
                 pool_name=pool.name,
                 vm_size=pool.vm_size,

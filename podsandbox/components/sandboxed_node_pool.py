@@ -9,6 +9,7 @@ import pulumi
 from pulumi_azure_native import containerservice
 
 from podsandbox.components.agent_pool import SandboxPoolArgs, sandboxing_agent_pool
+from podsandbox.components.feature_check import after, feature_gate
 from podsandbox.components.kubeconfig import depends_on_of, user_kubeconfig
 from podsandbox.components.validation import enforce, name_problems, plan_pools
 from podsandbox.rules.aks import existing_cluster_version_problem
@@ -88,6 +89,9 @@ class SandboxedNodePool(pulumi.ComponentResource):
             pulumi.log.warn(warning, resource=self)
         depends_on = depends_on_of(opts)
         runtime = plan.runtime
+        # The legacy runtime's subscription feature is read first; the pools wait for it.
+        gate = feature_gate(runtime, self, depends_on)
+        resource_group_name = after(gate, args["resource_group_name"])
 
         existing = containerservice.get_managed_cluster_output(
             resource_group_name=args["resource_group_name"],
@@ -108,13 +112,13 @@ class SandboxedNodePool(pulumi.ComponentResource):
             lambda _: plan.kubernetes_version
         )
 
-        pools: list[containerservice.AgentPool] = []
+        pools: list[pulumi.CustomResource] = []
         for index, pool in enumerate(plan.pools):
             # One pool after the other: AKS may refuse concurrent operations on one cluster's pools.
             pools.append(
                 sandboxing_agent_pool(
                     f"{name}-pool" if index == 0 else f"{name}-pool-{pool.name}",
-                    resource_group_name=args["resource_group_name"],
+                    resource_group_name=resource_group_name,
                     cluster_name=args["cluster_name"],
                     pool_name=pool.name,
                     vm_size=pool.vm_size,

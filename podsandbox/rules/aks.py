@@ -54,6 +54,19 @@ LEGACY_RUNTIME = RuntimeGeneration(
     legacy=True,
 )
 
+LEGACY_ARM_API_VERSION = "2026-05-02-preview"
+"""The ARM API version legacy (KataMshvVmIsolation) clusters and pools are sent with.
+
+pulumi-azure-native 3.13+ calls the stable 2025-09-01 for ManagedCluster and AgentPool, whose
+WorkloadRuntime enum has no KataMshvVmIsolation; only preview versions list it. This one does, in
+azure-rest-api-specs specification/containerservice/resource-manager/Microsoft.ContainerService/
+aks/preview/2026-05-02-preview/managedClusters.json (definition WorkloadRuntime: OCIContainer,
+WasmWasi, KataMshvVmIsolation, KataVmIsolation), the newest of the preview range the product spec
+names. Legacy resources therefore go through the generic azure-native:resources:Resource."""
+
+REGISTERED = "Registered"
+"""The subscription feature state the legacy runtime needs."""
+
 RUNTIMES: dict[str, RuntimeGeneration] = {
     runtime.workload_runtime: runtime for runtime in (GA_RUNTIME, LEGACY_RUNTIME)
 }
@@ -90,6 +103,26 @@ def split_feature_flag(flag: str) -> tuple[str, str]:
 
 
 _VERSION = re.compile(r"^v?(\d+)\.(\d+)(?:\.(\d+))?$")
+
+
+def feature_registration_problem(runtime: RuntimeGeneration, state: Optional[str]) -> Optional[str]:
+    """Why the runtime cannot be used on this subscription yet, or None when it can.
+
+    Only the legacy runtime needs a subscription feature. Registering it is asynchronous and
+    azure-native cannot create it as a resource (pulumi-azure-native #1722), so it is read, and
+    anything short of Registered stops the deployment with the commands that register it.
+    """
+    if runtime.feature_flag is None or state == REGISTERED:
+        return None
+    namespace, feature = split_feature_flag(runtime.feature_flag)
+    return (
+        f"{runtime.workload_runtime} needs the subscription feature {runtime.feature_flag}, "
+        f"which is {state or 'not registered'}. Register it and wait until it shows "
+        f"{REGISTERED}: az feature register --namespace {namespace} --name {feature}; "
+        f"az feature show --namespace {namespace} --name {feature}; then "
+        f"az provider register --namespace {namespace}. Or use {GA_RUNTIME.workload_runtime}, "
+        "which needs no feature"
+    )
 
 
 def parse_kubernetes_version(text: str) -> Optional[KubernetesVersion]:

@@ -70,7 +70,7 @@ SETTINGS: tuple[Setting, ...] = (
         "string",
         aks.DEFAULT_RUNTIME.workload_runtime,
         "Workload runtime of the sandboxing pool: KataVmIsolation (GA) or the legacy preview "
-        "KataMshvVmIsolation (registers the KataVMIsolationPreview feature).",
+        "KataMshvVmIsolation (needs the KataVMIsolationPreview subscription feature registered).",
     ),
     Setting(
         "resourceGroupName",
