@@ -105,3 +105,31 @@ def test_a_declared_pool_the_pack_cannot_read_is_reported_as_not_checked(propert
             "read, so its node pool settings (workloadRuntime, vmSize, osSKU) are not checked"
         ]
     }
+
+
+def test_a_generic_pools_settings_are_named_by_their_path_in_properties():
+    [pool] = pools.sandboxing_pools(pools.GENERIC_RESOURCE, generic(GOOD, "pool"))
+    assert (pool.resource_type, pool.path) == (pools.GENERIC_RESOURCE, "properties")
+    assert pool.where("vm_size") == "properties.vmSize"
+    [profile] = pools.sandboxing_pools(pools.GENERIC_RESOURCE, generic(GOOD, "cluster"))
+    assert profile.where("vm_size") == "properties.agentPoolProfiles[0].vmSize"
+
+
+@pytest.mark.parametrize(
+    ("parent", "type_", "kind"),
+    [
+        (None, "managedClusters/aks1/agentPools", "pool"),
+        ("managedClusters/X", "agentPools", "pool"),
+        ("/managedClusters/aks1/", "/agentPools/", "pool"),
+        ("", "managedClusters", "cluster"),
+        (None, "MANAGEDCLUSTERS", "cluster"),
+        ("managedClusters", "agentPools", None),
+        ("managedClusters/aks1/extra", "agentPools", None),
+        ("fleets/f1", "members", None),
+    ],
+)
+def test_the_parent_path_and_type_together_say_what_a_generic_resource_is(parent, type_, kind):
+    props = {"resourceProviderNamespace": "Microsoft.ContainerService", "resourceType": type_}
+    if parent is not None:
+        props["parentResourcePath"] = parent
+    assert pools.kind_of(pools.GENERIC_RESOURCE, props) == kind

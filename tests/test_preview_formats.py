@@ -156,3 +156,14 @@ def test_sarif_schema_check_can_fail(capsys, tmp_path):
 def test_output_to_an_unwritable_place_exits_2(capsys, tmp_path):
     code, _, err = run(capsys, "--output", str(tmp_path / "missing" / "dir" / "report.txt"))
     assert code == 2 and "cannot write" in err
+
+
+def test_a_legacy_stacks_preview_shows_the_preview_api_version_and_the_unanswered_read(capsys):
+    legacy = REPO / "tests" / "stacks" / "Pulumi.legacy.yaml"
+    code, out, _ = run(capsys, "--config-file", str(legacy))
+    assert code == 0
+    cluster = out[out.index("azure-native:resources:Resource  sandbox-cluster") :]
+    assert cluster.splitlines()[1].strip() == "apiVersion: 2026-05-02-preview"
+    assert "features:SubscriptionFeatureRegistration" not in out  # read, never created
+    assert "? azure-native:features:getSubscriptionFeatureRegistration" in out
+    assert "kata8 on sandbox-pool-kata8: Standard_D8s_v5 x2, AzureLinux, KataMshvVmIsolation" in out

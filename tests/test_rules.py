@@ -115,3 +115,28 @@ def test_the_feature_flag_splits_at_its_first_slash():
 )
 def test_an_existing_clusters_version_against_the_runtimes_minimum(version, runtime, problem):
     assert aks.existing_cluster_version_problem("aks1", version, runtime) == problem
+
+
+@pytest.mark.parametrize(
+    ("runtime", "state", "problem"),
+    [
+        (aks.GA_RUNTIME, None, None),
+        (aks.GA_RUNTIME, "NotRegistered", None),
+        (aks.LEGACY_RUNTIME, "Registered", None),
+        (aks.LEGACY_RUNTIME, None, "which is not registered. "),
+        (aks.LEGACY_RUNTIME, "Registering", "which is Registering. "),
+    ],
+)
+def test_only_the_legacy_runtime_needs_its_feature_registered(runtime, state, problem):
+    found = aks.feature_registration_problem(runtime, state)
+    if problem is None:
+        assert found is None
+        return
+    assert found == (
+        "KataMshvVmIsolation needs the subscription feature "
+        f"Microsoft.ContainerService/KataVMIsolationPreview, {problem}Register it and wait until "
+        "it shows Registered: az feature register --namespace Microsoft.ContainerService --name "
+        "KataVMIsolationPreview; az feature show --namespace Microsoft.ContainerService --name "
+        "KataVMIsolationPreview; then az provider register --namespace "
+        "Microsoft.ContainerService. Or use KataVmIsolation, which needs no feature"
+    )

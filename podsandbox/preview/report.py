@@ -22,6 +22,8 @@ from podsandbox.rules import vmsizes
 from podsandbox.rules.pools import SandboxingPool, sandboxing_pools
 
 KEY_INPUTS = (
+    "apiVersion",
+    "resourceType",
     "resourceGroupName",
     "resourceName",
     "agentPoolName",
@@ -108,7 +110,7 @@ class PreviewReport:
             indent = "  " * depth[resource.urn]
             flag = " [protected]" if resource.protect else ""
             lines.append(f"  + {indent}{resource.type}  {resource.name}{flag}")
-            for key, value in _key_inputs(resource.inputs):
+            for key, value in _key_inputs(resource):
                 lines.append(f"      {indent}{key}: {_show(value)}")
         lines += ["", "Sandboxing pools:"]
         if not self.pools:
@@ -147,9 +149,13 @@ class PreviewReport:
         return "\n".join(lines)
 
 
-def _key_inputs(inputs: dict[str, Any]) -> list[tuple[str, Any]]:
-    """The inputs the text report shows: top-level ones, and a Kubernetes object's spec ones."""
-    found = [(key, inputs[key]) for key in KEY_INPUTS if key in inputs]
+def _key_inputs(resource: RegisteredResource) -> list[tuple[str, Any]]:
+    """The inputs the text report shows: top-level ones (a Kubernetes object's apiVersion is its
+    type's, not news), and a Kubernetes object's spec ones."""
+    inputs = resource.inputs
+    kubernetes = resource.type.startswith("kubernetes:")
+    keys = [key for key in KEY_INPUTS if not (kubernetes and key == "apiVersion")]
+    found = [(key, inputs[key]) for key in keys if key in inputs]
     metadata, spec = inputs.get("metadata"), inputs.get("spec")
     if isinstance(metadata, dict) and "namespace" in metadata:
         found.append(("namespace", metadata["namespace"]))
@@ -271,7 +277,7 @@ def to_markdown(report: PreviewReport, policies: Sequence[Policy] = ()) -> str:
     ]
     lines += [
         f"| `{resource.type}` | {resource.name} | "
-        + ", ".join(f"{key}: {_cell(value)}" for key, value in _key_inputs(resource.inputs))
+        + ", ".join(f"{key}: {_cell(value)}" for key, value in _key_inputs(resource))
         + " |"
         for resource in run.resources
     ]

@@ -33,7 +33,6 @@ CONTAINER_SERVICE = "microsoft.containerservice"
 _PARAMETERIZED = re.compile(
     r"^azure-native_containerservice_[\w.-]+:containerservice(?:/[\w.-]+)?:(ManagedCluster|AgentPool)$"
 )
-_CLUSTER_IN_PATH = re.compile(r"^managedclusters/[^/]+$")
 
 
 def kind_of(resource_type: str, props: Mapping[str, Any]) -> Optional[str]:
@@ -65,12 +64,11 @@ def _generic_kind(props: Mapping[str, Any]) -> Optional[str]:
     if not isinstance(type_, str):
         return None
     parent = props.get("parentResourcePath")
-    parent = parent.strip("/").lower() if isinstance(parent, str) else ""
-    path = "/".join(part for part in (parent, type_.strip("/").lower()) if part)
-    if path == "managedclusters":
+    path = f"{parent if isinstance(parent, str) else ''}/{type_}".lower()
+    segments = [segment for segment in path.split("/") if segment]
+    if segments == ["managedclusters"]:
         return "cluster"
-    head, _, tail = path.rpartition("/")
-    if tail == "agentpools" and _CLUSTER_IN_PATH.match(head):
+    if len(segments) == 3 and segments[0] == "managedclusters" and segments[2] == "agentpools":
         return "pool"
     return None
 
