@@ -27,11 +27,11 @@ def test_preview_json_document_for_dev():
     result = cli("preview", "--stack", "dev", "--format", "json")
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
-    assert set(document) == {"stack", "resources", "outputs", "violations", "summary"}
+    assert set(document) == {"stack", "resources", "outputs", "invokes", "violations", "summary"}
     assert document["stack"] == "dev"
     assert document["violations"] == []
     for resource in document["resources"]:
-        assert set(resource) == {"urn", "type", "name", "parent", "inputs"}
+        assert set(resource) == {"urn", "type", "name", "parent", "inputs", "options"}
     [cluster] = [r for r in document["resources"] if r["type"].endswith(":ManagedCluster")]
     assert cluster["inputs"]["agentPoolProfiles"][0]["osSKU"] == "AzureLinux"
     assert cluster["parent"].endswith("SandboxedCluster::sandbox")

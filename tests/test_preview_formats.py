@@ -167,3 +167,33 @@ def test_a_legacy_stacks_preview_shows_the_preview_api_version_and_the_unanswere
     assert "features:SubscriptionFeatureRegistration" not in out  # read, never created
     assert "? azure-native:features:getSubscriptionFeatureRegistration" in out
     assert "kata8 on sandbox-pool-kata8: Standard_D8s_v5 x2, AzureLinux, KataMshvVmIsolation" in out
+
+
+def test_the_json_report_gives_each_resources_options_and_every_invoke(capsys):
+    code, out, _ = run(capsys, "--stack", "existing", "--format", "json")
+    assert code == 0
+    document = json.loads(out)
+    by_name = {resource["name"]: resource for resource in document["resources"]}
+    pod = by_name["demo-untrusted"]["options"]
+    assert (pod["protect"], pod["deleteBeforeReplace"], pod["retainOnDelete"]) == (
+        False, True, False,
+    )  # fmt: skip
+    assert pod["provider"].endswith("$pulumi:providers:kubernetes::sandbox-k8s::[unknown]")
+    assert pod["dependsOn"] == sorted(pod["dependsOn"]) and pod["dependsOn"]
+    assert by_name["sandbox-pool"]["options"]["replaceOnChanges"] == []
+    assert document["invokes"] == [
+        {"token": "azure-native:containerservice:getManagedCluster", "answered": False},
+        {"token": "azure-native:containerservice:listManagedClusterUserCredentials",
+         "answered": False},
+    ]  # fmt: skip
+
+
+def test_text_and_markdown_show_protection_and_replacement(capsys, tmp_path):
+    stack = tmp_path / "Pulumi.protected.yaml"
+    stack.write_text((REPO / "Pulumi.dev.yaml").read_text() + "  podsandbox:protect: true\n")
+    code, out, _ = run(capsys, "--config-file", str(stack))
+    assert code == 0
+    assert "azure-native:containerservice:ManagedCluster  sandbox-cluster [protected]" in out
+    assert "kubernetes:core/v1:Pod  demo-untrusted [deleted before replaced]" in out
+    code, out, _ = run(capsys, "--config-file", str(stack), "--format", "markdown")
+    assert "| `azure-native:containerservice:ManagedCluster` | sandbox-cluster | protected |" in out

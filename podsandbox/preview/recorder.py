@@ -65,6 +65,11 @@ class RegisteredResource:
     """URNs this resource was registered to depend on (depends_on and its inputs' resources)."""
     provider: Optional[str] = field(default=None, compare=False)
     """The provider reference (`URN::id`) the resource is registered with, if one is named."""
+    delete_before_replace: bool = field(default=False, compare=False)
+    replace_on_changes: tuple[str, ...] = field(default=(), compare=False)
+    """Input paths whose change replaces the resource rather than updating it."""
+    retain_on_delete: bool = field(default=False, compare=False)
+    ignore_changes: tuple[str, ...] = field(default=(), compare=False)
     aliases: tuple[str, ...] = field(default=(), compare=False)
     """URNs this resource was known by before (its `aliases` option, as the engine reads it)."""
 
@@ -106,6 +111,19 @@ class ProgramRun:
     def unanswered_invokes(self) -> list[Invoke]:
         return [invoke for invoke in self.invokes if not invoke.answered]
 
+    def options(self, resource: RegisteredResource) -> dict[str, Any]:
+        """The resource options the engine is told, by their engine names."""
+        return {
+            "protect": resource.protect,
+            "deleteBeforeReplace": resource.delete_before_replace,
+            "replaceOnChanges": list(resource.replace_on_changes),
+            "retainOnDelete": resource.retain_on_delete,
+            "ignoreChanges": list(resource.ignore_changes),
+            "dependsOn": sorted(resource.dependencies),
+            "provider": _shown_reference(resource.provider),
+            "aliases": list(resource.aliases),
+        }
+
     def of_type(self, type_token: str) -> list[RegisteredResource]:
         return [resource for resource in self.resources if resource.type == type_token]
 
@@ -131,6 +149,14 @@ class OfflineMocks(Mocks):
 
     def call(self, args: MockCallArgs) -> tuple[dict[str, Any], Optional[list[tuple[str, str]]]]:
         return self.answer(args.token, args.args) or {}, []
+
+
+def _shown_reference(reference: Optional[str]) -> Optional[str]:
+    """A provider reference (`URN::id`) with a provider not yet created shown as `::[unknown]`."""
+    if reference is None:
+        return None
+    urn, _, provider_id = reference.rpartition("::")
+    return f"{urn}::{UNKNOWN}" if provider_id == rpc.UNKNOWN else reference
 
 
 def engine_urn(stack: str, project: str, parent: Optional[str], type_: str, name: str) -> str:
@@ -195,6 +221,10 @@ class _RecordingMonitor(MockMonitor):
                 dependencies=tuple(request.dependencies),
                 aliases=self._alias_urns(request),
                 provider=request.provider or None,
+                delete_before_replace=bool(request.deleteBeforeReplace),
+                replace_on_changes=tuple(request.replaceOnChanges),
+                retain_on_delete=bool(request.retainOnDelete),
+                ignore_changes=tuple(request.ignoreChanges),
             )
         )
         return response

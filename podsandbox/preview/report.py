@@ -90,10 +90,14 @@ class PreviewReport:
                     "name": resource.name,
                     "parent": resource.parent,
                     "inputs": resource.inputs,
+                    "options": self.run.options(resource),
                 }
                 for resource in self.run.resources
             ],
             "outputs": {name: output.value for name, output in self.run.outputs.items()},
+            "invokes": [
+                {"token": invoke.token, "answered": invoke.answered} for invoke in self.run.invokes
+            ],
             "violations": [violation.to_dict() for violation in self.violations],
             "summary": self.summary(),
         }
@@ -108,8 +112,8 @@ class PreviewReport:
         depth = _depths(self.run.resources)
         for resource in self.run.resources:
             indent = "  " * depth[resource.urn]
-            flag = " [protected]" if resource.protect else ""
-            lines.append(f"  + {indent}{resource.type}  {resource.name}{flag}")
+            flags = "".join(f" [{flag}]" for flag in _option_flags(resource))
+            lines.append(f"  + {indent}{resource.type}  {resource.name}{flags}")
             for key, value in _key_inputs(resource):
                 lines.append(f"      {indent}{key}: {_show(value)}")
         lines += ["", "Sandboxing pools:"]
@@ -147,6 +151,22 @@ class PreviewReport:
             lines.append(f"  [{violation.enforcement}] {violation.policy} ({where})")
             lines.append(f"      {detail}")
         return "\n".join(lines)
+
+
+def _option_flags(resource: RegisteredResource) -> list[str]:
+    """What a reviewer needs to know of a resource's options: protection, how it is replaced."""
+    flags = []
+    if resource.protect:
+        flags.append("protected")
+    if resource.retain_on_delete:
+        flags.append("retained on delete")
+    if resource.delete_before_replace:
+        flags.append("deleted before replaced")
+    if resource.replace_on_changes:
+        flags.append("replaced on change of " + ", ".join(resource.replace_on_changes))
+    if resource.ignore_changes:
+        flags.append("ignores changes to " + ", ".join(resource.ignore_changes))
+    return flags
 
 
 def _key_inputs(resource: RegisteredResource) -> list[tuple[str, Any]]:
@@ -272,11 +292,13 @@ def to_markdown(report: PreviewReport, policies: Sequence[Policy] = ()) -> str:
         "",
         "<details><summary>Resources to create</summary>",
         "",
-        "| type | name | key inputs |",
-        "|---|---|---|",
+        "| type | name | options | key inputs |",
+        "|---|---|---|---|",
     ]
     lines += [
         f"| `{resource.type}` | {resource.name} | "
+        + _cell(", ".join(_option_flags(resource)))
+        + " | "
         + ", ".join(f"{key}: {_cell(value)}" for key, value in _key_inputs(resource))
         + " |"
         for resource in run.resources
