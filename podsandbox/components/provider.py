@@ -22,7 +22,7 @@ from pulumi.provider.experimental.component import ComponentProvider
 
 from podsandbox.components.sandboxed_cluster import SandboxedCluster
 from podsandbox.components.sandboxed_node_pool import SandboxedNodePool
-from podsandbox.components.validation import component_problems, skip_validation
+from podsandbox.components.validation import blocking, component_problems
 from podsandbox.rules import judge
 
 PACKAGE = "podsandbox"
@@ -63,13 +63,12 @@ class SandboxingComponentProvider(ComponentProvider):
         component = resource_type.rsplit(":", 1)[-1]
         definition = self._component_defs.get(component)
         if definition is not None:
-            problems = component_problems(component, self.map_inputs(inputs, definition))
-            # As in the component itself: --skip-validation lets the sandboxing rules step aside.
-            blocking = [p for p in problems if not (p.sandboxing_rule and skip_validation())]
-            if blocking:
+            # The same problems, and the same --skip-validation rule, as the component itself.
+            stopping = blocking(component_problems(component, self.map_inputs(inputs, definition)))
+            if stopping:
                 raise pulumi.InputPropertiesError(
-                    judge.problem_list(f"{component} inputs", blocking),
-                    [{"property_path": p.path, "reason": str(p)} for p in blocking],
+                    judge.problem_list(f"{component} inputs", stopping),
+                    [{"property_path": p.path, "reason": str(p)} for p in stopping],
                 )
         return super().construct(name, resource_type, inputs, options)
 

@@ -137,28 +137,28 @@ class SandboxedCluster(pulumi.ComponentResource):
 
         cluster_name = args["cluster_name"]
         dns = args.get("dns_prefix") or pulumi.Output.from_input(cluster_name).apply(dns_prefix)
-        system_pool = {
-            "name": system.name,
-            "mode": "System",
-            "type": "VirtualMachineScaleSets",
-            "count": system.node_count,
-            "vmSize": system.vm_size,
-            "osType": REQUIRED_OS_TYPE,
-            "osSKU": plan.os_sku,
-            "workloadRuntime": plan.runtime.workload_runtime,
-        }
-        linux_profile = {
-            "adminUsername": ADMIN_USERNAME,
-            "ssh": {"publicKeys": [{"keyData": public_key}]},
-        }
         cluster_options = pulumi.ResourceOptions(parent=self, depends_on=cluster_waits_for)
         cluster: pulumi.CustomResource
         if plan.runtime.legacy:
-            # A preview API version lists the legacy runtime: see LEGACY_ARM_API_VERSION.
+            # A preview API version lists the legacy runtime: see LEGACY_ARM_API_VERSION. The
+            # generic resource takes the ARM body itself (the same fields as the GA branch below).
+            system_pool = {
+                "name": system.name,
+                "mode": "System",
+                "type": "VirtualMachineScaleSets",
+                "count": system.node_count,
+                "vmSize": system.vm_size,
+                "osType": REQUIRED_OS_TYPE,
+                "osSKU": plan.os_sku,
+                "workloadRuntime": plan.runtime.workload_runtime,
+            }
             properties: dict[str, object] = {
                 "dnsPrefix": dns,
                 "agentPoolProfiles": [system_pool],
-                "linuxProfile": linux_profile,
+                "linuxProfile": {
+                    "adminUsername": ADMIN_USERNAME,
+                    "ssh": {"publicKeys": [{"keyData": public_key}]},
+                },
             }
             if plan.kubernetes_version is not None:
                 properties["kubernetesVersion"] = plan.kubernetes_version

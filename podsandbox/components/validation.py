@@ -265,16 +265,22 @@ def component_problems(component: str, args: Mapping[str, Any]) -> list[Property
     return []
 
 
+def blocking(problems: Sequence[PropertyProblem]) -> list[PropertyProblem]:
+    """The problems that stop a component: all of them, or with `--skip-validation` only values
+    that cannot be used at all (the sandboxing rules step aside, as for the stack settings)."""
+    return [problem for problem in problems if not (problem.sandboxing_rule and skip_validation())]
+
+
 def enforce(component: str, problems: Sequence[PropertyProblem]) -> list[str]:
     """Raise `ComponentInputError` with every problem; returns the warnings to log instead.
 
     With `--skip-validation` the sandboxing rules step aside (as for the stack settings), so that
     the policy pack can be seen judging them; values that cannot be used at all still stop it.
     """
-    skipped = [problem for problem in problems if problem.sandboxing_rule and skip_validation()]
-    blocking = [problem for problem in problems if problem not in skipped]
-    if blocking:
-        raise ComponentInputError(component, blocking)
+    stopping = blocking(problems)
+    skipped = [problem for problem in problems if problem not in stopping]
+    if stopping:
+        raise ComponentInputError(component, stopping)
     if skip_validation():
         return [
             f"{SKIP_VALIDATION_ENV} is set: {component} does not check the sandboxing rules"
