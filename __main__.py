@@ -41,6 +41,8 @@ if settings.is_new_cluster:
         workload_runtime=runtime.workload_runtime,
         extra_pools=extra_pools,
     )
+    if settings.network_policy is not None:
+        cluster_args["network_policy"] = settings.network_policy.name
     if settings.kubernetes_version is not None:
         cluster_args["kubernetes_version"] = settings.kubernetes_version
     if settings.ssh_public_key is not None:

@@ -34,6 +34,5 @@ def read_stack_settings() -> StackSettings:
         raise pulumi.RunError(str(error)) from None
     if not enforce:
         pulumi.log.warn(f"{SKIP_VALIDATION_ENV} is set: the sandboxing rules are not checked")
-    for warning in settings.warnings:
-        pulumi.log.warn(warning)
+    # settings.warnings are the components' own (same judge): they log them, once.
     return settings

@@ -172,6 +172,12 @@ BAD_INPUTS = [
         "extraPools[0].nodeCount = 0: a node pool needs at least one node. Allowed: an integer of 1 or more. Example: extraPools[0].nodeCount: 1",
         id="extra pool zero nodes",
     ),
+    pytest.param(
+        "cluster",
+        {"network_policy": "calico"},
+        "networkPolicy = 'calico': is not a network policy engine of this project. Allowed: cilium (Azure CNI overlay powered by Cilium, which enforces NetworkPolicy itself); azure (Azure CNI overlay with Azure Network Policy Manager (retires for Linux on 2028-09-30)); none (AKS's default network profile: NetworkPolicy objects are stored but not enforced). Example: networkPolicy: cilium",
+        id="unknown network policy engine",
+    ),
 ]
 
 
@@ -247,6 +253,7 @@ def test_every_problem_is_reported_at_once():
         ("nodePoolName", "Pool_1", "cluster", "node_pool_name"),
         ("runtime", "kata", "pool", "workload_runtime"),
         ("clusterName", "-x", "cluster", "cluster_name"),
+        ("networkPolicy", "calico", "cluster", "network_policy"),
     ],
 )
 def test_a_component_and_the_stack_settings_give_the_same_reason(setting, value, kind, prop):

@@ -137,3 +137,9 @@ def test_sizing_outputs_describe_the_untrusted_sandbox():
         "problem": None,
     }
     assert in_clear(run.outputs["sandboxCapacityPerNode"].wire)["pods"] == 8
+
+
+def test_both_pods_ask_for_the_runtime_default_seccomp_profile():
+    # runc enforces it on the trusted pod; on the untrusted pod it satisfies `restricted` only.
+    for pod in pods(deploy()).values():
+        assert pod["spec"]["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}

@@ -193,7 +193,31 @@ def test_text_and_markdown_show_protection_and_replacement(capsys, tmp_path):
     stack.write_text((REPO / "Pulumi.dev.yaml").read_text() + "  podsandbox:protect: true\n")
     code, out, _ = run(capsys, "--config-file", str(stack))
     assert code == 0
-    assert "azure-native:containerservice:ManagedCluster  sandbox-cluster [protected]" in out
+    cluster = out[out.index("azure-native:containerservice:ManagedCluster  sandbox-cluster") :]
+    assert cluster.splitlines()[0].endswith(
+        "sandbox-cluster [protected] [deleted before replaced] [replaced on change of "
+        "agentPoolProfiles[0].{vmSize, workloadRuntime, osSKU}, networkProfile.{networkPlugin, "
+        "networkPluginMode, networkDataplane, networkPolicy, podCidr}] "
+        "[ignores changes to networkProfile]"
+    )
+    assert "note: such a change is refused while it is protected (protect: true)" in cluster
     assert "kubernetes:core/v1:Pod  demo-untrusted [deleted before replaced]" in out
     code, out, _ = run(capsys, "--config-file", str(stack), "--format", "markdown")
-    assert "| `azure-native:containerservice:ManagedCluster` | sandbox-cluster | protected |" in out
+    assert "| `azure-native:containerservice:ManagedCluster` | sandbox-cluster | protected, " in out
+
+
+def test_an_unprotected_cluster_says_what_a_replacing_change_does(capsys):
+    code, out, _ = run(capsys, "--stack", "dev")
+    cluster = out[out.index("azure-native:containerservice:ManagedCluster  sandbox-cluster") :]
+    note = "note: such a change deletes and re-creates it; set protect: true to refuse it instead"
+    assert code == 0 and note in cluster.split("azure-native:resources:ResourceGroup")[0]
+
+
+def test_each_unanswered_read_says_what_a_real_preview_checks_with_it(capsys):
+    code, out, _ = run(capsys, "--stack", "existing")
+    assert code == 0
+    unanswered = out[out.index("Not answered offline") :]
+    assert "version, Entra ID settings and network policy engine" in unanswered
+    assert "whether the sandboxing RuntimeClass exists" in unanswered
+    _, out, _ = run(capsys, "--stack", "existing", "--format", "markdown")
+    assert "could not be answered offline: a real preview reads it to check the existing" in out

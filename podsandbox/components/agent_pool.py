@@ -44,8 +44,10 @@ def sandboxing_agent_pool(
     """A User-mode pool like `az aks nodepool add --os-sku ... --workload-runtime ...`.
 
     A legacy pool is sent with a preview ARM API version through the generic resource (see
-    `LEGACY_ARM_API_VERSION`); a GA pool is an azure-native AgentPool.
+    `LEGACY_ARM_API_VERSION`); a GA pool is an azure-native AgentPool. A pool's name is fixed in
+    its cluster, so a replacement deletes the old pool before it creates the new one.
     """
+    opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(delete_before_replace=True))
     if runtime.legacy:
         properties: dict[str, pulumi.Input[object]] = {
             "mode": "User",

@@ -17,7 +17,12 @@ from podsandbox.components.agent_pool import (
 from podsandbox.components.feature_check import after, feature_gate
 from podsandbox.components.kubeconfig import depends_on_of, user_kubeconfig
 from podsandbox.components.validation import cluster_problems, enforce, plan_pools
-from podsandbox.rules.aks import LEGACY_ARM_API_VERSION, REQUIRED_OS_TYPE
+from podsandbox.rules import network
+from podsandbox.rules.aks import (
+    INLINE_POOL_IMMUTABLE_FIELDS,
+    LEGACY_ARM_API_VERSION,
+    REQUIRED_OS_TYPE,
+)
 from podsandbox.rules.judge import DEFAULT_NEW_CLUSTER_POOL, dns_prefix
 
 TYPE_TOKEN = "podsandbox:index:SandboxedCluster"
@@ -61,6 +66,12 @@ class SandboxedClusterArgs(TypedDict):
     extra_pools: NotRequired[list[SandboxPoolArgs]]
     """More sandboxing pools (User mode), created one after the other once the cluster exists.
     Default: none."""
+    network_policy: NotRequired[str]
+    """Engine that enforces NetworkPolicy: cilium (Azure CNI overlay powered by Cilium), azure
+    (Azure Network Policy Manager on Azure CNI overlay) or none (AKS's default network profile,
+    NetworkPolicy not enforced). Changing a chosen engine on a deployed cluster replaces the
+    cluster, which `protect` blocks. Default: cilium for a cluster created now, while a cluster
+    deployed before keeps its network profile (its changes are ignored)."""
 
 
 class SandboxedCluster(pulumi.ComponentResource):
@@ -98,12 +109,19 @@ class SandboxedCluster(pulumi.ComponentResource):
     ) -> None:
         plan, problems = plan_pools(args, DEFAULT_NEW_CLUSTER_POOL)
         warnings = enforce("SandboxedCluster", cluster_problems(args) + problems)
+        chosen_engine = args.get("network_policy")
+        engine = network.find_engine(chosen_engine or "") or network.DEFAULT_ENGINE
         super().__init__(TYPE_TOKEN, name, None, opts)
-        for warning in [*warnings, *plan.warnings]:
+        engine_warning = network.engine_warning(engine)
+        for warning in [*warnings, *plan.warnings, *([engine_warning] if engine_warning else [])]:
             pulumi.log.warn(warning, resource=self)
         depends_on = depends_on_of(opts)
         # Every child waits for what the caller's depends_on names (it is not inherited).
         child = pulumi.ResourceOptions(parent=self, depends_on=depends_on)
+        # Azure names are fixed: a replacement must delete the old resource before it creates.
+        fixed_name = pulumi.ResourceOptions.merge(
+            child, pulumi.ResourceOptions(delete_before_replace=True)
+        )
         system, *extra = plan.pools
 
         # The legacy runtime's subscription feature is read first; everything waits for it.
@@ -119,7 +137,7 @@ class SandboxedCluster(pulumi.ComponentResource):
                     f"{name}-resource-group",
                     resource_group_name=resource_group_name,
                     location=args["location"],
-                    opts=child,
+                    opts=fixed_name,
                 )
             )
 
@@ -137,7 +155,21 @@ class SandboxedCluster(pulumi.ComponentResource):
 
         cluster_name = args["cluster_name"]
         dns = args.get("dns_prefix") or pulumi.Output.from_input(cluster_name).apply(dns_prefix)
-        cluster_options = pulumi.ResourceOptions(parent=self, depends_on=cluster_waits_for)
+        # What AKS cannot change in place replaces the cluster on purpose (`protect` still blocks
+        # it): the inline pool's immutable fields and the network profile's one-way fields.
+        body = "properties." if plan.runtime.legacy else ""
+        cluster_options = pulumi.ResourceOptions(
+            parent=self,
+            depends_on=cluster_waits_for,
+            delete_before_replace=True,
+            replace_on_changes=[
+                *(f"{body}agentPoolProfiles[0].{key}" for key in INLINE_POOL_IMMUTABLE_FIELDS),
+                *(f"{body}networkProfile.{key}" for key in network.REPLACING_FIELDS),
+            ],
+            # The default engine is for clusters created now: one deployed before with AKS's
+            # default profile keeps it (an update never sees the new profile, a create does).
+            ignore_changes=None if chosen_engine else [f"{body}networkProfile"],
+        )
         cluster: pulumi.CustomResource
         if plan.runtime.legacy:
             # A preview API version lists the legacy runtime: see LEGACY_ARM_API_VERSION. The
@@ -162,6 +194,8 @@ class SandboxedCluster(pulumi.ComponentResource):
             }
             if plan.kubernetes_version is not None:
                 properties["kubernetesVersion"] = plan.kubernetes_version
+            if engine.network_profile:
+                properties["networkProfile"] = dict(engine.network_profile)
             cluster = resources.Resource(
                 f"{name}-cluster",
                 resource_group_name=resource_group_name,
@@ -185,6 +219,7 @@ class SandboxedCluster(pulumi.ComponentResource):
                 location=args["location"],
                 dns_prefix=dns,
                 kubernetes_version=plan.kubernetes_version,
+                network_profile=_network_profile(engine),
                 identity=containerservice.ManagedClusterIdentityArgs(
                     type=containerservice.ResourceIdentityType.SYSTEM_ASSIGNED,
                 ),
@@ -247,3 +282,18 @@ class SandboxedCluster(pulumi.ComponentResource):
                 "sshPrivateKey": self.ssh_private_key,
             }
         )
+
+
+def _network_profile(
+    engine: network.NetworkPolicyEngine,
+) -> Optional[containerservice.ContainerServiceNetworkProfileArgs]:
+    """The engine's network profile; none sends nothing, so AKS's defaults apply (as before)."""
+    if not engine.network_profile:
+        return None
+    fields = engine.network_profile
+    return containerservice.ContainerServiceNetworkProfileArgs(
+        network_plugin=fields.get("networkPlugin"),
+        network_plugin_mode=fields.get("networkPluginMode"),
+        network_dataplane=fields.get("networkDataplane"),
+        network_policy=fields.get("networkPolicy"),
+    )

@@ -251,6 +251,11 @@ def cluster_problems(args: Mapping[str, Any]) -> list[PropertyProblem]:
     ssh_key = args.get("ssh_public_key")
     if isinstance(ssh_key, str) and (finding := judge.ssh_public_key_finding(ssh_key)) is not None:
         problems.append(PropertyProblem.of(finding))
+    engine, problem = _plain(args, "network_policy", str, None)
+    if problem is not None:
+        problems.append(problem)
+    elif engine is not None and (finding := judge.network_policy_finding(engine)) is not None:
+        problems.append(PropertyProblem.of(finding))
     return problems
 
 

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 from pulumi_policy import Policy, Severity
 
@@ -116,6 +116,8 @@ class PreviewReport:
             lines.append(f"  + {indent}{resource.type}  {resource.name}{flags}")
             for key, value in _key_inputs(resource):
                 lines.append(f"      {indent}{key}: {_show(value)}")
+            if (note := _replacement_note(resource)) is not None:
+                lines.append(f"      {indent}note: {note}")
         lines += ["", "Sandboxing pools:"]
         if not self.pools:
             lines.append("  (none)")
@@ -133,10 +135,11 @@ class PreviewReport:
             lines += ["", "Warnings:"] + [f"  ! {warning}" for warning in self.warnings]
         if self.run.unanswered_invokes:
             lines += ["", "Not answered offline (checked only by a real `pulumi preview`):"]
-            lines += [
-                f"  ? {invoke.token} {json.dumps(invoke.args, sort_keys=True, default=str)}"
-                for invoke in self.run.unanswered_invokes
-            ]
+            for invoke in self.run.unanswered_invokes:
+                lines.append(
+                    f"  ? {invoke.token} {json.dumps(invoke.args, sort_keys=True, default=str)}"
+                )
+                lines.append(f"      {_unanswered_check(invoke.token)}")
         mandatory = self.mandatory_violations
         lines += [
             "",
@@ -163,10 +166,47 @@ def _option_flags(resource: RegisteredResource) -> list[str]:
     if resource.delete_before_replace:
         flags.append("deleted before replaced")
     if resource.replace_on_changes:
-        flags.append("replaced on change of " + ", ".join(resource.replace_on_changes))
+        flags.append("replaced on change of " + _grouped(resource.replace_on_changes))
     if resource.ignore_changes:
-        flags.append("ignores changes to " + ", ".join(resource.ignore_changes))
+        flags.append("ignores changes to " + _grouped(resource.ignore_changes))
     return flags
+
+
+def _grouped(paths: Sequence[str]) -> str:
+    """`a.b, a.c, d` -> `a.{b, c}, d`: property paths, shortened for a reader."""
+    groups: dict[str, list[str]] = {}
+    for path in paths:
+        parent, dot, leaf = path.rpartition(".")
+        groups.setdefault(parent + dot, []).append(leaf)
+    return ", ".join(
+        prefix + (leaves[0] if len(leaves) == 1 else "{" + ", ".join(leaves) + "}")
+        for prefix, leaves in groups.items()
+    )
+
+
+def _replacement_note(resource: RegisteredResource) -> Optional[str]:
+    """What a reviewer must know of a resource that a change replaces on purpose."""
+    if not resource.replace_on_changes:
+        return None
+    if resource.protect:
+        return "such a change is refused while it is protected (protect: true)"
+    return "such a change deletes and re-creates it; set protect: true to refuse it instead"
+
+
+UNANSWERED_CHECKS = {
+    "azure-native:containerservice:getManagedCluster": "the existing cluster's Kubernetes "
+    "version, Entra ID settings and network policy engine",
+    "azure-native:containerservice:listManagedClusterUserCredentials": "the cluster's "
+    "kubeconfig, and with it whether the sandboxing RuntimeClass exists",
+    "azure-native:features:getSubscriptionFeatureRegistration": "the legacy runtime's "
+    "subscription feature state",
+}
+"""What each read the offline preview cannot answer would have checked (a real preview does)."""
+
+
+def _unanswered_check(token: str) -> str:
+    checked = UNANSWERED_CHECKS.get(token)
+    return f"a real preview reads it to check {checked}" if checked else "not checked offline"
 
 
 def _key_inputs(resource: RegisteredResource) -> list[tuple[str, Any]]:
@@ -285,7 +325,7 @@ def to_markdown(report: PreviewReport, policies: Sequence[Policy] = ()) -> str:
         lines += ["#### Notes", ""]
         lines += [f"- {warning}" for warning in report.warnings]
         lines += [
-            f"- `{invoke.token}` could not be answered offline; a real `pulumi preview` checks it"
+            f"- `{invoke.token}` could not be answered offline: {_unanswered_check(invoke.token)}"
             for invoke in run.unanswered_invokes
         ]
     lines += [

@@ -87,6 +87,11 @@ UNVERIFIED_OS_SKUS = frozenset({"AzureLinux3"})
 DEFAULT_VM_SIZE = "Standard_D4s_v3"
 """The how-to's VM size: Dsv3 is Generation 2 with nested virtualization."""
 
+INLINE_POOL_IMMUTABLE_FIELDS = ("vmSize", "workloadRuntime", "osSKU")
+"""Fields of a cluster's inline (`agentPoolProfiles`) pool that AKS cannot change in place. A change
+previews as an update and fails at `up` (pulumi-azure-native issues #1504 and #959; PR #2774 took
+them off the provider's replace list and points to `replaceOnChanges`)."""
+
 
 def find_runtime(value: str) -> Optional[RuntimeGeneration]:
     """The runtime generation whose `workloadRuntime` is `value` (ARM enums ignore case)."""

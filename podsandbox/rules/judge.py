@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Optional
 
-from podsandbox.rules import aks, vmsizes
+from podsandbox.rules import aks, network, vmsizes
 
 DEFAULT_NEW_CLUSTER_POOL = "nodepool1"
 """`az aks create` names the first pool nodepool1."""
@@ -279,6 +279,18 @@ def ssh_public_key_finding(key: str) -> Optional[Finding]:
         "is not an OpenSSH public key",
         "a single line 'ssh-rsa AAAA...' or 'ssh-ed25519 AAAA...', or empty to generate one",
         "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA... me@host",
+    )
+
+
+def network_policy_finding(value: str) -> Optional[Finding]:
+    if network.find_engine(value) is not None:
+        return None
+    return Finding(
+        "networkPolicy",
+        value,
+        "is not a network policy engine of this project",
+        "; ".join(f"{engine.name} ({engine.description})" for engine in network.ENGINES.values()),
+        network.DEFAULT_ENGINE.name,
     )
 
 

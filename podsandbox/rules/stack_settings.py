@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Optional, Union
 
-from podsandbox.rules import aks, judge, sizing
+from podsandbox.rules import aks, judge, network, sizing
 from podsandbox.rules.workloads import DEFAULT_UNTRUSTED_NAMESPACE
 
 PROJECT = "podsandbox"
@@ -125,6 +125,15 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         "new-cluster mode: OpenSSH public key for the nodes; empty to generate a key pair "
         "(the private key becomes a secret stack output).",
+    ),
+    Setting(
+        "networkPolicy",
+        "string",
+        "",
+        "new-cluster mode only: the engine that enforces NetworkPolicy, cilium (Azure CNI overlay "
+        "powered by Cilium), azure (Azure Network Policy Manager) or none (not enforced); empty "
+        "for cilium on a cluster this stack creates while a cluster it deployed before keeps its "
+        "network profile. Changing a chosen engine replaces the cluster; protect blocks that.",
     ),
     Setting(
         "extraPools",
@@ -236,6 +245,8 @@ class StackSettings:
     extra_pools: tuple[PoolSpec, ...] = ()
     demo_pool: Optional[str] = None
     """Name of the pool the untrusted demo pod is pinned to, or None for any sandboxing node."""
+    network_policy: Optional[network.NetworkPolicyEngine] = None
+    """The new cluster's chosen network policy engine; None for the default (see the setting)."""
     warnings: tuple[str, ...] = field(default=())
     """Accepted but questionable choices (legacy runtime, unverified OS SKU)."""
 
@@ -384,6 +395,7 @@ def load_settings(
             _set_example("demoPool", pool_names[-1]),
         )
 
+    engine = _read_network_policy(read, mode)
     location = (location or "").strip() or None
     if mode == NEW_CLUSTER and location is None:
         read.problem(
@@ -418,8 +430,34 @@ def load_settings(
         untrusted_namespace=namespace,
         extra_pools=tuple(extra_pools),
         demo_pool=demo_pool,
-        warnings=tuple(verdict.warnings),
+        network_policy=engine,
+        warnings=tuple(verdict.warnings) + _engine_warnings(mode, engine),
     )
+
+
+def _read_network_policy(
+    read: _Reader, mode: Optional[str]
+) -> Optional[network.NetworkPolicyEngine]:
+    """The new cluster's chosen engine, None when left empty; an existing cluster keeps its own,
+    so choosing one there is a mistake."""
+    text = read.text("networkPolicy")
+    if not text:
+        return None
+    if mode == EXISTING_CLUSTER:
+        read.problem("networkPolicy", text,
+                     "applies to new clusters only: an existing cluster keeps its network profile "
+                     "(the program reads it and warns when NetworkPolicy is not enforced)",
+                     "no networkPolicy in existing-cluster mode",
+                     "pulumi config rm networkPolicy")  # fmt: skip
+    if (finding := judge.network_policy_finding(text)) is not None:
+        read.finding(finding)
+    return network.find_engine(text)
+
+
+def _engine_warnings(mode: str, engine: Optional[network.NetworkPolicyEngine]) -> tuple[str, ...]:
+    chosen = engine or network.DEFAULT_ENGINE
+    warning = network.engine_warning(chosen) if mode == NEW_CLUSTER else None
+    return (warning,) if warning else ()
 
 
 def _read_quantity(
