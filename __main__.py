@@ -60,6 +60,7 @@ else:
         os_sku=settings.os_sku,
         workload_runtime=runtime.workload_runtime,
         extra_pools=extra_pools,
+        kubelogin_mode=settings.kubelogin_mode,
     )
     if settings.kubernetes_version is not None:
         pool_args["kubernetes_version"] = settings.kubernetes_version
@@ -76,6 +77,10 @@ pulumi.export("runtimeClassName", runtime.runtime_class_name)
 pulumi.export("kubeconfig", target.kubeconfig)
 
 if settings.demo:
+    # On an existing cluster the pods also wait until its sandboxing RuntimeClass is known to exist.
+    waits_for: list[pulumi.Input[pulumi.Resource]] = [target]
+    if isinstance(target, SandboxedNodePool):
+        waits_for.append(target.runtime_class_ready)
     demo = DemoWorkloads(
         "demo",
         DemoWorkloadsArgs(
@@ -85,7 +90,7 @@ if settings.demo:
             untrusted_namespace=settings.untrusted_namespace,
             pool_name=settings.demo_pool,
         ),
-        pulumi.ResourceOptions(providers=[provider], depends_on=[target]),
+        pulumi.ResourceOptions(providers=[provider], depends_on=waits_for),
     )
     sandbox = sandbox_size(
         uniform_pod(settings.demo_cpu_limit, settings.demo_memory_limit), runtime

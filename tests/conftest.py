@@ -46,15 +46,49 @@ PRIVATE_KEY = "\n".join(
 )
 
 
+ENTRA_KUBECONFIG = """apiVersion: v1
+kind: Config
+clusters:
+- name: myAKSCluster
+  cluster: {server: 'https://myakscluster-dns.hcp.eastus.azmk8s.io:443'}
+contexts:
+- name: myAKSCluster
+  context: {cluster: myAKSCluster, user: clusterUser_myResourceGroup_myAKSCluster}
+current-context: myAKSCluster
+users:
+- name: clusterUser_myResourceGroup_myAKSCluster
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1beta1
+      command: kubelogin
+      args: [get-token, --environment, AzurePublicCloud, --server-id,
+             6dae42f8-4368-4678-94ff-3960e28e3630, --client-id,
+             80faf920-1908-4b52-b5ef-a8e7bedfc67a, --tenant-id,
+             72f988bf-0000-0000-0000-000000000000, --login, devicecode]
+      provideClusterInfo: false
+"""
+"""What AKS returns with `format=exec` for a cluster with Entra ID (the shape `az aks
+get-credentials` writes, Azure/kubelogin #193): kubelogin with a device code."""
+
+
 class AzureMocks(OfflineMocks):
     """A deployment (not a preview) against a fake Azure that knows one existing cluster."""
 
     def __init__(
-        self, existing_version: Optional[str] = "1.33.2", feature_state: str = "Registered"
+        self,
+        existing_version: Optional[str] = "1.33.2",
+        feature_state: str = "Registered",
+        *,
+        entra_id: bool = False,
+        network_policy: Optional[str] = "cilium",
+        kubeconfig: str = KUBECONFIG,
     ) -> None:
         super().__init__(preview=False)
         self.existing_version = existing_version
         self.feature_state = feature_state
+        self.entra_id = entra_id
+        self.network_policy = network_policy
+        self.kubeconfig = kubeconfig
 
     def new_resource(self, args: MockResourceArgs) -> tuple[Optional[str], dict[str, Any]]:
         resource_id, state = super().new_resource(args)
@@ -72,15 +106,23 @@ class AzureMocks(OfflineMocks):
         if token == "azure-native:containerservice:getManagedCluster":
             if self.existing_version is None:
                 return None
-            return {
+            cluster: dict[str, Any] = {
                 "name": args["resourceName"],
                 "kubernetesVersion": self.existing_version.rsplit(".", 1)[0],
                 "currentKubernetesVersion": self.existing_version,
+                "networkProfile": {"networkPlugin": "azure"},
             }
+            if self.network_policy is not None:
+                cluster["networkProfile"]["networkPolicy"] = self.network_policy
+            if self.entra_id:
+                cluster["aadProfile"] = {"managed": True, "enableAzureRBAC": True}
+            return cluster
         if token == "azure-native:features:getSubscriptionFeatureRegistration":
             return {"name": args["featureName"], "properties": {"state": self.feature_state}}
         if token == "azure-native:containerservice:listManagedClusterUserCredentials":
-            encoded = base64.b64encode(KUBECONFIG.encode()).decode()
+            exec_format = self.entra_id and args.get("format") == "exec"
+            text = ENTRA_KUBECONFIG if exec_format else self.kubeconfig
+            encoded = base64.b64encode(text.encode()).decode()
             return {"kubeconfigs": [{"name": "clusterUser", "value": encoded}]}
         return None
 

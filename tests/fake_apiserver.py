@@ -36,6 +36,12 @@ class FakePod:
     exec_refused: bool = False
     exec_exit_code: int = 0
     reason: str = ""
+    ip: str = "10.244.0.7"
+    probe_exit_code: int = 124
+    """What a `timeout ... bash -c 'exec 3<>/dev/tcp/...'` connection attempt from this pod exits
+    with: 124 (no answer: NetworkPolicy enforced), 1 (refused) or 0 (connected)."""
+    probe_stderr: str = ""
+    probes: list[list[str]] = field(default_factory=list)
 
     def manifest(self) -> dict[str, Any]:
         phase = self.phase
@@ -62,6 +68,7 @@ class FakePod:
             "spec": spec,
             "status": {
                 "phase": phase,
+                "podIP": self.ip,
                 "containerStatuses": [
                     {
                         "name": self.name,
@@ -176,15 +183,22 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Sec-WebSocket-Accept", accept.decode())
         self.send_header("Sec-WebSocket-Protocol", "v4.channel.k8s.io")
         self.end_headers()
-        if query.get("command") == ["uname", "-r"] and pod.exec_exit_code == 0:
-            self.wfile.write(_frame(b"\x01" + pod.kernel.encode() + b"\n", 0x2))
-            status: dict[str, Any] = {"metadata": {}, "status": "Success"}
-        else:
-            self.wfile.write(_frame(b"\x02uname: failed\n", 0x2))
+        command = query.get("command") or []
+        code, stdout, stderr = pod.exec_exit_code or 1, "", "uname: failed\n"
+        if command == ["uname", "-r"] and pod.exec_exit_code == 0:
+            code, stdout, stderr = 0, pod.kernel + "\n", ""
+        elif command[:1] == ["timeout"]:
+            pod.probes.append(command)
+            code, stderr = pod.probe_exit_code, pod.probe_stderr
+        if stdout:
+            self.wfile.write(_frame(b"\x01" + stdout.encode(), 0x2))
+        if stderr:
+            self.wfile.write(_frame(b"\x02" + stderr.encode(), 0x2))
+        status: dict[str, Any] = {"metadata": {}, "status": "Success"}
+        if code != 0:
             status = {
                 "metadata": {}, "status": "Failure", "reason": "NonZeroExitCode",
-                "details": {"causes": [{"reason": "ExitCode",
-                                        "message": str(pod.exec_exit_code or 1)}]},
+                "details": {"causes": [{"reason": "ExitCode", "message": str(code)}]},
             }  # fmt: skip
         self.wfile.write(_frame(b"\x03" + json.dumps(status).encode(), 0x2))
         self.wfile.write(_frame(b"\x03\xe8", 0x8))  # close, 1000

@@ -178,6 +178,12 @@ BAD_INPUTS = [
         "networkPolicy = 'calico': is not a network policy engine of this project. Allowed: cilium (Azure CNI overlay powered by Cilium, which enforces NetworkPolicy itself); azure (Azure CNI overlay with Azure Network Policy Manager (retires for Linux on 2028-09-30)); none (AKS's default network profile: NetworkPolicy objects are stored but not enforced). Example: networkPolicy: cilium",
         id="unknown network policy engine",
     ),
+    pytest.param(
+        "pool",
+        {"kubelogin_mode": "devicecode"},
+        "kubeloginMode = 'devicecode': is not a non-interactive kubelogin login mode. Allowed: azurecli (the Azure CLI's signed-in account (az login; azure/login in a workflow)); workloadidentity (a federated workload identity (AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_FEDERATED_TOKEN_FILE, or a GitHub Actions OIDC token)); spn (a service principal (AAD_SERVICE_PRINCIPAL_CLIENT_ID and AAD_SERVICE_PRINCIPAL_CLIENT_SECRET, or AZURE_CLIENT_ID and AZURE_CLIENT_SECRET)). Example: kubeloginMode: azurecli",
+        id="interactive kubelogin mode",
+    ),
 ]
 
 

@@ -53,8 +53,10 @@ def test_other_names_are_no_engine(text):
 
 def test_only_a_cluster_without_an_engine_or_with_npm_is_warned_about():
     assert network.engine_warning(network.CILIUM) is None
-    azure = network.engine_warning(network.AZURE)
-    assert azure is not None and "retires for Linux on 2028-09-30" in azure
+    assert network.engine_warning(network.AZURE) == (
+        "networkPolicy azure uses Azure Network Policy Manager, which AKS retires for Linux on "
+        "2028-09-30; cilium is the engine AKS recommends"
+    )
     none = network.engine_warning(network.NONE)
     assert none == (
         "networkPolicy none enforces no NetworkPolicy (networkProfile.networkPolicy is none): the "
@@ -101,3 +103,20 @@ def test_the_setting_warns_for_new_clusters_only():
     warned = load_settings({"networkPolicy": "none"}, "eastus").warnings
     assert [w for w in warned if "enforces no NetworkPolicy" in w]
     assert not [w for w in load_settings({}, "eastus").warnings if "NetworkPolicy" in w]
+
+
+def test_choosing_an_engine_for_an_existing_cluster_says_what_to_do_instead():
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"mode": "existing-cluster", "networkPolicy": "none"})
+    assert [str(problem) for problem in caught.value.problems] == [
+        "networkPolicy = 'none': applies to new clusters only: an existing cluster keeps its "
+        "network profile (the program reads it and warns when NetworkPolicy is not enforced). "
+        "Allowed: no networkPolicy in existing-cluster mode. Example: pulumi config rm "
+        "networkPolicy"
+    ]
+
+
+def test_an_existing_cluster_gets_no_engine_warning_from_the_settings():
+    settings = load_settings({"mode": "existing-cluster"})
+    assert settings.network_policy is None
+    assert not [w for w in settings.warnings if "NetworkPolicy" in w]

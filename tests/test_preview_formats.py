@@ -183,9 +183,7 @@ def test_the_json_report_gives_each_resources_options_and_every_invoke(capsys):
     assert by_name["sandbox-pool"]["options"]["replaceOnChanges"] == []
     assert document["invokes"] == [
         {"token": "azure-native:containerservice:getManagedCluster", "answered": False},
-        {"token": "azure-native:containerservice:listManagedClusterUserCredentials",
-         "answered": False},
-    ]  # fmt: skip
+    ]
 
 
 def test_text_and_markdown_show_protection_and_replacement(capsys, tmp_path):
@@ -217,7 +215,47 @@ def test_each_unanswered_read_says_what_a_real_preview_checks_with_it(capsys):
     code, out, _ = run(capsys, "--stack", "existing")
     assert code == 0
     unanswered = out[out.index("Not answered offline") :]
-    assert "version, Entra ID settings and network policy engine" in unanswered
+    assert "version, Entra ID settings and network policy engine, then read its kubeconfig" in (
+        unanswered
+    )
     assert "whether the sandboxing RuntimeClass exists" in unanswered
     _, out, _ = run(capsys, "--stack", "existing", "--format", "markdown")
     assert "could not be answered offline: a real preview reads it to check the existing" in out
+
+
+def test_the_preview_names_the_azure_resources_whose_names_may_already_exist(capsys):
+    code, out, _ = run(capsys, "--stack", "existing", "--format", "json")
+    assert code == 0
+    [pool] = json.loads(out)["summary"]["fixedNames"]
+    azure_id = (
+        "/subscriptions/<subscription-id>/resourceGroups/myResourceGroup/providers/"
+        "Microsoft.ContainerService/managedClusters/myAKSCluster/agentPools/nodepool2"
+    )
+    assert pool == {
+        "urn": "urn:pulumi:existing::podsandbox::podsandbox:index:SandboxedNodePool$"
+        "azure-native:containerservice:AgentPool::sandbox-pool",
+        "kind": "node pool",
+        "name": "nodepool2",
+        "azureId": azure_id,
+        "howToName": True,
+        "importCommand": "pulumi import azure-native:containerservice:AgentPool sandbox-pool "
+        f"'{azure_id}' --parent parent=urn:pulumi:existing::podsandbox::"
+        "podsandbox:index:SandboxedNodePool::sandbox --generate-code=false",
+    }
+    code, out, _ = run(capsys, "--stack", "dev")
+    names = out[out.index("Azure resources created with fixed names") :].split("\n\n")[0]
+    assert "cannot create already existing resource" in names
+    assert "  AKS cluster myAKSCluster (the az how-to's name): /subscriptions/" in names
+    assert "  resource group myResourceGroup (the az how-to's name): /subscriptions/" in names
+
+
+def test_names_of_ones_own_are_listed_but_not_flagged(capsys, tmp_path):
+    stack = tmp_path / "Pulumi.mine.yaml"
+    stack.write_text(
+        (REPO / "Pulumi.existing.yaml").read_text() + "  podsandbox:nodePoolName: kata\n"
+    )
+    code, out, _ = run(capsys, "--config-file", str(stack), "--format", "markdown")
+    assert code == 0
+    section = out[out.index("#### Names that must be free") : out.index("#### Policy violations")]
+    assert "| node pool | kata | `/subscriptions/<subscription-id>/" in section
+    assert "how-to" not in section.split("| kind |")[1]

@@ -59,9 +59,10 @@ def test_existing_stack_adds_only_a_pool_and_reports_unanswerable_invokes():
     [pool] = run.of_type("azure-native:containerservice:AgentPool")
     assert (pool.inputs["agentPoolName"], pool.inputs["mode"]) == ("nodepool2", "User")
     assert pool.inputs["orchestratorVersion"] is UNKNOWN
+    # The credentials' format waits for the cluster's Entra ID settings: with those unknown, the
+    # SDK does not send the second read at all (as in a real preview of an unreadable cluster).
     assert [invoke.token for invoke in run.unanswered_invokes] == [
         "azure-native:containerservice:getManagedCluster",
-        "azure-native:containerservice:listManagedClusterUserCredentials",
     ]
     assert "sshPrivateKey" not in run.outputs
 

@@ -145,3 +145,15 @@ def test_an_engine_cannot_be_chosen_for_an_existing_cluster():
         load_settings({"mode": "existing-cluster", "networkPolicy": "cilium"})
     [problem] = caught.value.problems
     assert problem.key == "networkPolicy" and "applies to new clusters only" in problem.reason
+
+
+def test_the_cluster_sends_only_its_own_pool_and_ignores_no_pool_changes():
+    # After `pulumi refresh` the cluster's inputs list every pool of the cluster (azure-native's
+    # Read rebuilds inputs from AKS's answer), so the next `up` shows agentPoolProfiles shrinking
+    # back to one. That diff is left visible on purpose: ignoring agentPoolProfiles[1..] would copy
+    # the refreshed pools' old values into the next cluster update (README, "pulumi refresh").
+    run = preview(REPO / "Pulumi.multipool.yaml")
+    cluster = the_cluster(run)
+    assert [pool["name"] for pool in cluster.inputs["agentPoolProfiles"]] == ["nodepool1"]
+    assert not [p for p in run.options(cluster)["ignoreChanges"] if "agentPoolProfiles" in p]
+    assert len(run.of_type("azure-native:containerservice:AgentPool")) >= 1

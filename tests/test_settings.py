@@ -520,3 +520,38 @@ def test_extra_pools_with_sizes_the_rules_would_refuse_are_kept_when_they_step_a
     assert [(p.name, p.vm_size, p.count) for p in settings.extra_pools] == [
         ("kata8", "Standard_D4_v3", 2)
     ]
+
+
+def test_the_kubelogin_mode_is_read_for_existing_clusters():
+    assert load_settings({"mode": "existing-cluster"}).kubelogin_mode == "azurecli"
+    chosen = load_settings({"mode": "existing-cluster", "kubeloginMode": "spn"})
+    assert chosen.kubelogin_mode == "spn"
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"mode": "existing-cluster", "kubeloginMode": "devicecode"})
+    [problem] = caught.value.problems
+    assert (problem.key, problem.value, problem.example) == (
+        "kubeloginMode",
+        "devicecode",
+        "pulumi config set kubeloginMode azurecli",
+    )
+    assert problem.reason == "is not a non-interactive kubelogin login mode"
+    assert problem.allowed == (
+        "azurecli (the Azure CLI's signed-in account (az login; azure/login in a workflow)); "
+        "workloadidentity (a federated workload identity (AZURE_CLIENT_ID, AZURE_TENANT_ID and "
+        "AZURE_FEDERATED_TOKEN_FILE, or a GitHub Actions OIDC token)); spn (a service principal "
+        "(AAD_SERVICE_PRINCIPAL_CLIENT_ID and AAD_SERVICE_PRINCIPAL_CLIENT_SECRET, or "
+        "AZURE_CLIENT_ID and AZURE_CLIENT_SECRET))"
+    )
+
+
+def test_a_new_cluster_takes_no_kubelogin_mode():
+    assert load_settings({}, "eastus").kubelogin_mode == "azurecli"
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"kubeloginMode": "spn"}, "eastus")
+    assert [str(problem) for problem in caught.value.problems] == [
+        "kubeloginMode = 'spn': applies to existing clusters only: a cluster this stack creates "
+        "has local accounts, not Microsoft Entra ID. Allowed: azurecli (the default) in "
+        "new-cluster mode. Example: pulumi config rm kubeloginMode"
+    ]
+    with pytest.raises(SettingsError):
+        load_settings({"kubeloginMode": "devicecode"}, "eastus")

@@ -164,9 +164,11 @@ def test_exec_refused(kubeconfig, capsys, cluster):
     untrusted(cluster).exec_refused = True
     code, report, _ = run(kubeconfig, capsys)
     assert code == 1
-    [problem] = report["problems"]
+    problem, network = report["problems"]
     assert problem.startswith("exec into untrusted/untrusted was refused:")
     assert "403" in problem
+    assert network.startswith("the connection attempt was refused: Handshake status 403")
+    assert network.endswith(": network isolation not proven")
     assert {row["role"]: row["isolated"] for row in report["pods"]} == {
         "trusted": False,
         "untrusted": None,
@@ -216,3 +218,50 @@ def test_stack_mode_without_the_pulumi_cli_exits_2(capsys, monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")
     assert main(["verify", "--stack", "dev"]) == 2
     assert "needs the Pulumi CLI" in capsys.readouterr().err
+
+
+def test_the_untrusted_pod_cannot_reach_the_trusted_one(kubeconfig, capsys, cluster):
+    code, report, _ = run(kubeconfig, capsys)
+    assert code == 0
+    assert report["network"] == {
+        "target": "10.244.0.7:80",
+        "blocked": True,
+        "detail": "the untrusted pod got no answer from the trusted pod (10.244.0.7:80) in 5s: "
+        "its namespace's default-deny NetworkPolicy is enforced",
+    }
+    assert untrusted(cluster).probes == [
+        ["timeout", "5", "bash", "-c", "exec 3<>/dev/tcp/10.244.0.7/80"]
+    ]
+
+
+@pytest.mark.parametrize(
+    ("exit_code", "stderr", "how"),
+    [
+        (1, "bash: connect: Connection refused\n", "was answered (connection refused) by"),
+        (0, "", "connected to"),
+    ],
+)
+def test_a_reachable_trusted_pod_means_network_policy_is_not_enforced(
+    kubeconfig, capsys, cluster, exit_code, stderr, how
+):
+    untrusted(cluster).probe_exit_code = exit_code
+    untrusted(cluster).probe_stderr = stderr
+    code, report, _ = run(kubeconfig, capsys)
+    assert code == 1
+    assert report["network"]["blocked"] is False
+    assert report["problems"] == [
+        f"the untrusted pod {how} the trusted pod (10.244.0.7:80): NetworkPolicy is not enforced "
+        "on this cluster (its network profile has no policy engine, or the engine skips Kata pods)"
+    ]
+
+
+def test_a_probe_that_cannot_run_proves_nothing(kubeconfig, capsys, cluster):
+    untrusted(cluster).probe_exit_code = 127
+    untrusted(cluster).probe_stderr = "timeout: failed to run command 'bash': No such file\n"
+    code, report, _ = run(kubeconfig, capsys)
+    assert code == 1
+    assert report["network"]["blocked"] is None
+    assert report["problems"] == [
+        "the connection attempt to the trusted pod (10.244.0.7:80) exited with 127: timeout: "
+        "failed to run command 'bash': No such file; network isolation not proven"
+    ]

@@ -75,7 +75,9 @@ def test_real_preview_uses_oidc_and_the_policy_pack_only_with_credentials():
     assert "vars.AZURE_CLIENT_ID != ''" in job["if"]
     assert document["permissions"]["id-token"] == "write"
     [pulumi_step] = [
-        step for step in job["steps"] if step.get("uses", "").startswith("pulumi/actions@")
+        step
+        for step in job["steps"]
+        if step.get("uses", "").startswith("pulumi/actions@") and "with" in step
     ]
     assert pulumi_step["with"]["command"] == "preview"
     assert pulumi_step["with"]["policyPacks"] == "policy"
@@ -83,13 +85,67 @@ def test_real_preview_uses_oidc_and_the_policy_pack_only_with_credentials():
 
 
 def test_real_preview_prepares_the_policy_packs_environment_before_the_preview():
-    # The CLI starts a local pack with policy/venv/bin/python and creates no venv for it.
+    # The CLI starts a local pack with policy/venv/bin/python and creates no venv for it;
+    # `pulumi install` in the pack's folder does, so the CLI must be installed first.
     steps = workflow("pulumi-preview.yml")["jobs"]["preview"]["steps"]
     names = [step.get("name") or step.get("uses") for step in steps]
-    pack = names.index("Policy pack environment")
-    assert pack < next(i for i, name in enumerate(names) if name.startswith("pulumi/actions@"))
-    step = steps[pack]
-    assert step["working-directory"] == "policy"
-    assert "venv/bin/pip install -r requirements.txt" in step["run"]
+    cli, pack = names.index("Pulumi CLI"), names.index("Policy pack environment")
+    preview = next(i for i, step in enumerate(steps) if step.get("with", {}).get("command"))
+    assert cli < pack < preview
+    assert steps[cli]["uses"].startswith("pulumi/actions@") and "with" not in steps[cli]
+    assert steps[pack]["working-directory"] == "policy"
+    assert steps[pack]["run"].strip() == "pulumi install"
     pulumi_policy = yaml.safe_load((REPO / "policy" / "PulumiPolicy.yaml").read_text())
     assert pulumi_policy["runtime"]["options"]["virtualenv"] == "venv"
+
+
+def test_real_preview_creates_a_missing_stack_and_installs_kubelogin_first():
+    steps = workflow("pulumi-preview.yml")["jobs"]["preview"]["steps"]
+    uses = [step.get("uses", "") for step in steps]
+    preview = next(i for i, step in enumerate(steps) if step.get("with", {}).get("command"))
+    assert steps[preview]["with"]["upsert"] is True
+    kubelogin = next(i for i, used in enumerate(uses) if used.startswith("azure/use-kubelogin@"))
+    login = next(i for i, used in enumerate(uses) if used.startswith("azure/login@"))
+    assert login < kubelogin < preview
+    assert steps[kubelogin]["with"]["kubelogin-version"].startswith("v")
+
+
+def test_every_pulumi_action_is_v7():
+    # v7 (node24) keeps the inputs used here: command, stack-name, upsert, comment-on-pr,
+    # github-token, policyPacks (pulumi/actions v7.0.0 action.yml).
+    used = [
+        step["uses"]
+        for path in WORKFLOWS.glob("*.yml")
+        for job in workflow(path.name)["jobs"].values()
+        for step in job.get("steps", [])
+        if step.get("uses", "").startswith("pulumi/actions@")
+    ]
+    assert used and set(used) == {"pulumi/actions@v7"}
+
+
+def test_the_oidc_subject_for_pull_requests_is_documented():
+    assert "repo:OWNER/REPO:pull_request" in (WORKFLOWS / "pulumi-preview.yml").read_text()
+    assert "repo:OWNER/REPO:pull_request" in (REPO / "README.md").read_text()
+
+
+def test_the_report_is_posted_only_for_the_commit_that_was_previewed():
+    steps = workflow("pr-offline-report.yml")["jobs"]["report"]["steps"]
+    [check] = [step for step in steps if step.get("id") == "pr"]
+    assert check["env"]["HEAD_SHA"] == "${{ github.event.workflow_run.head_sha }}"
+    assert "--json headRefOid" in check["run"]
+    assert '[ "$head" != "$HEAD_SHA" ]' in check["run"]
+    posting = steps[steps.index(check) + 1 :]
+    assert len(posting) == 2
+    assert all(step["if"] == "steps.pr.outputs.current == 'true'" for step in posting)
+
+
+def test_the_report_updates_its_own_comment_found_by_its_marker():
+    steps = workflow("pr-offline-report.yml")["jobs"]["report"]["steps"]
+    [comment] = [step for step in steps if step.get("name") == "Comment on the pull request"]
+    assert "--edit-last" not in comment["run"]
+    marker = comment["env"]["MARKER"]
+    assert marker == "<!-- podsandbox-offline-preview -->"
+    assert 'echo "$MARKER"' in comment["run"]
+    assert 'startswith(\\"$MARKER\\")' in comment["run"]
+    assert '.user.login == \\"github-actions[bot]\\"' in comment["run"]
+    assert "--method PATCH" in comment["run"]

@@ -3,11 +3,13 @@ caller's ordering for the reads a component makes. Shared by the components; not
 
 import base64
 from collections.abc import Sequence
-from typing import Optional
+from typing import Any, Optional
 
 import pulumi
 from pulumi_azure_native import containerservice
 from pulumi_kubernetes.provider import Provider
+
+from podsandbox.components.kubelogin import KubeconfigError, non_interactive
 
 
 def depends_on_of(opts: Optional[pulumi.ResourceOptions]) -> list[pulumi.Input[pulumi.Resource]]:
@@ -43,14 +45,35 @@ def user_kubeconfig(
     cluster_name: pulumi.Input[str],
     parent: pulumi.Resource,
     depends_on: Sequence[pulumi.Input[pulumi.Resource]] = (),
+    entra_login: Optional[pulumi.Output[Optional[str]]] = None,
 ) -> pulumi.Output[str]:
-    """The cluster-user kubeconfig (like `az aks get-credentials`), always a secret."""
+    """The cluster-user kubeconfig (like `az aks get-credentials`), always a secret.
+
+    `entra_login` is the kubelogin login mode for a cluster with Microsoft Entra ID (None for
+    one with local accounts): its kubeconfig is asked for in the `exec` format and made
+    non-interactive, so that the Kubernetes provider can use it in a workflow.
+    """
+    login = entra_login if entra_login is not None else pulumi.Output.from_input(None)
     credentials = containerservice.list_managed_cluster_user_credentials_output(
         resource_group_name=resource_group_name,
         resource_name=cluster_name,
+        format=login.apply(lambda mode: "exec" if mode else None),
         opts=pulumi.InvokeOutputOptions(parent=parent, depends_on=list(depends_on)),
     )
-    return pulumi.Output.secret(credentials.apply(_first_kubeconfig))
+
+    def usable(values: list[Any]) -> str:
+        kubeconfig, mode = _first_kubeconfig(values[0]), values[1]
+        if not mode:
+            return kubeconfig
+        try:
+            return non_interactive(kubeconfig, mode)
+        except KubeconfigError as error:
+            raise pulumi.RunError(
+                f"the kubeconfig AKS returned for the cluster cannot be used without a person: "
+                f"{error}"
+            ) from None
+
+    return pulumi.Output.secret(pulumi.Output.all(credentials, login).apply(usable))
 
 
 def kubernetes_provider(

@@ -69,9 +69,10 @@ class SandboxedClusterArgs(TypedDict):
     network_policy: NotRequired[str]
     """Engine that enforces NetworkPolicy: cilium (Azure CNI overlay powered by Cilium), azure
     (Azure Network Policy Manager on Azure CNI overlay) or none (AKS's default network profile,
-    NetworkPolicy not enforced). Changing a chosen engine on a deployed cluster replaces the
-    cluster, which `protect` blocks. Default: cilium for a cluster created now, while a cluster
-    deployed before keeps its network profile (its changes are ignored)."""
+    NetworkPolicy not enforced; no network profile is sent). Choosing cilium or azure for a
+    deployed cluster with another profile replaces the cluster, which `protect` blocks. Default:
+    cilium for a cluster created now, while a cluster deployed before keeps its network profile
+    (its changes are ignored)."""
 
 
 class SandboxedCluster(pulumi.ComponentResource):

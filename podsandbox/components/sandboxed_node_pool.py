@@ -3,7 +3,7 @@
 No `from __future__ import annotations`: Pulumi's schema inference reads these annotations.
 """
 
-from typing import NotRequired, Optional, TypedDict
+from typing import Any, NotRequired, Optional, TypedDict
 
 import pulumi
 from pulumi_azure_native import containerservice
@@ -11,8 +11,10 @@ from pulumi_azure_native import containerservice
 from podsandbox.components.agent_pool import SandboxPoolArgs, sandboxing_agent_pool
 from podsandbox.components.feature_check import after, feature_gate
 from podsandbox.components.kubeconfig import depends_on_of, user_kubeconfig
-from podsandbox.components.validation import enforce, name_problems, plan_pools
-from podsandbox.rules.aks import existing_cluster_version_problem
+from podsandbox.components.runtime_class import RuntimeClassMissingError, check_runtime_class
+from podsandbox.components.validation import enforce, node_pool_problems, plan_pools
+from podsandbox.rules import network
+from podsandbox.rules.aks import DEFAULT_KUBELOGIN_MODE, existing_cluster_version_problem
 from podsandbox.rules.judge import DEFAULT_EXISTING_CLUSTER_POOL
 
 TYPE_TOKEN = "podsandbox:index:SandboxedNodePool"
@@ -44,6 +46,11 @@ class SandboxedNodePoolArgs(TypedDict):
     Default: the cluster's own version."""
     extra_pools: NotRequired[list[SandboxPoolArgs]]
     """More sandboxing pools on the same cluster, created one after the other. Default: none."""
+    kubelogin_mode: NotRequired[str]
+    """How the kubeconfig signs in when the cluster uses Microsoft Entra ID: azurecli (the Azure
+    CLI's account), workloadidentity or spn (a service principal from the environment). kubelogin
+    must then be installed wherever `pulumi preview` or `up` runs. Ignored for a cluster with local
+    accounts. Default: azurecli."""
 
 
 class SandboxedNodePool(pulumi.ComponentResource):
@@ -67,11 +74,13 @@ class SandboxedNodePool(pulumi.ComponentResource):
     workload_runtime: pulumi.Output[str]
     """The pools' workload runtime, e.g. KataVmIsolation."""
     runtime_class_name: pulumi.Output[str]
-    """The RuntimeClass a pod names to run sandboxed on these pools, e.g. kata-vm-isolation."""
+    """The RuntimeClass a pod names to run sandboxed on these pools, e.g. kata-vm-isolation;
+    known once the pools exist and the cluster has the class, so a pod that uses it waits."""
     cluster_kubernetes_version: pulumi.Output[Optional[str]]
     """The existing cluster's current Kubernetes version."""
     kubeconfig: pulumi.Output[str]
-    """Cluster-user kubeconfig of the cluster (like `az aks get-credentials`), a secret."""
+    """Cluster-user kubeconfig of the cluster (like `az aks get-credentials`), a secret; with
+    Microsoft Entra ID it runs kubelogin with kubeloginMode."""
 
     def __init__(
         self,
@@ -80,10 +89,7 @@ class SandboxedNodePool(pulumi.ComponentResource):
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> None:
         plan, problems = plan_pools(args, DEFAULT_EXISTING_CLUSTER_POOL)
-        warnings = enforce(
-            "SandboxedNodePool",
-            name_problems(args, ("resource_group_name", "cluster_name")) + problems,
-        )
+        warnings = enforce("SandboxedNodePool", node_pool_problems(args) + problems)
         super().__init__(TYPE_TOKEN, name, None, opts)
         for warning in [*warnings, *plan.warnings]:
             pulumi.log.warn(warning, resource=self)
@@ -104,9 +110,29 @@ class SandboxedNodePool(pulumi.ComponentResource):
             problem = existing_cluster_version_problem(cluster.name, version, runtime)
             if problem is not None:
                 raise pulumi.RunError(problem)
+            profile = cluster.network_profile
+            warning = network.existing_cluster_warning(
+                cluster.name, profile.network_policy if profile is not None else None
+            )
+            if warning is not None:
+                pulumi.log.warn(warning, resource=self)
             return version
 
         self.cluster_kubernetes_version = existing.apply(checked_version)
+
+        login_mode = args.get("kubelogin_mode") or DEFAULT_KUBELOGIN_MODE
+
+        def entra_login(cluster: containerservice.GetManagedClusterResult) -> Optional[str]:
+            if cluster.aad_profile is None:
+                return None
+            pulumi.log.info(
+                f"cluster {cluster.name} signs users in with Microsoft Entra ID: its kubeconfig "
+                f"runs `kubelogin get-token --login {login_mode}`, so kubelogin must be installed "
+                "wherever `pulumi preview` or `pulumi up` runs",
+                resource=self,
+            )
+            return login_mode
+
         # The pools' version waits for the check, so a failed check registers no pool.
         orchestrator_version = self.cluster_kubernetes_version.apply(
             lambda _: plan.kubernetes_version
@@ -136,9 +162,35 @@ class SandboxedNodePool(pulumi.ComponentResource):
         self.node_pool_name = pools[0].id.apply(lambda _: first)
         self.node_pool_names = pulumi.Output.from_input([pool.name for pool in plan.pools])
         self.workload_runtime = pulumi.Output.from_input(runtime.workload_runtime)
-        self.runtime_class_name = pulumi.Output.from_input(runtime.runtime_class_name)
         self.kubeconfig = user_kubeconfig(
-            args["resource_group_name"], args["cluster_name"], parent=self, depends_on=depends_on
+            args["resource_group_name"],
+            args["cluster_name"],
+            parent=self,
+            depends_on=depends_on,
+            entra_login=existing.apply(entra_login),
+        )
+
+        def has_runtime_class(values: list[Any]) -> pulumi.CustomResource:
+            kubeconfig, group, cluster = values[0], values[1], values[2]
+            try:
+                warning = check_runtime_class(kubeconfig, runtime, group, cluster)
+            except RuntimeClassMissingError as error:
+                raise pulumi.RunError(str(error)) from None
+            if warning is not None:
+                pulumi.log.warn(warning, resource=self)
+            return pools[-1]
+
+        # Read once the pools exist (the class may come with them): a pod that waits for this
+        # (`runtime_class_ready` in depends_on, or the runtimeClassName output) is never refused.
+        self.runtime_class_ready: pulumi.Output[pulumi.CustomResource] = pulumi.Output.all(
+            self.kubeconfig,
+            args["resource_group_name"],
+            args["cluster_name"],
+            *(pool.id for pool in pools),
+        ).apply(has_runtime_class)
+        # Not a secret, though it waits for one (the kubeconfig).
+        self.runtime_class_name = pulumi.Output.unsecret(
+            self.runtime_class_ready.apply(lambda _: runtime.runtime_class_name)
         )
         self.register_outputs(
             {

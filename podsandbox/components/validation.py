@@ -259,6 +259,17 @@ def cluster_problems(args: Mapping[str, Any]) -> list[PropertyProblem]:
     return problems
 
 
+def node_pool_problems(args: Mapping[str, Any]) -> list[PropertyProblem]:
+    """What pools on an existing cluster need besides the pools: the cluster, how to sign in."""
+    problems = name_problems(args, ("resource_group_name", "cluster_name"))
+    mode, problem = _plain(args, "kubelogin_mode", str, None)
+    if problem is not None:
+        problems.append(problem)
+    elif mode is not None and (finding := judge.kubelogin_mode_finding(mode)) is not None:
+        problems.append(PropertyProblem.of(finding))
+    return problems
+
+
 def component_problems(component: str, args: Mapping[str, Any]) -> list[PropertyProblem]:
     """Every problem of a component's (Python-named) inputs; what its constructor also checks."""
     if component == "SandboxedCluster":
@@ -266,7 +277,7 @@ def component_problems(component: str, args: Mapping[str, Any]) -> list[Property
         return cluster_problems(args) + problems
     if component == "SandboxedNodePool":
         _, problems = plan_pools(args, judge.DEFAULT_EXISTING_CLUSTER_POOL)
-        return name_problems(args, ("resource_group_name", "cluster_name")) + problems
+        return node_pool_problems(args) + problems
     return []
 
 

@@ -106,6 +106,8 @@ class ProgramRun:
     invokes: list[Invoke] = field(default_factory=list)
     outputs: dict[str, StackOutput] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    infos: list[str] = field(default_factory=list)
+    """`pulumi.log.info` notes (the CLI shows them as diagnostics, not as warnings)."""
 
     @property
     def unanswered_invokes(self) -> list[Invoke]:
@@ -276,13 +278,16 @@ def wire(value: Any) -> Any:
     return convert(value, rpc.wrap_rpc_secret, rpc.UNKNOWN)
 
 
-class _WarningCollector(logging.Handler):
+class _MessageCollector(logging.Handler):
+    """The program's `pulumi.log` warnings (and errors) and its informational notes."""
+
     def __init__(self, run: ProgramRun) -> None:
-        super().__init__(level=logging.WARNING)
+        super().__init__(level=logging.INFO)
         self.run = run
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.run.warnings.append(record.getMessage())
+        found = self.run.warnings if record.levelno >= logging.WARNING else self.run.infos
+        found.append(record.getMessage())
 
 
 def _shadowed_modules(program_dir: Path) -> dict[str, Any]:
@@ -393,7 +398,8 @@ def _run_in_context(
 ) -> None:
     logger = logging.getLogger(f"podsandbox.preview.recorder.{id(run)}")
     logger.propagate = False
-    logger.addHandler(_WarningCollector(run))
+    logger.setLevel(logging.INFO)
+    logger.addHandler(_MessageCollector(run))
     pulumi.runtime.set_all_config(config)
     pulumi.runtime.set_mocks(
         mocks,

@@ -19,7 +19,9 @@ from pulumi_policy import Policy, Severity
 from podsandbox.preview.policy_evaluator import Violation, load_pack
 from podsandbox.preview.recorder import ProgramRun, RegisteredResource
 from podsandbox.rules import vmsizes
+from podsandbox.rules.judge import DEFAULT_EXISTING_CLUSTER_POOL, DEFAULT_NEW_CLUSTER_POOL
 from podsandbox.rules.pools import SandboxingPool, sandboxing_pools
+from podsandbox.rules.stack_settings import SETTINGS_BY_KEY
 
 KEY_INPUTS = (
     "apiVersion",
@@ -74,7 +76,12 @@ class PreviewReport:
                 for invoke in self.run.unanswered_invokes
             ],
             "mandatoryViolations": self.mandatory_violations,
+            "fixedNames": [name.to_dict() for name in self.fixed_names],
         }
+
+    @property
+    def fixed_names(self) -> list[FixedName]:
+        return [name for resource in self.run.resources if (name := _fixed_name(resource))]
 
     @property
     def mandatory_violations(self) -> int:
@@ -129,6 +136,11 @@ class PreviewReport:
                 f"{info['runtimeClassName']}), Kubernetes {info['kubernetesVersion']}"
             )
             lines.append(f"    VM size: {info['vmSizeVerdict']} - {info['vmSizeReason']}")
+        if self.fixed_names:
+            lines += ["", FIXED_NAMES_NOTE]
+            for fixed in self.fixed_names:
+                how_to = " (the az how-to's name)" if fixed.how_to_name else ""
+                lines.append(f"  {fixed.kind} {fixed.name}{how_to}: {fixed.azure_id}")
         lines += ["", "Outputs:"]
         lines += [f"  {name}: {_show(output.value)}" for name, output in self.run.outputs.items()]
         if self.warnings:
@@ -154,6 +166,84 @@ class PreviewReport:
             lines.append(f"  [{violation.enforcement}] {violation.policy} ({where})")
             lines.append(f"      {detail}")
         return "\n".join(lines)
+
+
+SUBSCRIPTION = "<subscription-id>"
+HOW_TO_NAMES = frozenset(
+    {
+        str(SETTINGS_BY_KEY["resourceGroupName"].default),
+        str(SETTINGS_BY_KEY["clusterName"].default),
+        DEFAULT_NEW_CLUSTER_POOL,
+        DEFAULT_EXISTING_CLUSTER_POOL,
+    }
+)
+"""The names the az how-to creates (`myResourceGroup`, `myAKSCluster`, `nodepool1`, `nodepool2`),
+which are also this project's defaults: a user who followed the how-to first already has them."""
+FIXED_NAMES_NOTE = (
+    "Azure resources created with fixed names: if one already exists, `pulumi up` stops with "
+    '"cannot create already existing resource" (azure-native never adopts one). Import it '
+    '(`pulumi import`, see the README\'s "Resources that already exist") or choose other names.'
+)
+
+
+@dataclass(frozen=True)
+class FixedName:
+    """An Azure resource the program creates under a name it fixes, and how to import it."""
+
+    resource: RegisteredResource
+    kind: str
+    """"resource group", "AKS cluster" or "node pool"."""
+    name: str
+    azure_id: str
+    """Its ARM id, with the subscription left as a placeholder."""
+
+    @property
+    def how_to_name(self) -> bool:
+        return self.name in HOW_TO_NAMES
+
+    @property
+    def import_command(self) -> str:
+        parent = f" --parent parent={self.resource.parent}" if self.resource.parent else ""
+        return (
+            f"pulumi import {self.resource.type} {self.resource.name} '{self.azure_id}'"
+            f"{parent} --generate-code=false"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "urn": self.resource.urn,
+            "kind": self.kind,
+            "name": self.name,
+            "azureId": self.azure_id,
+            "howToName": self.how_to_name,
+            "importCommand": self.import_command,
+        }
+
+
+def _fixed_name(resource: RegisteredResource) -> Optional[FixedName]:
+    """The resource's fixed Azure name and id, for the resource kinds the program creates."""
+    inputs = {key: _show(value) for key, value in resource.inputs.items()}
+    group = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{inputs.get('resourceGroupName')}"
+    clusters = f"{group}/providers/Microsoft.ContainerService/managedClusters"
+    if resource.type == "azure-native:resources:ResourceGroup":
+        return FixedName(resource, "resource group", inputs["resourceGroupName"], group)
+    if resource.type == "azure-native:containerservice:ManagedCluster":
+        name = inputs["resourceName"]
+        return FixedName(resource, "AKS cluster", name, f"{clusters}/{name}")
+    if resource.type == "azure-native:containerservice:AgentPool":
+        pool, cluster = inputs["agentPoolName"], inputs["resourceName"]
+        return FixedName(resource, "node pool", pool, f"{clusters}/{cluster}/agentPools/{pool}")
+    if resource.type == "azure-native:resources:Resource" and inputs.get("resourceType") in (
+        "managedClusters",
+        "agentPools",
+    ):
+        parent_path = inputs.get("parentResourcePath") or ""
+        kind = "AKS cluster" if inputs["resourceType"] == "managedClusters" else "node pool"
+        name = inputs["resourceName"]
+        path = "/".join(part for part in (parent_path, inputs["resourceType"], name) if part)
+        provider = f"{group}/providers/{inputs.get('resourceProviderNamespace')}"
+        return FixedName(resource, kind, name, f"{provider}/{path}")
+    return None
 
 
 def _option_flags(resource: RegisteredResource) -> list[str]:
@@ -195,7 +285,8 @@ def _replacement_note(resource: RegisteredResource) -> Optional[str]:
 
 UNANSWERED_CHECKS = {
     "azure-native:containerservice:getManagedCluster": "the existing cluster's Kubernetes "
-    "version, Entra ID settings and network policy engine",
+    "version, Entra ID settings and network policy engine, then read its kubeconfig (which "
+    "waits for them) and whether the sandboxing RuntimeClass exists",
     "azure-native:containerservice:listManagedClusterUserCredentials": "the cluster's "
     "kubeconfig, and with it whether the sandboxing RuntimeClass exists",
     "azure-native:features:getSubscriptionFeatureRegistration": "the legacy runtime's "
@@ -300,6 +391,15 @@ def to_markdown(report: PreviewReport, policies: Sequence[Policy] = ()) -> str:
         ]
     else:
         lines.append("None in this stack.")
+    if report.fixed_names:
+        lines += ["", "#### Names that must be free", "", FIXED_NAMES_NOTE, ""]
+        lines += ["| kind | name | Azure id |", "|---|---|---|"]
+        lines += [
+            f"| {fixed.kind} | {_cell(fixed.name)}"
+            + (" (the az how-to's name)" if fixed.how_to_name else "")
+            + f" | `{fixed.azure_id}` |"
+            for fixed in report.fixed_names
+        ]
     lines += ["", "#### Policy violations", ""]
     if not report.violations:
         lines.append("None.")

@@ -204,5 +204,18 @@ def existing_cluster_version_problem(
     )
 
 
+KUBELOGIN_MODES: dict[str, str] = {
+    "azurecli": "the Azure CLI's signed-in account (az login; azure/login in a workflow)",
+    "workloadidentity": "a federated workload identity (AZURE_CLIENT_ID, AZURE_TENANT_ID and "
+    "AZURE_FEDERATED_TOKEN_FILE, or a GitHub Actions OIDC token)",
+    "spn": "a service principal (AAD_SERVICE_PRINCIPAL_CLIENT_ID and "
+    "AAD_SERVICE_PRINCIPAL_CLIENT_SECRET, or AZURE_CLIENT_ID and AZURE_CLIENT_SECRET)",
+}
+"""How kubelogin signs in to a cluster with Microsoft Entra ID, non-interactively, and what each
+mode reads (Azure/kubelogin `pkg/internal/token/options.go`). AKS hands out a kubeconfig whose
+kubelogin runs `--login devicecode`, which waits for a person (pulumi-kubernetes #2399, #2579)."""
+DEFAULT_KUBELOGIN_MODE = "azurecli"
+
+
 AGENT_POOL_LABEL = "kubernetes.azure.com/agentpool"
 """Label AKS puts on every node with the name of its node pool (to pin a pod to one pool)."""

@@ -294,6 +294,18 @@ def network_policy_finding(value: str) -> Optional[Finding]:
     )
 
 
+def kubelogin_mode_finding(value: str) -> Optional[Finding]:
+    if value in aks.KUBELOGIN_MODES:
+        return None
+    return Finding(
+        "kubeloginMode",
+        value,
+        "is not a non-interactive kubelogin login mode",
+        "; ".join(f"{mode} ({reads})" for mode, reads in aks.KUBELOGIN_MODES.items()),
+        aks.DEFAULT_KUBELOGIN_MODE,
+    )
+
+
 def dns_prefix(cluster_name: str) -> str:
     """A DNS prefix derived from the cluster name (letters, digits and '-', at most 54 long)."""
     return re.sub(r"[^a-zA-Z0-9-]", "-", cluster_name)[:54].strip("-") or "aks"

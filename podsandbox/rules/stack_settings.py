@@ -133,7 +133,16 @@ SETTINGS: tuple[Setting, ...] = (
         "new-cluster mode only: the engine that enforces NetworkPolicy, cilium (Azure CNI overlay "
         "powered by Cilium), azure (Azure Network Policy Manager) or none (not enforced); empty "
         "for cilium on a cluster this stack creates while a cluster it deployed before keeps its "
-        "network profile. Changing a chosen engine replaces the cluster; protect blocks that.",
+        "network profile. Choosing cilium or azure for a deployed cluster with another profile "
+        "replaces the cluster; protect blocks that.",
+    ),
+    Setting(
+        "kubeloginMode",
+        "string",
+        aks.DEFAULT_KUBELOGIN_MODE,
+        "existing-cluster mode only: how the kubeconfig signs in when the cluster uses Microsoft "
+        "Entra ID, azurecli (az login), workloadidentity or spn (service principal); kubelogin "
+        "must then be installed where pulumi runs.",
     ),
     Setting(
         "extraPools",
@@ -245,6 +254,8 @@ class StackSettings:
     extra_pools: tuple[PoolSpec, ...] = ()
     demo_pool: Optional[str] = None
     """Name of the pool the untrusted demo pod is pinned to, or None for any sandboxing node."""
+    kubelogin_mode: str = aks.DEFAULT_KUBELOGIN_MODE
+    """How an existing cluster's Entra ID kubeconfig signs in (kubelogin `--login`)."""
     network_policy: Optional[network.NetworkPolicyEngine] = None
     """The new cluster's chosen network policy engine; None for the default (see the setting)."""
     warnings: tuple[str, ...] = field(default=())
@@ -396,6 +407,7 @@ def load_settings(
         )
 
     engine = _read_network_policy(read, mode)
+    kubelogin_mode = _read_kubelogin_mode(read, mode)
     location = (location or "").strip() or None
     if mode == NEW_CLUSTER and location is None:
         read.problem(
@@ -431,7 +443,8 @@ def load_settings(
         extra_pools=tuple(extra_pools),
         demo_pool=demo_pool,
         network_policy=engine,
-        warnings=tuple(verdict.warnings) + _engine_warnings(mode, engine),
+        kubelogin_mode=kubelogin_mode,
+        warnings=tuple(verdict.warnings) + _engine_warnings(engine),
     )
 
 
@@ -454,9 +467,25 @@ def _read_network_policy(
     return network.find_engine(text)
 
 
-def _engine_warnings(mode: str, engine: Optional[network.NetworkPolicyEngine]) -> tuple[str, ...]:
-    chosen = engine or network.DEFAULT_ENGINE
-    warning = network.engine_warning(chosen) if mode == NEW_CLUSTER else None
+def _read_kubelogin_mode(read: _Reader, mode: Optional[str]) -> str:
+    """How an existing cluster's Entra ID kubeconfig signs in; a cluster this stack creates has
+    no Entra ID, so another value than the default there is a mistake."""
+    text = read.text("kubeloginMode")
+    # The CLI hands the program Pulumi.yaml's default as a value: only another value is a choice.
+    if mode == NEW_CLUSTER and text != aks.DEFAULT_KUBELOGIN_MODE:
+        read.problem("kubeloginMode", text,
+                     "applies to existing clusters only: a cluster this stack creates has local "
+                     "accounts, not Microsoft Entra ID",
+                     f"{aks.DEFAULT_KUBELOGIN_MODE} (the default) in new-cluster mode",
+                     "pulumi config rm kubeloginMode")  # fmt: skip
+    elif (finding := judge.kubelogin_mode_finding(text)) is not None:
+        read.finding(finding)
+    return text
+
+
+def _engine_warnings(engine: Optional[network.NetworkPolicyEngine]) -> tuple[str, ...]:
+    """A new cluster's engine warning (an existing cluster's engine is read, not chosen)."""
+    warning = network.engine_warning(engine or network.DEFAULT_ENGINE)
     return (warning,) if warning else ()
 
 

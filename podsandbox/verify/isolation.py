@@ -2,8 +2,11 @@
 
 The proof is the how-to's: `uname -r` inside each pod against its node's kernel version. The
 untrusted pod must also name a sandboxing RuntimeClass that exists, and its node must carry the
-sandboxing node label. Everything goes through the official `kubernetes` client; exec uses a
-client of its own, since `kubernetes.stream` patches the client it is given.
+sandboxing node label. And its namespace's default-deny NetworkPolicy must be enforced: no source
+says which AKS engine enforces NetworkPolicy for Kata pods, so the untrusted pod tries a TCP
+connection to the trusted pod, which must get no answer (a refused connection means the packets
+got through). Everything goes through the official `kubernetes` client; exec uses a client of its
+own, since `kubernetes.stream` patches the client it is given.
 """
 
 from __future__ import annotations
@@ -24,6 +27,12 @@ from podsandbox.rules.workloads import DEFAULT_UNTRUSTED_NAMESPACE
 
 TRUSTED = "trusted"
 UNTRUSTED = "untrusted"
+PROBE_PORT = 80
+"""Any port: the trusted pod listens on none, so a packet that gets through is refused at once."""
+PROBE_SECONDS = 5
+"""How long the connection may wait for an answer before it counts as dropped."""
+TIMED_OUT = 124
+"""coreutils `timeout`'s exit status when the command ran out of time."""
 
 
 class ClusterUnreachableError(Exception):
@@ -46,9 +55,21 @@ class PodResult:
 
 
 @dataclass
+class NetworkResult:
+    """The untrusted pod's connection attempt to the trusted pod."""
+
+    target: str
+    """`ip:port` of the trusted pod."""
+    blocked: Optional[bool]
+    """True when it got no answer (NetworkPolicy enforced); None when it could not be tried."""
+    detail: str
+
+
+@dataclass
 class VerifyReport:
     pods: list[PodResult]
     problems: list[str] = field(default_factory=list)
+    network: Optional[NetworkResult] = None
 
     @property
     def ok(self) -> bool:
@@ -58,6 +79,7 @@ class VerifyReport:
         return {
             "isolated": self.ok,
             "pods": [asdict(result) for result in self.pods],
+            "network": asdict(self.network) if self.network is not None else None,
             "problems": self.problems,
         }
 
@@ -78,9 +100,12 @@ class VerifyReport:
             "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
             for row in [headers, *rows]
         ]
+        if self.network is not None:
+            lines.append(f"\nNetwork: {self.network.detail}")
         if self.ok:
             lines.append(
-                "\nIsolated: the untrusted pod runs its own kernel, the trusted pod its node's."
+                "\nIsolated: the untrusted pod runs its own kernel, the trusted pod its node's, "
+                "and it cannot reach the trusted pod."
             )
         else:
             lines.append("\nNOT proven:")
@@ -137,6 +162,9 @@ def verify(
         if result.pod_kernel is not None:
             result.isolated = result.pod_kernel != result.node_kernel
 
+    report.network = _probe_network(exec_core, pods[UNTRUSTED], pods[TRUSTED], timeout)
+    if report.network.blocked is not True:
+        report.problems.append(report.network.detail)
     if results[UNTRUSTED].isolated is False:
         report.problems.append(
             f"the untrusted pod runs the node's kernel ({results[UNTRUSTED].node_kernel}): "
@@ -246,19 +274,21 @@ def _check_runtime_class(
     return runtime
 
 
-def _uname(
-    exec_core: CoreV1Api, pod: Any, result: PodResult, report: VerifyReport, timeout: float
-) -> Optional[str]:
-    """`uname -r` in the pod's first container, or None (with a problem) when exec fails."""
-    container = pod.spec.containers[0].name
-    namespace, name = result.pod.split("/")
+class _ExecFailedError(Exception):
+    """A command could not be run in a pod (refused, or it did not finish)."""
+
+
+def _exec(
+    exec_core: CoreV1Api, pod: Any, command: list[str], timeout: float
+) -> tuple[str, str, Optional[int]]:
+    """Run `command` in the pod's first container: (stdout, stderr, exit code)."""
     try:
         ws = stream(
             exec_core.connect_get_namespaced_pod_exec,
-            name,
-            namespace,
-            command=["uname", "-r"],
-            container=container,
+            pod.metadata.name,
+            pod.metadata.namespace,
+            command=command,
+            container=pod.spec.containers[0].name,
             stdin=False,
             stdout=True,
             stderr=True,
@@ -266,16 +296,26 @@ def _uname(
             _preload_content=False,
         )
     except ApiException as error:
-        report.problems.append(f"exec into {result.pod} was refused: {error.reason or error}")
-        return None
+        raise _ExecFailedError(f"was refused: {error.reason or error}") from None
     try:
         ws.run_forever(timeout=timeout)
         if ws.is_open():
-            report.problems.append(f"`uname -r` in {result.pod} did not finish in {timeout:g}s")
-            return None
-        stdout, stderr, code = ws.read_stdout(), ws.read_stderr(), ws.returncode
+            raise _ExecFailedError(f"did not finish in {timeout:g}s")
+        return ws.read_stdout(), ws.read_stderr(), ws.returncode
     finally:
         ws.close()
+
+
+def _uname(
+    exec_core: CoreV1Api, pod: Any, result: PodResult, report: VerifyReport, timeout: float
+) -> Optional[str]:
+    """`uname -r` in the pod's first container, or None (with a problem) when exec fails."""
+    try:
+        stdout, stderr, code = _exec(exec_core, pod, ["uname", "-r"], timeout)
+    except _ExecFailedError as error:
+        verb = "exec into" if "refused" in str(error) else "`uname -r` in"
+        report.problems.append(f"{verb} {result.pod} {error}")
+        return None
     if code != 0:
         report.problems.append(
             f"`uname -r` in {result.pod} exited with {code}: {stderr.strip() or 'no output'}"
@@ -283,6 +323,34 @@ def _uname(
         return None
     kernel: str = stdout.strip()
     return kernel
+
+
+def _probe_network(
+    exec_core: CoreV1Api, untrusted: Any, trusted: Any, timeout: float
+) -> NetworkResult:
+    """Try a TCP connection from the untrusted pod to the trusted pod; it must go unanswered."""
+    target = f"{trusted.status.pod_ip}:{PROBE_PORT}"
+    if not trusted.status.pod_ip:
+        return NetworkResult(target, None, "the trusted pod has no IP: network isolation not tried")
+    host, port = trusted.status.pod_ip, PROBE_PORT
+    command = ["timeout", str(PROBE_SECONDS), "bash", "-c", f"exec 3<>/dev/tcp/{host}/{port}"]
+    try:
+        _, stderr, code = _exec(exec_core, untrusted, command, timeout)
+    except _ExecFailedError as error:
+        return NetworkResult(target, None, f"the connection attempt {error}: network isolation "
+                             "not proven")  # fmt: skip
+    if code == TIMED_OUT:
+        return NetworkResult(target, True, f"the untrusted pod got no answer from the trusted pod "
+                             f"({target}) in {PROBE_SECONDS}s: its namespace's default-deny "
+                             "NetworkPolicy is enforced")  # fmt: skip
+    if code == 0 or "refused" in stderr.lower():
+        how = "connected to" if code == 0 else "was answered (connection refused) by"
+        return NetworkResult(target, False, f"the untrusted pod {how} the trusted pod ({target}): "
+                             "NetworkPolicy is not enforced on this cluster (its network profile "
+                             "has no policy engine, or the engine skips Kata pods)")  # fmt: skip
+    return NetworkResult(target, None, f"the connection attempt to the trusted pod ({target}) "
+                         f"exited with {code}: {stderr.strip() or 'no output'}; network isolation "
+                         "not proven")  # fmt: skip
 
 
 def report_json(report: VerifyReport) -> str:
