@@ -120,3 +120,12 @@ def test_an_existing_cluster_gets_no_engine_warning_from_the_settings():
     settings = load_settings({"mode": "existing-cluster"})
     assert settings.network_policy is None
     assert not [w for w in settings.warnings if "NetworkPolicy" in w]
+
+
+def test_leaving_the_engine_to_the_default_is_explained():
+    assert network.DEFAULT_ENGINE_NOTE == (
+        "networkPolicy is not chosen: a cluster created now gets cilium, but a cluster this stack "
+        "deployed before keeps its network profile, even when it is replaced (AKS's default "
+        "enforces no NetworkPolicy); choose networkPolicy to decide, and run `podsandbox verify` "
+        "to see"
+    )

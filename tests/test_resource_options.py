@@ -136,6 +136,10 @@ def test_the_default_engine_is_for_clusters_created_now_and_deployed_ones_keep_t
     cluster = the_cluster(run)
     assert cluster.inputs["networkProfile"]["networkPolicy"] == "cilium"  # sent on create
     assert run.options(cluster)["ignoreChanges"] == ["networkProfile"]  # never sent by an update
+    # ...nor by a replacement's create (the engine applies ignoreChanges to both): a note says so.
+    assert [note for note in run.infos if note.startswith("networkPolicy is not chosen")]
+    chosen = with_settings(REPO / "Pulumi.dev.yaml", networkPolicy="cilium")
+    assert not [note for note in chosen.infos if note.startswith("networkPolicy is not chosen")]
 
 
 def test_an_engine_cannot_be_chosen_for_an_existing_cluster():

@@ -149,3 +149,6 @@ def test_the_report_updates_its_own_comment_found_by_its_marker():
     assert 'startswith(\\"$MARKER\\")' in comment["run"]
     assert '.user.login == \\"github-actions[bot]\\"' in comment["run"]
     assert "--method PATCH" in comment["run"]
+    # A failing search must fail the step (no pipe hides its status): never a second comment.
+    search = comment["run"][comment["run"].index("gh api --paginate") :].split("\n\n")[0]
+    assert "| head" not in search and 'ids="$(gh api --paginate' in comment["run"]

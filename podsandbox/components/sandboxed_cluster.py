@@ -116,6 +116,8 @@ class SandboxedCluster(pulumi.ComponentResource):
         engine_warning = network.engine_warning(engine)
         for warning in [*warnings, *plan.warnings, *([engine_warning] if engine_warning else [])]:
             pulumi.log.warn(warning, resource=self)
+        if not chosen_engine:
+            pulumi.log.info(network.DEFAULT_ENGINE_NOTE, resource=self)
         depends_on = depends_on_of(opts)
         # Every child waits for what the caller's depends_on names (it is not inherited).
         child = pulumi.ResourceOptions(parent=self, depends_on=depends_on)
@@ -168,7 +170,8 @@ class SandboxedCluster(pulumi.ComponentResource):
                 *(f"{body}networkProfile.{key}" for key in network.REPLACING_FIELDS),
             ],
             # The default engine is for clusters created now: one deployed before with AKS's
-            # default profile keeps it (an update never sees the new profile, a create does).
+            # default profile keeps it. The engine applies ignoreChanges whenever the state has
+            # the cluster, to an update and to a replacement's create alike.
             ignore_changes=None if chosen_engine else [f"{body}networkProfile"],
         )
         cluster: pulumi.CustomResource

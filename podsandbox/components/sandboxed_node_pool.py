@@ -3,6 +3,7 @@
 No `from __future__ import annotations`: Pulumi's schema inference reads these annotations.
 """
 
+import asyncio
 from typing import Any, NotRequired, Optional, TypedDict
 
 import pulumi
@@ -170,10 +171,14 @@ class SandboxedNodePool(pulumi.ComponentResource):
             entra_login=existing.apply(entra_login),
         )
 
-        def has_runtime_class(values: list[Any]) -> pulumi.CustomResource:
+        async def has_runtime_class(values: list[Any]) -> pulumi.CustomResource:
             kubeconfig, group, cluster = values[0], values[1], values[2]
             try:
-                warning = check_runtime_class(kubeconfig, runtime, group, cluster)
+                # In a thread: kubelogin and the API server may take seconds, and the SDK's event
+                # loop carries every other registration meanwhile.
+                warning = await asyncio.to_thread(
+                    check_runtime_class, kubeconfig, runtime, group, cluster
+                )
             except RuntimeClassMissingError as error:
                 raise pulumi.RunError(str(error)) from None
             if warning is not None:

@@ -7,7 +7,7 @@ Property names are the schema's (camelCase), as every Pulumi language spells the
 """
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Optional
 
@@ -241,33 +241,29 @@ def cluster_problems(args: Mapping[str, Any]) -> list[PropertyProblem]:
                 "eastus",
             )
         )
-    for key, kind in (
-        ("dns_prefix", str),
-        ("ssh_public_key", str),
-        ("create_resource_group", bool),
-    ):
+    for key, kind in (("dns_prefix", str), ("create_resource_group", bool)):
         if (problem := _plain(args, key, kind, None)[1]) is not None:
             problems.append(problem)
-    ssh_key = args.get("ssh_public_key")
-    if isinstance(ssh_key, str) and (finding := judge.ssh_public_key_finding(ssh_key)) is not None:
-        problems.append(PropertyProblem.of(finding))
-    engine, problem = _plain(args, "network_policy", str, None)
-    if problem is not None:
-        problems.append(problem)
-    elif engine is not None and (finding := judge.network_policy_finding(engine)) is not None:
-        problems.append(PropertyProblem.of(finding))
+    problems += _judged_string(args, "ssh_public_key", judge.ssh_public_key_finding)
+    problems += _judged_string(args, "network_policy", judge.network_policy_finding)
     return problems
 
 
 def node_pool_problems(args: Mapping[str, Any]) -> list[PropertyProblem]:
     """What pools on an existing cluster need besides the pools: the cluster, how to sign in."""
     problems = name_problems(args, ("resource_group_name", "cluster_name"))
-    mode, problem = _plain(args, "kubelogin_mode", str, None)
+    return problems + _judged_string(args, "kubelogin_mode", judge.kubelogin_mode_finding)
+
+
+def _judged_string(
+    args: Mapping[str, Any], key: str, finding_of: Callable[[str], Optional[judge.Finding]]
+) -> list[PropertyProblem]:
+    """An optional string input: wrong when it is not a plain string, or when the judge says so."""
+    value, problem = _plain(args, key, str, None)
     if problem is not None:
-        problems.append(problem)
-    elif mode is not None and (finding := judge.kubelogin_mode_finding(mode)) is not None:
-        problems.append(PropertyProblem.of(finding))
-    return problems
+        return [problem]
+    finding = finding_of(value) if value is not None else None
+    return [PropertyProblem.of(finding)] if finding is not None else []
 
 
 def component_problems(component: str, args: Mapping[str, Any]) -> list[PropertyProblem]:

@@ -55,6 +55,13 @@ ENGINES: dict[str, NetworkPolicyEngine] = {engine.name: engine for engine in (CI
 """Every `networkPolicy` choice, by name."""
 DEFAULT_ENGINE = CILIUM
 """An enforcing engine, so that the untrusted namespace's default-deny means something."""
+DEFAULT_ENGINE_NOTE = (
+    "networkPolicy is not chosen: a cluster created now gets cilium, but a cluster this stack "
+    "deployed before keeps its network profile, even when it is replaced (AKS's default enforces "
+    "no NetworkPolicy); choose networkPolicy to decide, and run `podsandbox verify` to see"
+)
+"""What leaving the engine to the default means, said once per run (an info note, not a warning:
+it is the normal case for a new stack)."""
 
 REPLACING_FIELDS = (
     "networkPlugin",
