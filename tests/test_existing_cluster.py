@@ -137,3 +137,26 @@ def test_an_unreadable_runtime_class_is_a_warning_not_a_verdict():
     run = up(AzureMocks())  # its kubeconfig names no cluster: the read cannot be made
     assert [w for w in run.warnings if w.startswith("could not check that RuntimeClass")]
     assert len(run.of_type(POD)) == 2
+
+
+def test_a_stopped_run_leaves_no_error_to_be_logged_later(
+    api_server: tuple[FakeApiServer, FakeCluster], tmp_path: Path
+):
+    # The outputs that waited for the failed read hold its error; collected later, each would log
+    # "Future exception was never retrieved" with a traceback (and, formatting it, break an
+    # ast.parse the collection interrupted). The recorder marks them seen when the run fails.
+    import asyncio
+    import gc
+
+    server, _ = api_server
+    with pytest.raises(pulumi.RunError):
+        up(RecordingAzure(kubeconfig=kubeconfig_of(server, tmp_path)))
+    # (Read each future's flag before asking for its exception: asking marks it retrieved.)
+    failed = [
+        (future._log_traceback, future)
+        for future in gc.get_objects()
+        if isinstance(future, asyncio.Future) and future.done() and not future.cancelled()
+    ]
+    failed = [(unseen, f) for unseen, f in failed if f.exception() is not None]
+    assert failed, "the run left futures holding its error"
+    assert [unseen for unseen, _ in failed if unseen] == []

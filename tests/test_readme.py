@@ -34,4 +34,4 @@ def test_before_the_first_up_lists_each_prerequisite_with_its_check():
     for topic, matching in found.items():
         assert matching, f"no prerequisite row about {topic}"
         # Each row ends with the command that checks it.
-        assert all(row.rstrip(" |").rsplit("|", 1)[1].strip().startswith("`") for row in matching)
+        assert all("`" in row.rstrip(" |").rsplit("|", 1)[1] for row in matching), topic

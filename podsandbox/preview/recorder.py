@@ -13,7 +13,9 @@ an invoke it cannot serve yet, and the run lists them so the report can say what
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
+import gc
 import logging
 import os
 import runpy
@@ -390,7 +392,26 @@ def run_function(
 def _run_recorded(
     program: Callable[[], None], run: ProgramRun, config: Mapping[str, str], mocks: OfflineMocks
 ) -> None:
-    contextvars.Context().run(_run_in_context, program, run, dict(config), mocks)
+    try:
+        contextvars.Context().run(_run_in_context, program, run, dict(config), mocks)
+    except BaseException:
+        _finalize_abandoned_futures()
+        raise
+
+
+def _finalize_abandoned_futures() -> None:
+    """Mark as seen the errors that a failed program left in futures nobody awaits.
+
+    The SDK's outputs that depended on the failing one are never awaited, and the SDK's global
+    state keeps them alive; when they are finally collected, each logs "Future exception was never
+    retrieved" with a traceback, at a random moment: a bare traceback on the user's stderr, and,
+    since formatting it parses source with `ast`, a broken `ast.parse` in whatever the collection
+    interrupted (CPython 3.11: "AST constructor recursion depth mismatch"). The error itself
+    reaches the caller as raised.
+    """
+    for candidate in gc.get_objects():
+        if isinstance(candidate, asyncio.Future) and candidate.done() and not candidate.cancelled():
+            candidate.exception()  # marks the error as retrieved
 
 
 def _run_in_context(
