@@ -160,3 +160,22 @@ def test_a_stopped_run_leaves_no_error_to_be_logged_later(
     failed = [(unseen, f) for unseen, f in failed if f.exception() is not None]
     assert failed, "the run left futures holding its error"
     assert [unseen for unseen, _ in failed if unseen] == []
+
+
+def test_an_unreachable_api_server_is_named_without_quoting_the_kubeconfig(tmp_path: Path):
+    # A kubeconfig is a secret, its server address included: the warning names the failure only.
+    server = "https://secret-cluster-address.hcp.eastus.azmk8s.io:1"
+    kubeconfig = yaml.safe_dump(
+        {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [{"name": "c", "cluster": {"server": server}}],
+            "users": [{"name": "u", "user": {"token": "secret-token-value"}}],
+            "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}],
+            "current-context": "c",
+        }
+    )
+    run = up(AzureMocks(kubeconfig=kubeconfig))
+    [warning] = [w for w in run.warnings if "RuntimeClass" in w]
+    assert warning.startswith("could not check that RuntimeClass kata-vm-isolation exists: the")
+    assert "secret-cluster-address" not in warning and "secret-token-value" not in warning

@@ -61,5 +61,9 @@ def check_runtime_class(
         TypeError,
         AttributeError,
     ) as error:
-        return f"could not check that RuntimeClass {name} exists: {error}"
+        # Only the kind of failure: its text can quote the kubeconfig (a secret), e.g. its server.
+        return (
+            f"could not check that RuntimeClass {name} exists: the cluster could not be reached "
+            f"with its kubeconfig ({type(error).__name__})"
+        )
     return None
