@@ -223,3 +223,18 @@ def test_the_command_line_works_from_an_installed_copy_of_the_package(tmp_path):
     missing = podsandbox("preview")
     assert missing.returncode == 2
     assert missing.stderr.startswith(f"error: {work} has no Pulumi.yaml")
+
+
+@pytest.mark.subprocess
+def test_no_event_loop_is_left_for_the_garbage_collector_at_exit():
+    # An event loop still open at interpreter shutdown is closed by the garbage collector, when
+    # its self-pipe may be gone already: a traceback on stderr, at random. Python warns about
+    # each such loop (ResourceWarning "unclosed event loop"); the command line leaves none.
+    result = subprocess.run(
+        [sys.executable, "-W", "always::ResourceWarning", "-m", "podsandbox", "preview",
+         "--program", str(REPO / "tests" / "programs" / "team-aks")],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    assert "unclosed event loop" not in result.stderr
+    assert "Traceback" not in result.stderr

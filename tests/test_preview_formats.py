@@ -251,9 +251,9 @@ def test_the_preview_names_the_azure_resources_whose_names_may_already_exist(cap
 
 def test_names_of_ones_own_are_listed_but_not_flagged(capsys, tmp_path):
     stack = tmp_path / "Pulumi.mine.yaml"
-    stack.write_text(
-        (REPO / "Pulumi.existing.yaml").read_text() + "  podsandbox:nodePoolName: kata\n"
-    )
+    original = (REPO / "Pulumi.existing.yaml").read_text()
+    assert "podsandbox:nodePoolName: nodepool2" in original
+    stack.write_text(original.replace("nodePoolName: nodepool2", "nodePoolName: kata"))
     code, out, _ = run(capsys, "--config-file", str(stack), "--format", "markdown")
     assert code == 0
     section = out[out.index("#### Names that must be free") : out.index("#### Policy violations")]

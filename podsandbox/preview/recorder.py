@@ -14,6 +14,7 @@ an invoke it cannot serve yet, and the run lists them so the report can say what
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextvars
 import gc
 import logging
@@ -397,6 +398,20 @@ def _run_recorded(
     except BaseException:
         _finalize_abandoned_futures()
         raise
+
+
+@atexit.register
+def _close_event_loops() -> None:
+    """At exit, close the event loops the SDK left open: the main thread's, and one in each
+    worker thread whose mocked registrations created one (`mocks.py`, `_ensure_event_loop`).
+
+    Left open, a loop is closed by the garbage collector during interpreter shutdown, when its
+    self-pipe may already be gone: a traceback ("Invalid file descriptor: -1") on stderr.
+    """
+    for loop in gc.get_objects():
+        if isinstance(loop, asyncio.AbstractEventLoop) and not loop.is_running():
+            if not loop.is_closed():
+                loop.close()
 
 
 def _finalize_abandoned_futures() -> None:

@@ -8,6 +8,7 @@ never shown: every secret value is "[secret]", every value known only after depl
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -557,14 +558,30 @@ def to_sarif(report: PreviewReport, policy_list: Sequence[Policy]) -> dict[str, 
     }
 
 
+def _json(document: Any) -> str:
+    """Strict JSON: a non-finite number a program put in a value (NaN, infinity) becomes its
+    name as a string, since JSON has no such numbers and `json.dumps` would write invalid JSON."""
+
+    def finite(value: Any) -> Any:
+        if isinstance(value, float) and not math.isfinite(value):
+            return str(value).replace("inf", "Infinity").replace("nan", "NaN")
+        if isinstance(value, dict):
+            return {key: finite(item) for key, item in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [finite(item) for item in value]
+        return value
+
+    return json.dumps(finite(document), indent=2, allow_nan=False)
+
+
 def render(report: PreviewReport, output_format: str) -> str:
     """The report as text, json, markdown or sarif."""
     if output_format == "json":
-        return json.dumps(report.to_json(), indent=2)
+        return _json(report.to_json())
     if output_format == "markdown":
         return to_markdown(report, load_pack().policies)
     if output_format == "sarif":
-        return json.dumps(to_sarif(report, load_pack().policies), indent=2)
+        return _json(to_sarif(report, load_pack().policies))
     return report.to_text()
 
 
