@@ -186,7 +186,7 @@ def _preview(args: argparse.Namespace) -> int:
     from podsandbox import default_project_dir
     from podsandbox.preview.offline_preview import describe_failure, offline_preview
     from podsandbox.preview.policy_evaluator import PolicyConfigError
-    from podsandbox.preview.recorder import ProgramFailedError
+    from podsandbox.preview.recorder import ProgramFailedError, ProgramStoppedError
     from podsandbox.preview.report import render
     from podsandbox.preview.stack_files import ProjectError
 
@@ -201,6 +201,9 @@ def _preview(args: argparse.Namespace) -> int:
         )
     except (ProjectError, PolicyConfigError) as error:
         print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except ProgramStoppedError as stopped:
+        print(f"error: {stopped.run.scrub(str(stopped))}", file=sys.stderr)
         return EXIT_USAGE
     except pulumi.RunError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -6,6 +6,7 @@ import os
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Optional
 
@@ -71,14 +72,29 @@ def offline_preview(
             stack_config.stack,
             stack_config.config,
             main=stack_config.main,
+            secret_keys=stack_config.secret_keys,
         )
     run.resources = tree_order(run.resources)
-    violations = evaluate(run, policy_config)
+    # Free text can quote a value that is secret elsewhere (a warning the program logs, a
+    # violation that names a value): each is scrubbed of the run's secret values.
+    violations = [
+        replace(violation, message=run.scrub(violation.message))
+        for violation in evaluate(run, policy_config)
+    ]
     warnings = [
         f"{stack_config.source.name} sets {key}, which Pulumi.yaml does not declare "
         "(the program ignores it)"
         for key in stack_config.undeclared
-    ] + run.warnings
+    ] + [run.scrub(warning) for warning in run.warnings]
+    run.infos = [run.scrub(info) for info in run.infos]
+    # A value secret in one place can be plain in another (a resource's input that is another's
+    # secret output): the values reports show are scrubbed too. Policies saw them as they were.
+    run.resources = [replace(r, inputs=run.scrub_value(r.inputs)) for r in run.resources]
+    run.invokes = [replace(i, args=run.scrub_value(i.args)) for i in run.invokes]
+    run.outputs = {
+        name: replace(output, value=run.scrub_value(output.value))
+        for name, output in run.outputs.items()
+    }
     return PreviewReport(
         run=run, stack_file=stack_config.source, warnings=warnings, violations=violations
     )
@@ -92,7 +108,7 @@ def describe_failure(failure: ProgramFailedError, program_dir: Path) -> str:
         if Path(frame.filename).resolve().is_relative_to(program_dir.resolve()):
             where = f" (at {Path(frame.filename).name}:{frame.lineno})"
     failed = f"the program in {program_dir} failed{where}"
-    problem = f"{type(error).__name__}: {error}"
+    problem = failure.run.scrub(f"{type(error).__name__}: {error}")
     unanswered = sorted({invoke.token for invoke in failure.run.unanswered_invokes})
     if not unanswered:
         return f"{failed}: {problem}"

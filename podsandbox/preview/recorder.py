@@ -17,17 +17,20 @@ import asyncio
 import atexit
 import contextvars
 import gc
+import json
 import logging
 import os
 import runpy
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
 import pulumi
+from google.protobuf import json_format, struct_pb2
+from pulumi.output import _OutputData
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
 from pulumi.runtime.proto import resource_pb2
@@ -111,6 +114,32 @@ class ProgramRun:
     warnings: list[str] = field(default_factory=list)
     infos: list[str] = field(default_factory=list)
     """`pulumi.log.info` notes (the CLI shows them as diagnostics, not as warnings)."""
+    secret_values: set[str] = field(default_factory=set)
+    """The clear text of every value that was secret somewhere in the run (a secret config key,
+    a secret input, output or invoke argument), so that free text can be searched for it."""
+
+    def scrub_value(self, value: Any) -> Any:
+        """`value` with `scrub` applied to every string in it (markers kept as they are)."""
+        if isinstance(value, Marker):
+            return value
+        if isinstance(value, str):
+            return self.scrub(value)
+        if isinstance(value, dict):
+            return {key: self.scrub_value(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self.scrub_value(item) for item in value]
+        return value
+
+    def scrub(self, text: str) -> str:
+        """`text` with every secret value of the run replaced by `[secret]`.
+
+        Values shorter than `MIN_SCRUBBED_LENGTH` are not searched for: they would match
+        everywhere. Structured places (inputs, outputs, invoke arguments) redact every secret.
+        """
+        for value in sorted(self.secret_values, key=len, reverse=True):
+            if len(value) >= MIN_SCRUBBED_LENGTH:
+                text = text.replace(value, SECRET)
+        return text
 
     @property
     def unanswered_invokes(self) -> list[Invoke]:
@@ -131,6 +160,54 @@ class ProgramRun:
 
     def of_type(self, type_token: str) -> list[RegisteredResource]:
         return [resource for resource in self.resources if resource.type == type_token]
+
+
+MIN_SCRUBBED_LENGTH = 4
+"""Secret values at least this long are searched for in free text (warnings, messages)."""
+
+
+def _clear_texts(clear: Any) -> set[str]:
+    """Each string or number in a clear value, and each structure as the JSON a message quotes."""
+    found: set[str] = set()
+    stack = [clear]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+            found.add(json.dumps(item, default=str))
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+            found.add(json.dumps(item, default=str))
+        elif isinstance(item, (str, int, float)) and not isinstance(item, bool):
+            found.add(str(item))
+    return found
+
+
+def secret_texts(value: Any) -> set[str]:
+    """The clear text of every secret inside an engine value."""
+    found: set[str] = set()
+
+    def keep(clear: Any) -> Any:
+        found.update(_clear_texts(clear))
+        return clear
+
+    convert(value, keep, UNKNOWN)
+    return found
+
+
+def live_secret_texts() -> set[str]:
+    """The clear text of every secret Output alive now.
+
+    A program can log a secret it never registers (`Output.secret(x).apply(log.warn)`), and the
+    SDK sends invoke arguments without their secret marks: when it logs or invokes, the secret
+    Output is still alive, so its resolved state (`pulumi.output._OutputData`, the SDK's own
+    record of value, known and secret) is found here. A test feeds such secrets through.
+    """
+    found: set[str] = set()
+    for candidate in gc.get_objects():
+        if isinstance(candidate, _OutputData) and candidate.is_secret and candidate.is_known:
+            found.update(_clear_texts(candidate.value))
+    return found
 
 
 class OfflineMocks(Mocks):
@@ -212,7 +289,18 @@ class _RecordingMonitor(MockMonitor):
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        # The engine returns these outputs as secrets; the SDK's mock monitor does not.
+        fields = response.object.fields
+        for key in request.additionalSecretOutputs:
+            if key not in fields or fields[key].string_value == rpc.UNKNOWN:
+                continue  # absent, or unknown (which stays unknown)
+            self.run.secret_values |= _clear_texts(json_format.MessageToDict(fields[key]))
+            wrapper = struct_pb2.Value()
+            wrapper.struct_value.update(rpc.wrap_rpc_secret(None))
+            wrapper.struct_value.fields["value"].CopyFrom(fields[key])
+            fields[key].CopyFrom(wrapper)
         raw = rpc.deserialize_properties(request.object) if request.type != STACK_TYPE else {}
+        self.run.secret_values |= secret_texts(raw)
         self.run.resources.append(
             RegisteredResource(
                 urn=response.urn,
@@ -238,6 +326,7 @@ class _RecordingMonitor(MockMonitor):
         if request.tok == "pulumi:pulumi:getResource":
             return super().Invoke(request)  # type: ignore[no-untyped-call]
         args = rpc.deserialize_properties(request.args)
+        self.run.secret_values |= secret_texts(args) | live_secret_texts()
         # The mocks answer with the arguments in clear; the record keeps them redacted.
         answer = self.offline_mocks.answer(request.tok, convert(args, lambda v: v, UNKNOWN))
         self.run.invokes.append(
@@ -290,6 +379,7 @@ class _MessageCollector(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         found = self.run.warnings if record.levelno >= logging.WARNING else self.run.infos
+        self.run.secret_values |= live_secret_texts()  # the message may quote one of them
         found.append(record.getMessage())
 
 
@@ -332,6 +422,15 @@ def _program_environment(program_dir: Path) -> Iterator[None]:
         sys.modules.update(shadowed)
 
 
+class ProgramStoppedError(pulumi.RunError):
+    """The program stopped itself with a `pulumi.RunError` (a user-facing error); `run` is what
+    it did until then, e.g. to scrub the run's secrets from the message."""
+
+    def __init__(self, run: ProgramRun, error: pulumi.RunError) -> None:
+        super().__init__(str(error))
+        self.run = run
+
+
 class ProgramFailedError(Exception):
     """The program raised something other than a `pulumi.RunError`; `run` is what it did."""
 
@@ -348,18 +447,22 @@ def run_program(
     config: Mapping[str, str],
     mocks: Optional[OfflineMocks] = None,
     main: str = "__main__.py",
+    secret_keys: Sequence[str] = (),
 ) -> ProgramRun:
     """Run the program's entry point for `stack` with qualified `config` keys; record the run.
 
-    `main` is the entry file (Pulumi.yaml's `main`), relative to `program_dir`.
-    A `pulumi.RunError` from the program propagates as is (a clean user-facing error); any other
-    exception becomes a `ProgramFailedError` carrying what the program did before it failed.
+    `main` is the entry file (Pulumi.yaml's `main`), relative to `program_dir`; `secret_keys` the
+    config keys that are secret (the program reads them as secrets, reports never show them).
+    A `pulumi.RunError` from the program becomes a `ProgramStoppedError` (still a RunError, with
+    the same message); any other exception a `ProgramFailedError`; both carry what the program
+    did before it stopped.
     Each run gets fresh Pulumi runtime state, so runs can follow each other in one process.
     """
     program_dir = program_dir.resolve()
     entry = program_dir / main
     mocks = mocks if mocks is not None else OfflineMocks()
     run = ProgramRun(project=project, stack=stack, preview=mocks.preview)
+    run.secret_values.update(config[key] for key in secret_keys if key in config)
 
     def program() -> None:
         runpy.run_path(str(entry), run_name="__main__")
@@ -368,9 +471,9 @@ def run_program(
     # modules (type hints of its components) while it finishes them.
     with _program_environment(entry.parent):
         try:
-            _run_recorded(program, run, config, mocks)
-        except pulumi.RunError:
-            raise
+            _run_recorded(program, run, config, mocks, secret_keys)
+        except pulumi.RunError as error:
+            raise ProgramStoppedError(run, error) from None
         except Exception as error:
             raise ProgramFailedError(run, error) from error
     return run
@@ -391,10 +494,16 @@ def run_function(
 
 
 def _run_recorded(
-    program: Callable[[], None], run: ProgramRun, config: Mapping[str, str], mocks: OfflineMocks
+    program: Callable[[], None],
+    run: ProgramRun,
+    config: Mapping[str, str],
+    mocks: OfflineMocks,
+    secret_keys: Sequence[str] = (),
 ) -> None:
     try:
-        contextvars.Context().run(_run_in_context, program, run, dict(config), mocks)
+        contextvars.Context().run(
+            _run_in_context, program, run, dict(config), mocks, list(secret_keys)
+        )
     except BaseException:
         _finalize_abandoned_futures()
         raise
@@ -430,13 +539,17 @@ def _finalize_abandoned_futures() -> None:
 
 
 def _run_in_context(
-    program: Callable[[], None], run: ProgramRun, config: dict[str, str], mocks: OfflineMocks
+    program: Callable[[], None],
+    run: ProgramRun,
+    config: dict[str, str],
+    mocks: OfflineMocks,
+    secret_keys: list[str],
 ) -> None:
     logger = logging.getLogger(f"podsandbox.preview.recorder.{id(run)}")
     logger.propagate = False
     logger.setLevel(logging.INFO)
     logger.addHandler(_MessageCollector(run))
-    pulumi.runtime.set_all_config(config)
+    pulumi.runtime.set_all_config(config, secret_keys)
     pulumi.runtime.set_mocks(
         mocks,
         project=run.project,
@@ -455,6 +568,7 @@ def _run_in_context(
             secret = await output.is_secret()
             value = wire(await output.future()) if known else rpc.UNKNOWN
             value = rpc.wrap_rpc_secret(value) if secret else value
+            run.secret_values.update(secret_texts(value))
             run.outputs[name] = StackOutput(redact(value), secret, known, value)
 
     @pulumi.runtime.test  # type: ignore[untyped-decorator]

@@ -37,6 +37,8 @@ class StackConfig:
     """Project-namespace keys the stack sets but Pulumi.yaml does not declare (likely typos)."""
     main: str = "__main__.py"
     """The program's entry point, relative to its directory (Pulumi.yaml's `main`)."""
+    secret_keys: tuple[str, ...] = ()
+    """Qualified keys Pulumi.yaml declares `secret: true`: the program reads them as secrets."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,8 @@ class Project:
     """The entry point, relative to the project's directory."""
     stack_dir: Path
     """Where its stack files are (`stackConfigDir`, or the project's directory)."""
+    secret_keys: frozenset[str] = frozenset()
+    """Declared keys marked `secret: true`, qualified."""
 
 
 MAX_FILE_BYTES = 1_000_000
@@ -207,17 +211,25 @@ def read_project(program_dir: Path) -> Project:
         raise ProjectError(f"{path}: `config:` must be a mapping of keys to declarations")
     defaults: dict[str, str] = {}
     declared: set[str] = set()
+    secret_keys: set[str] = set()
     for key, declaration in declarations.items():
         qualified = _qualified(key, project, path)
         declared.add(qualified)
         if isinstance(declaration, dict):
             value = declaration.get("value", declaration.get("default"))
+            if declaration.get("secret") is True:
+                secret_keys.add(qualified)
         else:
             value = declaration
         if value is not None:
             defaults[qualified] = config_string(value)
     return Project(
-        project, defaults, declared, str(entry.relative_to(program_dir.resolve())), stack_dir
+        project,
+        defaults,
+        declared,
+        str(entry.relative_to(program_dir.resolve())),
+        stack_dir,
+        frozenset(secret_keys),
     )
 
 
@@ -284,7 +296,15 @@ def load_stack_config(
             and key not in project.declared
         )
     )
-    return StackConfig(project.name, stack_name, config, config_file, undeclared, project.main)
+    return StackConfig(
+        project.name,
+        stack_name,
+        config,
+        config_file,
+        undeclared,
+        project.main,
+        tuple(sorted(project.secret_keys)),
+    )
 
 
 def _stack_names(program_dir: Path) -> list[str]:
