@@ -62,6 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="policy pack config (JSON, the format of `pulumi preview --policy-pack-config`)",
     )
     preview.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 when anything could not be checked offline (an unanswered read, a policy "
+        "that could not run), not only on a mandatory violation",
+    )
+    preview.add_argument(
         "--skip-validation",
         action="store_true",
         help="let the program's own sandboxing checks step aside, so the policies judge the stack",
@@ -187,10 +193,19 @@ def _preview(args: argparse.Namespace) -> int:
     from podsandbox.preview.offline_preview import describe_failure, offline_preview
     from podsandbox.preview.policy_evaluator import PolicyConfigError
     from podsandbox.preview.recorder import ProgramFailedError, ProgramStoppedError
-    from podsandbox.preview.report import render
+    from podsandbox.preview.report import render, render_error
     from podsandbox.preview.stack_files import ProjectError
 
     program = args.program or default_project_dir()
+    subject = args.stack or (args.config_file.name if args.config_file else "dev")
+
+    def fail(message: str) -> int:
+        """Exit 2: one line on stderr, and the report asked for, with the error as its content."""
+        print("error: " + " ".join(message.split()), file=sys.stderr)
+        if args.output is not None or args.format != "text":
+            _write(args, render_error(message, args.format, subject))
+        return EXIT_USAGE
+
     try:
         report = offline_preview(
             stack=args.stack,
@@ -200,24 +215,28 @@ def _preview(args: argparse.Namespace) -> int:
             skip_validation=args.skip_validation,
         )
     except (ProjectError, PolicyConfigError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        return fail(str(error))
     except ProgramStoppedError as stopped:
-        print(f"error: {stopped.run.scrub(str(stopped))}", file=sys.stderr)
-        return EXIT_USAGE
+        return fail(stopped.run.scrub(str(stopped)))
     except pulumi.RunError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        return fail(str(error))
     except ProgramFailedError as failure:
-        print(f"error: {describe_failure(failure, program)}", file=sys.stderr)
+        return fail(describe_failure(failure, program))
+    if not _write(args, render(report, args.format)):
         return EXIT_USAGE
-    text = render(report, args.format)
-    if args.output is not None:
-        try:
-            args.output.write_text(text + "\n", encoding="utf-8")
-        except OSError as error:
-            print(f"error: cannot write {args.output}: {error}", file=sys.stderr)
-            return EXIT_USAGE
-    else:
+    if report.mandatory_violations or (args.strict and report.not_checked):
+        return EXIT_VIOLATION
+    return EXIT_OK
+
+
+def _write(args: argparse.Namespace, text: str) -> bool:
+    """The report to --output or stdout; False (with the reason on stderr) when it cannot be."""
+    if args.output is None:
         print(text)
-    return EXIT_VIOLATION if report.mandatory_violations else EXIT_OK
+        return True
+    try:
+        args.output.write_text(text + "\n", encoding="utf-8")
+    except OSError as error:
+        print(f"error: cannot write {args.output}: {error.strerror or error}", file=sys.stderr)
+        return False
+    return True

@@ -124,9 +124,11 @@ def test_each_bad_file_is_one_clear_line_and_exit_2(
     change(folder)
     code, out, err = preview(capsys, folder)
     assert code == 2
-    assert "Traceback" not in err and out == ""
+    assert "Traceback" not in err
     [line] = err.strip().splitlines()
     assert line.startswith("error: ") and message in line, line
+    # A JSON report was asked for: it is written, with the error as its content.
+    assert message in json.loads(out)["error"]
 
 
 def test_the_valid_project_the_table_starts_from_previews(capsys, tmp_path):

@@ -140,26 +140,40 @@ def test_an_unreadable_runtime_class_is_a_warning_not_a_verdict():
 
 
 def test_a_stopped_run_leaves_no_error_to_be_logged_later(
-    api_server: tuple[FakeApiServer, FakeCluster], tmp_path: Path
+    api_server: tuple[FakeApiServer, FakeCluster],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
 ):
     # The outputs that waited for the failed read hold its error; collected later, each would log
     # "Future exception was never retrieved" with a traceback (and, formatting it, break an
-    # ast.parse the collection interrupted). The recorder marks them seen when the run fails.
+    # ast.parse the collection interrupted). The loop the program ran on does not log those.
     import asyncio
     import gc
 
     server, _ = api_server
     with pytest.raises(pulumi.RunError):
         up(RecordingAzure(kubeconfig=kubeconfig_of(server, tmp_path)))
-    # (Read each future's flag before asking for its exception: asking marks it retrieved.)
     failed = [
-        (future._log_traceback, future)
+        future
         for future in gc.get_objects()
-        if isinstance(future, asyncio.Future) and future.done() and not future.cancelled()
+        if isinstance(future, asyncio.Future)
+        and future.done()
+        and not future.cancelled()
+        and future._exception is not None
     ]
-    failed = [(unseen, f) for unseen, f in failed if f.exception() is not None]
     assert failed, "the run left futures holding its error"
-    assert [unseen for unseen, _ in failed if unseen] == []
+    with caplog.at_level("ERROR", logger="asyncio"):
+        for future in failed:  # what each one's finalizer does when it is collected
+            future.get_loop().call_exception_handler(
+                {
+                    "message": "Future exception was never retrieved",
+                    "future": future,
+                    "exception": future._exception,
+                }
+            )
+        assert caplog.records == []
+        failed[0].get_loop().call_exception_handler({"message": "something else"})
+    assert [record.getMessage() for record in caplog.records] == ["something else"]
 
 
 def test_an_unreachable_api_server_is_named_without_quoting_the_kubeconfig(tmp_path: Path):
@@ -179,3 +193,18 @@ def test_an_unreachable_api_server_is_named_without_quoting_the_kubeconfig(tmp_p
     [warning] = [w for w in run.warnings if "RuntimeClass" in w]
     assert warning.startswith("could not check that RuntimeClass kata-vm-isolation exists: the")
     assert "secret-cluster-address" not in warning and "secret-token-value" not in warning
+
+
+def test_a_cluster_too_old_for_the_runtime_gets_no_pool():
+    # The pools wait for the version check through depends_on: a failed check registers none.
+    mocks = RecordingAzure(existing_version="1.26.3")
+    with pytest.raises(pulumi.RunError, match=r"below the minimum 1\.27\.0"):
+        up(mocks)
+    assert "azure-native:containerservice:AgentPool" not in mocks.registered
+    assert "podsandbox:index:SandboxedNodePool" in mocks.registered
+
+
+def test_the_pools_of_a_readable_cluster_keep_their_configured_version():
+    run = up(AzureMocks(), kubernetesVersion="1.33")
+    [pool] = run.of_type("azure-native:containerservice:AgentPool")
+    assert pool.inputs["orchestratorVersion"] == "1.33"

@@ -618,15 +618,10 @@ def differential_runs() -> list[tuple[str, ProgramRun]]:
         runs.append(("bad", run_program(REPO, bad.project, bad.stack, bad.config)))
     finally:
         del os.environ["PODSANDBOX_SKIP_VALIDATION"]
-    team = load_stack_config(REPO / "tests" / "programs" / "team-aks", "dev")
-    runs.append(
-        (
-            "team-aks",
-            run_program(
-                REPO / "tests" / "programs" / "team-aks", team.project, team.stack, team.config
-            ),
-        )
-    )
+    for name in ("team-aks", "unknown-size"):  # the second: a policy that cannot run
+        folder = REPO / "tests" / "programs" / name
+        team = load_stack_config(folder, "dev")
+        runs.append((name, run_program(folder, team.project, team.stack, team.config)))
     return runs
 
 

@@ -259,3 +259,18 @@ def test_names_of_ones_own_are_listed_but_not_flagged(capsys, tmp_path):
     section = out[out.index("#### Names that must be free") : out.index("#### Policy violations")]
     assert "| node pool | kata | `/subscriptions/<subscription-id>/" in section
     assert "how-to" not in section.split("| kind |")[1]
+
+
+def test_an_auto_named_resource_is_not_a_fixed_name(capsys, tmp_path):
+    folder = tmp_path / "team"
+    folder.mkdir()
+    (folder / "Pulumi.yaml").write_text("name: team\nruntime: python\n")
+    (folder / "Pulumi.dev.yaml").write_text("config: {}\n")
+    (folder / "__main__.py").write_text(
+        "from pulumi_azure_native import resources\n"
+        "resources.ResourceGroup('auto')\n"
+        "resources.ResourceGroup('fixed', resource_group_name='team-rg')\n"
+    )
+    code, out, _ = run(capsys, "--program", str(folder), "--format", "json")
+    assert code == 0
+    assert [name["name"] for name in json.loads(out)["summary"]["fixedNames"]] == ["team-rg"]

@@ -35,9 +35,10 @@ Pod(
     metadata={{"name": "leaky", "namespace": "untrusted"}},
     spec={{
         "runtimeClassName": pulumi.Output.secret("{SECRETS["class"]}"),
-        "containers": [{{"name": "app", "image": "nginx",
-                         "env": [{{"name": "T", "value": pulumi.Output.secret("{SECRETS["input"]}")}},
-                                 {{"name": "C", "value": token}}]}}],
+        "containers": [{{"name": "app", "image": "nginx", "env": [
+            {{"name": "T", "value": pulumi.Output.secret("{SECRETS["input"]}")}},
+            {{"name": "C", "value": token}},
+        ]}}],
     }},
 )
 holder = Pod(

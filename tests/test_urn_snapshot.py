@@ -31,14 +31,22 @@ STACKS: dict[str, dict[str, Any]] = {
 }
 NEW_RESOURCES: dict[str, set[str]] = {stack: set() for stack in STACKS}
 """URNs registered now that the snapshot does not have (new component resources), by stack."""
+_PREVIEW_ONLY_UNKNOWN = (
+    "issue 12: an existing cluster's pools wait for its version check through depends_on, so "
+    "offline their version is the configured one instead of unknown (a real run sent that same "
+    "value before: nothing deployed changes)"
+)
 DELIBERATE_CHANGES: dict[str, dict[str, str]] = {
+    "existing/sandbox-pool": {"orchestratorVersion": _PREVIEW_ONLY_UNKNOWN},
+    "existing-multipool/sandbox-pool": {"orchestratorVersion": _PREVIEW_ONLY_UNKNOWN},
+    "existing-multipool/sandbox-pool-kata8": {"orchestratorVersion": _PREVIEW_ONLY_UNKNOWN},
     "demo-trusted": {
         "spec.securityContext": "issue 11: the RuntimeDefault seccomp profile, which runc enforces "
         "(the demo pod is replaced, deleted first)",
     },
 }
-"""Inputs that change on purpose, by resource name: path -> why. Paths a resource's
-`ignoreChanges` names are not compared either: the engine keeps their deployed value."""
+"""Inputs that change on purpose, by resource name (or `stack/name`): path -> why. Paths a
+resource's `ignoreChanges` names are not compared either: the engine keeps their deployed value."""
 
 
 def without(inputs: dict[str, Any], paths: list[str]) -> dict[str, Any]:
@@ -83,7 +91,9 @@ def test_every_recorded_resource_is_registered_again_unchanged(stack):
         resource = now.get(before["urn"]) or aliased.get(before["urn"])
         assert resource is not None, f"{before['urn']} is gone and no resource aliases it"
         assert resource.type == before["type"]
-        deliberate = DELIBERATE_CHANGES.get(resource.name, {})
+        deliberate = DELIBERATE_CHANGES.get(
+            f"{stack}/{resource.name}", DELIBERATE_CHANGES.get(resource.name, {})
+        )
         for path in deliberate:
             assert dig(resource.inputs, path) != dig(before["inputs"], path), (resource.name, path)
         skipped = [*deliberate, *resource.ignore_changes]

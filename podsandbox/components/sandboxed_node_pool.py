@@ -4,7 +4,7 @@ No `from __future__ import annotations`: Pulumi's schema inference reads these a
 """
 
 import asyncio
-from typing import Any, NotRequired, Optional, TypedDict
+from typing import Any, NotRequired, Optional, TypedDict, cast
 
 import pulumi
 from pulumi_azure_native import containerservice
@@ -120,6 +120,12 @@ class SandboxedNodePool(pulumi.ComponentResource):
             return version
 
         self.cluster_kubernetes_version = existing.apply(checked_version)
+        # The pools wait for the check through depends_on, so a failed check registers no pool,
+        # while their own inputs stay what the stack says (known to an offline preview, which
+        # cannot read the cluster: there the check's value is unknown and nothing waits on it).
+        version_checked = cast(
+            pulumi.Output[pulumi.Resource], self.cluster_kubernetes_version.apply(lambda _: None)
+        )
 
         login_mode = args.get("kubelogin_mode") or DEFAULT_KUBELOGIN_MODE
 
@@ -134,11 +140,6 @@ class SandboxedNodePool(pulumi.ComponentResource):
             )
             return login_mode
 
-        # The pools' version waits for the check, so a failed check registers no pool.
-        orchestrator_version = self.cluster_kubernetes_version.apply(
-            lambda _: plan.kubernetes_version
-        )
-
         pools: list[pulumi.CustomResource] = []
         for index, pool in enumerate(plan.pools):
             # One pool after the other: AKS may refuse concurrent operations on one cluster's pools.
@@ -152,8 +153,10 @@ class SandboxedNodePool(pulumi.ComponentResource):
                     node_count=pool.node_count,
                     runtime=runtime,
                     os_sku=plan.os_sku,
-                    orchestrator_version=orchestrator_version,
-                    opts=pulumi.ResourceOptions(parent=self, depends_on=[*depends_on, *pools[-1:]]),
+                    orchestrator_version=plan.kubernetes_version,
+                    opts=pulumi.ResourceOptions(
+                        parent=self, depends_on=[*depends_on, *pools[-1:], version_checked]
+                    ),
                 )
             )
 

@@ -204,7 +204,10 @@ def live_secret_texts() -> set[str]:
     record of value, known and secret) is found here. A test feeds such secrets through.
     """
     found: set[str] = set()
-    for candidate in gc.get_objects():
+    # The objects that refer to the class: its instances (a heap type's instances refer to it).
+    # Not gc.get_objects(): holding every object would also hold tuples another thread is still
+    # building, which CPython then fails to resize ("bad argument to internal function").
+    for candidate in gc.get_referrers(_OutputData):
         if isinstance(candidate, _OutputData) and candidate.is_secret and candidate.is_known:
             found.update(_clear_texts(candidate.value))
     return found
@@ -500,13 +503,7 @@ def _run_recorded(
     mocks: OfflineMocks,
     secret_keys: Sequence[str] = (),
 ) -> None:
-    try:
-        contextvars.Context().run(
-            _run_in_context, program, run, dict(config), mocks, list(secret_keys)
-        )
-    except BaseException:
-        _finalize_abandoned_futures()
-        raise
+    contextvars.Context().run(_run_in_context, program, run, dict(config), mocks, list(secret_keys))
 
 
 @atexit.register
@@ -517,25 +514,38 @@ def _close_event_loops() -> None:
     Left open, a loop is closed by the garbage collector during interpreter shutdown, when its
     self-pipe may already be gone: a traceback ("Invalid file descriptor: -1") on stderr.
     """
-    for loop in gc.get_objects():
+    # Instances of the loop class refer to it: found without holding every object (see
+    # `live_secret_texts`).
+    for loop in gc.get_referrers(asyncio.SelectorEventLoop):
         if isinstance(loop, asyncio.AbstractEventLoop) and not loop.is_running():
             if not loop.is_closed():
                 loop.close()
 
 
-def _finalize_abandoned_futures() -> None:
-    """Mark as seen the errors that a failed program left in futures nobody awaits.
+def _program_event_loop() -> asyncio.AbstractEventLoop:
+    """The loop the SDK will run the program on: this thread's, made if there is none yet."""
+    try:
+        return asyncio.get_event_loop()
+    except RuntimeError:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        return loop
 
-    The SDK's outputs that depended on the failing one are never awaited, and the SDK's global
-    state keeps them alive; when they are finally collected, each logs "Future exception was never
-    retrieved" with a traceback, at a random moment: a bare traceback on the user's stderr, and,
+
+def _quiet_abandoned_errors(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """The SDK's event loop's exception handler: a failed program's error, left in futures
+    nobody awaits, is not logged again when they are collected.
+
+    The SDK's outputs that depended on the failing one are never awaited, and its global state
+    keeps them alive; when they are finally collected, each would log "Future exception was never
+    retrieved" with a traceback, at a random moment: a bare traceback on the user's stderr and,
     since formatting it parses source with `ast`, a broken `ast.parse` in whatever the collection
     interrupted (CPython 3.11: "AST constructor recursion depth mismatch"). The error itself
-    reaches the caller as raised.
+    reaches the caller as raised. Anything else goes to the default handler.
     """
-    for candidate in gc.get_objects():
-        if isinstance(candidate, asyncio.Future) and candidate.done() and not candidate.cancelled():
-            candidate.exception()  # marks the error as retrieved
+    if context.get("message") == "Future exception was never retrieved":
+        return
+    loop.default_exception_handler(context)
 
 
 def _run_in_context(
@@ -550,6 +560,7 @@ def _run_in_context(
     logger.setLevel(logging.INFO)
     logger.addHandler(_MessageCollector(run))
     pulumi.runtime.set_all_config(config, secret_keys)
+    _program_event_loop().set_exception_handler(_quiet_abandoned_errors)
     pulumi.runtime.set_mocks(
         mocks,
         project=run.project,

@@ -78,11 +78,26 @@ class PreviewReport:
             ],
             "mandatoryViolations": self.mandatory_violations,
             "fixedNames": [name.to_dict() for name in self.fixed_names],
+            "notChecked": self.not_checked,
         }
 
     @property
     def fixed_names(self) -> list[FixedName]:
         return [name for resource in self.run.resources if (name := _fixed_name(resource))]
+
+    @property
+    def not_checked(self) -> list[str]:
+        """What the policy pack could not judge offline (a policy that needed a value known only
+        after deployment); with `--strict` any of it fails the preview (exit 1).
+
+        Reads the offline run cannot answer are listed apart (`unansweredInvokes`): they feed the
+        program's own checks of a cluster that exists, which a real preview makes.
+        """
+        return [
+            violation.message.splitlines()[0]
+            for violation in self.violations
+            if violation.message.startswith("can't run policy")
+        ]
 
     @property
     def mandatory_violations(self) -> int:
@@ -222,8 +237,18 @@ class FixedName:
 
 
 def _fixed_name(resource: RegisteredResource) -> Optional[FixedName]:
-    """The resource's fixed Azure name and id, for the resource kinds the program creates."""
+    """The resource's fixed Azure name and id, for the resource kinds the program creates; None
+    for any other resource, and for one left to auto-naming (no name input: Pulumi adds a
+    random suffix, so it cannot collide)."""
     inputs = {key: _show(value) for key, value in resource.inputs.items()}
+    name_input = {
+        "azure-native:resources:ResourceGroup": "resourceGroupName",
+        "azure-native:containerservice:ManagedCluster": "resourceName",
+        "azure-native:containerservice:AgentPool": "agentPoolName",
+        "azure-native:resources:Resource": "resourceName",
+    }.get(resource.type)
+    if name_input is None or name_input not in inputs:
+        return None
     group = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{inputs.get('resourceGroupName')}"
     clusters = f"{group}/providers/Microsoft.ContainerService/managedClusters"
     if resource.type == "azure-native:resources:ResourceGroup":
@@ -572,6 +597,45 @@ def _json(document: Any) -> str:
         return value
 
     return json.dumps(finite(document), indent=2, allow_nan=False)
+
+
+def render_error(message: str, output_format: str, subject: str) -> str:
+    """A report whose content is the error that stopped the preview (exit 2), so that a pull
+    request's comment or code-scanning upload says why instead of leaving the stack out."""
+    if output_format == "json":
+        return _json({"subject": subject, "error": message, "exitCode": 2})
+    if output_format == "markdown":
+        quoted = "\n".join(f"> {line}" for line in message.splitlines())
+        return f"### Offline preview of `{subject}`: error (exit 2)\n\n{quoted}\n"
+    if output_format == "sarif":
+        return _json(
+            {
+                "$schema": SARIF_SCHEMA,
+                "version": "2.1.0",
+                "runs": [
+                    {
+                        "tool": {
+                            "driver": {
+                                "name": "podsandbox preview",
+                                "informationUri": "https://www.pulumi.com/docs/iac/crossguard/",
+                            }
+                        },
+                        "automationDetails": {"id": f"podsandbox/error/{subject}/"},
+                        "invocations": [
+                            {
+                                "executionSuccessful": False,
+                                "exitCode": 2,
+                                "toolExecutionNotifications": [
+                                    {"level": "error", "message": {"text": message}}
+                                ],
+                            }
+                        ],
+                        "results": [],
+                    }
+                ],
+            }
+        )
+    return f"error: {message}"
 
 
 def render(report: PreviewReport, output_format: str) -> str:

