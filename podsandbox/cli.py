@@ -190,7 +190,11 @@ def _preview(args: argparse.Namespace) -> int:
     import pulumi
 
     from podsandbox import default_project_dir
-    from podsandbox.preview.offline_preview import describe_failure, offline_preview
+    from podsandbox.preview.offline_preview import (
+        ProgramLoggedError,
+        describe_failure,
+        offline_preview,
+    )
     from podsandbox.preview.policy_evaluator import PolicyConfigError
     from podsandbox.preview.recorder import ProgramFailedError, ProgramStoppedError
     from podsandbox.preview.report import render, render_error
@@ -214,7 +218,7 @@ def _preview(args: argparse.Namespace) -> int:
             policy_config=args.policy_config,
             skip_validation=args.skip_validation,
         )
-    except (ProjectError, PolicyConfigError) as error:
+    except (ProjectError, PolicyConfigError, ProgramLoggedError) as error:
         return fail(str(error))
     except ProgramStoppedError as stopped:
         return fail(stopped.run.scrub(str(stopped)))

@@ -12,8 +12,9 @@ components validate with: no table is copied here. The pack's environment instal
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Optional
 
+import yaml
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
@@ -24,6 +25,7 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
+from pulumi_policy.proxy import UnknownValueError
 
 from podsandbox.rules import policy_checks, pools, workloads
 
@@ -88,11 +90,66 @@ def _validate_readable(args: ResourceValidationArgs, report_violation: ReportVio
         report_violation(f"{args.resource_type} {args.name}: {reason}", None)
 
 
+class NamespaceNotKnownError(UnknownValueError):
+    """The policy SDK's "value not known" error, with our message: the engine (and the offline
+    preview) then report the policy as not run for this resource, with that message."""
+
+    def __init__(self, message: str) -> None:
+        Exception.__init__(self, message)
+        self.unknown_type_sentinel = ""
+        self.props = ["metadata", "namespace"]
+        self.message = message
+
+
+def _kubeconfig_namespace(kubeconfig: str) -> Optional[str]:
+    """The namespace of a kubeconfig's current context, if it names one."""
+    try:
+        document = yaml.safe_load(kubeconfig)
+    except yaml.YAMLError:
+        return None
+    if not isinstance(document, dict):
+        return None
+    for context in document.get("contexts") or []:
+        if isinstance(context, dict) and context.get("name") == document.get("current-context"):
+            namespace = (context.get("context") or {}).get("namespace")
+            return namespace if isinstance(namespace, str) else None
+    return None
+
+
+def _landing_workload(args: ResourceValidationArgs) -> Optional[workloads.Workload]:
+    """The workload, with the namespace it really lands in (its provider's when it sets none).
+
+    Raises the policy SDK's `UnknownValueError` when that namespace cannot be known (an ambient
+    kubeconfig, or a provider input unknown during preview): the engine then reports the policy
+    as not run, and the offline preview lists it as not checked, never assumed "default".
+    """
+    workload = workloads.workload_of(args.resource_type, args.props)
+    if workload is None or workload.declared_namespace is not None:
+        return workload
+    provider = args.provider
+    namespace: Optional[str] = None
+    if provider is not None:
+        kubeconfig = provider.props.get("kubeconfig")
+        namespace = workloads.provider_namespace(
+            provider.props.get("namespace"),
+            _kubeconfig_namespace(kubeconfig) if isinstance(kubeconfig, str) else None,
+            has_kubeconfig=bool(kubeconfig),
+        )
+    if namespace is None:
+        raise NamespaceNotKnownError(
+            f"{workload.kind} {args.name} sets no metadata.namespace and the namespace its "
+            "provider puts it in cannot be known here (the provider reads an ambient "
+            "kubeconfig, or its inputs are not known yet); set metadata.namespace, or the "
+            "provider's namespace"
+        )
+    return workloads.workload_of(args.resource_type, args.props, namespace)
+
+
 def _validate_untrusted_namespace(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
     namespaces = args.get_config().get(UNTRUSTED_NAMESPACES, DEFAULT_UNTRUSTED_NAMESPACES)
-    workload = workloads.workload_of(args.resource_type, args.props)
+    workload = _landing_workload(args)
     if workload is not None:
         for message in policy_checks.workload_in_untrusted_namespace(workload, namespaces):
             report_violation(message, None)

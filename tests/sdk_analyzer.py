@@ -8,15 +8,17 @@ equal to it. Test-only: the preview never needs it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 from pulumi.runtime import proto
 from pulumi_policy import EnforcementLevel
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 
 from podsandbox.preview.policy_evaluator import (
+    EngineProvider,
     PolicyPackDefinition,
     Violation,
+    engine_provider,
     struct,
 )
 from podsandbox.preview.recorder import ProgramRun, RegisteredResource
@@ -57,6 +59,7 @@ class SdkAnalyzer:
                 urn=resource.urn,
                 name=resource.name,
                 options=_options(resource),
+                provider=_provider(engine_provider(run, resource)),
                 parent=resource.parent or "",
             )
             for resource in run.resources
@@ -69,10 +72,20 @@ class SdkAnalyzer:
                 urn=message.urn,
                 name=message.name,
                 options=message.options,
+                provider=message.provider if message.HasField("provider") else None,
             )
             violations += _violations(self.servicer.Analyze(request, None), message.urn)
         stack = self.servicer.AnalyzeStack(proto.AnalyzeStackRequest(resources=messages), None)
         return violations + _violations(stack, "")
+
+
+def _provider(provider: Optional[EngineProvider]) -> Any:
+    """The request's provider, as the engine sends it (absent when there is none)."""
+    if provider is None:
+        return None
+    return proto.AnalyzerProviderResource(
+        type=provider.type, properties=struct(provider.props), urn=provider.urn, name=provider.name
+    )
 
 
 def _options(resource: RegisteredResource) -> Any:

@@ -112,3 +112,21 @@ def test_a_failing_program_writes_its_error_report_too(capsys, tmp_path):
     assert code == 2 and "broken on purpose" in json.loads(out)["error"]
     assert len(err.splitlines()) == 1 and "Traceback" not in err
     assert REPO.exists()
+
+
+def test_a_program_that_logs_an_error_fails_the_check(capsys, tmp_path):
+    folder = program(
+        tmp_path,
+        "import pulumi\npulumi.log.error('quota exceeded')\npulumi.export('x', 1)\n",
+    )
+    code, out, err = preview(capsys, "--program", str(folder), "--format", "json")
+    assert code == 2
+    [line] = err.splitlines()
+    assert "logged 1 error(s) with pulumi.log.error" in line and "quota exceeded" in line
+    assert "pulumi/pulumi#5085" in json.loads(out)["error"]
+
+
+def test_a_program_that_only_warns_passes(capsys, tmp_path):
+    folder = program(tmp_path, "import pulumi\npulumi.log.warn('careful')\n")
+    code, out, _ = preview(capsys, "--program", str(folder), "--format", "json")
+    assert code == 0 and json.loads(out)["summary"]["warnings"] == ["careful"]

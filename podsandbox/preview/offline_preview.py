@@ -12,7 +12,12 @@ from typing import Optional
 
 from podsandbox import default_project_dir
 from podsandbox.preview.policy_evaluator import evaluate
-from podsandbox.preview.recorder import ProgramFailedError, RegisteredResource, run_program
+from podsandbox.preview.recorder import (
+    ProgramFailedError,
+    ProgramRun,
+    RegisteredResource,
+    run_program,
+)
 from podsandbox.preview.report import PreviewReport
 from podsandbox.preview.stack_files import load_stack_config
 from podsandbox.rules.stack_settings import SKIP_VALIDATION_ENV
@@ -74,6 +79,8 @@ def offline_preview(
             main=stack_config.main,
             secret_keys=stack_config.secret_keys,
         )
+    if run.errors:
+        raise ProgramLoggedError(run)
     run.resources = tree_order(run.resources)
     # Free text can quote a value that is secret elsewhere (a warning the program logs, a
     # violation that names a value): each is scrubbed of the run's secret values.
@@ -98,6 +105,19 @@ def offline_preview(
     return PreviewReport(
         run=run, stack_file=stack_config.source, warnings=warnings, violations=violations
     )
+
+
+class ProgramLoggedError(Exception):
+    """The program logged an error (`pulumi.log.error`) and finished: the check fails (exit 2),
+    though the Pulumi CLI itself would still succeed (pulumi/pulumi #5085)."""
+
+    def __init__(self, run: ProgramRun) -> None:
+        super().__init__(
+            f"the program logged {len(run.errors)} error(s) with pulumi.log.error, which fails "
+            "this check (the Pulumi CLI prints them and still succeeds, pulumi/pulumi#5085): "
+            + "; ".join(run.scrub(error) for error in run.errors)
+        )
+        self.run = run
 
 
 def describe_failure(failure: ProgramFailedError, program_dir: Path) -> str:

@@ -32,6 +32,7 @@ from google.protobuf import json_format, struct_pb2
 from pulumi_policy import (
     EnforcementLevel,
     Policy,
+    PolicyProviderResource,
     PolicyResource,
     PolicyResourceOptions,
     ResourceValidationArgs,
@@ -169,6 +170,48 @@ def struct(values: Mapping[str, Any]) -> struct_pb2.Struct:
     return struct
 
 
+@dataclass(frozen=True)
+class EngineProvider:
+    """The provider the engine names in an analyze request for a resource."""
+
+    type: str
+    props: dict[str, Any]
+    """Its inputs, engine-shaped."""
+    urn: str
+    name: str
+
+
+def engine_provider(run: ProgramRun, resource: RegisteredResource) -> Optional[EngineProvider]:
+    """The resource's explicit provider (the registered provider's inputs), or else its package's
+    default provider, whose inputs are the stack's config for that package (e.g.
+    `kubernetes:namespace`), as the engine passes them to a policy pack."""
+    if not resource.custom or resource.type.startswith("pulumi:"):
+        return None
+    if resource.provider:
+        urn = resource.provider.rsplit("::", 1)[0]
+        registered = next((r for r in run.resources if r.urn == urn), None)
+        if registered is None:
+            return None
+        return EngineProvider(registered.type, registered.engine_inputs, urn, registered.name)
+    package = resource.type.split(":", 1)[0]
+    prefix = f"{package}:"
+    props = {
+        key[len(prefix) :]: value for key, value in run.config.items() if key.startswith(prefix)
+    }
+    urn = f"urn:pulumi:{run.stack}::{run.project}::pulumi:providers:{package}::default"
+    return EngineProvider(f"pulumi:providers:{package}", props, urn, "default")
+
+
+def _policy_provider(provider: Optional[EngineProvider]) -> Optional[PolicyProviderResource]:
+    """What the SDK's servicer builds from the request's provider (`_get_provider_resource`)."""
+    if provider is None:
+        return None
+    props = deserialize_properties(json_format.MessageToDict(struct(provider.props)))
+    return PolicyProviderResource(
+        provider.type, unknown_checking_proxy(props), provider.urn, provider.name
+    )
+
+
 def _policy_options(resource: RegisteredResource) -> PolicyResourceOptions:
     """The options the SDK builds from `AnalyzerResourceOptions(protect, parent)`."""
     return PolicyResourceOptions(
@@ -215,6 +258,7 @@ class Analyzer:
                 json_format.MessageToDict(struct(resource.engine_inputs))
             )
             options = _policy_options(resource)
+            provider = _policy_provider(engine_provider(run, resource))
             for policy in self.resource_policies:
                 args = ResourceValidationArgs(
                     resource.type,
@@ -222,7 +266,7 @@ class Analyzer:
                     resource.urn,
                     resource.name,
                     options,
-                    None,
+                    provider,
                     self._policy_config(policy),
                 )
                 violations += self._run(policy, args, resource.urn)
@@ -233,7 +277,7 @@ class Analyzer:
                     resource.urn,
                     resource.name,
                     options,
-                    None,
+                    provider,
                     None,
                     [],
                     {},

@@ -109,11 +109,15 @@ class ProgramRun:
     stack: str
     preview: bool
     resources: list[RegisteredResource] = field(default_factory=list)
+    config: dict[str, str] = field(default_factory=dict)
+    """The stack's config, by qualified key: also the inputs of the default providers."""
     invokes: list[Invoke] = field(default_factory=list)
     outputs: dict[str, StackOutput] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     infos: list[str] = field(default_factory=list)
     """`pulumi.log.info` notes (the CLI shows them as diagnostics, not as warnings)."""
+    errors: list[str] = field(default_factory=list)
+    """`pulumi.log.error` messages: the checker fails on them (the CLI would not, #5085)."""
     secret_values: set[str] = field(default_factory=set)
     """The clear text of every value that was secret somewhere in the run (a secret config key,
     a secret input, output or invoke argument), so that free text can be searched for it."""
@@ -374,14 +378,19 @@ def wire(value: Any) -> Any:
 
 
 class _MessageCollector(logging.Handler):
-    """The program's `pulumi.log` warnings (and errors) and its informational notes."""
+    """The program's `pulumi.log` errors, warnings and informational notes, apart."""
 
     def __init__(self, run: ProgramRun) -> None:
         super().__init__(level=logging.INFO)
         self.run = run
 
     def emit(self, record: logging.LogRecord) -> None:
-        found = self.run.warnings if record.levelno >= logging.WARNING else self.run.infos
+        if record.levelno >= logging.ERROR:
+            found = self.run.errors
+        elif record.levelno >= logging.WARNING:
+            found = self.run.warnings
+        else:
+            found = self.run.infos
         self.run.secret_values |= live_secret_texts()  # the message may quote one of them
         found.append(record.getMessage())
 
@@ -464,7 +473,7 @@ def run_program(
     program_dir = program_dir.resolve()
     entry = program_dir / main
     mocks = mocks if mocks is not None else OfflineMocks()
-    run = ProgramRun(project=project, stack=stack, preview=mocks.preview)
+    run = ProgramRun(project=project, stack=stack, preview=mocks.preview, config=dict(config))
     run.secret_values.update(config[key] for key in secret_keys if key in config)
 
     def program() -> None:
@@ -491,7 +500,7 @@ def run_function(
 ) -> ProgramRun:
     """Run `program` (code that registers resources) as a Pulumi program; record the run."""
     mocks = mocks if mocks is not None else OfflineMocks()
-    run = ProgramRun(project=project, stack=stack, preview=mocks.preview)
+    run = ProgramRun(project=project, stack=stack, preview=mocks.preview, config=dict(config))
     _run_recorded(program, run, config, mocks)
     return run
 

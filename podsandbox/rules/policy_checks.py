@@ -103,7 +103,8 @@ def pool_fips(pool: SandboxingPool) -> list[str]:
 def _who(workload: Workload) -> str:
     metadata = workload.props.get("metadata")
     name = metadata.get("name") if isinstance(metadata, Mapping) else None
-    return f"{workload.kind} {workload.namespace}/{name}" if name else workload.kind
+    namespace = workload.namespace or "(namespace not known)"
+    return f"{workload.kind} {namespace}/{name}" if name else workload.kind
 
 
 def workload_host_network(workload: Workload) -> list[str]:
@@ -210,6 +211,8 @@ def workload_host_features(workload: Workload) -> list[str]:
 
 
 def workload_in_untrusted_namespace(workload: Workload, namespaces: Iterable[str]) -> list[str]:
+    """Callers make sure the namespace is known (a workload whose namespace cannot be known is
+    reported as not checked, never judged as if it were in "default")."""
     if workload.namespace not in set(namespaces) or workload.sandboxing_runtime is not None:
         return []
     classes = " or ".join(aks.RUNTIMES_BY_CLASS)
