@@ -130,3 +130,13 @@ def test_a_program_that_only_warns_passes(capsys, tmp_path):
     folder = program(tmp_path, "import pulumi\npulumi.log.warn('careful')\n")
     code, out, _ = preview(capsys, "--program", str(folder), "--format", "json")
     assert code == 0 and json.loads(out)["summary"]["warnings"] == ["careful"]
+
+
+def test_a_program_on_a_provider_the_checker_lacks_says_so_plainly(capsys, tmp_path):
+    folder = program(tmp_path, "import pulumi_azure as azure\nazure.core.ResourceGroup('rg')\n")
+    code, out, err = preview(capsys, "--program", str(folder), "--format", "json")
+    assert code == 2
+    [line] = err.splitlines()
+    assert "it needs the Python package pulumi_azure" in line
+    assert "could not be run and nothing in it was checked" in line
+    assert "Install pulumi-azure beside the checker" in json.loads(out)["error"]

@@ -128,6 +128,15 @@ def describe_failure(failure: ProgramFailedError, program_dir: Path) -> str:
         if Path(frame.filename).resolve().is_relative_to(program_dir.resolve()):
             where = f" (at {Path(frame.filename).name}:{frame.lineno})"
     failed = f"the program in {program_dir} failed{where}"
+    module = error.name or "" if isinstance(error, ModuleNotFoundError) else ""
+    if module.startswith("pulumi_"):
+        return (
+            f"{failed}: it needs the Python package {module}, which this checker's "
+            "environment does not have, so it could not be run and nothing in it was checked. "
+            f"Install {module.replace('_', '-')} beside the checker to check such programs "
+            "(the policies know the classic provider's AKS resources, but this checker is only "
+            "tested with the packages of its own `program` extra)"
+        )
     problem = failure.run.scrub(f"{type(error).__name__}: {error}")
     unanswered = sorted({invoke.token for invoke in failure.run.unanswered_invokes})
     if not unanswered:
