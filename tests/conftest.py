@@ -146,3 +146,18 @@ def clear_outputs() -> Any:
         return {name: in_clear(output.wire) for name, output in run.outputs.items()}
 
     return outputs
+
+
+def python_project(
+    folder: Path,
+    program: str,
+    project: str = "name: team\nruntime: python\n",
+    stack: str = "config: {}\n",
+) -> Path:
+    """A Pulumi Python project in `folder` (made if missing) with a `dev` stack: a program to
+    judge, as another team would write it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "Pulumi.yaml").write_text(project)
+    (folder / "Pulumi.dev.yaml").write_text(stack)
+    (folder / "__main__.py").write_text(program)
+    return folder

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from podsandbox.rules import workloads
+from tests.conftest import python_project
 
 POD_SPEC = {"runtimeClassName": "kata-vm-isolation", "containers": [{"name": "agent"}]}
 
@@ -75,20 +76,17 @@ def test_the_pack_judges_an_agent_sandbox_like_a_deployment(
 
     from podsandbox.cli import main
 
-    folder = tmp_path / "agents"
-    folder.mkdir()
-    (folder / "Pulumi.yaml").write_text("name: agents\nruntime: python\n")
-    (folder / "Pulumi.dev.yaml").write_text("config: {}\n")
     spec = {"containers": [{"name": "agent", "image": "python:3.12",
                             "resources": {"limits": {"cpu": "1", "memory": "1Gi"},
                                           "requests": {"cpu": "1", "memory": "1Gi"}}}]}  # fmt: skip
     if runtime_class:
         spec["runtimeClassName"] = runtime_class
-    (folder / "__main__.py").write_text(
+    folder = python_project(
+        tmp_path / "agents",
         "from pulumi_kubernetes.apiextensions import CustomResource\n"
         "CustomResource('agent', api_version='agents.x-k8s.io/v1beta1', kind='Sandbox',\n"
         "               metadata={'name': 'agent', 'namespace': 'untrusted'},\n"
-        f"               spec={{'podTemplate': {{'spec': {spec!r}}}}})\n"
+        f"               spec={{'podTemplate': {{'spec': {spec!r}}}}})\n",
     )
     code = main(["preview", "--program", str(folder), "--format", "json"])
     document = json.loads(capsys.readouterr().out)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from podsandbox.cli import main
+from tests.conftest import python_project
 
 PROJECT = "name: team\nruntime: python\nconfig:\n  size: {type: string, default: small}\n"
 PROGRAM = "import pulumi\npulumi.export('size', pulumi.Config().get('size'))\n"
@@ -18,12 +19,7 @@ STACK = "config:\n  team:size: large\n"
 
 
 def project(tmp_path: Path) -> Path:
-    folder = tmp_path / "team"
-    folder.mkdir()
-    (folder / "Pulumi.yaml").write_text(PROJECT)
-    (folder / "__main__.py").write_text(PROGRAM)
-    (folder / "Pulumi.dev.yaml").write_text(STACK)
-    return folder
+    return python_project(tmp_path / "team", PROGRAM, PROJECT, STACK)
 
 
 def preview(capsys: pytest.CaptureFixture[str], folder: Path, *extra: str) -> tuple[int, str, str]:

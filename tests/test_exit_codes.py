@@ -12,19 +12,13 @@ import jsonschema
 import pytest
 
 from podsandbox.cli import main
-from tests.conftest import REPO
+from tests.conftest import REPO, python_project
 
-PROJECT = "name: team\nruntime: python\n"
 UNKNOWN_SIZE = (REPO / "tests" / "programs" / "unknown-size" / "__main__.py").read_text()
 
 
-def program(tmp_path: Path, code: str, stack: str = "config: {}\n") -> Path:
-    folder = tmp_path / "team"
-    folder.mkdir(exist_ok=True)
-    (folder / "Pulumi.yaml").write_text(PROJECT)
-    (folder / "Pulumi.dev.yaml").write_text(stack)
-    (folder / "__main__.py").write_text(code)
-    return folder
+def program(tmp_path: Path, code: str) -> Path:
+    return python_project(tmp_path / "team", code)
 
 
 def preview(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from podsandbox.cli import main
+from tests.conftest import python_project
 
 KUBECONFIG = {
     "apiVersion": "v1",
@@ -25,13 +26,11 @@ POD = (
 
 
 def preview(capsys, tmp_path: Path, code: str, config: str = "config: {}\n", *extra: str):
-    folder = tmp_path / "team"
-    folder.mkdir(exist_ok=True)
-    (folder / "Pulumi.yaml").write_text("name: team\nruntime: python\n")
-    (folder / "Pulumi.dev.yaml").write_text(config)
-    (folder / "__main__.py").write_text(
+    folder = python_project(
+        tmp_path / "team",
         "import pulumi\nfrom pulumi_kubernetes import Provider\n"
-        "from pulumi_kubernetes.core.v1 import Pod\n" + code
+        "from pulumi_kubernetes.core.v1 import Pod\n" + code,
+        stack=config,
     )
     exit_code = main(["preview", "--program", str(folder), "--format", "json", *extra])
     return exit_code, json.loads(capsys.readouterr().out)

@@ -12,7 +12,7 @@ import pytest
 
 from podsandbox.cli import main
 from podsandbox.preview.policy_evaluator import load_pack
-from tests.conftest import REPO
+from tests.conftest import REPO, python_project
 
 PROGRAMS = REPO / "tests" / "programs"
 BAD_STACK = REPO / "tests" / "stacks" / "Pulumi.bad.yaml"
@@ -262,14 +262,11 @@ def test_names_of_ones_own_are_listed_but_not_flagged(capsys, tmp_path):
 
 
 def test_an_auto_named_resource_is_not_a_fixed_name(capsys, tmp_path):
-    folder = tmp_path / "team"
-    folder.mkdir()
-    (folder / "Pulumi.yaml").write_text("name: team\nruntime: python\n")
-    (folder / "Pulumi.dev.yaml").write_text("config: {}\n")
-    (folder / "__main__.py").write_text(
+    folder = python_project(
+        tmp_path / "team",
         "from pulumi_azure_native import resources\n"
         "resources.ResourceGroup('auto')\n"
-        "resources.ResourceGroup('fixed', resource_group_name='team-rg')\n"
+        "resources.ResourceGroup('fixed', resource_group_name='team-rg')\n",
     )
     code, out, _ = run(capsys, "--program", str(folder), "--format", "json")
     assert code == 0

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from podsandbox.cli import main
+from tests.conftest import python_project
 
 SECRETS = {
     "config": "s3cr3t-config-value",
@@ -66,12 +67,7 @@ pulumi.export("out", pulumi.Output.secret("{SECRETS["output"]}"))
 
 @pytest.fixture
 def leaky(tmp_path: Path) -> Path:
-    folder = tmp_path / "leaky"
-    folder.mkdir()
-    (folder / "Pulumi.yaml").write_text(PROJECT)
-    (folder / "Pulumi.dev.yaml").write_text(STACK)
-    (folder / "__main__.py").write_text(PROGRAM)
-    return folder
+    return python_project(tmp_path / "leaky", PROGRAM, PROJECT, STACK)
 
 
 @pytest.mark.parametrize("report_format", ["text", "json", "markdown", "sarif"])

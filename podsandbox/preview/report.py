@@ -564,23 +564,25 @@ def to_sarif(report: PreviewReport, policy_list: Sequence[Policy]) -> dict[str, 
     for result in results:
         if result["ruleIndex"] == -1:
             del result["ruleIndex"]
-    return {
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "podsandbox preview",
-                        "informationUri": "https://www.pulumi.com/docs/iac/crossguard/",
-                        "rules": rules,
-                    }
-                },
-                "automationDetails": {"id": f"podsandbox/{report.run.project}/{report.run.stack}/"},
-                "results": results,
-            }
-        ],
-    }
+    return _sarif_document(
+        {
+            "tool": {"driver": {**SARIF_DRIVER, "rules": rules}},
+            "automationDetails": {"id": f"podsandbox/{report.run.project}/{report.run.stack}/"},
+            "results": results,
+        }
+    )
+
+
+SARIF_DRIVER = {
+    "name": "podsandbox preview",
+    "informationUri": "https://www.pulumi.com/docs/iac/crossguard/",
+}
+"""The tool every SARIF run names."""
+
+
+def _sarif_document(run: dict[str, Any]) -> dict[str, Any]:
+    """A SARIF 2.1.0 log of one run."""
+    return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
 
 
 def _json(document: Any) -> str:
@@ -608,32 +610,20 @@ def render_error(message: str, output_format: str, subject: str) -> str:
         quoted = "\n".join(f"> {line}" for line in message.splitlines())
         return f"### Offline preview of `{subject}`: error (exit 2)\n\n{quoted}\n"
     if output_format == "sarif":
+        failed = {
+            "executionSuccessful": False,
+            "exitCode": 2,
+            "toolExecutionNotifications": [{"level": "error", "message": {"text": message}}],
+        }
         return _json(
-            {
-                "$schema": SARIF_SCHEMA,
-                "version": "2.1.0",
-                "runs": [
-                    {
-                        "tool": {
-                            "driver": {
-                                "name": "podsandbox preview",
-                                "informationUri": "https://www.pulumi.com/docs/iac/crossguard/",
-                            }
-                        },
-                        "automationDetails": {"id": f"podsandbox/error/{subject}/"},
-                        "invocations": [
-                            {
-                                "executionSuccessful": False,
-                                "exitCode": 2,
-                                "toolExecutionNotifications": [
-                                    {"level": "error", "message": {"text": message}}
-                                ],
-                            }
-                        ],
-                        "results": [],
-                    }
-                ],
-            }
+            _sarif_document(
+                {
+                    "tool": {"driver": SARIF_DRIVER},
+                    "automationDetails": {"id": f"podsandbox/error/{subject}/"},
+                    "invocations": [failed],
+                    "results": [],
+                }
+            )
         )
     return f"error: {message}"
 
