@@ -59,7 +59,7 @@ class SandboxedNodePool(pulumi.ComponentResource):
 
     Its inputs are checked before anything is registered, with every problem in one error. The
     cluster is read to check that its Kubernetes version meets the runtime's minimum; the pools
-    are registered only once that check passed (their version waits for it). `pulumi destroy`
+    are registered only once that check passed (they wait for it). `pulumi destroy`
     removes the pools only. Ordering (`depends_on`, also passed to the cluster reads) and the
     Azure provider (`providers`) come from the resource options.
     """
