@@ -46,6 +46,8 @@ def test_every_served_version_of_both_kinds_is_a_workload(resource_type: str):
         "kubernetes:example.com/v1:Sandbox",
         "azure-native:agents.x-k8s.io/v1alpha1:Sandbox",
         "kubernetes:agents.x-k8s.io:Sandbox",  # no version: not a type token
+        "kubernetes:agents.x-k8s.io/v1:extra:Sandbox",  # four parts: not a type token
+        "kubernetes:agents.x-k8s.io/v1",
         "kubernetes:core/v1:ConfigMap",
     ],
 )

@@ -54,3 +54,16 @@ def test_a_namespace_that_is_not_a_string_is_not_declared():
     workload = workloads.workload_of(POD, {"metadata": {"namespace": 3}, "spec": {}}, "x")
     assert workload is not None and workload.namespace == "x"
     assert workloads.workload_of(POD, {"metadata": "odd", "spec": {}}, "x").namespace == "x"  # type: ignore[union-attr]
+
+
+def test_a_message_about_a_workload_whose_namespace_is_unknown_says_so():
+    from podsandbox.rules import policy_checks
+
+    props = {
+        "metadata": {"name": "app"},
+        "spec": {"hostNetwork": True, "runtimeClassName": "kata-vm-isolation", "containers": []},
+    }
+    workload = workloads.workload_of(POD, props)
+    assert workload is not None and workload.namespace is None
+    [message] = policy_checks.workload_host_network(workload)
+    assert message.startswith("Pod (namespace not known)/app sets spec.hostNetwork: true")

@@ -35,8 +35,10 @@ def pod_spec_path(resource_type: str) -> Optional[tuple[str, ...]]:
     """
     if resource_type in POD_SPEC_PATHS:
         return POD_SPEC_PATHS[resource_type]
-    provider, _, rest = resource_type.partition(":")
-    group_version, _, kind = rest.rpartition(":")
+    parts = resource_type.split(":")
+    if len(parts) != 3:
+        return None
+    provider, group_version, kind = parts
     group = group_version.rpartition("/")[0]
     if provider == "kubernetes" and (group, kind) in AGENT_SANDBOX_KINDS:
         return AGENT_SANDBOX_POD_SPEC
