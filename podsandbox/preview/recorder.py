@@ -124,15 +124,20 @@ class ProgramRun:
 
     def scrub_value(self, value: Any) -> Any:
         """`value` with `scrub` applied to every string in it (markers kept as they are)."""
-        if isinstance(value, Marker):
-            return value
-        if isinstance(value, str):
-            return self.scrub(value)
-        if isinstance(value, dict):
-            return {key: self.scrub_value(item) for key, item in value.items()}
-        if isinstance(value, list):
-            return [self.scrub_value(item) for item in value]
-        return value
+        searched = self._searched_secrets()
+
+        def walk(item: Any) -> Any:
+            if isinstance(item, Marker):
+                return item
+            if isinstance(item, str):
+                return _replaced(item, searched)
+            if isinstance(item, dict):
+                return {key: walk(inner) for key, inner in item.items()}
+            if isinstance(item, list):
+                return [walk(inner) for inner in item]
+            return item
+
+        return walk(value)
 
     def scrub(self, text: str) -> str:
         """`text` with every secret value of the run replaced by `[secret]`.
@@ -140,10 +145,15 @@ class ProgramRun:
         Values shorter than `MIN_SCRUBBED_LENGTH` are not searched for: they would match
         everywhere. Structured places (inputs, outputs, invoke arguments) redact every secret.
         """
-        for value in sorted(self.secret_values, key=len, reverse=True):
-            if len(value) >= MIN_SCRUBBED_LENGTH:
-                text = text.replace(value, SECRET)
-        return text
+        return _replaced(text, self._searched_secrets())
+
+    def _searched_secrets(self) -> list[str]:
+        """The secret values free text is searched for, longest first (once per scrub)."""
+        return sorted(
+            (value for value in self.secret_values if len(value) >= MIN_SCRUBBED_LENGTH),
+            key=len,
+            reverse=True,
+        )
 
     @property
     def unanswered_invokes(self) -> list[Invoke]:
@@ -164,6 +174,12 @@ class ProgramRun:
 
     def of_type(self, type_token: str) -> list[RegisteredResource]:
         return [resource for resource in self.resources if resource.type == type_token]
+
+
+def _replaced(text: str, secrets: list[str]) -> str:
+    for value in secrets:
+        text = text.replace(value, SECRET)
+    return text
 
 
 MIN_SCRUBBED_LENGTH = 4

@@ -61,7 +61,7 @@ class Workload:
     path: str
     """e.g. "spec.template.spec"."""
     pod_spec: Mapping[str, Any]
-    provider_namespace: Optional[str] = DEFAULT_NAMESPACE
+    provider_namespace: Optional[str]
     """Where its provider puts an object without `metadata.namespace`; None when that cannot be
     known (see `namespace`)."""
 
