@@ -9,11 +9,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn, Optional
+from typing import TYPE_CHECKING, NoReturn, Optional
 
+from podsandbox.preview.program_process import Limits
 from podsandbox.rules import vmsizes
+
+if TYPE_CHECKING:
+    from podsandbox.preview.recorder import ProgramRun
 
 EXIT_OK = 0
 EXIT_VIOLATION = 1
@@ -25,6 +29,21 @@ class _Parser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         print(f"error: {message}", file=sys.stderr)
         raise SystemExit(EXIT_USAGE)
+
+
+def _positive(kind: type[float] | type[int]) -> Callable[[str], float]:
+    """An argparse type: a number of `kind` greater than zero."""
+
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not value > 0 or value == float("inf"):
+            raise argparse.ArgumentTypeError(f"{text!r} must be a finite number above 0")
+        return value
+
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,6 +86,31 @@ def build_parser() -> argparse.ArgumentParser:
         help="exit 1 when anything could not be checked offline (an unanswered read, a policy "
         "that could not run), not only on a mandatory violation",
     )
+    bounds = preview.add_argument_group(
+        "bounds on the judged program",
+        "The program runs in a process of its own; exceeding a bound stops the check (exit 2).",
+    )
+    bounds.add_argument(
+        "--timeout", type=_positive(float), default=Limits.timeout_seconds, metavar="SECONDS",
+        help=f"seconds the program may run (default {Limits.timeout_seconds:g})",
+    )  # fmt: skip
+    bounds.add_argument(
+        "--max-memory", type=_positive(int), default=Limits.memory_mib, metavar="MIB",
+        help=f"its data memory in MiB (default {Limits.memory_mib})",
+    )  # fmt: skip
+    bounds.add_argument(
+        "--max-resources", type=_positive(int), default=Limits.max_resources, metavar="N",
+        help=f"resources it may register (default {Limits.max_resources})",
+    )  # fmt: skip
+    bounds.add_argument(
+        "--max-value-bytes", type=_positive(int), default=Limits.max_value_bytes, metavar="BYTES",
+        help="size of one registration's inputs, an output or a message "
+        f"(default {Limits.max_value_bytes})",
+    )  # fmt: skip
+    bounds.add_argument(
+        "--max-output-bytes", type=_positive(int), default=Limits.max_output_bytes,
+        metavar="BYTES", help=f"what it may print (default {Limits.max_output_bytes})",
+    )  # fmt: skip
     preview.add_argument(
         "--skip-validation",
         action="store_true",
@@ -186,30 +230,31 @@ def _vm_size(name: str, as_json: bool) -> int:
 
 
 def _preview(args: argparse.Namespace) -> int:
-    # Imported here: the Pulumi SDK is only needed by this command.
-    import pulumi
-
     from podsandbox import default_project_dir
-    from podsandbox.preview.offline_preview import (
-        ProgramLoggedError,
-        describe_failure,
-        offline_preview,
-    )
-    from podsandbox.preview.policy_evaluator import PolicyConfigError
-    from podsandbox.preview.recorder import ProgramFailedError, ProgramStoppedError
-    from podsandbox.preview.report import render, render_error
+    from podsandbox.preview.offline_preview import offline_preview
+    from podsandbox.preview.program_process import Limits, ProgramError
     from podsandbox.preview.stack_files import ProjectError
 
     program = args.program or default_project_dir()
     subject = args.stack or (args.config_file.name if args.config_file else "dev")
 
-    def fail(message: str) -> int:
+    def fail(message: str, run: Optional[ProgramRun] = None) -> int:
         """Exit 2: one line on stderr, and the report asked for, with the error as its content."""
+        from podsandbox.preview.report import render_error
+
+        _print_program_output(run)
         print("error: " + " ".join(message.split()), file=sys.stderr)
         if args.output is not None or args.format != "text":
-            _write(args, render_error(message, args.format, subject))
+            _write(args, render_error(message, args.format, subject, run))
         return EXIT_USAGE
 
+    limits = Limits(
+        timeout_seconds=args.timeout,
+        memory_mib=args.max_memory,
+        max_resources=args.max_resources,
+        max_value_bytes=args.max_value_bytes,
+        max_output_bytes=args.max_output_bytes,
+    )
     try:
         report = offline_preview(
             stack=args.stack,
@@ -217,20 +262,31 @@ def _preview(args: argparse.Namespace) -> int:
             program_dir=program,
             policy_config=args.policy_config,
             skip_validation=args.skip_validation,
+            limits=limits,
         )
-    except (ProjectError, PolicyConfigError, ProgramLoggedError) as error:
+    except ProgramError as error:
+        return fail(str(error), error.run)
+    except ValueError as error:  # ProjectError, PolicyConfigError
+        if not isinstance(error, ProjectError) and type(error).__name__ != "PolicyConfigError":
+            raise
         return fail(str(error))
-    except ProgramStoppedError as stopped:
-        return fail(stopped.run.scrub(str(stopped)))
-    except pulumi.RunError as error:
-        return fail(str(error))
-    except ProgramFailedError as failure:
-        return fail(describe_failure(failure, program))
+    from podsandbox.preview.report import render
+
+    _print_program_output(report.run)
     if not _write(args, render(report, args.format)):
         return EXIT_USAGE
     if report.mandatory_violations or (args.strict and report.not_checked):
         return EXIT_VIOLATION
     return EXIT_OK
+
+
+def _print_program_output(run: Optional[ProgramRun]) -> None:
+    """What the judged program printed, scrubbed of its secrets, on stderr (never in a report)."""
+    if run is None or not run.output.strip():
+        return
+    print("the program printed:", file=sys.stderr)
+    for line in run.scrub(run.output).rstrip("\n").splitlines():
+        print(f"  | {line}", file=sys.stderr)
 
 
 def _write(args: argparse.Namespace, text: str) -> bool:

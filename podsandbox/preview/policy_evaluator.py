@@ -307,7 +307,12 @@ class Analyzer:
         return found
 
 
+def prepared_analyzer(config_file: Optional[Path] = None) -> Analyzer:
+    """The pack, with its config read and checked (raises `PolicyConfigError` for a bad one)."""
+    pack = load_pack()
+    return Analyzer(pack, resolve_config(pack, config_file))
+
+
 def evaluate(run: ProgramRun, config_file: Optional[Path] = None) -> list[Violation]:
     """All violations of the pack over a run (raises `PolicyConfigError` for a bad config)."""
-    pack = load_pack()
-    return Analyzer(pack, resolve_config(pack, config_file)).analyze(run)
+    return prepared_analyzer(config_file).analyze(run)

@@ -121,6 +121,29 @@ class ProgramRun:
     secret_values: set[str] = field(default_factory=set)
     """The clear text of every value that was secret somewhere in the run (a secret config key,
     a secret input, output or invoke argument), so that free text can be searched for it."""
+    output: str = ""
+    """What the program printed (stdout and stderr), when it ran in a process of its own."""
+    listener: Optional[Callable[[ProgramRun, str, Any], None]] = field(
+        default=None, repr=False, compare=False
+    )
+    """Told of each record as it is made (`"resource"`, `"invoke"`, `"error"` / `"warning"` /
+    `"info"`, `"output"`): the judged program's process streams them to the checker, so that what
+    was registered is known even when the program never finishes."""
+
+    def record(self, kind: str, item: Any) -> None:
+        """Keep `item` (a `RegisteredResource`, an `Invoke`, a message, or a (name, `StackOutput`)
+        pair) in its list and tell the listener."""
+        if kind == "resource":
+            self.resources.append(item)
+        elif kind == "invoke":
+            self.invokes.append(item)
+        elif kind == "output":
+            name, output = item
+            self.outputs[name] = output
+        else:
+            {"error": self.errors, "warning": self.warnings, "info": self.infos}[kind].append(item)
+        if self.listener is not None:
+            self.listener(self, kind, item)
 
     def scrub_value(self, value: Any) -> Any:
         """`value` with `scrub` applied to every string in it (markers kept as they are)."""
@@ -324,7 +347,8 @@ class _RecordingMonitor(MockMonitor):
             fields[key].CopyFrom(wrapper)
         raw = rpc.deserialize_properties(request.object) if request.type != STACK_TYPE else {}
         self.run.secret_values |= secret_texts(raw)
-        self.run.resources.append(
+        self.run.record(
+            "resource",
             RegisteredResource(
                 urn=response.urn,
                 type=request.type,
@@ -341,7 +365,7 @@ class _RecordingMonitor(MockMonitor):
                 replace_on_changes=tuple(request.replaceOnChanges),
                 retain_on_delete=bool(request.retainOnDelete),
                 ignore_changes=tuple(request.ignoreChanges),
-            )
+            ),
         )
         return response
 
@@ -352,8 +376,9 @@ class _RecordingMonitor(MockMonitor):
         self.run.secret_values |= secret_texts(args) | live_secret_texts()
         # The mocks answer with the arguments in clear; the record keeps them redacted.
         answer = self.offline_mocks.answer(request.tok, convert(args, lambda v: v, UNKNOWN))
-        self.run.invokes.append(
-            Invoke(request.tok, redact(args), answer is not None, request.provider or None)
+        self.run.record(
+            "invoke",
+            Invoke(request.tok, redact(args), answer is not None, request.provider or None),
         )
         if answer is None:
             # What an engine returns for an invoke it cannot serve: the result is unknown.
@@ -387,6 +412,19 @@ def redact(value: Any) -> Any:
     return convert(value, lambda _: SECRET, UNKNOWN)
 
 
+def revive_markers(value: Any) -> Any:
+    """`value` as read back from JSON, with the text of `SECRET` and `UNKNOWN` markers again."""
+    if isinstance(value, dict):
+        return {key: revive_markers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [revive_markers(item) for item in value]
+    if value == SECRET:
+        return SECRET
+    if value == UNKNOWN:
+        return UNKNOWN
+    return value
+
+
 def wire(value: Any) -> Any:
     """As the engine passes values to a policy pack: secrets in their wire wrapper, unknowns as
     the engine's unknown sentinel."""
@@ -402,13 +440,13 @@ class _MessageCollector(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         if record.levelno >= logging.ERROR:
-            found = self.run.errors
+            kind = "error"
         elif record.levelno >= logging.WARNING:
-            found = self.run.warnings
+            kind = "warning"
         else:
-            found = self.run.infos
+            kind = "info"
         self.run.secret_values |= live_secret_texts()  # the message may quote one of them
-        found.append(record.getMessage())
+        self.run.record(kind, record.getMessage())
 
 
 def _shadowed_modules(program_dir: Path) -> dict[str, Any]:
@@ -476,11 +514,13 @@ def run_program(
     mocks: Optional[OfflineMocks] = None,
     main: str = "__main__.py",
     secret_keys: Sequence[str] = (),
+    listener: Optional[Callable[[ProgramRun, str, Any], None]] = None,
 ) -> ProgramRun:
     """Run the program's entry point for `stack` with qualified `config` keys; record the run.
 
     `main` is the entry file (Pulumi.yaml's `main`), relative to `program_dir`; `secret_keys` the
-    config keys that are secret (the program reads them as secrets, reports never show them).
+    config keys that are secret (the program reads them as secrets, reports never show them);
+    `listener` is told of each record as it is made (see `ProgramRun.listener`).
     A `pulumi.RunError` from the program becomes a `ProgramStoppedError` (still a RunError, with
     the same message); any other exception a `ProgramFailedError`; both carry what the program
     did before it stopped.
@@ -489,7 +529,9 @@ def run_program(
     program_dir = program_dir.resolve()
     entry = program_dir / main
     mocks = mocks if mocks is not None else OfflineMocks()
-    run = ProgramRun(project=project, stack=stack, preview=mocks.preview, config=dict(config))
+    run = ProgramRun(
+        project=project, stack=stack, preview=mocks.preview, config=dict(config), listener=listener
+    )
     run.secret_values.update(config[key] for key in secret_keys if key in config)
 
     def program() -> None:
@@ -605,7 +647,7 @@ def _run_in_context(
             value = wire(await output.future()) if known else rpc.UNKNOWN
             value = rpc.wrap_rpc_secret(value) if secret else value
             run.secret_values.update(secret_texts(value))
-            run.outputs[name] = StackOutput(redact(value), secret, known, value)
+            run.record("output", (name, StackOutput(redact(value), secret, known, value)))
 
     @pulumi.runtime.test  # type: ignore[untyped-decorator]
     def run_and_collect() -> Any:

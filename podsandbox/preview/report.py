@@ -601,14 +601,28 @@ def _json(document: Any) -> str:
     return json.dumps(finite(document), indent=2, allow_nan=False)
 
 
-def render_error(message: str, output_format: str, subject: str) -> str:
+def render_error(
+    message: str, output_format: str, subject: str, run: Optional[ProgramRun] = None
+) -> str:
     """A report whose content is the error that stopped the preview (exit 2), so that a pull
-    request's comment or code-scanning upload says why instead of leaving the stack out."""
+    request's comment or code-scanning upload says why instead of leaving the stack out. When
+    the judged program had started, it also lists what the program registered until then."""
+    registered = [
+        {"urn": r.urn, "type": r.type, "name": r.name} for r in (run.resources if run else [])
+    ]
     if output_format == "json":
-        return _json({"subject": subject, "error": message, "exitCode": 2})
+        document: dict[str, Any] = {"subject": subject, "error": message, "exitCode": 2}
+        if run is not None:
+            document["registered"] = registered
+        return _json(document)
     if output_format == "markdown":
         quoted = "\n".join(f"> {line}" for line in message.splitlines())
-        return f"### Offline preview of `{subject}`: error (exit 2)\n\n{quoted}\n"
+        text = f"### Offline preview of `{subject}`: error (exit 2)\n\n{quoted}\n"
+        if registered:
+            text += f"\n<details><summary>Registered until then ({len(registered)})</summary>\n\n"
+            text += "".join(f"- `{r['type']}` {_cell(r['name'])}\n" for r in registered)
+            text += "\n</details>\n"
+        return text
     if output_format == "sarif":
         failed = {
             "executionSuccessful": False,
@@ -625,7 +639,11 @@ def render_error(message: str, output_format: str, subject: str) -> str:
                 }
             )
         )
-    return f"error: {message}"
+    lines = [f"error: {message}"]
+    if registered:
+        lines.append(f"Registered until then ({len(registered)}):")
+        lines += [f"  {r['type']} {r['name']}" for r in registered]
+    return "\n".join(lines)
 
 
 def render(report: PreviewReport, output_format: str) -> str:

@@ -1,0 +1,588 @@
+"""Run the judged program in a process of its own, within bounds, and read back what it did.
+
+The checker judges other teams' programs, pull requests from forks included. Run in the checker's
+own process, a program could end it with `sys.exit(0)` half-way (exit 0: a pass), replace the
+policy modules, print into the report or leave threads that never end. So the program runs in a
+child process (`program_child`) whose only way to the checker is a pipe of its own, one JSON event
+per line (a registration, an invoke, a message, an output, the end). The checker keeps the pack,
+the verdict and the report to itself.
+
+The child is as untrusted as the program: every event is checked for shape before it is used, and
+the child is bounded in time, memory, registrations, the size of each value and of what it
+prints. Each exceeded bound, early exit or crash is a `ProgramError` (exit 2) that says what
+happened and carries what was registered until then. The child gets only a few plain variables of
+the checker's environment (`PASSED_ENVIRONMENT`): no tokens or cloud credentials.
+
+This module imports only the standard library at load time, so that the checker can start the
+child before it imports the Pulumi and policy SDKs itself (both then import at once).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Optional
+
+if TYPE_CHECKING:
+    from podsandbox.preview.recorder import Invoke, ProgramRun, RegisteredResource
+
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on the judged program's process; each has a command-line flag (`FLAGS`)."""
+
+    timeout_seconds: float = 300.0
+    memory_mib: int = 2048
+    """Its data memory (RLIMIT_DATA); also the most the checker reads from it in all."""
+    max_resources: int = 10_000
+    max_value_bytes: int = 4 * MIB
+    """The largest single event: one registration's inputs, an output, an invoke, a message."""
+    max_output_bytes: int = 1 * MIB
+    """What it may print, stdout and stderr together."""
+
+
+FLAGS = {
+    "timeout_seconds": "--timeout",
+    "memory_mib": "--max-memory",
+    "max_resources": "--max-resources",
+    "max_value_bytes": "--max-value-bytes",
+    "max_output_bytes": "--max-output-bytes",
+}
+"""The command-line flag of each bound, named in the error when the bound is exceeded."""
+
+PASSED_ENVIRONMENT = (
+    "PATH", "HOME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "SYSTEMROOT", "PYTHONDONTWRITEBYTECODE",
+)  # fmt: skip
+"""The variables of the checker's environment the program sees (and every `LC_*`). Everything
+else (CI tokens, cloud credentials) stays out of its reach, so it cannot leak into a report."""
+
+EXIT_GRACE_SECONDS = 1.0
+"""How long after the child's exit its pipes may stay open (held by a process it started)."""
+
+MAX_DEPTH = 100
+"""The deepest nesting of a value the checker takes (Kubernetes objects nest a few dozen levels at
+most); deeper values would exhaust the recursion of the walks over them."""
+
+SUMMARY_LIMIT = 10
+"""Registrations named in the one-line error; the error report lists all of them."""
+
+
+@dataclass(frozen=True)
+class ProgramRequest:
+    """What the child needs to run the program; sent to it as JSON on its stdin."""
+
+    program_dir: Path
+    project: str
+    stack: str
+    config: Mapping[str, str]
+    main: str = "__main__.py"
+    secret_keys: Sequence[str] = ()
+    skip_validation: bool = False
+    memory_mib: int = Limits.memory_mib
+
+    def to_json(self) -> bytes:
+        return json.dumps(
+            {
+                "programDir": str(self.program_dir),
+                "project": self.project,
+                "stack": self.stack,
+                "config": dict(self.config),
+                "main": self.main,
+                "secretKeys": list(self.secret_keys),
+                "skipValidation": self.skip_validation,
+                "memoryMib": self.memory_mib,
+            }
+        ).encode()
+
+
+class ProgramError(Exception):
+    """The judged program did not run to its end as a program should (exit 2); `run` is what it
+    did until then, so that the error can show it."""
+
+    def __init__(self, message: str, run: ProgramRun) -> None:
+        super().__init__(message)
+        self.run = run
+
+
+class _BoundExceededError(Exception):
+    """A bound was exceeded (`bound` names the `Limits` field)."""
+
+    def __init__(self, bound: str, what: str) -> None:
+        super().__init__(what)
+        self.bound = bound
+
+
+class _MalformedEventError(Exception):
+    """The child sent something that is not an event of the protocol."""
+
+
+# The protocol. Each event is a JSON object with a "kind"; the child encodes with `encode_record`,
+# `encode_failure` and `DONE`, the checker decodes with `RunningProgram._apply`.
+
+DONE = {"kind": "done"}
+
+
+def encode_record(kind: str, item: Any) -> dict[str, Any]:
+    """The event for one `ProgramRun.record` call."""
+    if kind == "resource":
+        resource: RegisteredResource = item
+        return {
+            "kind": kind,
+            "urn": resource.urn,
+            "type": resource.type,
+            "name": resource.name,
+            "parent": resource.parent,
+            "custom": resource.custom,
+            "protect": resource.protect,
+            "engineInputs": resource.engine_inputs,
+            "dependencies": list(resource.dependencies),
+            "provider": resource.provider,
+            "deleteBeforeReplace": resource.delete_before_replace,
+            "replaceOnChanges": list(resource.replace_on_changes),
+            "retainOnDelete": resource.retain_on_delete,
+            "ignoreChanges": list(resource.ignore_changes),
+            "aliases": list(resource.aliases),
+        }
+    if kind == "invoke":
+        invoke: Invoke = item
+        return {
+            "kind": kind,
+            "token": invoke.token,
+            "args": invoke.args,
+            "answered": invoke.answered,
+            "provider": invoke.provider,
+        }
+    if kind == "output":
+        name, output = item
+        return {
+            "kind": kind,
+            "name": name,
+            "wire": output.wire,
+            "secret": output.secret,
+            "known": output.known,
+        }
+    return {"kind": kind, "message": item}
+
+
+def encode_failure(
+    failure: str,
+    error: Optional[str] = None,
+    message: str = "",
+    where: Optional[str] = None,
+    module: Optional[str] = None,
+) -> dict[str, Any]:
+    """The event that ends a run that did not finish: `failure` is "stopped" (a `pulumi.RunError`,
+    the program's own error message), "failed" (another exception), "exited" (`sys.exit`) or
+    "memory" (out of the memory allowed)."""
+    return {
+        "kind": "failed",
+        "failure": failure,
+        "error": error,
+        "message": message,
+        "where": where,
+        "module": module,
+    }
+
+
+def _text(event: Mapping[str, Any], key: str) -> str:
+    value = event.get(key)
+    if not isinstance(value, str):
+        raise _MalformedEventError(f"{key!r} is not a string")
+    return value
+
+
+def _optional_text(event: Mapping[str, Any], key: str) -> Optional[str]:
+    value = event.get(key)
+    if value is not None and not isinstance(value, str):
+        raise _MalformedEventError(f"{key!r} is not a string")
+    return value
+
+
+def _flag(event: Mapping[str, Any], key: str) -> bool:
+    value = event.get(key)
+    if not isinstance(value, bool):
+        raise _MalformedEventError(f"{key!r} is not a boolean")
+    return value
+
+
+def _texts(event: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    value = event.get(key)
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise _MalformedEventError(f"{key!r} is not a list of strings")
+    return tuple(value)
+
+
+def _mapping(event: Mapping[str, Any], key: str) -> dict[str, Any]:
+    value = event.get(key)
+    if not isinstance(value, dict):
+        raise _MalformedEventError(f"{key!r} is not an object")
+    return value
+
+
+def _nested_deeper_than(value: Any, limit: int) -> bool:
+    """Whether `value` nests lists and objects more than `limit` levels deep (no recursion)."""
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend((inner, depth + 1) for inner in item.values())
+        elif isinstance(item, list):
+            stack.extend((inner, depth + 1) for inner in item)
+    return False
+
+
+def child_environment() -> dict[str, str]:
+    """The judged program's environment: a few plain variables of ours, and what it needs to find
+    the checker's modules (`program_child`) and print UTF-8 at once."""
+    passed = {
+        name: value
+        for name, value in os.environ.items()
+        if name in PASSED_ENVIRONMENT or name.startswith("LC_")
+    }
+    package_root = str(Path(__file__).resolve().parents[2])
+    return passed | {"PYTHONPATH": package_root, "PYTHONUNBUFFERED": "1", "PYTHONUTF8": "1"}
+
+
+@dataclass
+class RunningProgram:
+    """The judged program's process, started; `finish` waits for it and returns its run."""
+
+    request: ProgramRequest
+    limits: Limits
+    process: subprocess.Popen[bytes]
+    events_fd: int
+    started: float
+    environment: Mapping[str, str]
+    _pending: bytearray = field(default_factory=bytearray)
+    _received: int = 0
+    _output: bytearray = field(default_factory=bytearray)
+    _ended: Optional[dict[str, Any]] = None
+
+    @classmethod
+    def start(
+        cls,
+        request: ProgramRequest,
+        limits: Limits,
+        environment: Optional[Mapping[str, str]] = None,
+    ) -> RunningProgram:
+        """Start the child: `python -P -m podsandbox.preview.program_child FD` in the program's
+        directory, in a session of its own (so that whatever it starts can be ended with it)."""
+        environment = dict(environment if environment is not None else child_environment())
+        if request.skip_validation:
+            from podsandbox.rules.stack_settings import SKIP_VALIDATION_ENV
+
+            environment[SKIP_VALIDATION_ENV] = "true"
+        read_fd, write_fd = os.pipe()
+        command = [sys.executable, "-P", "-m", "podsandbox.preview.program_child", str(write_fd)]
+        try:
+            process = subprocess.Popen(
+                command,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                pass_fds=(write_fd,),
+                cwd=request.program_dir,
+                env=environment,
+                start_new_session=True,
+            )
+        finally:
+            os.close(write_fd)
+        assert process.stdin is not None
+        try:
+            process.stdin.write(request.to_json())
+            process.stdin.close()
+        except BrokenPipeError:
+            pass  # it ended at once: `finish` says how
+        return cls(request, limits, process, read_fd, time.monotonic(), environment)
+
+    def finish(self) -> ProgramRun:
+        """Wait for the program, within the limits; its run, or a `ProgramError`."""
+        from podsandbox.preview.recorder import ProgramRun
+
+        run = ProgramRun(
+            project=self.request.project,
+            stack=self.request.stack,
+            preview=True,
+            config=dict(self.request.config),
+        )
+        secret_keys = self.request.secret_keys
+        run.secret_values.update(self.request.config[k] for k in secret_keys if k in run.config)
+        try:
+            self._collect(run)
+        except _BoundExceededError as exceeded:
+            self.stop()
+            raise ProgramError(self._exceeded_message(exceeded, run), run) from None
+        except _MalformedEventError as malformed:
+            self.stop()
+            raise ProgramError(
+                "the judged program's process sent the checker something that is not a report "
+                f"of what it did ({malformed}); it must have written to the checker's channel. "
+                + registered_summary(run),
+                run,
+            ) from None
+        finally:
+            self.stop()
+            run.output = self._output.decode("utf-8", errors="replace")
+        status = self.process.returncode
+        if self._ended is None:
+            raise ProgramError(self._early_end_message(status, run), run)
+        if self._ended["kind"] == "failed":
+            raise ProgramError(
+                describe_failure(self._ended, self.request.program_dir, run, self.limits), run
+            )
+        if status != 0:
+            raise ProgramError(
+                f"the judged program's process reported its end but then exited with status "
+                f"{status}. " + registered_summary(run),
+                run,
+            )
+        return run
+
+    def _collect(self, run: ProgramRun) -> None:
+        """Read its events and output until it has ended (or a bound is exceeded)."""
+        stdout, stderr = self.process.stdout, self.process.stderr
+        assert stdout is not None and stderr is not None
+        selector = selectors.DefaultSelector()
+        for fd in (self.events_fd, stdout.fileno(), stderr.fileno()):
+            os.set_blocking(fd, False)
+            selector.register(fd, selectors.EVENT_READ)
+        deadline = self.started + self.limits.timeout_seconds
+        exited_at: Optional[float] = None
+        try:
+            while selector.get_map():
+                now = time.monotonic()
+                if now >= deadline:
+                    raise _BoundExceededError(
+                        "timeout_seconds",
+                        f"did not finish within {self.limits.timeout_seconds:g} s",
+                    )
+                if exited_at is None and self.process.poll() is not None:
+                    exited_at = now
+                if exited_at is not None and now - exited_at > EXIT_GRACE_SECONDS:
+                    break  # something it started holds a pipe open: `_stop` ends it
+                for key, _ in selector.select(timeout=min(0.25, deadline - now)):
+                    chunk = os.read(key.fd, 65536)
+                    if not chunk:
+                        selector.unregister(key.fd)
+                    elif key.fd == self.events_fd:
+                        self._on_events(chunk, run)
+                    else:
+                        self._on_output(chunk)
+        finally:
+            selector.close()
+            os.close(self.events_fd)
+
+    def _on_output(self, chunk: bytes) -> None:
+        self._output += chunk
+        if len(self._output) > self.limits.max_output_bytes:
+            del self._output[self.limits.max_output_bytes :]
+            raise _BoundExceededError(
+                "max_output_bytes",
+                f"printed more than {self.limits.max_output_bytes} bytes",
+            )
+
+    def _on_events(self, chunk: bytes, run: ProgramRun) -> None:
+        self._received += len(chunk)
+        if self._received > self.limits.memory_mib * MIB:
+            raise _BoundExceededError(
+                "memory_mib",
+                f"reported more than {self.limits.memory_mib} MiB of registrations in all",
+            )
+        self._pending += chunk
+        while True:
+            end = self._pending.find(b"\n")
+            line_length = len(self._pending) if end < 0 else end
+            if line_length > self.limits.max_value_bytes:
+                raise _BoundExceededError(
+                    "max_value_bytes",
+                    f"sent a value (a resource's inputs, an output, an invoke or a message) of "
+                    f"more than {self.limits.max_value_bytes} bytes",
+                )
+            if end < 0:
+                return
+            line = bytes(self._pending[:end])
+            del self._pending[: end + 1]
+            try:
+                event = json.loads(line)
+            except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+                raise _MalformedEventError("a line that is not JSON") from None
+            if not isinstance(event, dict):
+                raise _MalformedEventError("an event that is not an object")
+            if _nested_deeper_than(event, MAX_DEPTH):
+                raise _MalformedEventError(f"a value nested more than {MAX_DEPTH} levels deep")
+            self._apply(event, run)
+
+    def _apply(self, event: dict[str, Any], run: ProgramRun) -> None:
+        from podsandbox.preview.recorder import (
+            Invoke,
+            RegisteredResource,
+            StackOutput,
+            redact,
+            revive_markers,
+        )
+
+        if self._ended is not None:
+            raise _MalformedEventError("an event after the end of the run")
+        kind = event.get("kind")
+        if kind == "resource":
+            if len(run.resources) >= self.limits.max_resources:
+                raise _BoundExceededError(
+                    "max_resources", f"registered more than {self.limits.max_resources} resources"
+                )
+            engine_inputs = _mapping(event, "engineInputs")
+            run.resources.append(
+                RegisteredResource(
+                    urn=_text(event, "urn"),
+                    type=_text(event, "type"),
+                    name=_text(event, "name"),
+                    parent=_optional_text(event, "parent"),
+                    custom=_flag(event, "custom"),
+                    protect=_flag(event, "protect"),
+                    inputs=redact(engine_inputs),
+                    engine_inputs=engine_inputs,
+                    dependencies=_texts(event, "dependencies"),
+                    provider=_optional_text(event, "provider"),
+                    delete_before_replace=_flag(event, "deleteBeforeReplace"),
+                    replace_on_changes=_texts(event, "replaceOnChanges"),
+                    retain_on_delete=_flag(event, "retainOnDelete"),
+                    ignore_changes=_texts(event, "ignoreChanges"),
+                    aliases=_texts(event, "aliases"),
+                )
+            )
+        elif kind == "invoke":
+            run.invokes.append(
+                Invoke(
+                    token=_text(event, "token"),
+                    args=revive_markers(_mapping(event, "args")),
+                    answered=_flag(event, "answered"),
+                    provider=_optional_text(event, "provider"),
+                )
+            )
+        elif kind in ("error", "warning", "info"):
+            {"error": run.errors, "warning": run.warnings, "info": run.infos}[kind].append(
+                _text(event, "message")
+            )
+        elif kind == "output":
+            wire = event.get("wire")
+            run.outputs[_text(event, "name")] = StackOutput(
+                redact(wire), _flag(event, "secret"), _flag(event, "known"), wire
+            )
+        elif kind == "secrets":
+            run.secret_values.update(_texts(event, "values"))
+        elif kind == "failed":
+            _text(event, "failure"), _text(event, "message")
+            for key in ("error", "where", "module"):
+                _optional_text(event, key)
+            self._ended = event
+        elif kind == "done":
+            self._ended = event
+        else:
+            raise _MalformedEventError(f"an event of unknown kind {kind!r}")
+
+    def stop(self) -> None:
+        """End the child and everything it started (its session), and reap it."""
+        if self.process.poll() is None or self._session_alive():
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        self.process.wait()
+        for stream in (self.process.stdout, self.process.stderr):
+            if stream is not None:
+                stream.close()
+
+    def _session_alive(self) -> bool:
+        try:
+            os.killpg(self.process.pid, 0)
+        except (ProcessLookupError, PermissionError):
+            return False
+        return True
+
+    def _exceeded_message(self, exceeded: _BoundExceededError, run: ProgramRun) -> str:
+        limit = getattr(self.limits, exceeded.bound)
+        return (
+            f"the judged program {exceeded} ({FLAGS[exceeded.bound]} {limit:g}), so the check "
+            "was stopped. Raise the bound with that flag if the program really needs more. "
+            + registered_summary(run)
+        )
+
+    def _early_end_message(self, status: Optional[int], run: ProgramRun) -> str:
+        if status is not None and status < 0:
+            try:
+                how = f"was killed by signal {signal.Signals(-status).name}"
+            except ValueError:
+                how = f"was killed by signal {-status}"
+            if self._memory_error_in_output():
+                how += f" after running out of memory (--max-memory {self.limits.memory_mib:g})"
+        else:
+            how = f"exited with status {status} (os._exit, or a crash of the interpreter)"
+        return (
+            f"the judged program's process {how} before the program finished, so nothing after "
+            "that point was checked. " + registered_summary(run)
+        )
+
+    def _memory_error_in_output(self) -> bool:
+        return b"MemoryError" in self._output or b"bad_alloc" in self._output
+
+
+def registered_summary(run: ProgramRun) -> str:
+    """One sentence naming what the program had registered (the first `SUMMARY_LIMIT`)."""
+    if not run.resources:
+        return "It had registered no resources."
+    named = [f"{r.type} {r.name}" for r in run.resources[:SUMMARY_LIMIT]]
+    more = len(run.resources) - len(named)
+    tail = f" and {more} more (a --format json report lists every one)" if more else ""
+    return f"It had registered {len(run.resources)} resource(s): {', '.join(named)}{tail}."
+
+
+def describe_failure(
+    ended: Mapping[str, Any], program_dir: Path, run: ProgramRun, limits: Limits
+) -> str:
+    """What went wrong, from the child's "failed" event, with the run's secrets scrubbed."""
+    failure = ended["failure"]
+    message = run.scrub(ended["message"])
+    if failure == "stopped":  # the program's own error (a pulumi.RunError): its message is enough
+        return message
+    where = f" (at {ended['where']})" if ended.get("where") else ""
+    failed = f"the program in {program_dir} "
+    if failure == "exited":
+        return (
+            f"{failed}called sys.exit({message}){where} before it finished, so nothing after "
+            "that point was checked. " + registered_summary(run)
+        )
+    if failure == "memory":
+        return (
+            f"{failed}ran out of the memory the checker allows{where} "
+            f"(--max-memory {limits.memory_mib}). " + registered_summary(run)
+        )
+    module = ended.get("module") or ""
+    if ended.get("error") == "ModuleNotFoundError" and module.startswith("pulumi_"):
+        return (
+            f"{failed}failed{where}: it needs the Python package {module}, which this checker's "
+            "environment does not have, so it could not be run and nothing in it was checked. "
+            f"Install {module.replace('_', '-')} beside the checker to check such programs "
+            "(the policies know the classic provider's AKS resources, but this checker is only "
+            "tested with the packages of its own `program` extra)"
+        )
+    problem = f"{ended.get('error')}: {message}"
+    unanswered = sorted({invoke.token for invoke in run.unanswered_invokes})
+    if not unanswered:
+        return f"{failed}failed{where}: {problem}. " + registered_summary(run)
+    return (
+        f"{failed}failed{where} after asking for {', '.join(unanswered)}, which the offline "
+        "preview cannot answer: a program that needs such a result at once (a plain, blocking "
+        "invoke) can only be previewed by `pulumi preview` with cloud credentials. The error "
+        f"was: {problem}. " + registered_summary(run)
+    )
