@@ -3,8 +3,10 @@
 Absolute times on a shared machine are noise; each figure here is a ratio to a floor timed in the
 same run, interleaved with it, so both see the same machine:
 
-1. `preview --stack dev --format json` (a new process) against the floor of starting Python and
-   importing the SDK modules the program needs; target <= 2.0x.
+1. `preview --stack dev --format json` against the floor of starting Python and importing the SDK
+   modules the program needs; target <= 2.0x. The preview is two processes: the checker, and the
+   program in a process of its own, started first, which pays that floor itself; the checker
+   imports the policy SDK meanwhile, then evaluates and writes the report.
 2. The marginal cost of each additional sandboxing pool (extraPools, 1 to 64) against the same
    number of bare `AgentPool` registrations added to the same stack under the same mocks;
    target <= 1.3x, growing

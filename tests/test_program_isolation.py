@@ -8,6 +8,7 @@ import json
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,7 +31,7 @@ def preview(capsys, tmp_path: Path, code: str, *extra: str) -> tuple[int, str, s
     return exit_code, captured.out, captured.err
 
 
-def flagged(document: dict) -> bool:
+def flagged(document: dict[str, Any]) -> bool:
     return any(v["policy"] == "untrusted-namespace-sandboxed" for v in document["violations"])
 
 
