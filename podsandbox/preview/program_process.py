@@ -152,6 +152,7 @@ def encode_record(kind: str, item: Any) -> dict[str, Any]:
             "retainOnDelete": resource.retain_on_delete,
             "ignoreChanges": list(resource.ignore_changes),
             "aliases": list(resource.aliases),
+            "notChecked": resource.not_checked,
         }
     if kind == "invoke":
         invoke: Invoke = item
@@ -459,6 +460,7 @@ class RunningProgram:
                     retain_on_delete=_flag(event, "retainOnDelete"),
                     ignore_changes=_texts(event, "ignoreChanges"),
                     aliases=_texts(event, "aliases"),
+                    not_checked=_optional_text(event, "notChecked"),
                 )
             )
         elif kind == "invoke":

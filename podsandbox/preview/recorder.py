@@ -35,6 +35,8 @@ from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
 from pulumi.runtime.proto import resource_pb2
 
+from podsandbox.preview import manifests
+
 
 class Marker(str):
     """A placeholder for a value the preview must not or cannot show; text in every report."""
@@ -78,6 +80,9 @@ class RegisteredResource:
     ignore_changes: tuple[str, ...] = field(default=(), compare=False)
     aliases: tuple[str, ...] = field(default=(), compare=False)
     """URNs this resource was known by before (its `aliases` option, as the engine reads it)."""
+    not_checked: Optional[str] = field(default=None, compare=False)
+    """Why the resources this component declares cannot be seen offline (a Helm chart, a
+    multi-language component...), so that reports list it as not checked; None otherwise."""
 
 
 @dataclass(frozen=True)
@@ -275,8 +280,32 @@ class OfflineMocks(Mocks):
         """The result of an invoke, or None when it cannot be answered offline."""
         return None
 
+    def respond(self, token: str, args: dict[str, Any]) -> Optional[dict[str, Any]]:
+        """What the offline run answers: the invokes any run can answer (`OFFLINE_INVOKES`),
+        then `answer`."""
+        if token in OFFLINE_INVOKES:
+            return OFFLINE_INVOKES[token](args)
+        return self.answer(token, args)
+
     def call(self, args: MockCallArgs) -> tuple[dict[str, Any], Optional[list[tuple[str, str]]]]:
-        return self.answer(args.token, args.args) or {}, []
+        return self.respond(args.token, args.args) or {}, []
+
+
+def _decode_yaml(args: dict[str, Any]) -> dict[str, Any]:
+    """pulumi-kubernetes' `kubernetes:yaml:decode`: YAML text to its (non-empty) documents. The
+    SDK's own (v1) ConfigFile and ConfigGroup call it and register the objects themselves."""
+    import yaml
+
+    text = args.get("text")
+    if not isinstance(text, str):
+        raise ValueError("kubernetes:yaml:decode needs `text`, a string of YAML")
+    return {"result": [doc for doc in yaml.safe_load_all(text) if doc is not None]}
+
+
+OFFLINE_INVOKES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "kubernetes:yaml:decode": _decode_yaml,
+}
+"""Invokes that need no cloud to answer: a plain transformation of their arguments."""
 
 
 def _shown_reference(reference: Optional[str]) -> Optional[str]:
@@ -347,6 +376,10 @@ class _RecordingMonitor(MockMonitor):
             fields[key].CopyFrom(wrapper)
         raw = rpc.deserialize_properties(request.object) if request.type != STACK_TYPE else {}
         self.run.secret_values |= secret_texts(raw)
+        children: list[RegisteredResource] = []
+        not_checked = manifests.not_seen_reason(request.type, bool(request.remote))
+        if request.type in manifests.EXPANDED:
+            children, not_checked = self._manifest_children(request, response.urn, raw)
         self.run.record(
             "resource",
             RegisteredResource(
@@ -365,9 +398,60 @@ class _RecordingMonitor(MockMonitor):
                 replace_on_changes=tuple(request.replaceOnChanges),
                 retain_on_delete=bool(request.retainOnDelete),
                 ignore_changes=tuple(request.ignoreChanges),
+                not_checked=not_checked,
             ),
         )
+        for child in children:
+            self.run.record("resource", child)
         return response
+
+    def _manifest_children(
+        self, request: Any, urn: str, raw: dict[str, Any]
+    ) -> tuple[list[RegisteredResource], Optional[str]]:
+        """The objects a yaml/v2 ConfigFile or ConfigGroup registers under the real engine (see
+        `manifests`), or why they cannot be known offline."""
+        shown = redact(raw)
+        if _holds(shown, UNKNOWN):
+            return [], "its manifests are only known after deployment"
+        try:
+            found = manifests.component_manifests(
+                request.type,
+                request.name,
+                convert(raw, lambda clear: clear, UNKNOWN),
+                lambda path: Path(path).read_text(encoding="utf-8"),
+            )
+        except manifests.ManifestError as error:
+            return [], f"its manifests cannot be read offline: {error}"
+        # A secret among its inputs (a secret YAML text, a secret in `objs`): all but each
+        # object's identity stays secret, since which part came from the secret is not known.
+        secret_source = _holds(shown, SECRET)
+        provider = request.providers.get("kubernetes") or request.provider or None
+        children = []
+        for manifest in found:
+            secret_keys = manifest.secret_keys | (
+                manifests.secret_source_keys(manifest.object) if secret_source else frozenset()
+            )
+            value = {
+                key: rpc.wrap_rpc_secret(item) if key in secret_keys else item
+                for key, item in manifest.object.items()
+            }
+            self.run.secret_values |= secret_texts(value)
+            children.append(
+                RegisteredResource(
+                    urn=engine_urn(
+                        self.run.stack, self.run.project, urn, manifest.type, manifest.name
+                    ),
+                    type=manifest.type,
+                    name=manifest.name,
+                    parent=urn,
+                    custom=True,
+                    protect=bool(request.protect),
+                    inputs=redact(value),
+                    engine_inputs=wire(value),
+                    provider=provider,
+                )
+            )
+        return children, None
 
     def Invoke(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         if request.tok == "pulumi:pulumi:getResource":
@@ -375,7 +459,7 @@ class _RecordingMonitor(MockMonitor):
         args = rpc.deserialize_properties(request.args)
         self.run.secret_values |= secret_texts(args) | live_secret_texts()
         # The mocks answer with the arguments in clear; the record keeps them redacted.
-        answer = self.offline_mocks.answer(request.tok, convert(args, lambda v: v, UNKNOWN))
+        answer = self.offline_mocks.respond(request.tok, convert(args, lambda v: v, UNKNOWN))
         self.run.record(
             "invoke",
             Invoke(request.tok, redact(args), answer is not None, request.provider or None),
@@ -384,6 +468,17 @@ class _RecordingMonitor(MockMonitor):
             # What an engine returns for an invoke it cannot serve: the result is unknown.
             return resource_pb2.ResourceInvokeResponse(unknown=True)
         return super().Invoke(request)  # type: ignore[no-untyped-call]
+
+
+def _holds(value: Any, marker: Marker) -> bool:
+    """Whether a redacted value holds `marker` anywhere."""
+    if value is marker:
+        return True
+    if isinstance(value, dict):
+        return any(_holds(item, marker) for item in value.values())
+    if isinstance(value, list):
+        return any(_holds(item, marker) for item in value)
+    return False
 
 
 def _plain_number(value: Any) -> Any:

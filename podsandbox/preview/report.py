@@ -79,6 +79,10 @@ class PreviewReport:
             "mandatoryViolations": self.mandatory_violations,
             "fixedNames": [name.to_dict() for name in self.fixed_names],
             "notChecked": self.not_checked,
+            "notSeen": [
+                {"urn": r.urn, "type": r.type, "name": r.name, "reason": r.not_checked}
+                for r in self.not_seen
+            ],
         }
 
     @property
@@ -97,7 +101,13 @@ class PreviewReport:
             violation.message.splitlines()[0]
             for violation in self.violations
             if violation.message.startswith("can't run policy")
-        ]
+        ] + [f"{NOT_SEEN_PREFIX} {r.type} {r.name}: {r.not_checked}" for r in self.not_seen]
+
+    @property
+    def not_seen(self) -> list[RegisteredResource]:
+        """Components whose resources the offline run cannot see (a Helm chart, a kustomize
+        directory, a multi-language component): nothing they declare was judged."""
+        return [resource for resource in self.run.resources if resource.not_checked]
 
     @property
     def mandatory_violations(self) -> int:
@@ -161,6 +171,9 @@ class PreviewReport:
         lines += [f"  {name}: {_show(output.value)}" for name, output in self.run.outputs.items()]
         if self.warnings:
             lines += ["", "Warnings:"] + [f"  ! {warning}" for warning in self.warnings]
+        if self.not_seen:
+            lines += ["", NOT_SEEN_HEADING + ":"]
+            lines += [f"  ? {r.type}  {r.name}: {r.not_checked}" for r in self.not_seen]
         if self.run.unanswered_invokes:
             lines += ["", "Not answered offline (checked only by a real `pulumi preview`):"]
             for invoke in self.run.unanswered_invokes:
@@ -183,6 +196,19 @@ class PreviewReport:
             lines.append(f"      {detail}")
         return "\n".join(lines)
 
+
+NOT_SEEN_HEADING = "Not checked: resources the offline run cannot see"
+NOT_SEEN_PREFIX = "not seen offline:"
+NOT_SEEN_RULE = {
+    "id": "not-checked",
+    "shortDescription": {
+        "text": "A component declares resources the offline run cannot see; nothing in it was "
+        "judged (a real `pulumi preview` with the pack judges them)."
+    },
+    "defaultConfiguration": {"level": "warning"},
+    "properties": {"tags": ["aks", "pod-sandboxing", "not-checked"]},
+}
+"""The SARIF rule of the results that name what could not be checked."""
 
 SUBSCRIPTION = "<subscription-id>"
 HOW_TO_NAMES = frozenset(
@@ -285,6 +311,8 @@ def _option_flags(resource: RegisteredResource) -> list[str]:
         flags.append("replaced on change of " + _grouped(resource.replace_on_changes))
     if resource.ignore_changes:
         flags.append("ignores changes to " + _grouped(resource.ignore_changes))
+    if resource.not_checked:
+        flags.append("not checked")
     return flags
 
 
@@ -447,6 +475,10 @@ def to_markdown(report: PreviewReport, policies: Sequence[Policy] = ()) -> str:
                 line += f" ([docs]({policy.url}))"
             lines.append(line)
         lines.append("")
+    if report.not_seen:
+        lines += [f"#### {NOT_SEEN_HEADING}", ""]
+        lines += [f"- `{r.type}` {_cell(r.name)}: {r.not_checked}" for r in report.not_seen]
+        lines.append("")
     if report.warnings or run.unanswered_invokes:
         lines += ["#### Notes", ""]
         lines += [f"- {warning}" for warning in report.warnings]
@@ -561,6 +593,30 @@ def to_sarif(report: PreviewReport, policy_list: Sequence[Policy]) -> dict[str, 
                 },
             }
         )
+    for resource in report.not_seen:
+        results.append(
+            {
+                "ruleId": NOT_SEEN_RULE["id"],
+                "ruleIndex": len(rules),
+                "level": "warning",
+                "message": {
+                    "text": f"{resource.type} {resource.name} was not checked: "
+                    f"{resource.not_checked}"
+                },
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": uri},
+                            "region": {"startLine": 1},
+                        },
+                        "logicalLocations": [{"fullyQualifiedName": resource.urn}],
+                    }
+                ],
+                "partialFingerprints": {"podsandboxViolation/v1": f"not-checked:{resource.urn}"},
+            }
+        )
+    if report.not_seen:
+        rules.append(NOT_SEEN_RULE)
     for result in results:
         if result["ruleIndex"] == -1:
             del result["ruleIndex"]
