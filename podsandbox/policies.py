@@ -18,6 +18,7 @@ import yaml
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
+    PolicyProviderResource,
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
@@ -27,7 +28,7 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
-from podsandbox.rules import policy_checks, pools, workloads
+from podsandbox.rules import aks, policy_checks, pools, workloads
 
 PACK_NAME = "aks-pod-sandboxing"
 PACK_VERSION = "0.2.0"
@@ -50,6 +51,10 @@ STACK_TAGS = ["aks", "pod-sandboxing", "stack"]
 ALLOWED_VM_SIZES = "allowedVmSizes"
 UNTRUSTED_NAMESPACES = "untrustedNamespaces"
 DEFAULT_UNTRUSTED_NAMESPACES = [workloads.DEFAULT_UNTRUSTED_NAMESPACE]
+SANDBOXING_RUNTIME_CLASSES = "sandboxingRuntimeClasses"
+"""Config of every workload policy: sandboxing RuntimeClasses besides AKS's, by name, with the
+workloadRuntime of the nodes they schedule onto. A policy sees only its own config (the CLI's
+`all` key sets enforcement levels only), so a team sets it on each workload policy."""
 
 PoolCheck = Callable[[pools.SandboxingPool], list[str]]
 WorkloadCheck = Callable[[workloads.Workload], list[str]]
@@ -64,13 +69,20 @@ def _pool_validation(check: PoolCheck) -> Callable[[ResourceValidationArgs, Repo
     return validate
 
 
+def _configured_classes(config: Any) -> dict[str, aks.RuntimeGeneration]:
+    return workloads.configured_classes(config.get(SANDBOXING_RUNTIME_CLASSES))
+
+
 def _sandboxed_workload_validation(
     check: WorkloadCheck,
 ) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
-    """Runs `check` on workloads whose RuntimeClass is a sandboxing one."""
+    """Runs `check` on workloads whose RuntimeClass is a sandboxing one: AKS's, or one the
+    policy's config names. (Classes the program declares: `custom-runtime-class-*`, which see
+    the whole stack.)"""
 
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-        workload = workloads.workload_of(args.resource_type, args.props)
+        classes = _configured_classes(args.get_config())
+        workload = workloads.workload_of(args.resource_type, args.props, None, classes)
         if workload is not None and workload.sandboxing_runtime is not None:
             for message in check(workload):
                 report_violation(message, None)
@@ -116,17 +128,22 @@ def _kubeconfig_namespace(kubeconfig: str) -> Optional[str]:
     return None
 
 
-def _landing_workload(args: ResourceValidationArgs) -> Optional[workloads.Workload]:
+def _landing_workload(
+    resource_type: str,
+    props: Any,
+    name: str,
+    provider: Optional[PolicyProviderResource],
+    classes: dict[str, aks.RuntimeGeneration],
+) -> Optional[workloads.Workload]:
     """The workload, with the namespace it really lands in (its provider's when it sets none).
 
     Raises the policy SDK's `UnknownValueError` when that namespace cannot be known (an ambient
     kubeconfig, or a provider input unknown during preview): the engine then reports the policy
     as not run, and the offline preview lists it as not checked, never assumed "default".
     """
-    workload = workloads.workload_of(args.resource_type, args.props)
+    workload = workloads.workload_of(resource_type, props, None, classes)
     if workload is None or workload.declared_namespace is not None:
         return workload
-    provider = args.provider
     namespace: Optional[str] = None
     if provider is not None:
         kubeconfig = provider.props.get("kubeconfig")
@@ -137,22 +154,103 @@ def _landing_workload(args: ResourceValidationArgs) -> Optional[workloads.Worklo
         )
     if namespace is None:
         raise NamespaceNotKnownError(
-            f"{workload.kind} {args.name} sets no metadata.namespace and the namespace its "
+            f"{workload.kind} {name} sets no metadata.namespace and the namespace its "
             "provider puts it in cannot be known here (the provider reads an ambient "
             "kubeconfig, or its inputs are not known yet); set metadata.namespace, or the "
             "provider's namespace"
         )
-    return workloads.workload_of(args.resource_type, args.props, namespace)
+    return workloads.workload_of(resource_type, props, namespace, classes)
 
 
 def _validate_untrusted_namespace(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
-    namespaces = args.get_config().get(UNTRUSTED_NAMESPACES, DEFAULT_UNTRUSTED_NAMESPACES)
-    workload = _landing_workload(args)
-    if workload is not None:
-        for message in policy_checks.workload_in_untrusted_namespace(workload, namespaces):
-            report_violation(message, None)
+    config = args.get_config()
+    namespaces = config.get(UNTRUSTED_NAMESPACES, DEFAULT_UNTRUSTED_NAMESPACES)
+    workload = _landing_workload(
+        args.resource_type, args.props, args.name, args.provider, _configured_classes(config)
+    )
+    if workload is None or workload.other_runtime_class is not None:
+        return  # another class: custom-runtime-class-sandboxed judges it with the stack's view
+    for message in policy_checks.workload_in_untrusted_namespace(workload, namespaces):
+        report_violation(message, None)
+
+
+def _declared_classes(args: StackValidationArgs) -> dict[str, workloads.DeclaredRuntimeClass]:
+    """The RuntimeClasses the stack declares, by name."""
+    found = {}
+    for resource in args.resources:
+        declared = workloads.declared_runtime_class(resource.resource_type, resource.props)
+        if declared is not None:
+            found[declared.name] = declared
+    return found
+
+
+def _sandboxing_classes(args: StackValidationArgs) -> dict[str, aks.RuntimeGeneration]:
+    """The sandboxing classes besides AKS's: the config's, and the stack's own Kata classes."""
+    classes = _configured_classes(args.get_config())
+    for name, declared in _declared_classes(args).items():
+        if declared.sandboxing is not None:
+            classes.setdefault(name, declared.sandboxing)
+    return classes
+
+
+def _custom_class_workloads(
+    args: StackValidationArgs,
+) -> list[tuple[Any, workloads.Workload]]:
+    """The stack's workloads whose RuntimeClass is neither AKS's nor the config's, with the
+    stack's own sandboxing classes known: each with its resource."""
+    configured = _configured_classes(args.get_config())
+    classes = _sandboxing_classes(args)
+    found = []
+    for resource in args.resources:
+        plain = workloads.workload_of(resource.resource_type, resource.props, None, configured)
+        if plain is not None and plain.other_runtime_class is not None:
+            workload = workloads.workload_of(resource.resource_type, resource.props, None, classes)
+            assert workload is not None
+            found.append((resource, workload))
+    return found
+
+
+def _validate_custom_class_sandboxed(
+    args: StackValidationArgs, report_violation: ReportViolation
+) -> None:
+    config = args.get_config()
+    namespaces = config.get(UNTRUSTED_NAMESPACES, DEFAULT_UNTRUSTED_NAMESPACES)
+    declared = _declared_classes(args)
+    classes = _sandboxing_classes(args)
+    for resource, workload in _custom_class_workloads(args):
+        if workload.sandboxing_runtime is not None:
+            for check in (policy_checks.workload_host_network, policy_checks.workload_memory_limit):
+                for message in check(workload):
+                    report_violation(message, resource.urn)
+            continue
+        try:
+            landed = _landing_workload(
+                resource.resource_type, resource.props, resource.name, resource.provider, classes
+            )
+        except NamespaceNotKnownError:
+            continue  # untrusted-namespace-sandboxed reports it as not checked
+        assert landed is not None
+        name = str(workload.runtime_class_name)
+        reason = (
+            declared[name].why_not_sandboxing()
+            if name in declared
+            else f"this stack declares no RuntimeClass {name}, and the policy's "
+            f"{SANDBOXING_RUNTIME_CLASSES} config does not name it"
+        )
+        for message in policy_checks.workload_in_untrusted_namespace(landed, namespaces, reason):
+            report_violation(message, resource.urn)
+
+
+def _validate_custom_class_advice(
+    args: StackValidationArgs, report_violation: ReportViolation
+) -> None:
+    for resource, workload in _custom_class_workloads(args):
+        if workload.sandboxing_runtime is not None:
+            for check in (policy_checks.workload_cpu_limit, policy_checks.workload_host_features):
+                for message in check(workload):
+                    report_violation(message, resource.urn)
 
 
 def _stack_view(
@@ -162,11 +260,12 @@ def _stack_view(
     creates_pools = False
     found_pools: list[pools.SandboxingPool] = []
     sandboxed: list[tuple[str, workloads.Workload]] = []
+    classes = _sandboxing_classes(args)
     for resource in args.resources:
         if pools.declares_cluster_or_pool(resource.resource_type, resource.props):
             creates_pools = True
             found_pools += pools.sandboxing_pools(resource.resource_type, resource.props)
-        workload = workloads.workload_of(resource.resource_type, resource.props)
+        workload = workloads.workload_of(resource.resource_type, resource.props, None, classes)
         if workload is not None and workload.sandboxing_runtime is not None:
             sandboxed.append((resource.urn, workload))
     return creates_pools, found_pools, sandboxed
@@ -200,6 +299,26 @@ def _validate_generation(args: StackValidationArgs, report_violation: ReportViol
                 f"{', '.join(sorted(r.workload_runtime for r in runtimes))}; use {expected}",
                 urn,
             )
+
+
+def _runtime_classes() -> dict[str, Any]:
+    """The schema of `sandboxingRuntimeClasses`."""
+    return {
+        "type": "object",
+        "additionalProperties": {
+            "type": "string",
+            "enum": [runtime.workload_runtime for runtime in aks.RUNTIMES.values()],
+        },
+        "default": {},
+        "description": "Sandboxing RuntimeClasses besides AKS's own, by name, with the "
+        'workloadRuntime of the nodes they schedule onto, e.g. {"kata-dedicated": '
+        '"KataVmIsolation"}. A class the stack itself declares with a Kata handler and a '
+        "sandboxing node label needs no entry.",
+    }
+
+
+WORKLOAD_CONFIG = PolicyConfigSchema(properties={SANDBOXING_RUNTIME_CLASSES: _runtime_classes()})
+"""The config every workload policy takes."""
 
 
 def _array_of_strings(default: list[str], description: str) -> dict[str, Any]:
@@ -327,6 +446,7 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         ),
         url=AKS_DOC,
         validate=_sandboxed_workload_validation(policy_checks.workload_host_network),
+        config_schema=WORKLOAD_CONFIG,
     ),
     ResourceValidationPolicy(
         name="sandboxed-pod-memory-limit",
@@ -341,6 +461,7 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         ),
         url=AKS_DOC,
         validate=_sandboxed_workload_validation(policy_checks.workload_memory_limit),
+        config_schema=WORKLOAD_CONFIG,
     ),
     ResourceValidationPolicy(
         name="sandboxed-pod-cpu-limit",
@@ -355,6 +476,7 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         ),
         url=AKS_DOC,
         validate=_sandboxed_workload_validation(policy_checks.workload_cpu_limit),
+        config_schema=WORKLOAD_CONFIG,
     ),
     ResourceValidationPolicy(
         name="sandboxed-pod-host-features",
@@ -370,6 +492,7 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         ),
         url=KATA_LIMITATIONS,
         validate=_sandboxed_workload_validation(policy_checks.workload_host_features),
+        config_schema=WORKLOAD_CONFIG,
     ),
     ResourceValidationPolicy(
         name="untrusted-namespace-sandboxed",
@@ -389,9 +512,50 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
             properties={
                 UNTRUSTED_NAMESPACES: _array_of_strings(
                     DEFAULT_UNTRUSTED_NAMESPACES, "Namespaces whose workloads must be sandboxed."
-                )
+                ),
+                SANDBOXING_RUNTIME_CLASSES: _runtime_classes(),
             }
         ),
+    ),
+    StackValidationPolicy(
+        name="custom-runtime-class-sandboxed",
+        description="A workload whose RuntimeClass is not AKS's is sandboxed only when the "
+        "stack declares that class with a Kata handler and a sandboxing node label (or the "
+        "config names it); then it must meet the sandboxed-pod rules.",
+        enforcement_level=EnforcementLevel.MANDATORY,
+        severity=Severity.CRITICAL,
+        tags=WORKLOAD_TAGS,
+        remediation_steps=(
+            "Declare the RuntimeClass in the stack with handler kata (or kata-*) and "
+            'scheduling.nodeSelector kubernetes.azure.com/kata-vm-isolation: "true", or name '
+            "it in sandboxingRuntimeClasses; its pods need memory limits (at least 128Mi) and "
+            "no hostNetwork, as with kata-vm-isolation."
+        ),
+        url=RUNTIME_CLASS_DOC,
+        validate=_validate_custom_class_sandboxed,
+        config_schema=PolicyConfigSchema(
+            properties={
+                UNTRUSTED_NAMESPACES: _array_of_strings(
+                    DEFAULT_UNTRUSTED_NAMESPACES, "Namespaces whose workloads must be sandboxed."
+                ),
+                SANDBOXING_RUNTIME_CLASSES: _runtime_classes(),
+            }
+        ),
+    ),
+    StackValidationPolicy(
+        name="custom-runtime-class-advice",
+        description="A pod with a sandboxing RuntimeClass the stack declares should set CPU "
+        "limits equal to requests and avoid host features, as with kata-vm-isolation.",
+        enforcement_level=EnforcementLevel.ADVISORY,
+        severity=Severity.LOW,
+        tags=WORKLOAD_TAGS,
+        remediation_steps=(
+            "Set resources.limits.cpu equal to requests, and drop hostPID, hostIPC, privileged, "
+            "hostPath and subPath, on pods of the stack's own sandboxing RuntimeClasses."
+        ),
+        url=KATA_LIMITATIONS,
+        validate=_validate_custom_class_advice,
+        config_schema=WORKLOAD_CONFIG,
     ),
     StackValidationPolicy(
         name="sandboxed-workload-needs-sandboxing-pool",
@@ -406,6 +570,7 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         ),
         url=AKS_DOC,
         validate=_validate_pool_exists,
+        config_schema=WORKLOAD_CONFIG,
     ),
     StackValidationPolicy(
         name="runtime-class-matches-pool-generation",
@@ -420,6 +585,7 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         ),
         url=AKS_DOC,
         validate=_validate_generation,
+        config_schema=WORKLOAD_CONFIG,
     ),
 ]
 """Every policy of the pack, in the order they are reported."""

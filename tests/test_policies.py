@@ -70,7 +70,11 @@ def violations(
     return found
 
 
-def stack_violations(name: str, resources: list[tuple[str, dict[str, Any]]]) -> list[str]:
+def stack_violations(
+    name: str,
+    resources: list[tuple[str, dict[str, Any]]],
+    config: Optional[dict[str, Any]] = None,
+) -> list[str]:
     found: list[str] = []
     target = policy(name)
     assert isinstance(target, StackValidationPolicy)
@@ -84,7 +88,7 @@ def stack_violations(name: str, resources: list[tuple[str, dict[str, Any]]]) -> 
     def report(message: str, urn: Optional[str] = None) -> None:
         found.append(message)
 
-    target.validate(StackValidationArgs(policy_resources), report)
+    target.validate(StackValidationArgs(policy_resources, config), report)
     return found
 
 
@@ -158,6 +162,8 @@ def test_every_policy_has_name_description_and_level():
         "sandboxed-pod-memory-limit": "mandatory",
         "sandboxed-pod-cpu-limit": "advisory",
         "sandboxed-pod-host-features": "advisory",
+        "custom-runtime-class-sandboxed": "mandatory",
+        "custom-runtime-class-advice": "advisory",
         "untrusted-namespace-sandboxed": "mandatory",
         "sandboxed-workload-needs-sandboxing-pool": "advisory",
         "runtime-class-matches-pool-generation": "advisory",
@@ -569,7 +575,10 @@ def test_config_defaults_and_levels(tmp_path):
     pack = load_pack()
     resolved = resolve_config(pack)
     assert resolved["sandbox-pool-vm-size"][1] == {"allowedVmSizes": []}
-    assert resolved["untrusted-namespace-sandboxed"][1] == {"untrustedNamespaces": ["untrusted"]}
+    assert resolved["untrusted-namespace-sandboxed"][1] == {
+        "untrustedNamespaces": ["untrusted"],
+        "sandboxingRuntimeClasses": {},
+    }
     path = write(
         tmp_path,
         {

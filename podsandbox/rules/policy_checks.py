@@ -210,14 +210,18 @@ def workload_host_features(workload: Workload) -> list[str]:
     return [f"{_who(workload)} uses {feature}: {HOST_FEATURES[feature]}" for feature in used]
 
 
-def workload_in_untrusted_namespace(workload: Workload, namespaces: Iterable[str]) -> list[str]:
+def workload_in_untrusted_namespace(
+    workload: Workload, namespaces: Iterable[str], reason: str = ""
+) -> list[str]:
     """Callers make sure the namespace is known (a workload whose namespace cannot be known is
-    reported as not checked, never judged as if it were in "default")."""
+    reported as not checked, never judged as if it were in "default"). `reason` says why its
+    RuntimeClass does not count as a sandboxing one, when that is more than its name."""
     if workload.namespace not in set(namespaces) or workload.sandboxing_runtime is not None:
         return []
-    classes = " or ".join(aks.RUNTIMES_BY_CLASS)
+    classes = " or ".join([*aks.RUNTIMES_BY_CLASS, *workload.sandboxing_classes])
+    because = f" ({reason})" if reason else ""
     return [
         f"{_who(workload)} runs in the untrusted namespace {workload.namespace} with "
-        f"runtimeClassName {workload.runtime_class_name!r}; it must use a sandboxing "
+        f"runtimeClassName {workload.runtime_class_name!r}{because}; it must use a sandboxing "
         f"RuntimeClass ({classes}), e.g. runtimeClassName: {aks.GA_RUNTIME.runtime_class_name}"
     ]

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from podsandbox.rules.aks import RUNTIMES_BY_CLASS, RuntimeGeneration
+from podsandbox.rules.aks import RUNTIMES, RUNTIMES_BY_CLASS, RuntimeGeneration, find_runtime
 
 POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
     "kubernetes:core/v1:Pod": ("spec",),
@@ -64,6 +64,9 @@ class Workload:
     provider_namespace: Optional[str]
     """Where its provider puts an object without `metadata.namespace`; None when that cannot be
     known (see `namespace`)."""
+    sandboxing_classes: Mapping[str, RuntimeGeneration] = field(default_factory=dict)
+    """Sandboxing RuntimeClasses besides AKS's own (named in the pack's config, or declared by
+    the program), by name."""
 
     @property
     def kind(self) -> str:
@@ -77,7 +80,19 @@ class Workload:
     def sandboxing_runtime(self) -> Optional[RuntimeGeneration]:
         """The sandboxing generation of its RuntimeClass, or None when it is not sandboxed."""
         name = self.runtime_class_name
-        return RUNTIMES_BY_CLASS.get(name) if isinstance(name, str) else None
+        if not isinstance(name, str):
+            return None
+        return RUNTIMES_BY_CLASS.get(name) or self.sandboxing_classes.get(name)
+
+    @property
+    def other_runtime_class(self) -> Optional[str]:
+        """Its RuntimeClass when that is neither AKS's nor one of `sandboxing_classes`: whether
+        it sandboxes depends on how the class is declared, which only a view of the whole stack
+        can tell (see `declared_runtime_class`)."""
+        name = self.runtime_class_name
+        if not isinstance(name, str) or not name or self.sandboxing_runtime is not None:
+            return None
+        return name
 
     @property
     def declared_namespace(self) -> Optional[str]:
@@ -113,12 +128,15 @@ def provider_namespace(namespace: Any, kubeconfig_namespace: Any, has_kubeconfig
 
 
 def workload_of(
-    resource_type: str, props: Mapping[str, Any], provider_namespace: Optional[str] = None
+    resource_type: str,
+    props: Mapping[str, Any],
+    provider_namespace: Optional[str] = None,
+    sandboxing_classes: Optional[Mapping[str, RuntimeGeneration]] = None,
 ) -> Optional[Workload]:
     """The workload view of a resource, or None when it is not a pod-running workload.
 
     `provider_namespace` is where its provider puts it when it sets no namespace (None: not
-    known)."""
+    known); `sandboxing_classes` the sandboxing RuntimeClasses besides AKS's."""
     path = pod_spec_path(resource_type)
     if path is None:
         return None
@@ -127,4 +145,79 @@ def workload_of(
         spec = spec.get(key) if isinstance(spec, Mapping) else None
     if not isinstance(spec, Mapping):
         return None
-    return Workload(resource_type, props, ".".join(path), spec, provider_namespace)
+    return Workload(
+        resource_type, props, ".".join(path), spec, provider_namespace, sandboxing_classes or {}
+    )
+
+
+KATA_HANDLER = "kata"
+"""A RuntimeClass whose handler is this, or starts with it and "-", runs pods in Kata VMs."""
+
+
+def is_kata_handler(handler: Any) -> bool:
+    return isinstance(handler, str) and (
+        handler == KATA_HANDLER or handler.startswith(KATA_HANDLER + "-")
+    )
+
+
+@dataclass(frozen=True)
+class DeclaredRuntimeClass:
+    """A RuntimeClass a program declares (`node.k8s.io`, any version)."""
+
+    name: str
+    handler: Any
+    generation: Optional[RuntimeGeneration]
+    """The sandboxing generation its `scheduling.nodeSelector` label schedules onto (the label
+    AKS puts on that generation's nodes, value "true"); None when it names none."""
+
+    @property
+    def sandboxing(self) -> Optional[RuntimeGeneration]:
+        """Its generation when it sandboxes: a Kata handler, scheduled onto sandboxing nodes."""
+        return self.generation if is_kata_handler(self.handler) else None
+
+    def why_not_sandboxing(self) -> str:
+        if not is_kata_handler(self.handler):
+            return (
+                f"this stack declares RuntimeClass {self.name} with handler {self.handler!r}, "
+                f"which is not {KATA_HANDLER!r} or {KATA_HANDLER}-*"
+            )
+        labels = " or ".join(f'{runtime.node_label}: "true"' for runtime in RUNTIMES.values())
+        return (
+            f"this stack declares RuntimeClass {self.name} with handler {self.handler!r} but its "
+            f"scheduling.nodeSelector names no sandboxing node label ({labels}), so its pods can "
+            "land on nodes without the Kata handler"
+        )
+
+
+def declared_runtime_class(
+    resource_type: str, props: Mapping[str, Any]
+) -> Optional[DeclaredRuntimeClass]:
+    """The RuntimeClass a resource declares, or None when it is not one (or has no known name)."""
+    group_version, _, kind = resource_type.removeprefix("kubernetes:").rpartition(":")
+    if kind != "RuntimeClass" or not group_version.startswith("node.k8s.io/"):
+        return None
+    metadata = props.get("metadata")
+    name = metadata.get("name") if isinstance(metadata, Mapping) else None
+    if not isinstance(name, str) or not name:
+        return None
+    scheduling = props.get("scheduling")
+    selector = scheduling.get("nodeSelector") if isinstance(scheduling, Mapping) else None
+    generation = None
+    if isinstance(selector, Mapping):
+        generation = next(
+            (r for r in RUNTIMES.values() if selector.get(r.node_label) == "true"), None
+        )
+    return DeclaredRuntimeClass(name, props.get("handler"), generation)
+
+
+def configured_classes(config: Any) -> dict[str, RuntimeGeneration]:
+    """The pack config's `sandboxingRuntimeClasses` (class name: workloadRuntime), as
+    generations; the config's schema has already refused other values."""
+    if not isinstance(config, Mapping):
+        return {}
+    found = {}
+    for name, workload_runtime in config.items():
+        runtime = find_runtime(workload_runtime) if isinstance(workload_runtime, str) else None
+        if runtime is not None:
+            found[name] = runtime
+    return found
