@@ -232,7 +232,7 @@ def _vm_size(name: str, as_json: bool) -> int:
 def _preview(args: argparse.Namespace) -> int:
     from podsandbox import default_project_dir
     from podsandbox.preview.offline_preview import offline_preview
-    from podsandbox.preview.program_process import Limits, ProgramError
+    from podsandbox.preview.program_process import Limits, ProcessStartError, ProgramError
     from podsandbox.preview.stack_files import ProjectError
 
     program = args.program or default_project_dir()
@@ -266,6 +266,8 @@ def _preview(args: argparse.Namespace) -> int:
         )
     except ProgramError as error:
         return fail(str(error), error.run)
+    except ProcessStartError as error:
+        return fail(str(error))
     except ValueError as error:  # ProjectError, PolicyConfigError
         if not isinstance(error, ProjectError) and type(error).__name__ != "PolicyConfigError":
             raise

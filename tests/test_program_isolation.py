@@ -267,3 +267,13 @@ def test_the_environment_passed_on_is_the_documented_one(monkeypatch):
     for name in set(environment) - ours:
         assert name in PASSED_ENVIRONMENT or name.startswith("LC_"), name
         assert environment[name] == os.environ[name]
+
+
+def test_a_process_that_cannot_start_is_a_clear_error(capsys, tmp_path, monkeypatch):
+    folder = python_project(tmp_path / "team", HEADER)
+    monkeypatch.setattr("sys.executable", str(tmp_path / "no-such-python"))
+    code = main(["preview", "--program", str(folder), "--format", "json"])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert "cannot start the judged program's process" in one_error_line(captured.err)
+    assert json.loads(captured.out)["exitCode"] == 2

@@ -114,6 +114,10 @@ class ProgramError(Exception):
         self.run = run
 
 
+class ProcessStartError(OSError):
+    """The judged program's process could not be started (exit 2)."""
+
+
 class _BoundExceededError(Exception):
     """A bound was exceeded (`bound` names the `Limits` field)."""
 
@@ -298,6 +302,12 @@ class RunningProgram:
                 env=environment,
                 start_new_session=True,
             )
+        except OSError as error:
+            os.close(read_fd)
+            raise ProcessStartError(
+                f"cannot start the judged program's process ({command[0]}): "
+                f"{error.strerror or error}"
+            ) from None
         finally:
             os.close(write_fd)
         assert process.stdin is not None
