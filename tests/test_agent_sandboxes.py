@@ -68,6 +68,7 @@ def test_a_sandbox_without_a_pod_template_is_no_workload():
     assert workloads.workload_of("kubernetes:agents.x-k8s.io/v1beta1:Sandbox", props) is None
 
 
+@pytest.mark.subprocess  # the judged program runs in a process of its own
 @pytest.mark.parametrize(
     ("runtime_class", "violated"), [(None, True), ("kata-vm-isolation", False)]
 )

@@ -294,6 +294,7 @@ def test_skip_validation_lets_the_sandboxing_rules_step_aside_with_a_warning(mon
     assert [problem.path for problem in error.problems] == ["nodeCount"]
 
 
+@pytest.mark.subprocess  # the judged program runs in a process of its own
 def test_another_teams_program_gets_the_same_errors_as_the_stack_settings(capsys):
     from podsandbox.cli import main
     from tests.conftest import REPO

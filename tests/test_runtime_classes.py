@@ -77,6 +77,8 @@ def test_a_kata_handler_is_kata_or_starts_with_kata_and_a_dash(handler, kata):
         ("kubernetes:node.k8s.io/v1:RuntimeClassList", runtime_class()[1], None),
         ("kubernetes:core/v1:RuntimeClass", runtime_class()[1], None),
         ("other:node.k8s.io/v1:RuntimeClass", runtime_class()[1], None),
+        ("kubernetes:node.k8s.io/v1:RuntimeClass:x", runtime_class()[1], None),
+        ("kubernetes:x:node.k8s.io/v1:RuntimeClass", runtime_class()[1], None),
         (RUNTIME_CLASS, {"handler": "kata"}, None),  # no name known: nothing can refer to it
         (RUNTIME_CLASS, {"metadata": {"name": ""}, "handler": "kata"}, None),
     ],
@@ -88,6 +90,24 @@ def test_a_declared_runtime_class_is_read_with_its_generation(resource_type, pro
     else:
         assert declared is not None
         assert (declared.name, declared.generation) == expected
+
+
+def test_why_a_declared_class_does_not_sandbox_names_the_fix():
+    runc = workloads.declared_runtime_class(*runtime_class(handler="runc"))
+    assert runc is not None
+    assert runc.why_not_sandboxing() == (
+        "this stack declares RuntimeClass kata-dedicated with handler 'runc', which is not "
+        "'kata' or kata-*"
+    )
+    unlabelled = workloads.declared_runtime_class(*runtime_class(label=None))
+    assert unlabelled is not None
+    assert unlabelled.why_not_sandboxing() == (
+        "this stack declares RuntimeClass kata-dedicated with handler 'kata-vm-isolation' but its "
+        "scheduling.nodeSelector names no sandboxing node label "
+        '(kubernetes.azure.com/kata-vm-isolation: "true" or '
+        'kubernetes.azure.com/kata-mshv-vm-isolation: "true"), so its pods can land on nodes '
+        "without the Kata handler"
+    )
 
 
 def test_the_label_must_say_true():

@@ -193,8 +193,10 @@ def declared_runtime_class(
     resource_type: str, props: Mapping[str, Any]
 ) -> Optional[DeclaredRuntimeClass]:
     """The RuntimeClass a resource declares, or None when it is not one (or has no known name)."""
-    group_version, _, kind = resource_type.removeprefix("kubernetes:").rpartition(":")
-    if kind != "RuntimeClass" or not group_version.startswith("node.k8s.io/"):
+    parts = resource_type.split(":")
+    if len(parts) != 3 or parts[0] != "kubernetes" or parts[2] != "RuntimeClass":
+        return None
+    if not parts[1].startswith("node.k8s.io/"):
         return None
     metadata = props.get("metadata")
     name = metadata.get("name") if isinstance(metadata, Mapping) else None
