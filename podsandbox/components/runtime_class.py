@@ -12,11 +12,6 @@ from __future__ import annotations
 from typing import Optional
 
 import yaml
-from kubernetes import config as kube_config
-from kubernetes.client import ApiClient, NodeV1Api
-from kubernetes.client.exceptions import ApiException
-from kubernetes.config.config_exception import ConfigException
-from urllib3.exceptions import HTTPError
 
 from podsandbox.rules.aks import RuntimeGeneration
 
@@ -40,6 +35,14 @@ def check_runtime_class(
 
     Raises `RuntimeClassMissingError`, naming the command that enables it, when it is missing.
     """
+    # Imported here: only a deployment reads the cluster, and the client takes a quarter of a
+    # second to import, which every preview would otherwise pay (benchmarks, first ratio).
+    from kubernetes import config as kube_config
+    from kubernetes.client import ApiClient, NodeV1Api
+    from kubernetes.client.exceptions import ApiException
+    from kubernetes.config.config_exception import ConfigException
+    from urllib3.exceptions import HTTPError
+
     name = runtime.runtime_class_name
     try:
         client: ApiClient = kube_config.new_client_from_config_dict(yaml.safe_load(kubeconfig))
