@@ -259,10 +259,12 @@ class Analyzer:
             )
             options = _policy_options(resource)
             provider = _policy_provider(engine_provider(run, resource))
+            # The proxy copies the whole value once; it is read-only, so policies share it.
+            proxied = unknown_checking_proxy(props)
             for policy in self.resource_policies:
                 args = ResourceValidationArgs(
                     resource.type,
-                    unknown_checking_proxy(props),
+                    proxied,
                     resource.urn,
                     resource.name,
                     options,
@@ -273,7 +275,7 @@ class Analyzer:
             resources.append(
                 PolicyResource(
                     resource.type,
-                    unknown_checking_proxy(props),
+                    proxied,
                     resource.urn,
                     resource.name,
                     options,
