@@ -109,7 +109,7 @@ BAD_INPUTS = [
     pytest.param(
         "pool",
         {"workload_runtime": "KataCcIsolation"},
-        "workloadRuntime = 'KataCcIsolation': is not a Pod Sandboxing workload runtime. Allowed: KataVmIsolation (GA) or KataMshvVmIsolation (legacy preview). Example: workloadRuntime: KataVmIsolation",
+        "workloadRuntime = 'KataCcIsolation': is not a Pod Sandboxing workload runtime (the other settings were checked against KataVmIsolation, the default). Allowed: KataVmIsolation (GA) or KataMshvVmIsolation (legacy preview). Example: workloadRuntime: KataVmIsolation",
         id="confidential runtime",
     ),
     pytest.param(
@@ -121,7 +121,7 @@ BAD_INPUTS = [
     pytest.param(
         "pool",
         {"cluster_name": None},
-        "clusterName = None: is required. Allowed: the name of the AKS cluster. Example: clusterName: myAKSCluster",
+        "clusterName (not set): is required. Allowed: the name of the AKS cluster. Example: clusterName: myAKSCluster",
         id="missing cluster name",
     ),
     pytest.param(
@@ -139,7 +139,7 @@ BAD_INPUTS = [
     pytest.param(
         "cluster",
         {"location": None},
-        "location = None: is required: a new cluster needs an Azure region. Allowed: an Azure region name. Example: location: eastus",
+        "location (not set): is required: a new cluster needs an Azure region. Allowed: an Azure region name. Example: location: eastus",
         id="no location",
     ),
     pytest.param(
@@ -163,7 +163,7 @@ BAD_INPUTS = [
     pytest.param(
         "cluster",
         {"extra_pools": [{"vm_size": "Standard_D8s_v5"}]},
-        "extraPools[0].name = None: is required. Allowed: 1-12 lower-case letters and digits, starting with a letter. Example: extraPools[0].name: kata8",
+        "extraPools[0].name (not set): is required. Allowed: 1-12 lower-case letters and digits, starting with a letter. Example: extraPools[0].name: kata8",
         id="extra pool without a name",
     ),
     pytest.param(

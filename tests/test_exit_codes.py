@@ -134,3 +134,15 @@ def test_a_program_on_a_provider_the_checker_lacks_says_so_plainly(capsys, tmp_p
     assert "it needs the Python package pulumi_azure" in line
     assert "could not be run and nothing in it was checked" in line
     assert "Install pulumi-azure beside the checker" in json.loads(out)["error"]
+
+
+def test_an_unquoted_version_in_a_stack_file_gets_the_hint_to_quote_it(capsys, tmp_path):
+    # YAML reads 1.30 as the number 1.3, and so does the Pulumi CLI: the message says so.
+    stack = tmp_path / "Pulumi.num.yaml"
+    stack.write_text(
+        "config:\n  azure-native:location: eastus\n  podsandbox:kubernetesVersion: 1.30\n"
+    )
+    code, _, err = preview(capsys, "--config-file", str(stack))
+    assert code == 2
+    assert "if you wrote 1.30, YAML read it as the number 1.3: quote it" in err
+    assert len(err.splitlines()) == 1

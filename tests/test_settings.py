@@ -22,12 +22,12 @@ BAD_INPUTS = [
     ),
     pytest.param(
         {"runtime": "KataCcIsolation"},
-        "runtime = 'KataCcIsolation': is not a Pod Sandboxing workload runtime. Allowed: KataVmIsolation (GA) or KataMshvVmIsolation (legacy preview). Example: pulumi config set runtime KataVmIsolation",
+        "runtime = 'KataCcIsolation': is not a Pod Sandboxing workload runtime (the other settings were checked against KataVmIsolation, the default). Allowed: KataVmIsolation (GA) or KataMshvVmIsolation (legacy preview). Example: pulumi config set runtime KataVmIsolation",
         id="confidential runtime",
     ),
     pytest.param(
         {"runtime": "kata"},
-        "runtime = 'kata': is not a Pod Sandboxing workload runtime. Allowed: KataVmIsolation (GA) or KataMshvVmIsolation (legacy preview). Example: pulumi config set runtime KataVmIsolation",
+        "runtime = 'kata': is not a Pod Sandboxing workload runtime (the other settings were checked against KataVmIsolation, the default). Allowed: KataVmIsolation (GA) or KataMshvVmIsolation (legacy preview). Example: pulumi config set runtime KataVmIsolation",
         id="runtime typo",
     ),
     pytest.param(
@@ -352,9 +352,14 @@ def test_the_same_version_passes_legacy_and_fails_ga():
         load_settings({"runtime": "KataVmIsolation", "kubernetesVersion": "1.25"}, "eastus")
 
 
-@pytest.mark.parametrize("version", ["1.27", "1.27.0", "1.33.2", "v1.30"])
-def test_versions_at_or_above_the_minimum_pass(version):
-    assert load_settings({"kubernetesVersion": version}, "eastus").kubernetes_version == version
+@pytest.mark.parametrize(
+    ("version", "sent"),
+    [("1.27", "1.27"), ("1.27.0", "1.27.0"), ("1.33.2", "1.33.2"), ("v1.30", "1.30"),
+     (" V1.31.2 ", "1.31.2")],
+)  # fmt: skip
+def test_versions_at_or_above_the_minimum_pass_as_aks_takes_them(version, sent):
+    # `kubectl version` prints v1.30: accepted, and sent to AKS without the v.
+    assert load_settings({"kubernetesVersion": version}, "eastus").kubernetes_version == sent
 
 
 def test_unverified_os_sku_is_accepted_with_a_warning():
@@ -446,7 +451,7 @@ def test_a_new_cluster_without_a_region():
     with pytest.raises(SettingsError) as raised:
         load_settings({}, None)
     assert [str(problem) for problem in raised.value.problems] == [
-        "azure-native:location = None: new-cluster mode needs an Azure region for the cluster. "
+        "azure-native:location (not set): new-cluster mode needs an Azure region for the cluster. "
         "Allowed: an Azure region name. Example: pulumi config set azure-native:location eastus"
     ]
 
@@ -555,3 +560,83 @@ def test_a_new_cluster_takes_no_kubelogin_mode():
     ]
     with pytest.raises(SettingsError):
         load_settings({"kubeloginMode": "devicecode"}, "eastus")
+
+
+def test_an_invalid_runtime_does_not_hide_the_other_problems():
+    with pytest.raises(SettingsError) as raised:
+        load_settings(
+            {
+                "runtime": "KataCcIsolation",
+                "osSku": "Ubuntu",
+                "nodeVmSize": "Standard_D4_v3",
+                "kubernetesVersion": "1.25",
+            },
+            "eastus",
+        )
+    keys = [problem.key for problem in raised.value.problems]
+    assert keys == ["runtime", "nodeVmSize", "kubernetesVersion", "osSku"]
+    assert "checked against KataVmIsolation, the default" in str(raised.value.problems[0])
+    assert "below the minimum 1.27.0 for KataVmIsolation" in str(raised.value.problems[2])
+
+
+@pytest.mark.parametrize(
+    ("namespace", "owner"),
+    [
+        ("default", "Kubernetes' default namespace"),
+        ("kube-system", "reserves (kube-*)"),
+        ("kube-public", "reserves (kube-*)"),
+        ("kube-node-lease", "reserves (kube-*)"),
+        ("gatekeeper-system", "the Azure Policy add-on"),
+        ("app-routing-system", "the application routing add-on"),
+        ("aks-istio-system", "the Istio add-on"),
+        ("aks-istio-ingress", "the Istio add-on's ingress gateways"),
+        ("flux-system", "the GitOps (Flux) extension"),
+        ("dapr-system", "the Dapr extension"),
+        ("calico-system", "Calico"),
+        ("aks-command", "az aks command invoke"),
+    ],
+)
+def test_the_untrusted_namespace_cannot_be_one_kubernetes_or_aks_owns(namespace, owner):
+    with pytest.raises(SettingsError) as raised:
+        load_settings({"untrustedNamespace": namespace}, "eastus")
+    [problem] = raised.value.problems
+    assert problem.key == "untrustedNamespace" and problem.value == namespace
+    assert owner in problem.reason
+    assert "the program would take it over" in problem.reason
+    assert "not default, kube-* or one AKS and its add-ons own" in problem.allowed
+    assert problem.example == "pulumi config set untrustedNamespace untrusted"
+
+
+@pytest.mark.parametrize(
+    "namespace", ["untrusted", "tenants", "aks-store", "kube", "sandbox-kube-x"]
+)
+def test_a_namespace_of_ones_own_is_accepted(namespace):
+    assert (
+        load_settings({"untrustedNamespace": namespace}, "eastus").untrusted_namespace == namespace
+    )
+
+
+@pytest.mark.parametrize(
+    ("written", "hint"),
+    [("1.3", "1.30"), ("1.4", "1.40"), ("1.2", None), ("1.25", None), ("1.3.0", None)],
+)
+def test_a_version_yaml_read_as_a_number_gets_a_hint_to_quote_it(written, hint):
+    with pytest.raises(SettingsError) as raised:
+        load_settings({"kubernetesVersion": written}, "eastus")
+    [problem] = raised.value.problems
+    if hint is None:
+        assert "YAML" not in problem.reason
+        assert problem.example == "pulumi config set kubernetesVersion 1.33"
+    else:
+        assert problem.reason.endswith(
+            f"; if you wrote {hint}, YAML read it as the number {written}: quote it in the "
+            f'stack file (kubernetesVersion: "{hint}")'
+        )
+        assert problem.example == f'pulumi config set kubernetesVersion "{hint}"'
+
+
+def test_the_legacy_runtime_hint_follows_its_own_minimum():
+    # 1.2 read as 1.20 is still below the legacy minimum 1.24: no hint.
+    with pytest.raises(SettingsError) as raised:
+        load_settings({"runtime": "KataMshvVmIsolation", "kubernetesVersion": "1.2"}, "eastus")
+    assert "YAML" not in raised.value.problems[0].reason

@@ -30,8 +30,9 @@ class PropertyProblem:
     sandboxing_rule: bool = False
 
     def __str__(self) -> str:
+        shown = "(not set)" if self.value is None else f"= {self.value!r}"
         return (
-            f"{self.path} = {self.value!r}: {self.reason}. Allowed: {self.allowed}. "
+            f"{self.path} {shown}: {self.reason}. Allowed: {self.allowed}. "
             f"Example: {self.path}: {self.example}"
         )
 
@@ -195,7 +196,7 @@ def plan_pools(
         problems.append(PropertyProblem.of(finding).at(path))
 
     plan = PoolPlan(
-        verdict.runtime, verdict.os_sku, first.kubernetes_version, pools, verdict.warnings
+        verdict.runtime, verdict.os_sku, verdict.kubernetes_version, pools, verdict.warnings
     )
     return plan, problems
 

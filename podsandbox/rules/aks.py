@@ -130,6 +130,24 @@ def feature_registration_problem(runtime: RuntimeGeneration, state: Optional[str
     )
 
 
+def normalize_kubernetes_version(text: str) -> str:
+    """A version as AKS takes it: `v1.30` (how `kubectl version` prints it) is `1.30`."""
+    text = text.strip()
+    return text[1:] if text[:1] in ("v", "V") else text
+
+
+def yaml_number_reading(text: str, runtime: RuntimeGeneration) -> Optional[str]:
+    """The version a user probably wrote when YAML read it as a number: `1.30`, unquoted, reaches
+    the program as `1.3` (the CLI passes the float). Only offered when that reading is a version
+    the runtime accepts, e.g. "1.30" for "1.3"; None otherwise."""
+    match = re.fullmatch(r"(\d+)\.(\d)", text.strip())
+    if match is None:
+        return None
+    candidate = f"{match.group(1)}.{match.group(2)}0"
+    version = parse_kubernetes_version(candidate)
+    return candidate if version is not None and meets_minimum_version(version, runtime) else None
+
+
 def parse_kubernetes_version(text: str) -> Optional[KubernetesVersion]:
     """`"1.29"` -> (1, 29, 0), `"1.29.4"` -> (1, 29, 4); None for anything else.
 

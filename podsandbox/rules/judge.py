@@ -82,6 +82,8 @@ class PoolVerdict:
     """The size as Azure names it (case fixed) when it parses, else as given."""
     os_sku: str
     """AzureLinux / AzureLinux3 with their case fixed, else as given."""
+    kubernetes_version: Optional[str] = None
+    """The version as AKS takes it (`v1.30` is `1.30`); None for the AKS default."""
 
     def enforced(self, enforce_sandboxing_rules: bool) -> list[Finding]:
         """The findings that stop a deployment (all, or only unusable values)."""
@@ -125,14 +127,21 @@ def judge_pool(pool: PoolSettings) -> PoolVerdict:
         effective,
         verdict.size.name if verdict else pool.vm_size,
         aks.canonical_os_sku(pool.os_sku),
+        _normalized_version(pool.kubernetes_version),
     )
+
+
+def _normalized_version(text: Optional[str]) -> Optional[str]:
+    """`kubernetesVersion` as AKS takes it; None (the AKS default) when not set or blank."""
+    return aks.normalize_kubernetes_version(text) or None if text is not None else None
 
 
 def runtime_finding(value: str) -> Finding:
     return Finding(
         "workloadRuntime",
         value,
-        "is not a Pod Sandboxing workload runtime",
+        "is not a Pod Sandboxing workload runtime (the other settings were checked against "
+        f"{aks.DEFAULT_RUNTIME.workload_runtime}, the default)",
         " or ".join(
             f"{r.workload_runtime}{' (legacy preview)' if r.legacy else ' (GA)'}"
             for r in aks.RUNTIMES.values()
@@ -198,7 +207,7 @@ def kubernetes_version_findings(
 ) -> list[Finding]:
     if text is None:
         return []
-    version = aks.parse_kubernetes_version(text)
+    version = aks.parse_kubernetes_version(aks.normalize_kubernetes_version(text))
     if version is None:
         return [
             Finding(
@@ -212,13 +221,21 @@ def kubernetes_version_findings(
     if aks.meets_minimum_version(version, runtime):
         return []
     minimum = runtime.min_kubernetes_version_text
+    reason = f"is below the minimum {minimum} for {runtime.workload_runtime}"
+    example = "1.33"
+    if (meant := aks.yaml_number_reading(text, runtime)) is not None:
+        reason += (
+            f"; if you wrote {meant}, YAML read it as the number {text.strip()}: quote it in the "
+            f'stack file (kubernetesVersion: "{meant}")'
+        )
+        example = f'"{meant}"'
     return [
         Finding(
             "kubernetesVersion",
             text,
-            f"is below the minimum {minimum} for {runtime.workload_runtime}",
+            reason,
             f"{minimum} or later, or empty for the AKS default",
-            "1.33",
+            example,
             sandboxing_rule=True,
         )
     ]

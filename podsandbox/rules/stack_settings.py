@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Optional, Union
 
 from podsandbox.rules import aks, judge, network, sizing
-from podsandbox.rules.workloads import DEFAULT_UNTRUSTED_NAMESPACE
+from podsandbox.rules.workloads import DEFAULT_UNTRUSTED_NAMESPACE, reserved_namespace
 
 PROJECT = "podsandbox"
 """The Pulumi project name: the namespace of every key below in a stack file."""
@@ -207,9 +207,9 @@ class Problem:
     example: str
 
     def __str__(self) -> str:
+        shown = "(not set)" if self.value is None else f"= {self.value!r}"
         return (
-            f"{self.key} = {self.value!r}: {self.reason}. Allowed: {self.allowed}. "
-            f"Example: {self.example}"
+            f"{self.key} {shown}: {self.reason}. Allowed: {self.allowed}. Example: {self.example}"
         )
 
 
@@ -428,7 +428,7 @@ def load_settings(
         resource_group_name=resource_group,
         create_resource_group=create_group,
         cluster_name=cluster,
-        kubernetes_version=read.text("kubernetesVersion") or None,
+        kubernetes_version=verdict.kubernetes_version,
         node_vm_size=verdict.vm_size,
         node_count=count,
         node_pool_name=pool,
@@ -513,11 +513,17 @@ def _read_demo(read: _Reader) -> tuple[str, str, str]:
                             "a memory quantity of at least 128Mi, such as 256Mi or 1Gi",
                             "256Mi")  # fmt: skip
     namespace = read.text("untrustedNamespace")
+    example = _set_example("untrustedNamespace", DEFAULT_UNTRUSTED_NAMESPACE)
     if not _NAMESPACE.match(namespace):
         read.problem("untrustedNamespace", namespace, "is not a valid Kubernetes namespace name",
                      "1-63 lower-case letters, digits and '-', starting and ending with a "
-                     "letter or digit",
-                     _set_example("untrustedNamespace", DEFAULT_UNTRUSTED_NAMESPACE))  # fmt: skip
+                     "letter or digit", example)  # fmt: skip
+    elif (owner := reserved_namespace(namespace)) is not None:
+        read.problem("untrustedNamespace", namespace,
+                     f"is {owner}; the program would take it over (Pod Security labels, a "
+                     "default-deny NetworkPolicy)",
+                     "a namespace of your own, not default, kube-* or one AKS and its add-ons "
+                     "own", example)  # fmt: skip
     return cpu, memory, namespace
 
 

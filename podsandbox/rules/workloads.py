@@ -47,6 +47,54 @@ def pod_spec_path(resource_type: str) -> Optional[tuple[str, ...]]:
 
 DEFAULT_NAMESPACE = "default"
 
+AKS_OWNED_NAMESPACES: dict[str, str] = {
+    # The namespaces AKS protects on AKS Automatic (its `aks-managed-protect-system-namespaces`
+    # ValidatingAdmissionPolicy); the AKS resource provider's ProtectedNamespaces list, as
+    # Azure/eviction-autoscaler internal/namespacefilter/nsfilter.go copies it (2026-07-20):
+    "aks-command": "`az aks command invoke`",
+    "calico-system": "AKS-managed Calico network policy",
+    "tigera-system": "AKS-managed Calico (Tigera)",
+    "gatekeeper-system": "the Azure Policy add-on (MicrosoftDocs azure-aks-docs "
+    "list-pods-aks-cluster.md, managed-namespaces.md)",
+    "azappconfig-system": "the Azure App Configuration extension "
+    "(azure-app-configuration-settings.md)",
+    "azureml": "the Azure Machine Learning extension",
+    "dapr-system": "the Dapr extension (dapr-settings.md)",
+    "dataprotection-microsoft": "the AKS Backup extension",
+    "flux-system": "the GitOps (Flux) extension (Azure/AKS #5645)",
+    "acstor": "Azure Container Storage",
+    "sc-system": "the Service Connector extension",
+    "azure-extensions-usage-system": "cluster extensions' usage reporting",
+    "app-routing-system": "the application routing add-on (app-routing.md)",
+    "aks-periscope": "AKS Periscope diagnostics (deploy-periscope-aks.md)",
+    "aks-istio-system": "the Istio add-on (istio-uninstall-addon.md)",
+    "aks-istio-ingress": "the Istio add-on's ingress gateways (istio-uninstall-addon.md)",
+    "aks-istio-egress": "the Istio add-on's egress gateway (istio-deploy-egress.md)",
+    "aks-static-egress-gateway": "the static egress gateway",
+    "azuresecuritylinuxagent": "the Microsoft Defender security agent",
+    "fleet-system": "Azure Kubernetes Fleet Manager (kubernetes-fleet/"
+    'concepts-member-cluster-types.md: "shouldn\'t be directly modified")',
+    # Named by the AKS docs, not in that list:
+    "istio-system": "a system namespace AKS refuses to manage (managed-namespaces.md)",
+    "gadget": "the Inspektor Gadget extension (inspektor-gadget-overview.md)",
+    "azure-arc": "the Azure Arc agents (Azure Policy excludes it as a system namespace)",
+}
+"""Namespaces AKS or its add-ons and extensions own, with who owns each and the source. The
+program must not take one over as its untrusted namespace (it would relabel it for Pod Security
+and deny its traffic). AKS publishes no complete list; these are the defaults (some add-ons let
+their namespace be moved)."""
+
+
+def reserved_namespace(namespace: str) -> Optional[str]:
+    """Who owns `namespace` when a program must not take it over; None when it may."""
+    if namespace == DEFAULT_NAMESPACE:
+        return "Kubernetes' default namespace, where workloads land that name no other"
+    if namespace.startswith("kube-"):
+        return "a namespace Kubernetes reserves (kube-*) for the system"
+    owner = AKS_OWNED_NAMESPACES.get(namespace)
+    return f"owned by {owner}" if owner is not None else None
+
+
 DEFAULT_UNTRUSTED_NAMESPACE = "untrusted"
 """The namespace the demo's untrusted pod runs in, and that the pack treats as untrusted, unless
 configured otherwise."""
