@@ -31,6 +31,60 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
+REPORT_FORMATS = ("text", "json", "markdown", "sarif")
+
+
+class _ReportAction(argparse.Action):
+    """`--format` and `--output`, kept in the order given: they pair up (see `report_targets`)."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: Optional[str] = None,
+    ) -> None:
+        given = list(getattr(namespace, "reports", None) or [])
+        given.append((self.dest, values))
+        namespace.reports = given
+
+
+class ReportTargetError(ValueError):
+    """--format and --output do not pair up."""
+
+
+def report_targets(given: Sequence[tuple[str, object]]) -> list[tuple[str, Optional[Path]]]:
+    """(format, file) for each report to write; file None is stdout.
+
+    Each --output takes the --format given before it (text when none); a --format that no
+    --output follows goes to stdout (one at most). One --format and one --output pair up in
+    either order.
+    """
+    formats = [str(value) for kind, value in given if kind == "format"]
+    outputs = [value for kind, value in given if kind == "output" and isinstance(value, Path)]
+    if len(formats) <= 1 and len(outputs) <= 1:
+        return [(formats[0] if formats else "text", outputs[0] if outputs else None)]
+    targets: list[tuple[str, Optional[Path]]] = []
+    pending: Optional[str] = None
+    for kind, value in given:
+        if kind == "format":
+            if pending is not None:
+                targets.append((pending, None))
+            pending = str(value)
+        else:
+            assert isinstance(value, Path)
+            targets.append((pending or "text", value))
+            pending = None
+    if pending is not None:
+        targets.append((pending, None))
+    if sum(1 for _, file in targets if file is None) > 1:
+        raise ReportTargetError(
+            "only one report can go to stdout: give each --format its --output, e.g. "
+            "--format markdown --output preview.md --format sarif --output preview.sarif"
+        )
+    return targets
+
+
 def _positive(kind: type[float] | type[int]) -> Callable[[str], float]:
     """An argparse type: a number of `kind` greater than zero."""
 
@@ -70,11 +124,18 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--config-file", type=Path, help="a stack file to read instead")
     preview.add_argument(
         "--format",
-        choices=("text", "json", "markdown", "sarif"),
-        default="text",
-        help="text (default), json, markdown (a PR comment) or sarif (code scanning)",
+        choices=REPORT_FORMATS,
+        action=_ReportAction,
+        help="text (default), json, markdown (a PR comment) or sarif (code scanning); repeat "
+        "it, each with its --output, to write several reports from one run",
     )
-    preview.add_argument("--output", type=Path, help="write the report to FILE instead of stdout")
+    preview.add_argument(
+        "--output",
+        type=Path,
+        metavar="FILE",
+        action=_ReportAction,
+        help="write the report in the --format before it to FILE instead of stdout",
+    )
     preview.add_argument(
         "--policy-config",
         type=Path,
@@ -238,14 +299,21 @@ def _preview(args: argparse.Namespace) -> int:
     program = args.program or default_project_dir()
     subject = args.stack or (args.config_file.name if args.config_file else "dev")
 
+    try:
+        targets = report_targets(getattr(args, "reports", None) or [])
+    except ReportTargetError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+
     def fail(message: str, run: Optional[ProgramRun] = None) -> int:
-        """Exit 2: one line on stderr, and the report asked for, with the error as its content."""
+        """Exit 2: one line on stderr, and each report asked for, with the error as its content."""
         from podsandbox.preview.report import render_error
 
         _print_program_output(run)
         print("error: " + " ".join(message.split()), file=sys.stderr)
-        if args.output is not None or args.format != "text":
-            _write(args, render_error(message, args.format, subject, run))
+        for output_format, file in targets:
+            if file is not None or output_format != "text":
+                _write(file, render_error(message, output_format, subject, run))
         return EXIT_USAGE
 
     limits = Limits(
@@ -275,7 +343,8 @@ def _preview(args: argparse.Namespace) -> int:
     from podsandbox.preview.report import render
 
     _print_program_output(report.run)
-    if not _write(args, render(report, args.format)):
+    written = [_write(file, render(report, output_format)) for output_format, file in targets]
+    if not all(written):
         return EXIT_USAGE
     if report.mandatory_violations or (args.strict and report.not_checked):
         return EXIT_VIOLATION
@@ -291,14 +360,14 @@ def _print_program_output(run: Optional[ProgramRun]) -> None:
         print(f"  | {line}", file=sys.stderr)
 
 
-def _write(args: argparse.Namespace, text: str) -> bool:
-    """The report to --output or stdout; False (with the reason on stderr) when it cannot be."""
-    if args.output is None:
+def _write(file: Optional[Path], text: str) -> bool:
+    """A report to `file` or stdout; False (with the reason on stderr) when it cannot be."""
+    if file is None:
         print(text)
         return True
     try:
-        args.output.write_text(text + "\n", encoding="utf-8")
+        file.write_text(text + "\n", encoding="utf-8")
     except OSError as error:
-        print(f"error: cannot write {args.output}: {error.strerror or error}", file=sys.stderr)
+        print(f"error: cannot write {file}: {error.strerror or error}", file=sys.stderr)
         return False
     return True

@@ -271,3 +271,71 @@ def test_an_auto_named_resource_is_not_a_fixed_name(capsys, tmp_path):
     code, out, _ = run(capsys, "--program", str(folder), "--format", "json")
     assert code == 0
     assert [name["name"] for name in json.loads(out)["summary"]["fixedNames"]] == ["team-rg"]
+
+
+# --- several reports from one run -------------------------------------------------------------
+
+
+def test_one_run_writes_every_report_the_pull_request_needs(capsys, tmp_path):
+    markdown, sarif, document = tmp_path / "p.md", tmp_path / "p.sarif", tmp_path / "p.json"
+    code, out, _ = run(
+        capsys, "--config-file", str(BAD_STACK), "--skip-validation",
+        "--format", "markdown", "--output", str(markdown),
+        "--format", "sarif", "--output", str(sarif),
+        "--format", "json", "--output", str(document),
+        "--format", "text",
+    )  # fmt: skip
+    assert code == 1
+    assert out.startswith("Offline preview of stack bad")  # the text, for the job's log
+    # Each file is what a run of its own writes.
+    for path, output_format in ((markdown, "markdown"), (sarif, "sarif"), (document, "json")):
+        _, alone, _ = run(
+            capsys, "--config-file", str(BAD_STACK), "--skip-validation", "--format", output_format
+        )
+        written = path.read_text()
+        if output_format == "markdown":
+            assert written == alone
+        else:
+            assert json.loads(written) == json.loads(alone)
+
+
+def test_an_error_is_written_into_every_report_asked_for(capsys, tmp_path):
+    bad = tmp_path / "Pulumi.bad.yaml"
+    bad.write_text("config:\n  podsandbox:nodeCount: zero\n")
+    first, second = tmp_path / "a.json", tmp_path / "b.sarif"
+    code, out, err = run(capsys, "--config-file", str(bad), "--format", "json", "--output",
+                         str(first), "--format", "sarif", "--output", str(second))  # fmt: skip
+    assert code == 2 and out == "" and len(err.splitlines()) == 1
+    assert json.loads(first.read_text())["exitCode"] == 2
+    [invocation] = json.loads(second.read_text())["runs"][0]["invocations"]
+    assert invocation["exitCode"] == 2
+
+
+@pytest.mark.parametrize(
+    ("given", "targets"),
+    [
+        ([], [("text", None)]),
+        ([("format", "json")], [("json", None)]),
+        ([("output", "a")], [("text", "a")]),
+        ([("output", "a"), ("format", "json")], [("json", "a")]),  # one of each: either order
+        ([("format", "json"), ("output", "a"), ("format", "sarif"), ("output", "b")],
+         [("json", "a"), ("sarif", "b")]),
+        ([("format", "json"), ("output", "a"), ("format", "text")],
+         [("json", "a"), ("text", None)]),
+        ([("output", "a"), ("output", "b")], [("text", "a"), ("text", "b")]),
+    ],
+)  # fmt: skip
+def test_formats_and_outputs_pair_up_in_order(given, targets):
+    from pathlib import Path
+
+    from podsandbox.cli import report_targets
+
+    paths = [(kind, Path(value) if kind == "output" else value) for kind, value in given]
+    expected = [(fmt, Path(file) if file else None) for fmt, file in targets]
+    assert report_targets(paths) == expected
+
+
+def test_two_reports_cannot_both_go_to_stdout(capsys):
+    code, out, err = run(capsys, "--format", "json", "--format", "sarif")
+    assert code == 2 and out == ""
+    assert "only one report can go to stdout" in err
