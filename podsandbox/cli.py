@@ -102,7 +102,7 @@ def _positive(kind: type[float] | type[int]) -> Callable[[str], float]:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
-        prog="python -m podsandbox",
+        prog="podsandbox",
         description="AKS Pod Sandboxing: offline preview and VM size checks around `pulumi up`.",
     )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)

@@ -178,10 +178,14 @@ def run_mutmut() -> int:
     return completed.returncode
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m tests.mutation", description=__doc__)
     parser.add_argument("--no-run", action="store_true", help="judge the last run's results")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     if not args.no_run and run_mutmut() != 0:
         print("error: mutmut did not complete", file=sys.stderr)
         return 2
