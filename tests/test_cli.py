@@ -27,7 +27,12 @@ def test_preview_json_document_for_dev():
     result = cli("preview", "--stack", "dev", "--format", "json")
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
-    assert set(document) == {"stack", "resources", "outputs", "invokes", "violations", "summary"}
+    assert set(document) == {
+        "stack", "resources", "outputs", "invokes", "verdict", "violations",
+        "checkedOnlyByRealPreview", "summary",
+    }  # fmt: skip
+    assert document["verdict"] == "PASS: no policy violations"
+    assert document["checkedOnlyByRealPreview"] == []
     assert document["stack"] == "dev"
     assert document["violations"] == []
     for resource in document["resources"]:

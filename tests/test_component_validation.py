@@ -19,31 +19,31 @@ BAD_INPUTS = [
     pytest.param(
         "pool",
         {"vm_size": "Standard_D4_v3"},
-        "vmSize = 'Standard_D4_v3': cannot host a sandboxing pool: Standard_D4_v3 (Dv3) is Generation 1 only; use Dsv3 (with s), its Generation 2 twin, e.g. Standard_D4s_v3. Allowed: a Generation 2 x64 size with nested virtualization, e.g. Standard_D4s_v3, Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with `python -m podsandbox vm-size NAME`). Example: vmSize: Standard_D4s_v3",
+        "vmSize = 'Standard_D4_v3': cannot host a sandboxing pool: Standard_D4_v3 (Dv3) is Generation 1 only; use Dsv3 (with s), its Generation 2 twin, e.g. Standard_D4s_v3. Allowed: a Generation 2 x64 size with nested virtualization, e.g. Standard_D4s_v3, Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with `podsandbox vm-size NAME`). Example: vmSize: Standard_D4s_v3",
         id="Gen1 size",
     ),
     pytest.param(
         "pool",
         {"vm_size": "Standard_D4as_v4"},
-        "vmSize = 'Standard_D4as_v4': cannot host a sandboxing pool: Standard_D4as_v4 (Dav4 / Dasv4) does not support nested virtualization; its AMD v5 twin does, e.g. Standard_D4as_v5. Allowed: a Generation 2 x64 size with nested virtualization, e.g. Standard_D4s_v3, Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with `python -m podsandbox vm-size NAME`). Example: vmSize: Standard_D4s_v3",
+        "vmSize = 'Standard_D4as_v4': cannot host a sandboxing pool: Standard_D4as_v4 (Dav4 / Dasv4) does not support nested virtualization; its AMD v5 twin does, e.g. Standard_D4as_v5. Allowed: a Generation 2 x64 size with nested virtualization, e.g. Standard_D4s_v3, Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with `podsandbox vm-size NAME`). Example: vmSize: Standard_D4s_v3",
         id="AMD v4 size",
     ),
     pytest.param(
         "pool",
         {"vm_size": "Standard_D4ps_v5"},
-        "vmSize = 'Standard_D4ps_v5': cannot host a sandboxing pool: Standard_D4ps_v5 (Dpsv5) is Arm64; no Arm size supports nested virtualization. Allowed: a Generation 2 x64 size with nested virtualization, e.g. Standard_D4s_v3, Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with `python -m podsandbox vm-size NAME`). Example: vmSize: Standard_D4s_v3",
+        "vmSize = 'Standard_D4ps_v5': cannot host a sandboxing pool: Standard_D4ps_v5 (Dpsv5) is Arm64; no Arm size supports nested virtualization. Allowed: a Generation 2 x64 size with nested virtualization, e.g. Standard_D4s_v3, Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with `podsandbox vm-size NAME`). Example: vmSize: Standard_D4s_v3",
         id="Arm size",
     ),
     pytest.param(
         "pool",
         {"vm_size": "Standard_D4d_v5"},
-        "vmSize = 'Standard_D4d_v5': cannot host a sandboxing pool: Standard_D4d_v5 (Ddv5) is unverified: the Azure docs do not confirm Gen2 + nested virtualization for this series. Allowed: a Generation 2 x64 size with nested virtualization, e.g. Standard_D4s_v3, Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with `python -m podsandbox vm-size NAME`). Example: vmSize: Standard_D4s_v3",
+        "vmSize = 'Standard_D4d_v5': cannot host a sandboxing pool: Standard_D4d_v5 (Ddv5) is unverified: the Azure docs do not confirm Gen2 + nested virtualization for this series. Allowed: a Generation 2 x64 size with nested virtualization, e.g. Standard_D4s_v3, Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with `podsandbox vm-size NAME`). Example: vmSize: Standard_D4s_v3",
         id="unverified size",
     ),
     pytest.param(
         "pool",
         {"vm_size": "Standard_Q4_v9"},
-        "vmSize = 'Standard_Q4_v9': cannot host a sandboxing pool: Standard_Q4_v9: series Qv9 is not in the catalog (checked 2026-06); its nested virtualization support is unknown. Allowed: a Generation 2 x64 size with nested virtualization, e.g. Standard_D4s_v3, Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with `python -m podsandbox vm-size NAME`). Example: vmSize: Standard_D4s_v3",
+        "vmSize = 'Standard_Q4_v9': cannot host a sandboxing pool: Standard_Q4_v9: series Qv9 is not in the catalog (checked 2026-06); its nested virtualization support is unknown. Allowed: a Generation 2 x64 size with nested virtualization, e.g. Standard_D4s_v3, Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with `podsandbox vm-size NAME`). Example: vmSize: Standard_D4s_v3",
         id="unknown series",
     ),
     pytest.param(
@@ -151,7 +151,7 @@ BAD_INPUTS = [
     pytest.param(
         "cluster",
         {"extra_pools": [{"name": "kata8", "vm_size": "Standard_B2s"}]},
-        "extraPools[0].vmSize = 'Standard_B2s': cannot host a sandboxing pool: Standard_B2s (B (v1)) does not support nested virtualization. Allowed: a Generation 2 x64 size with nested virtualization, e.g. Standard_D4s_v3, Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with `python -m podsandbox vm-size NAME`). Example: extraPools[0].vmSize: Standard_D4s_v3",
+        "extraPools[0].vmSize = 'Standard_B2s': cannot host a sandboxing pool: Standard_B2s (B (v1)) does not support nested virtualization. Allowed: a Generation 2 x64 size with nested virtualization, e.g. Standard_D4s_v3, Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with `podsandbox vm-size NAME`). Example: extraPools[0].vmSize: Standard_D4s_v3",
         id="extra pool B-series",
     ),
     pytest.param(

@@ -24,6 +24,11 @@ def sarif_schema() -> dict[str, Any]:
     return schema
 
 
+def flat(text: str) -> str:
+    """Text with its wrapped lines joined (the text report wraps at 120 characters)."""
+    return " ".join(text.split())
+
+
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     code = main(["preview", *args])
     captured = capsys.readouterr()
@@ -84,20 +89,20 @@ def test_markdown_comment(capsys):
     code, out, _ = run(capsys, "--config-file", str(BAD_STACK), "--skip-validation", "--format", "markdown")  # fmt: skip
     assert code == 1
     assert out.startswith("### Offline preview of `bad` (project `podsandbox`)")
-    assert "**3 mandatory policy violations**: this change would be blocked" in out
+    assert "**Verdict: FAIL: 3 mandatory.** This change would be blocked" in out
     assert "| nodepool1 | Standard_D4_v3 | not-eligible | 1 | Ubuntu | KataVmIsolation |" in out
     assert "**Mandatory** (3)" in out and "**Advisory**" not in out
     assert "- `sandbox-pool-vm-size` (high) on `sandbox-cluster`: node pool nodepool1" in out
     # Each violation carries its policy's own remediation steps and doc link.
     policy = next(p for p in load_pack().policies if p.name == "sandbox-pool-vm-size")
     assert f"<br>Fix: {policy.remediation_steps} ([docs]({policy.url}))" in out
-    assert "<details><summary>Resources to create</summary>" in out
+    assert "<details><summary>Resources to create, in creation order</summary>" in out
 
 
 def test_markdown_for_a_clean_stack(capsys):
     code, out, _ = run(capsys, "--stack", "existing", "--format", "markdown")
     assert code == 0
-    assert "No mandatory policy violation" in out
+    assert "**Verdict: PASS: no policy violations.** Nothing blocks it" in out
     assert "could not be answered offline" in out
 
 
@@ -163,7 +168,8 @@ def test_a_legacy_stacks_preview_shows_the_preview_api_version_and_the_unanswere
     code, out, _ = run(capsys, "--config-file", str(legacy))
     assert code == 0
     cluster = out[out.index("azure-native:resources:Resource  sandbox-cluster") :]
-    assert cluster.splitlines()[1].strip() == "apiVersion: 2026-05-02-preview"
+    cluster = cluster.split("\n  + ")[0]  # up to the next resource
+    assert "\n          apiVersion: 2026-05-02-preview\n" in cluster
     assert "features:SubscriptionFeatureRegistration" not in out  # read, never created
     assert "? azure-native:features:getSubscriptionFeatureRegistration" in out
     assert "kata8 on sandbox-pool-kata8: Standard_D8s_v5 x2, AzureLinux, KataMshvVmIsolation" in out
@@ -192,7 +198,8 @@ def test_text_and_markdown_show_protection_and_replacement(capsys, tmp_path):
     code, out, _ = run(capsys, "--config-file", str(stack))
     assert code == 0
     cluster = out[out.index("azure-native:containerservice:ManagedCluster  sandbox-cluster") :]
-    assert cluster.splitlines()[0].endswith(
+    cluster = cluster.split("\n  + ")[0]  # up to the next resource
+    assert flat(cluster.split("\n          ")[0]).endswith(
         "sandbox-cluster [protected] [deleted before replaced] [replaced on change of "
         "agentPoolProfiles[0].{vmSize, workloadRuntime, osSKU}, networkProfile.{networkPlugin, "
         "networkPluginMode, networkDataplane, networkPolicy, podCidr}] "
@@ -201,7 +208,7 @@ def test_text_and_markdown_show_protection_and_replacement(capsys, tmp_path):
     assert "note: such a change is refused while it is protected (protect: true)" in cluster
     assert "kubernetes:core/v1:Pod  demo-untrusted [deleted before replaced]" in out
     code, out, _ = run(capsys, "--config-file", str(stack), "--format", "markdown")
-    assert "| `azure-native:containerservice:ManagedCluster` | sandbox-cluster | protected, " in out
+    assert "`azure-native:containerservice:ManagedCluster` | sandbox-cluster | protected, " in out
 
 
 def test_an_unprotected_cluster_says_what_a_replacing_change_does(capsys):
@@ -214,7 +221,7 @@ def test_an_unprotected_cluster_says_what_a_replacing_change_does(capsys):
 def test_each_unanswered_read_says_what_a_real_preview_checks_with_it(capsys):
     code, out, _ = run(capsys, "--stack", "existing")
     assert code == 0
-    unanswered = out[out.index("Not answered offline") :]
+    unanswered = flat(out[out.index("Not answered offline") :])
     assert "version, Entra ID settings and network policy engine, then read its kubeconfig" in (
         unanswered
     )
@@ -244,7 +251,7 @@ def test_the_preview_names_the_azure_resources_whose_names_may_already_exist(cap
     }
     code, out, _ = run(capsys, "--stack", "dev")
     names = out[out.index("Azure resources created with fixed names") :].split("\n\n")[0]
-    assert "cannot create already existing resource" in names
+    assert "cannot create already existing resource" in flat(names)
     assert "  AKS cluster myAKSCluster (the az how-to's name): /subscriptions/" in names
     assert "  resource group myResourceGroup (the az how-to's name): /subscriptions/" in names
 
@@ -256,7 +263,7 @@ def test_names_of_ones_own_are_listed_but_not_flagged(capsys, tmp_path):
     stack.write_text(original.replace("nodePoolName: nodepool2", "nodePoolName: kata"))
     code, out, _ = run(capsys, "--config-file", str(stack), "--format", "markdown")
     assert code == 0
-    section = out[out.index("#### Names that must be free") : out.index("#### Policy violations")]
+    section = out[out.index("#### Names that must be free") : out.index("<details>")]
     assert "| node pool | kata | `/subscriptions/<subscription-id>/" in section
     assert "how-to" not in section.split("| kind |")[1]
 

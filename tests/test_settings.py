@@ -47,47 +47,47 @@ BAD_INPUTS = [
     ),
     pytest.param(
         {"nodeVmSize": "Standard_D4_v3"},
-        "nodeVmSize = 'Standard_D4_v3': cannot host a sandboxing pool: Standard_D4_v3 (Dv3) is Generation 1 only; use Dsv3 (with s), its Generation 2 twin, e.g. Standard_D4s_v3. Allowed: a Generation 2 x64 size with nested virtualization, e.g. Standard_D4s_v3, Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with `python -m podsandbox vm-size NAME`). Example: pulumi config set nodeVmSize Standard_D4s_v3",
+        "nodeVmSize = 'Standard_D4_v3': cannot host a sandboxing pool: Standard_D4_v3 (Dv3) is Generation 1 only; use Dsv3 (with s), its Generation 2 twin, e.g. Standard_D4s_v3. Allowed: a Generation 2 x64 size with nested virtualization, e.g. Standard_D4s_v3, Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with `podsandbox vm-size NAME`). Example: pulumi config set nodeVmSize Standard_D4s_v3",
         id="Dv3 Gen1",
     ),
     pytest.param(
         {"nodeVmSize": "Standard_E8_v3"},
-        "nodeVmSize = 'Standard_E8_v3': cannot host a sandboxing pool: Standard_E8_v3 (Ev3) is Generation 1 only; use Esv3 (with s), its Generation 2 twin, e.g. Standard_E4s_v3. Allowed: a Generation 2 x64 size with nested virtualization, e.g. Standard_D4s_v3, Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with `python -m podsandbox vm-size NAME`). Example: pulumi config set nodeVmSize Standard_D4s_v3",
+        "nodeVmSize = 'Standard_E8_v3': cannot host a sandboxing pool: Standard_E8_v3 (Ev3) is Generation 1 only; use Esv3 (with s), its Generation 2 twin, e.g. Standard_E4s_v3. Allowed: a Generation 2 x64 size with nested virtualization, e.g. Standard_D4s_v3, Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with `podsandbox vm-size NAME`). Example: pulumi config set nodeVmSize Standard_D4s_v3",
         id="Ev3 Gen1",
     ),
     pytest.param(
         {"nodeVmSize": "Standard_D4as_v4"},
-        "nodeVmSize = 'Standard_D4as_v4': cannot host a sandboxing pool: Standard_D4as_v4 (Dav4 / Dasv4) does not support nested virtualization; its AMD v5 twin does, e.g. Standard_D4as_v5. Allowed: a Generation 2 x64 size with nested virtualization, e.g. Standard_D4s_v3, Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with `python -m podsandbox vm-size NAME`). Example: pulumi config set nodeVmSize Standard_D4s_v3",
+        "nodeVmSize = 'Standard_D4as_v4': cannot host a sandboxing pool: Standard_D4as_v4 (Dav4 / Dasv4) does not support nested virtualization; its AMD v5 twin does, e.g. Standard_D4as_v5. Allowed: a Generation 2 x64 size with nested virtualization, e.g. Standard_D4s_v3, Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with `podsandbox vm-size NAME`). Example: pulumi config set nodeVmSize Standard_D4s_v3",
         id="AMD v4",
     ),
     pytest.param(
         {"nodeVmSize": "Standard_D4ps_v5"},
-        "nodeVmSize = 'Standard_D4ps_v5': cannot host a sandboxing pool: Standard_D4ps_v5 (Dpsv5) is Arm64; no Arm size supports nested virtualization. Allowed: a Generation 2 x64 size with nested virtualization, e.g. Standard_D4s_v3, Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with `python -m podsandbox vm-size NAME`). Example: pulumi config set nodeVmSize Standard_D4s_v3",
+        "nodeVmSize = 'Standard_D4ps_v5': cannot host a sandboxing pool: Standard_D4ps_v5 (Dpsv5) is Arm64; no Arm size supports nested virtualization. Allowed: a Generation 2 x64 size with nested virtualization, e.g. Standard_D4s_v3, Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with `podsandbox vm-size NAME`). Example: pulumi config set nodeVmSize Standard_D4s_v3",
         id="Arm",
     ),
     pytest.param(
         {"nodeVmSize": "Standard_NC4as_T4_v3"},
-        "nodeVmSize = 'Standard_NC4as_T4_v3': cannot host a sandboxing pool: Standard_NC4as_T4_v3 (NCv3 / NCasT4_v3) does not support nested virtualization. Allowed: a Generation 2 x64 size with nested virtualization, e.g. Standard_D4s_v3, Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with `python -m podsandbox vm-size NAME`). Example: pulumi config set nodeVmSize Standard_D4s_v3",
+        "nodeVmSize = 'Standard_NC4as_T4_v3': cannot host a sandboxing pool: Standard_NC4as_T4_v3 (NCv3 / NCasT4_v3) does not support nested virtualization. Allowed: a Generation 2 x64 size with nested virtualization, e.g. Standard_D4s_v3, Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with `podsandbox vm-size NAME`). Example: pulumi config set nodeVmSize Standard_D4s_v3",
         id="GPU",
     ),
     pytest.param(
         {"nodeVmSize": "Standard_DC8as_cc_v5"},
-        "nodeVmSize = 'Standard_DC8as_cc_v5': cannot host a sandboxing pool: Standard_DC8as_cc_v5 (DCsv2 / DCasv5 / DCesv6) does not support nested virtualization. Allowed: a Generation 2 x64 size with nested virtualization, e.g. Standard_D4s_v3, Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with `python -m podsandbox vm-size NAME`). Example: pulumi config set nodeVmSize Standard_D4s_v3",
+        "nodeVmSize = 'Standard_DC8as_cc_v5': cannot host a sandboxing pool: Standard_DC8as_cc_v5 (DCsv2 / DCasv5 / DCesv6) does not support nested virtualization. Allowed: a Generation 2 x64 size with nested virtualization, e.g. Standard_D4s_v3, Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with `podsandbox vm-size NAME`). Example: pulumi config set nodeVmSize Standard_D4s_v3",
         id="confidential",
     ),
     pytest.param(
         {"nodeVmSize": "Standard_B2s"},
-        "nodeVmSize = 'Standard_B2s': cannot host a sandboxing pool: Standard_B2s (B (v1)) does not support nested virtualization. Allowed: a Generation 2 x64 size with nested virtualization, e.g. Standard_D4s_v3, Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with `python -m podsandbox vm-size NAME`). Example: pulumi config set nodeVmSize Standard_D4s_v3",
+        "nodeVmSize = 'Standard_B2s': cannot host a sandboxing pool: Standard_B2s (B (v1)) does not support nested virtualization. Allowed: a Generation 2 x64 size with nested virtualization, e.g. Standard_D4s_v3, Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with `podsandbox vm-size NAME`). Example: pulumi config set nodeVmSize Standard_D4s_v3",
         id="burstable",
     ),
     pytest.param(
         {"nodeVmSize": "Standard_Q4_v9"},
-        "nodeVmSize = 'Standard_Q4_v9': cannot host a sandboxing pool: Standard_Q4_v9: series Qv9 is not in the catalog (checked 2026-06); its nested virtualization support is unknown. Allowed: a Generation 2 x64 size with nested virtualization, e.g. Standard_D4s_v3, Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with `python -m podsandbox vm-size NAME`). Example: pulumi config set nodeVmSize Standard_D4s_v3",
+        "nodeVmSize = 'Standard_Q4_v9': cannot host a sandboxing pool: Standard_Q4_v9: series Qv9 is not in the catalog (checked 2026-06); its nested virtualization support is unknown. Allowed: a Generation 2 x64 size with nested virtualization, e.g. Standard_D4s_v3, Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with `podsandbox vm-size NAME`). Example: pulumi config set nodeVmSize Standard_D4s_v3",
         id="unknown series",
     ),
     pytest.param(
         {"nodeVmSize": "Standard_D4d_v5"},
-        "nodeVmSize = 'Standard_D4d_v5': cannot host a sandboxing pool: Standard_D4d_v5 (Ddv5) is unverified: the Azure docs do not confirm Gen2 + nested virtualization for this series. Allowed: a Generation 2 x64 size with nested virtualization, e.g. Standard_D4s_v3, Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with `python -m podsandbox vm-size NAME`). Example: pulumi config set nodeVmSize Standard_D4s_v3",
+        "nodeVmSize = 'Standard_D4d_v5': cannot host a sandboxing pool: Standard_D4d_v5 (Ddv5) is unverified: the Azure docs do not confirm Gen2 + nested virtualization for this series. Allowed: a Generation 2 x64 size with nested virtualization, e.g. Standard_D4s_v3, Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with `podsandbox vm-size NAME`). Example: pulumi config set nodeVmSize Standard_D4s_v3",
         id="unverified",
     ),
     pytest.param(
@@ -237,7 +237,7 @@ BAD_INPUTS = [
     ),
     pytest.param(
         {"extraPools": ["kata8:Standard_D8s_v5", "kata9:Standard_D8as_v4:2"]},
-        "extraPools[1] = 'Standard_D8as_v4': cannot host a sandboxing pool: Standard_D8as_v4 (Dav4 / Dasv4) does not support nested virtualization; its AMD v5 twin does, e.g. Standard_D4as_v5. Allowed: a Generation 2 x64 size with nested virtualization, e.g. Standard_D4s_v3, Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with `python -m podsandbox vm-size NAME`). Example: pulumi config set --path 'extraPools[1]' kata9:Standard_D4s_v3:2",
+        "extraPools[1] = 'Standard_D8as_v4': cannot host a sandboxing pool: Standard_D8as_v4 (Dav4 / Dasv4) does not support nested virtualization; its AMD v5 twin does, e.g. Standard_D4as_v5. Allowed: a Generation 2 x64 size with nested virtualization, e.g. Standard_D4s_v3, Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with `podsandbox vm-size NAME`). Example: pulumi config set --path 'extraPools[1]' kata9:Standard_D4s_v3:2",
         id="extra-amd-v4",
     ),
     pytest.param(
@@ -513,8 +513,8 @@ def test_extra_pool_items_that_are_not_text_or_repeat_a_name():
         "extraPools[3] = 'Standard_D4_v3': cannot host a sandboxing pool: Standard_D4_v3 (Dv3) is "
         "Generation 1 only; use Dsv3 (with s), its Generation 2 twin, e.g. Standard_D4s_v3. "
         "Allowed: a Generation 2 x64 size with nested virtualization, e.g. Standard_D4s_v3, "
-        "Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with `python -m "
-        "podsandbox vm-size NAME`). Example: pulumi config set --path 'extraPools[3]' "
+        "Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with "
+        "`podsandbox vm-size NAME`). Example: pulumi config set --path 'extraPools[3]' "
         "kata9:Standard_D4s_v3:1",
     ]
 

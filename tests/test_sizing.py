@@ -201,6 +201,7 @@ def test_capacity_as_the_stack_output_shows_it():
         "nodeVcpus": 4,
         "nodeMemory": "16Gi",
         "pods": 8,
+        "bound": "CPU",
         "reason": "at most 8 per node (CPU bound: 4 vCPUs, 16Gi; each pod takes 0.5 CPU and "
         "856Mi); AKS system reservations lower it",
     }
@@ -210,6 +211,7 @@ def test_capacity_as_the_stack_output_shows_it():
         "nodeVcpus": 64,
         "nodeMemory": None,
         "pods": None,
+        "bound": None,
         "reason": "unknown: the memory of Dv5 / Dsv5 sizes is not in the catalog",
     }
 
@@ -243,3 +245,26 @@ def test_a_pod_without_cpu_is_bound_by_memory_alone():
     capacity = node_capacity("Standard_D4s_v3", sizing.sandbox_size(PodShape(), aks.GA_RUNTIME))
     assert capacity.pods == 16 * 1024 // 1112
     assert "memory bound" in capacity.reason
+
+
+def test_sizing_and_capacity_read_as_one_short_line():
+    sandbox = sizing.sandbox_size(uniform_pod("500m", "256Mi"), aks.GA_RUNTIME)
+    assert sizing.describe(sandbox.to_dict()) == "1 vCPU, 256Mi VM, 856Mi on the node"
+    legacy = sizing.sandbox_size(uniform_pod("500m", "256Mi"), aks.LEGACY_RUNTIME)
+    assert sizing.describe(legacy.to_dict()) == "2 vCPUs, 2.25Gi VM, 2.25Gi on the node"
+    small = sizing.sandbox_size(uniform_pod("500m", "64Mi"), aks.GA_RUNTIME)
+    assert sizing.describe(small.to_dict()) == (
+        f"1 vCPU, 64Mi VM, 664Mi on the node; rejected: {small.problem}"
+    )
+    assert sizing.describe(node_capacity("Standard_D4s_v3", sandbox).to_dict()) == (
+        "up to 8 per Standard_D4s_v3 node, CPU bound"
+    )
+    assert sizing.describe(node_capacity("Standard_D2s_v3", legacy).to_dict()) == (
+        "up to 3 per Standard_D2s_v3 node, memory bound"
+    )
+    assert sizing.describe(node_capacity("Standard_D64s_v5", sandbox).to_dict()) == (
+        "unknown per Standard_D64s_v5 node: the memory of Dv5 / Dsv5 sizes is not in the catalog"
+    )
+    # Anything else is not sizing.
+    for other in ({"vmSize": "x"}, ["vcpus"], "1 vCPU", None, {**sandbox.to_dict(), "extra": 1}):
+        assert sizing.describe(other) is None

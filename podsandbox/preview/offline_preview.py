@@ -21,33 +21,79 @@ if TYPE_CHECKING:  # imported at run time only once the program's process has st
     from podsandbox.preview.report import PreviewReport
 
 
-def tree_order(resources: list[RegisteredResource]) -> list[RegisteredResource]:
-    """Parents before children, siblings by type and name: a stable order for reports.
+def creation_order(resources: list[RegisteredResource]) -> list[RegisteredResource]:
+    """The resources as a tree in the order the engine can create them: parents before their
+    children, and among siblings, a subtree before the subtrees that depend on it; ties by type
+    and name (registrations arrive concurrently, so their arrival order varies between runs).
 
-    Registrations reach the engine concurrently, so their arrival order varies between runs.
-    Every resource is kept: one whose parent was never registered counts as a root.
+    Every resource is kept: one whose parent was never registered counts as a root, and a cycle
+    (only a forged registration can make one) is broken by the tie order.
     """
     urns = {resource.urn for resource in resources}
     children: dict[Optional[str], list[RegisteredResource]] = {}
     for resource in resources:
         parent = resource.parent if resource.parent in urns else None
         children.setdefault(parent, []).append(resource)
+    subtree = _subtrees(resources, children)
+    needs = {resource.urn: resource.dependencies for resource in resources}
     ordered: list[RegisteredResource] = []
-    seen: set[int] = set()
-    pending = sorted(children.get(None, []), key=_sibling_order, reverse=True)
+    seen: set[str] = set()
+    pending: list[RegisteredResource] = list(
+        reversed(_siblings_in_order(children.get(None, []), subtree, needs))
+    )
     while pending:  # depth first, without recursion (a program may nest deeply)
         resource = pending.pop()
-        if id(resource) in seen:
+        if resource.urn in seen:
             continue
-        seen.add(id(resource))
+        seen.add(resource.urn)
         ordered.append(resource)
-        pending += sorted(children.get(resource.urn, []), key=_sibling_order, reverse=True)
-    # What is left sits in a cycle of parents (only a forged registration can): kept, at the end.
-    return ordered + [resource for resource in resources if id(resource) not in seen]
+        pending += reversed(_siblings_in_order(children.get(resource.urn, []), subtree, needs))
+    return ordered + [resource for resource in resources if resource.urn not in seen]
 
 
-def _sibling_order(resource: RegisteredResource) -> tuple[str, str]:
-    return (resource.type, resource.name)
+def _subtrees(
+    resources: list[RegisteredResource],
+    children: dict[Optional[str], list[RegisteredResource]],
+) -> dict[str, set[str]]:
+    """Each resource's URN to the URNs of it and everything under it."""
+    under: dict[str, set[str]] = {}
+    for resource in resources:
+        found, pending = {resource.urn}, [resource.urn]
+        while pending:
+            for child in children.get(pending.pop(), []):
+                if child.urn not in found:
+                    found.add(child.urn)
+                    pending.append(child.urn)
+        under[resource.urn] = found
+    return under
+
+
+def _siblings_in_order(
+    siblings: list[RegisteredResource],
+    subtree: dict[str, set[str]],
+    needs: dict[str, tuple[str, ...]],
+) -> list[RegisteredResource]:
+    """Siblings with each one's subtree before the subtrees that depend on it (Kahn's sort, ties
+    by type and name)."""
+    ranked = sorted(siblings, key=lambda r: (r.type, r.name, r.urn))
+    depends: dict[str, set[str]] = {}
+    members = {r.urn: subtree.get(r.urn, {r.urn}) for r in ranked}
+    for resource in ranked:
+        needed = {dep for urn in members[resource.urn] for dep in needs.get(urn, ())}
+        depends[resource.urn] = {
+            other.urn
+            for other in ranked
+            if other.urn != resource.urn and needed & members[other.urn]
+        }
+    ordered: list[RegisteredResource] = []
+    placed: set[str] = set()
+    while len(ordered) < len(ranked):
+        ready = [r for r in ranked if r.urn not in placed and depends[r.urn] <= placed]
+        # A cycle: the first left in tie order goes next.
+        chosen = ready[0] if ready else next(r for r in ranked if r.urn not in placed)
+        ordered.append(chosen)
+        placed.add(chosen.urn)
+    return ordered
 
 
 def offline_preview(
@@ -103,7 +149,7 @@ def judge(run: ProgramRun, stack_config: StackConfig, analyzer: Analyzer) -> Pre
     """The report on a finished run: the policies' violations, and everything shown scrubbed."""
     from podsandbox.preview.report import PreviewReport
 
-    run.resources = tree_order(run.resources)
+    run.resources = creation_order(run.resources)
     # Free text can quote a value that is secret elsewhere (a warning the program logs, a
     # violation that names a value): each is scrubbed of the run's secret values.
     violations = [
@@ -115,6 +161,7 @@ def judge(run: ProgramRun, stack_config: StackConfig, analyzer: Analyzer) -> Pre
         "(the program ignores it)"
         for key in stack_config.undeclared
     ] + [run.scrub(warning) for warning in run.warnings]
+    warnings = list(dict.fromkeys(warnings))  # each once, however often it was logged
     run.infos = [run.scrub(info) for info in run.infos]
     run.output = run.scrub(run.output)
     # A value secret in one place can be plain in another (a resource's input that is another's

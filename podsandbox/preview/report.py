@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,7 @@ from pulumi_policy import Policy, Severity
 
 from podsandbox.preview.policy_evaluator import Violation, load_pack
 from podsandbox.preview.recorder import ProgramRun, RegisteredResource
-from podsandbox.rules import vmsizes
+from podsandbox.rules import sizing, vmsizes
 from podsandbox.rules.judge import DEFAULT_EXISTING_CLUSTER_POOL, DEFAULT_NEW_CLUSTER_POOL
 from podsandbox.rules.pools import SandboxingPool, sandboxing_pools
 from podsandbox.rules.stack_settings import SETTINGS_BY_KEY
@@ -70,7 +71,10 @@ class PreviewReport:
         return {
             "create": len(self.run.resources),
             "byType": by_type,
-            "sandboxingPools": [_pool_summary(resource, pool) for resource, pool in self.pools],
+            "sandboxingPools": [
+                _pool_summary(resource, pool, self._declared_clusters())
+                for resource, pool in self.pools
+            ],
             "warnings": self.warnings,
             "unansweredInvokes": [
                 {"token": invoke.token, "args": invoke.args}
@@ -85,6 +89,15 @@ class PreviewReport:
             ],
         }
 
+    def _declared_clusters(self) -> set[str]:
+        """The clusters this stack creates (by name): any other a pool names exists already."""
+        return {
+            str(resource.inputs.get("resourceName"))
+            for resource in self.run.resources
+            if resource.type.endswith(":ManagedCluster")
+            or resource.inputs.get("resourceType") == "managedClusters"
+        }
+
     @property
     def fixed_names(self) -> list[FixedName]:
         return [name for resource in self.run.resources if (name := _fixed_name(resource))]
@@ -97,11 +110,10 @@ class PreviewReport:
         Reads the offline run cannot answer are listed apart (`unansweredInvokes`): they feed the
         program's own checks of a cluster that exists, which a real preview makes.
         """
-        return [
-            violation.message.splitlines()[0]
-            for violation in self.violations
-            if violation.message.startswith("can't run policy")
-        ] + [f"{NOT_SEEN_PREFIX} {r.type} {r.name}: {r.not_checked}" for r in self.not_seen]
+        unjudged = [violation.message.splitlines()[0] for violation in self.unjudged]
+        return unjudged + [
+            f"{NOT_SEEN_PREFIX} {r.type} {r.name}: {r.not_checked}" for r in self.not_seen
+        ]
 
     @property
     def not_seen(self) -> list[RegisteredResource]:
@@ -110,8 +122,33 @@ class PreviewReport:
         return [resource for resource in self.run.resources if resource.not_checked]
 
     @property
+    def judged(self) -> list[Violation]:
+        """The violations: what a policy found wrong."""
+        return [v for v in self.violations if not v.message.startswith(CANNOT_RUN)]
+
+    @property
+    def unjudged(self) -> list[Violation]:
+        """The policies that could not run on a resource offline (a value only known after
+        deployment): no violation, checked only by a real preview."""
+        return [v for v in self.violations if v.message.startswith(CANNOT_RUN)]
+
+    @property
     def mandatory_violations(self) -> int:
-        return sum(1 for violation in self.violations if violation.enforcement == "mandatory")
+        return sum(1 for violation in self.judged if violation.enforcement == "mandatory")
+
+    def verdict(self) -> str:
+        """The one-line verdict that opens the text and Markdown reports."""
+        levels: dict[str, int] = {}
+        for violation in self.judged:
+            levels[violation.enforcement] = levels.get(violation.enforcement, 0) + 1
+        counts = ", ".join(f"{count} {level}" for level, count in sorted(levels.items()))
+        parts = [counts or "no policy violations"]
+        if self.unjudged:
+            parts.append(f"{len(self.unjudged)} checked only by a real preview")
+        if self.not_seen:
+            parts.append(f"{len(self.not_seen)} not checked")
+        outcome = "FAIL" if self.mandatory_violations else "PASS"
+        return f"{outcome}: " + "; ".join(parts)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -131,19 +168,67 @@ class PreviewReport:
             "invokes": [
                 {"token": invoke.token, "answered": invoke.answered} for invoke in self.run.invokes
             ],
-            "violations": [violation.to_dict() for violation in self.violations],
+            "verdict": self.verdict(),
+            "violations": [violation.to_dict() for violation in self.judged],
+            "checkedOnlyByRealPreview": [violation.to_dict() for violation in self.unjudged],
             "summary": self.summary(),
         }
 
     def to_text(self) -> str:
+        """The verdict, the sandboxing pools, violations and what was not checked, then the
+        resources as a tree in creation order; no line wider than `TEXT_WIDTH`."""
+        run = self.run
         lines = [
-            f"Offline preview of stack {self.run.stack} (project {self.run.project}, "
+            f"Offline preview of stack {run.stack} (project {run.project}, "
             f"{self.stack_file.name}); no Pulumi CLI, no Azure.",
             "",
-            f"Resources: {len(self.run.resources)} to create",
+            f"Verdict: {self.verdict()}",
+            "",
+            "Sandboxing pools:",
         ]
-        depth = _depths(self.run.resources)
-        for resource in self.run.resources:
+        if not self.pools:
+            lines.append("  (none)")
+        for info in self.summary()["sandboxingPools"]:
+            lines.append(
+                f"  {info['pool']} on {info['on']}: {info['vmSize']} x{_show(info['count'])}, "
+                f"{info['osSKU']}, {info['workloadRuntime']} (RuntimeClass "
+                f"{info['runtimeClassName']}), Kubernetes: {info['kubernetesVersion']}"
+            )
+            lines.append(f"    VM size: {info['vmSizeVerdict']} - {info['vmSizeReason']}")
+        names = {resource.urn: resource.name for resource in run.resources}
+        judged = self.judged
+        lines += [
+            "",
+            f"Policy violations: {len(judged)} ({self.mandatory_violations} mandatory)"
+            if judged
+            else "Policy violations: none",
+        ]
+        for violation in sorted(judged, key=lambda v: v.enforcement != "mandatory"):
+            where = names.get(violation.urn, "stack")
+            detail = violation.message.replace("\n", "\n      ")
+            lines.append(f"  [{violation.enforcement}] {violation.policy} ({where})")
+            lines.append(f"      {detail}")
+        if self.unjudged:
+            lines += ["", UNJUDGED_HEADING + ":"]
+            for violation in self.unjudged:
+                where = names.get(violation.urn, "stack")
+                reason = violation.message.partition(" during preview: ")[2] or violation.message
+                lines.append(f"  ? {violation.policy} ({where}): {reason}")
+        if self.not_seen:
+            lines += ["", NOT_SEEN_HEADING + ":"]
+            lines += [f"  ? {r.type}  {r.name}: {r.not_checked}" for r in self.not_seen]
+        if self.warnings:
+            lines += ["", "Warnings:"] + [f"  ! {warning}" for warning in self.warnings]
+        if run.unanswered_invokes:
+            lines += ["", "Not answered offline (checked only by a real `pulumi preview`):"]
+            for invoke in run.unanswered_invokes:
+                lines.append(
+                    f"  ? {invoke.token} {json.dumps(invoke.args, sort_keys=True, default=str)}"
+                )
+                lines.append(f"      {_unanswered_check(invoke.token)}")
+        lines += ["", f"Resources: {len(run.resources)} to create, in creation order"]
+        depth = _depths(run.resources)
+        for resource in run.resources:
             indent = "  " * depth[resource.urn]
             flags = "".join(f" [{flag}]" for flag in _option_flags(resource))
             lines.append(f"  + {indent}{resource.type}  {resource.name}{flags}")
@@ -151,53 +236,22 @@ class PreviewReport:
                 lines.append(f"      {indent}{key}: {_show(value)}")
             if (note := _replacement_note(resource)) is not None:
                 lines.append(f"      {indent}note: {note}")
-        lines += ["", "Sandboxing pools:"]
-        if not self.pools:
-            lines.append("  (none)")
-        for resource, pool in self.pools:
-            info = _pool_summary(resource, pool)
-            lines.append(
-                f"  {info['pool']} on {resource.name}: {info['vmSize']} x{_show(info['count'])}, "
-                f"{info['osSKU']}, {info['workloadRuntime']} (RuntimeClass "
-                f"{info['runtimeClassName']}), Kubernetes {info['kubernetesVersion']}"
-            )
-            lines.append(f"    VM size: {info['vmSizeVerdict']} - {info['vmSizeReason']}")
+        lines += ["", "Outputs:"]
+        lines += [f"  {name}: {_output_line(output.value)}" for name, output in run.outputs.items()]
         if self.fixed_names:
             lines += ["", FIXED_NAMES_NOTE]
             for fixed in self.fixed_names:
                 how_to = " (the az how-to's name)" if fixed.how_to_name else ""
                 lines.append(f"  {fixed.kind} {fixed.name}{how_to}: {fixed.azure_id}")
-        lines += ["", "Outputs:"]
-        lines += [f"  {name}: {_show(output.value)}" for name, output in self.run.outputs.items()]
-        if self.warnings:
-            lines += ["", "Warnings:"] + [f"  ! {warning}" for warning in self.warnings]
-        if self.not_seen:
-            lines += ["", NOT_SEEN_HEADING + ":"]
-            lines += [f"  ? {r.type}  {r.name}: {r.not_checked}" for r in self.not_seen]
-        if self.run.unanswered_invokes:
-            lines += ["", "Not answered offline (checked only by a real `pulumi preview`):"]
-            for invoke in self.run.unanswered_invokes:
-                lines.append(
-                    f"  ? {invoke.token} {json.dumps(invoke.args, sort_keys=True, default=str)}"
-                )
-                lines.append(f"      {_unanswered_check(invoke.token)}")
-        mandatory = self.mandatory_violations
-        lines += [
-            "",
-            f"Policy violations: {len(self.violations)} ({mandatory} mandatory)"
-            if self.violations
-            else "Policy violations: none",
-        ]
-        names = {resource.urn: resource.name for resource in self.run.resources}
-        for violation in sorted(self.violations, key=lambda v: v.enforcement != "mandatory"):
-            where = names.get(violation.urn, "stack")
-            detail = violation.message.replace("\n", "\n      ")
-            lines.append(f"  [{violation.enforcement}] {violation.policy} ({where})")
-            lines.append(f"      {detail}")
-        return "\n".join(lines)
+        return "\n".join(_fitted(lines))
 
 
 NOT_SEEN_HEADING = "Not checked: resources the offline run cannot see"
+UNJUDGED_HEADING = (
+    "Checked only by a real preview (the policy needs a value known after deployment)"
+)
+CANNOT_RUN = "can't run policy"
+"""How the engine (and the policy SDK) starts the message of a policy that could not run."""
 NOT_SEEN_PREFIX = "not seen offline:"
 NOT_SEEN_RULE = {
     "id": "not-checked",
@@ -369,7 +423,9 @@ def _key_inputs(resource: RegisteredResource) -> list[tuple[str, Any]]:
     return found
 
 
-def _pool_summary(resource: RegisteredResource, pool: SandboxingPool) -> dict[str, Any]:
+def _pool_summary(
+    resource: RegisteredResource, pool: SandboxingPool, declared_clusters: set[str]
+) -> dict[str, Any]:
     verdict, reason = "unknown", "the VM size is not known offline"
     vm_size = pool.value("vm_size")
     if isinstance(vm_size, str):
@@ -379,8 +435,18 @@ def _pool_summary(resource: RegisteredResource, pool: SandboxingPool) -> dict[st
         except vmsizes.SizeNameError as error:
             verdict, reason = "invalid", str(error)
     versions = pool.kubernetes_versions()
+    version = _show(versions[-1][1]) if versions else "AKS default"
+    cluster = resource.inputs.get("resourceName")
+    if pool.cluster_version is None and cluster is not None and cluster not in declared_clusters:
+        # A pool added to a cluster that exists: its version is the cluster's unless set.
+        version = (
+            f"{version} (set; the cluster's own version is read at deploy time)"
+            if versions
+            else "the cluster's version (read at deploy time)"
+        )
     return {
         "urn": resource.urn,
+        "on": resource.name,
         "pool": pool.value("name"),
         "mode": pool.value("mode"),
         "vmSize": vm_size,
@@ -392,7 +458,7 @@ def _pool_summary(resource: RegisteredResource, pool: SandboxingPool) -> dict[st
         "runtimeClassName": pool.runtime.runtime_class_name,
         "nodeLabel": pool.runtime.node_label,
         "legacy": pool.runtime.legacy,
-        "kubernetesVersion": versions[-1][1] if versions else "AKS default",
+        "kubernetesVersion": version,
     }
 
 
@@ -407,27 +473,60 @@ def _show(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
+def _output_line(value: Any) -> str:
+    """A stack output for a reader: sizing and capacity as a short line, else the value."""
+    return sizing.describe(value) or _show(value)
+
+
+TEXT_WIDTH = 120
+"""No line of the text report is wider (the JSON report has every value in full)."""
+LONG_VALUE = 60
+"""A value longer than this with no space in it (a key, a certificate, an id) is shortened."""
+
+
+def _fitted(lines: list[str]) -> list[str]:
+    """Each line within `TEXT_WIDTH`: long unbroken values shortened with an ellipsis, long
+    text wrapped under its own indentation."""
+    fitted = []
+    for line in lines:
+        if len(line) <= TEXT_WIDTH:
+            fitted.append(line)
+            continue
+        indent = line[: len(line) - len(line.lstrip())]
+        words = [
+            word if len(word) <= LONG_VALUE else word[: LONG_VALUE - 1] + "\u2026"
+            for word in line.split(" ")
+        ]
+        fitted += textwrap.wrap(
+            " ".join(words).strip(),
+            width=TEXT_WIDTH,
+            initial_indent=indent,
+            subsequent_indent=indent + "    ",
+            break_long_words=True,
+            break_on_hyphens=False,
+        )
+    return fitted
+
+
 def _cell(value: Any) -> str:
     """A Markdown table cell: no pipes or newlines."""
     return _show(value).replace("|", "\\|").replace("\n", " ")
 
 
 def to_markdown(report: PreviewReport, policies: Sequence[Policy] = ()) -> str:
-    """A pull-request comment: what would be created, the sandboxing summary, violations (each
-    with its policy's severity, remediation steps and doc link)."""
+    """A pull-request comment: the verdict, the sandboxing pools, violations (each with its
+    policy's severity, remediation steps and doc link), what was not checked, notes, then the
+    resources in creation order (collapsed)."""
     run = report.run
     by_name = {policy.name: policy for policy in policies}
-    mandatory = report.mandatory_violations
-    verdict = (
-        f"**{mandatory} mandatory policy violation{'s' if mandatory != 1 else ''}**: "
-        "this change would be blocked"
-        if mandatory
-        else "No mandatory policy violation"
+    consequence = (
+        "This change would be blocked" if report.mandatory_violations else "Nothing blocks it"
     )
     lines = [
         f"### Offline preview of `{run.stack}` (project `{run.project}`)",
         "",
-        f"{verdict}. {len(run.resources)} resources to create; no Azure account was used.",
+        f"**Verdict: {report.verdict()}.** {consequence}. {len(run.resources)} resources to "
+        "create; no Azure account was used.",
         "",
     ]
     pools = report.summary()["sandboxingPools"]
@@ -445,24 +544,15 @@ def to_markdown(report: PreviewReport, policies: Sequence[Policy] = ()) -> str:
         ]
     else:
         lines.append("None in this stack.")
-    if report.fixed_names:
-        lines += ["", "#### Names that must be free", "", FIXED_NAMES_NOTE, ""]
-        lines += ["| kind | name | Azure id |", "|---|---|---|"]
-        lines += [
-            f"| {fixed.kind} | {_cell(fixed.name)}"
-            + (" (the az how-to's name)" if fixed.how_to_name else "")
-            + f" | `{fixed.azure_id}` |"
-            for fixed in report.fixed_names
-        ]
+    names = {resource.urn: resource.name for resource in run.resources}
     lines += ["", "#### Policy violations", ""]
-    if not report.violations:
+    if not report.judged:
         lines.append("None.")
     for level in ("mandatory", "advisory", "remediate"):
-        chosen = [v for v in report.violations if v.enforcement == level]
+        chosen = [v for v in report.judged if v.enforcement == level]
         if not chosen:
             continue
         lines += [f"**{level.capitalize()}** ({len(chosen)})", ""]
-        names = {resource.urn: resource.name for resource in run.resources}
         for violation in chosen:
             title, _, detail = violation.message.partition("\n")
             where = names.get(violation.urn, "stack")
@@ -475,6 +565,13 @@ def to_markdown(report: PreviewReport, policies: Sequence[Policy] = ()) -> str:
                 line += f" ([docs]({policy.url}))"
             lines.append(line)
         lines.append("")
+    if report.unjudged:
+        lines += ["", f"#### {UNJUDGED_HEADING}", ""]
+        for violation in report.unjudged:
+            reason = violation.message.partition(" during preview: ")[2] or violation.message
+            where = names.get(violation.urn, "stack")
+            lines.append(f"- `{violation.policy}` on `{where}`: {reason}")
+        lines.append("")
     if report.not_seen:
         lines += [f"#### {NOT_SEEN_HEADING}", ""]
         lines += [f"- `{r.type}` {_cell(r.name)}: {r.not_checked}" for r in report.not_seen]
@@ -486,15 +583,29 @@ def to_markdown(report: PreviewReport, policies: Sequence[Policy] = ()) -> str:
             f"- `{invoke.token}` could not be answered offline: {_unanswered_check(invoke.token)}"
             for invoke in run.unanswered_invokes
         ]
+    sized = [(name, sizing.describe(output.value)) for name, output in run.outputs.items()]
+    if any(described for _, described in sized):
+        lines += ["", "#### Sizing", ""]
+        lines += [f"- `{name}`: {described}" for name, described in sized if described]
+    if report.fixed_names:
+        lines += ["", "#### Names that must be free", "", FIXED_NAMES_NOTE, ""]
+        lines += ["| kind | name | Azure id |", "|---|---|---|"]
+        lines += [
+            f"| {fixed.kind} | {_cell(fixed.name)}"
+            + (" (the az how-to's name)" if fixed.how_to_name else "")
+            + f" | `{fixed.azure_id}` |"
+            for fixed in report.fixed_names
+        ]
+    depth = _depths(run.resources)
     lines += [
         "",
-        "<details><summary>Resources to create</summary>",
+        "<details><summary>Resources to create, in creation order</summary>",
         "",
         "| type | name | options | key inputs |",
         "|---|---|---|---|",
     ]
     lines += [
-        f"| `{resource.type}` | {resource.name} | "
+        f"| {'&nbsp;&nbsp;' * depth[resource.urn]}`{resource.type}` | {resource.name} | "
         + _cell(", ".join(_option_flags(resource)))
         + " | "
         + ", ".join(f"{key}: {_cell(value)}" for key, value in _key_inputs(resource))
@@ -520,8 +631,29 @@ def _artifact_uri(path: Path) -> str:
         return resolved.as_uri()
 
 
+UNKNOWN_MAKERS = ("mode", "clusterName")
+"""Settings that make values unknown offline (an existing cluster is read at deploy time): a
+policy that could not run points at the first of them the stack file sets."""
+
+
+def _line_of_setting(keys: Sequence[str], stack_lines: list[str]) -> Optional[int]:
+    """The stack file line that sets the first of `keys` (under any namespace), if any."""
+    for key in keys:
+        pattern = re.compile(rf"^\s*(?:[\w.-]+:)?{re.escape(key)}:(?:\s|$)")
+        for number, line in enumerate(stack_lines, start=1):
+            if pattern.match(line):
+                return number
+    return None
+
+
 def _line_of(violation: Violation, stack_lines: list[str]) -> int:
-    """The stack file line whose value the violation names, else 1."""
+    """The stack file line whose value the violation names, else 1. A policy that could not run
+    points at the setting that made its value unknown (`UNKNOWN_MAKERS`) when the file sets
+    one."""
+    if violation.message.startswith(CANNOT_RUN):
+        found = _line_of_setting(UNKNOWN_MAKERS, stack_lines)
+        if found is not None:
+            return found
     for number, line in enumerate(stack_lines, start=1):
         match = re.match(r"^\s*(?:- )?[\w.:/-]+:\s+(.+)$", line.partition(" #")[0])
         value = match.group(1).strip().strip("'\"") if match else ""

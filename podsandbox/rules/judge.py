@@ -36,7 +36,7 @@ VM_SIZES_THAT_NEST = "a Generation 2 x64 size with nested virtualization, e.g. "
     vmsizes.ELIGIBLE_EXAMPLES
 )
 """What a sandboxing pool's VM size must be, with examples."""
-VM_SIZE_ALLOWED = VM_SIZES_THAT_NEST + " (check one with `python -m podsandbox vm-size NAME`)"
+VM_SIZE_ALLOWED = VM_SIZES_THAT_NEST + " (check one with `podsandbox vm-size NAME`)"
 
 
 @dataclass(frozen=True)

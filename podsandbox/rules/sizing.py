@@ -196,6 +196,8 @@ class NodeCapacity:
     pods: Optional[int]
     """None when the VM size's memory is not known."""
     reason: str
+    bound: Optional[str] = None
+    """What runs out first on the node, "CPU" or "memory"; None when not known."""
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -203,6 +205,7 @@ class NodeCapacity:
             "nodeVcpus": self.node_vcpus,
             "nodeMemory": None if self.node_memory is None else format_memory(self.node_memory),
             "pods": self.pods,
+            "bound": self.bound,
             "reason": self.reason,
         }
 
@@ -231,7 +234,32 @@ def node_capacity(vm_size: str, sandbox: SandboxSize) -> NodeCapacity:
         f"at most {pods} per node ({limit} bound: {verdict.vcpus} vCPUs, "
         f"{format_memory(memory)}; each pod takes {sandbox.node_cpu.normalize()} CPU and "
         f"{format_memory(sandbox.node_memory)}); AKS system reservations lower it",
+        limit,
     )  # fmt: skip
+
+
+SANDBOX_KEYS = frozenset({"model", "vcpus", "memory", "nodeMemory", "nodeCpu", "problem"})
+CAPACITY_KEYS = frozenset({"vmSize", "nodeVcpus", "nodeMemory", "pods", "bound", "reason"})
+
+
+def describe(value: object) -> Optional[str]:
+    """A `SandboxSize` or `NodeCapacity` (as `to_dict` gives it, e.g. a stack output) as one
+    short line for a reader; None for any other value."""
+    if not isinstance(value, Mapping):
+        return None
+    if set(value) == SANDBOX_KEYS:
+        vcpus = value["vcpus"]
+        line = (
+            f"{vcpus} vCPU{'s' if vcpus != 1 else ''}, {value['memory']} VM, "
+            f"{value['nodeMemory']} on the node"
+        )
+        return f"{line}; rejected: {value['problem']}" if value["problem"] else line
+    if set(value) == CAPACITY_KEYS:
+        if value["pods"] is None:
+            reason = str(value["reason"]).removeprefix("unknown: ")
+            return f"unknown per {value['vmSize']} node: {reason}"
+        return f"up to {value['pods']} per {value['vmSize']} node, {value['bound']} bound"
+    return None
 
 
 def uniform_pod(cpu: str, memory: str) -> PodShape:

@@ -103,7 +103,7 @@ SETTINGS: tuple[Setting, ...] = (
         "string",
         aks.DEFAULT_VM_SIZE,
         "VM size of the sandboxing pool: Generation 2 with nested virtualization, e.g. "
-        "Standard_D4s_v3 (check one with `python -m podsandbox vm-size NAME`).",
+        "Standard_D4s_v3 (check one with `podsandbox vm-size NAME`).",
     ),
     Setting("nodeCount", "integer", 1, "Number of nodes in the sandboxing pool (at least 1)."),
     Setting(
