@@ -37,8 +37,24 @@ def test_quick_benchmark_reports_all_ratios():
     result = bench.measure(quick=True)
     assert set(result["ratios"]) == set(bench.TARGETS) == set(result["met"])
     assert result["preview"]["floorSeconds"] > 0 and result["preview"]["ratio"] > 1
-    assert [row["pools"] for row in result["pools"]["rows"]] == [1, 2, 8]
+    assert [row["pools"] for row in result["pools"]["rows"]] == [2, 8]
     assert result["policies"]["resources"] == 75
     text = bench.report(result)
     for number in ("1. offline preview", "2. marginal cost", "3. policy evaluation"):
         assert number in text
+    # A smoke test does not call noise a miss.
+    assert "MISSED" not in text and text.count("not judged (--quick is a smoke test)") == 4
+
+
+def test_a_full_run_judges_each_target():
+    result = {
+        "quick": False,
+        "preview": {"ratio": 2.5, "previewSeconds": 2.5, "floorSeconds": 1.0},
+        "pools": {"rows": [], "worstRatio": 1.0, "ratioGrowth": 1.0, "bareGrowth": 1.0,
+                  "growthSpan": "64 vs 8"},
+        "policies": {"msPerResource": 0.1, "resources": 75, "totalMs": 7.5},
+        "met": {"previewVsFloor": False, "poolVsBareAgentPool": True,
+                "poolRatioGrowth64vs8": True, "policyMsPerResource": True},
+    }  # fmt: skip
+    text = bench.report(result)
+    assert text.count("MISSED") == 1 and text.count(": ok") == 3
