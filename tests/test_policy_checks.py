@@ -169,6 +169,22 @@ def test_host_features_are_each_named_once():
     ]  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    ("init_containers", "privileged"),
+    [
+        ([{"name": "i", "securityContext": {"privileged": True}}], True),
+        ([{"name": "i", "securityContext": {"privileged": False}}], False),
+        ([{"name": "i"}, "not a container"], False),
+        (None, False),
+    ],
+)
+def test_a_privileged_init_container_counts_too(init_containers, privileged):
+    spec: dict[str, Any] = {"containers": [{"name": "c"}]}
+    if init_containers is not None:
+        spec["initContainers"] = init_containers
+    assert ("privileged" in policy_checks.host_features_used(sandboxed(spec))) is privileged
+
+
 def test_an_unsandboxed_workload_in_an_untrusted_namespace_is_told_which_classes_to_use():
     props = {"metadata": {"name": "app", "namespace": "tenants"}, "spec": {"containers": []}}
     workload = workloads.workload_of(POD, props)

@@ -189,11 +189,13 @@ HOST_FEATURES = {
 """How Kata treats each host-facing pod feature (the spec's Kubernetes-side table)."""
 
 
-def workload_host_features(workload: Workload) -> list[str]:
+def host_features_used(workload: Workload) -> list[str]:
+    """The `HOST_FEATURES` a workload's pods use (privileged: any container, init ones too)."""
     spec = workload.pod_spec
     used = [feature for feature in ("hostPID", "hostIPC") if spec.get(feature) is True]
     containers = workload.containers()
-    for container in containers:
+    init_containers = [c for c in spec.get("initContainers") or [] if isinstance(c, Mapping)]
+    for container in containers + init_containers:
         context = container.get("securityContext")
         if isinstance(context, Mapping) and context.get("privileged") is True:
             used.append("privileged")
@@ -207,7 +209,14 @@ def workload_host_features(workload: Workload) -> list[str]:
         for mount in container.get("volumeMounts") or []
     ):
         used.append("subPath")
-    return [f"{_who(workload)} uses {feature}: {HOST_FEATURES[feature]}" for feature in used]
+    return used
+
+
+def workload_host_features(workload: Workload) -> list[str]:
+    return [
+        f"{_who(workload)} uses {feature}: {HOST_FEATURES[feature]}"
+        for feature in host_features_used(workload)
+    ]
 
 
 def workload_in_untrusted_namespace(

@@ -1,0 +1,1 @@
+"""The in-cluster guardrail: the sandboxing workload rules as a Kubernetes admission policy."""
