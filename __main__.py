@@ -1,6 +1,6 @@
 """AKS Pod Sandboxing: a sandboxing-enabled AKS cluster, or a sandboxing pool on an existing one."""
 
-from typing import Union
+from typing import Union, cast
 
 import pulumi
 
@@ -14,6 +14,8 @@ from podsandbox.components import (
     kubernetes_provider,
 )
 from podsandbox.components.demo_workloads import DemoWorkloads, DemoWorkloadsArgs
+from podsandbox.components.sandbox_guardrail import SandboxGuardrail, SandboxGuardrailArgs
+from podsandbox.rules import guardrail
 from podsandbox.rules.sizing import node_capacity, sandbox_size, uniform_pod
 
 settings = read_stack_settings()
@@ -75,6 +77,20 @@ pulumi.export("sandboxPools", [pool.name for pool in settings.pools])
 pulumi.export("workloadRuntime", runtime.workload_runtime)
 pulumi.export("runtimeClassName", runtime.runtime_class_name)
 pulumi.export("kubeconfig", target.kubeconfig)
+
+if settings.guardrail.enabled:
+    guardrail_args = SandboxGuardrailArgs(
+        policy_name=guardrail.policy_name(pulumi.get_project(), pulumi.get_stack()),
+        workload_runtime=runtime.workload_runtime,
+        untrusted_namespaces=[settings.untrusted_namespace],
+        enforcement=settings.guardrail.enforcement,
+    )
+    if isinstance(target, SandboxedNodePool):  # an existing cluster: its version is read
+        version = cast(pulumi.Output[str], target.cluster_kubernetes_version)  # None: not read
+        guardrail_args["cluster_kubernetes_version"] = version
+    on_the_cluster = pulumi.ResourceOptions(providers=[provider], depends_on=[target])
+    policy = SandboxGuardrail("guardrail", guardrail_args, on_the_cluster)
+    pulumi.export("guardrailPolicy", policy.policy_name)
 
 if settings.demo:
     # On an existing cluster the pods also wait until its sandboxing RuntimeClass is known to exist.

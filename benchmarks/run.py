@@ -33,6 +33,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 SDK_MODULES = (
     "pulumi",
+    "pulumi_kubernetes.admissionregistration.v1",
     "pulumi_azure_native.containerservice",
     "pulumi_azure_native.features",
     "pulumi_azure_native.resources",

@@ -114,7 +114,8 @@ def test_every_kubernetes_object_validates_against_the_openapi_schema(stack):
         if resource.type.startswith("kubernetes:")
         and "apiVersion" in in_clear(resource.engine_inputs)
     ]
-    assert len(objects) == 4
+    # The namespace, its network policy, two pods; the guardrail's policy and two bindings.
+    assert len(objects) == 7
     for manifest in objects:
         kubernetes_validate.validate(manifest, KUBERNETES_VERSION, strict=True)
 

@@ -252,8 +252,8 @@ def test_the_preview_names_the_azure_resources_whose_names_may_already_exist(cap
     code, out, _ = run(capsys, "--stack", "dev")
     names = out[out.index("Azure resources created with fixed names") :].split("\n\n")[0]
     assert "cannot create already existing resource" in flat(names)
-    assert "  AKS cluster myAKSCluster (the az how-to's name): /subscriptions/" in names
-    assert "  resource group myResourceGroup (the az how-to's name): /subscriptions/" in names
+    assert "AKS cluster myAKSCluster (the az how-to's name): /subscriptions/" in flat(names)
+    assert "resource group myResourceGroup (the az how-to's name): /subscriptions/" in flat(names)
 
 
 def test_names_of_ones_own_are_listed_but_not_flagged(capsys, tmp_path):

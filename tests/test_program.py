@@ -32,6 +32,10 @@ def test_dev_stack_previews_the_how_to_cluster():
             "kubernetes:networking.k8s.io/v1:NetworkPolicy",
             "kubernetes:core/v1:Pod",
             "kubernetes:core/v1:Pod",
+            "podsandbox:index:SandboxGuardrail",
+            "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy",
+            "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding",
+            "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding",
         ]
     )
     assert {name: output.value for name, output in run.outputs.items()} == {
@@ -43,6 +47,7 @@ def test_dev_stack_previews_the_how_to_cluster():
         "workloadRuntime": "KataVmIsolation",
         "runtimeClassName": "kata-vm-isolation",
         "kubeconfig": SECRET,
+        "guardrailPolicy": "podsandbox-dev",
         "untrustedPod": "untrusted/untrusted",
         "untrustedSandbox": run.outputs["untrustedSandbox"].value,
         "sandboxCapacityPerNode": run.outputs["sandboxCapacityPerNode"].value,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from podsandbox.rules import aks
+from podsandbox.rules import aks, workloads
 from podsandbox.rules.stack_settings import (
     EXISTING_CLUSTER,
     NEW_CLUSTER,
@@ -340,10 +340,15 @@ def test_legacy_runtime_is_accepted_with_a_deprecation_warning():
         {"runtime": "KataMshvVmIsolation", "kubernetesVersion": "1.24.0"}, "eastus"
     )
     assert settings.runtime is aks.LEGACY_RUNTIME
-    assert settings.warnings == (
+    assert settings.warnings[0] == (
         "workload runtime KataMshvVmIsolation is the preview-era (legacy) generation; use "
-        "KataVmIsolation (RuntimeClass kata-vm-isolation), generally available since 2025-11-18",
+        "KataVmIsolation (RuntimeClass kata-vm-isolation), generally available since 2025-11-18"
     )
+    # 1.24 is also too old for the in-cluster guardrail, which is turned off and said so.
+    assert settings.warnings[1].startswith(
+        "the in-cluster guardrail is off: kubernetesVersion 1.24.0"
+    )
+    assert len(settings.warnings) == 2
 
 
 def test_the_same_version_passes_legacy_and_fails_ga():
@@ -601,10 +606,26 @@ def test_the_untrusted_namespace_cannot_be_one_kubernetes_or_aks_owns(namespace,
         load_settings({"untrustedNamespace": namespace}, "eastus")
     [problem] = raised.value.problems
     assert problem.key == "untrustedNamespace" and problem.value == namespace
+    assert problem.reason == (
+        f"is {workloads.reserved_namespace(namespace)}; the program would take it over (Pod "
+        "Security labels, a default-deny NetworkPolicy)"
+    )
     assert owner in problem.reason
-    assert "the program would take it over" in problem.reason
     assert "not default, kube-* or one AKS and its add-ons own" in problem.allowed
     assert problem.example == "pulumi config set untrustedNamespace untrusted"
+
+
+def test_the_owner_of_a_reserved_namespace_is_said_in_words():
+    assert workloads.reserved_namespace("default") == (
+        "Kubernetes' default namespace, where workloads land that name no other"
+    )
+    assert workloads.reserved_namespace("kube-x") == (
+        "a namespace Kubernetes reserves (kube-*) for the system"
+    )
+    assert workloads.reserved_namespace("flux-system") == (
+        "owned by the GitOps (Flux) extension (Azure/AKS #5645)"
+    )
+    assert workloads.reserved_namespace("tenants") is None
 
 
 @pytest.mark.parametrize(
@@ -628,9 +649,9 @@ def test_a_version_yaml_read_as_a_number_gets_a_hint_to_quote_it(written, hint):
         assert "YAML" not in problem.reason
         assert problem.example == "pulumi config set kubernetesVersion 1.33"
     else:
-        assert problem.reason.endswith(
-            f"; if you wrote {hint}, YAML read it as the number {written}: quote it in the "
-            f'stack file (kubernetesVersion: "{hint}")'
+        assert problem.reason == (
+            f"is below the minimum 1.27.0 for KataVmIsolation; if you wrote {hint}, YAML read it "
+            f'as the number {written}: quote it in the stack file (kubernetesVersion: "{hint}")'
         )
         assert problem.example == f'pulumi config set kubernetesVersion "{hint}"'
 

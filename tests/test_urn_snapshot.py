@@ -29,7 +29,19 @@ STACKS: dict[str, dict[str, Any]] = {
         "config_file": REPO / "tests" / "stacks" / "Pulumi.existing-multipool.yaml"
     },
 }
-NEW_RESOURCES: dict[str, set[str]] = {stack: set() for stack in STACKS}
+GUARDRAIL = (
+    "podsandbox:index:SandboxGuardrail::guardrail",
+    "podsandbox:index:SandboxGuardrail$kubernetes:admissionregistration.k8s.io/v1:"
+    "ValidatingAdmissionPolicy::guardrail-policy",
+    "podsandbox:index:SandboxGuardrail$kubernetes:admissionregistration.k8s.io/v1:"
+    "ValidatingAdmissionPolicyBinding::guardrail-named",
+    "podsandbox:index:SandboxGuardrail$kubernetes:admissionregistration.k8s.io/v1:"
+    "ValidatingAdmissionPolicyBinding::guardrail-labelled",
+)
+"""Issue 14: the in-cluster guardrail, new in every stack."""
+NEW_RESOURCES: dict[str, set[str]] = {
+    stack: {f"urn:pulumi:{stack}::podsandbox::{tail}" for tail in GUARDRAIL} for stack in STACKS
+}
 """URNs registered now that the snapshot does not have (new component resources), by stack."""
 _PREVIEW_ONLY_UNKNOWN = (
     "issue 12: an existing cluster's pools wait for its version check through depends_on, so "

@@ -480,8 +480,9 @@ def _output_line(value: Any) -> str:
 
 TEXT_WIDTH = 120
 """No line of the text report is wider (the JSON report has every value in full)."""
-LONG_VALUE = 60
-"""A value longer than this with no space in it (a key, a certificate, an id) is shortened."""
+LONG_VALUE = 90
+"""A value longer than this with no space in it (a key, a certificate, an ARM id) is shortened;
+type tokens (`kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding`) fit."""
 
 
 def _fitted(lines: list[str]) -> list[str]:

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Optional, Union
 
 from podsandbox.rules import aks, judge, network, sizing
+from podsandbox.rules import guardrail as guardrails
 from podsandbox.rules.workloads import DEFAULT_UNTRUSTED_NAMESPACE, reserved_namespace
 
 PROJECT = "podsandbox"
@@ -184,6 +185,21 @@ SETTINGS: tuple[Setting, ...] = (
         "network policy.",
     ),
     Setting(
+        "guardrail",
+        "boolean",
+        True,
+        "Deploy the in-cluster guardrail: a ValidatingAdmissionPolicy that holds every workload "
+        "in the untrusted namespaces (and those labelled podsandbox.io/untrusted=true) to the "
+        "sandboxing rules, however it is applied; needs Kubernetes 1.30.",
+    ),
+    Setting(
+        "guardrailEnforcement",
+        "string",
+        "",
+        "deny (refuse what breaks a rule) or audit (warn and audit only); empty for deny on a "
+        "new cluster and audit on an existing, possibly shared, one.",
+    ),
+    Setting(
         "protect",
         "boolean",
         False,
@@ -258,6 +274,10 @@ class StackSettings:
     """How an existing cluster's Entra ID kubeconfig signs in (kubelogin `--login`)."""
     network_policy: Optional[network.NetworkPolicyEngine] = None
     """The new cluster's chosen network policy engine; None for the default (see the setting)."""
+    guardrail: guardrails.GuardrailPlan = field(
+        default=guardrails.GuardrailPlan(True, guardrails.DENY)
+    )
+    """Whether the in-cluster guardrail is deployed, and how it enforces."""
     warnings: tuple[str, ...] = field(default=())
     """Accepted but questionable choices (legacy runtime, unverified OS SKU)."""
 
@@ -408,6 +428,7 @@ def load_settings(
 
     engine = _read_network_policy(read, mode)
     kubelogin_mode = _read_kubelogin_mode(read, mode)
+    guardrail = _read_guardrail(read, mode, verdict.kubernetes_version)
     location = (location or "").strip() or None
     if mode == NEW_CLUSTER and location is None:
         read.problem(
@@ -444,7 +465,8 @@ def load_settings(
         demo_pool=demo_pool,
         network_policy=engine,
         kubelogin_mode=kubelogin_mode,
-        warnings=tuple(verdict.warnings) + _engine_warnings(engine),
+        guardrail=guardrail,
+        warnings=tuple(verdict.warnings) + _engine_warnings(engine) + guardrail.warnings,
     )
 
 
@@ -465,6 +487,22 @@ def _read_network_policy(
     if (finding := judge.network_policy_finding(text)) is not None:
         read.finding(finding)
     return network.find_engine(text)
+
+
+def _read_guardrail(
+    read: _Reader, mode: Optional[str], kubernetes_version: Optional[str]
+) -> guardrails.GuardrailPlan:
+    wanted = read.boolean("guardrail")
+    enforcement = read.text("guardrailEnforcement").strip().lower() or None
+    if enforcement is not None and enforcement not in guardrails.ENFORCEMENTS:
+        read.problem("guardrailEnforcement", read.text("guardrailEnforcement"),
+                     "is not a guardrail enforcement", " or ".join(guardrails.ENFORCEMENTS) +
+                     ", or empty for the mode's default",
+                     _set_example("guardrailEnforcement", guardrails.AUDIT))  # fmt: skip
+        enforcement = None
+    return guardrails.plan_guardrail(
+        wanted is not False, enforcement, mode != EXISTING_CLUSTER, kubernetes_version
+    )
 
 
 def _read_kubelogin_mode(read: _Reader, mode: Optional[str]) -> str:

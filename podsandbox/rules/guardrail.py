@@ -1,0 +1,101 @@
+"""When the in-cluster guardrail (a ValidatingAdmissionPolicy, `podsandbox.guardrail`) is deployed,
+and how it enforces.
+
+The policy needs admissionregistration.k8s.io/v1, served from Kubernetes 1.30. On a cluster this
+stack creates it denies; on an existing, possibly shared cluster it defaults to warn and audit, so
+that the first `up` cannot break other teams' workloads. Pure rules: no Pulumi here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+from podsandbox.rules.aks import (
+    KubernetesVersion,
+    normalize_kubernetes_version,
+    parse_kubernetes_version,  # fmt: skip
+)
+
+MIN_KUBERNETES_VERSION: KubernetesVersion = (1, 30, 0)
+"""ValidatingAdmissionPolicy is GA (admissionregistration.k8s.io/v1) from Kubernetes 1.30."""
+AKS_OLDEST_SUPPORTED: KubernetesVersion = (1, 31, 0)
+"""The oldest minor AKS supports on 2026-11-29, LTS included: 1.31 LTS, until 2026-11-30; 1.30
+LTS ended in July 2026, 1.29 LTS in April 2026 (MicrosoftDocs azure-aks-docs
+articles/aks/supported-kubernetes-versions.md, "LTS versions", 2026-08-05). A new cluster cannot
+be created on a version past its support, so one created with no version is at least this."""
+
+DENY = "deny"
+AUDIT = "audit"
+ENFORCEMENTS = (DENY, AUDIT)
+ACTIONS = {DENY: ("Deny",), AUDIT: ("Warn", "Audit")}
+"""The binding's validationActions for each enforcement."""
+
+
+@dataclass(frozen=True)
+class GuardrailPlan:
+    enabled: bool
+    enforcement: str
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def actions(self) -> tuple[str, ...]:
+        return ACTIONS[self.enforcement]
+
+
+def default_enforcement(new_cluster: bool) -> str:
+    """Deny on a cluster this stack creates; warn and audit on one that exists (shared)."""
+    return DENY if new_cluster else AUDIT
+
+
+def plan_guardrail(
+    wanted: bool, enforcement: Optional[str], new_cluster: bool, kubernetes_version: Optional[str]
+) -> GuardrailPlan:
+    """Whether the guardrail is deployed, with which enforcement, and what the preview should say.
+
+    `enforcement` None takes the mode's default. A configured version below 1.30 turns the
+    guardrail off with a warning; on an existing cluster with no version set, the cluster's own
+    version is checked at deploy time (by the component).
+    """
+    chosen = enforcement or default_enforcement(new_cluster)
+    if not wanted:
+        return GuardrailPlan(False, chosen)
+    version = (
+        parse_kubernetes_version(normalize_kubernetes_version(kubernetes_version))
+        if kubernetes_version
+        else None
+    )
+    if version is not None and version < MIN_KUBERNETES_VERSION:
+        return GuardrailPlan(
+            False,
+            chosen,
+            (
+                f"the in-cluster guardrail is off: kubernetesVersion {kubernetes_version} is below "
+                "1.30, which ValidatingAdmissionPolicy (admissionregistration.k8s.io/v1) needs; "
+                "workloads applied outside Pulumi are not checked. Use 1.30 or later, or set "
+                "guardrail false to silence this",
+            ),
+        )
+    return GuardrailPlan(True, chosen)
+
+
+def cluster_version_problem(version_text: Optional[str]) -> Optional[str]:
+    """Why an existing cluster cannot take the guardrail, or None when it can (or is unknown)."""
+    if not version_text:
+        return None
+    version = parse_kubernetes_version(normalize_kubernetes_version(version_text))
+    if version is None or version >= MIN_KUBERNETES_VERSION:
+        return None
+    return (
+        f"the cluster runs Kubernetes {version_text}, below 1.30, so it cannot serve the "
+        "in-cluster guardrail (ValidatingAdmissionPolicy, admissionregistration.k8s.io/v1). "
+        "Upgrade the cluster, or turn the guardrail off: pulumi config set guardrail false"
+    )
+
+
+def policy_name(project: str, stack: str) -> str:
+    """The policy's name for a stack: `<project>-<stack>` as a DNS subdomain, so that two stacks
+    sharing a cluster never share a policy."""
+    name = re.sub(r"[^a-z0-9.-]+", "-", f"{project}-{stack}".lower()).strip("-.")
+    return name[:200] or "podsandbox"

@@ -1,0 +1,92 @@
+"""The in-cluster guardrail: what the stack registers, and the component's own checks (when it is
+deployed and how it enforces: `test_guardrail_rules.py`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pytest
+
+from podsandbox.components.sandbox_guardrail import SandboxGuardrail
+from podsandbox.components.validation import ComponentInputError
+from podsandbox.preview.recorder import ProgramRun, run_function, run_program
+from podsandbox.preview.stack_files import load_stack_config
+from tests.conftest import REPO, AzureMocks
+
+POLICY = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy"
+BINDING = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding"
+
+
+# --- what the stack registers ----------------------------------------------------------------
+
+
+def preview(stack: str = "dev", **settings: Any) -> ProgramRun:
+    config = load_stack_config(REPO, stack)
+    config.config.update({f"podsandbox:{key}": str(value) for key, value in settings.items()})
+    return run_program(REPO, config.project, config.stack, config.config)
+
+
+def test_the_dev_stack_deploys_the_policy_and_its_bindings_through_the_clusters_provider():
+    run = preview()
+    [policy] = run.of_type(POLICY)
+    named, labelled = sorted(run.of_type(BINDING), key=lambda r: r.name, reverse=True)
+    assert policy.inputs["metadata"] == {"name": "podsandbox-dev"}
+    assert policy.inputs["spec"]["failurePolicy"] == "Fail"
+    assert "'kata-vm-isolation'" in policy.inputs["spec"]["validations"][0]["expression"]
+    assert named.inputs["metadata"] == {"name": "podsandbox-dev-named"}
+    assert named.inputs["spec"]["validationActions"] == ["Deny"]
+    assert named.inputs["spec"]["matchResources"]["namespaceSelector"]["matchExpressions"][0][
+        "values"
+    ] == ["untrusted"]
+    assert labelled.inputs["spec"]["matchResources"]["namespaceSelector"] == {
+        "matchLabels": {"podsandbox.io/untrusted": "true"}
+    }
+    for resource in (policy, named, labelled):
+        assert resource.delete_before_replace
+        assert resource.provider is not None and "sandbox-k8s" in resource.provider
+    assert policy.urn in named.dependencies
+    assert run.outputs["guardrailPolicy"].value == "podsandbox-dev"
+
+
+def test_an_existing_cluster_gets_warn_and_audit_and_the_legacy_generation_its_class():
+    run = preview("existing")
+    assert {tuple(b.inputs["spec"]["validationActions"]) for b in run.of_type(BINDING)} == {
+        ("Warn", "Audit")
+    }
+    legacy = load_stack_config(REPO, config_file=REPO / "tests" / "stacks" / "Pulumi.legacy.yaml")
+    run = run_program(REPO, legacy.project, legacy.stack, legacy.config)
+    [policy] = run.of_type(POLICY)
+    assert "'kata-mshv-vm-isolation'" in policy.inputs["spec"]["validations"][0]["expression"]
+
+
+@pytest.mark.parametrize("settings", [{"guardrail": "false"}, {"kubernetesVersion": "1.29"}])
+def test_off_or_too_old_registers_nothing(settings):
+    run = preview(**settings)
+    assert run.of_type(POLICY) == [] and run.of_type(BINDING) == []
+    assert "guardrailPolicy" not in run.outputs
+
+
+def test_an_existing_cluster_below_130_stops_the_deployment():
+    config = load_stack_config(REPO, "existing")
+    with pytest.raises(pulumi.RunError, match="turn the guardrail off: pulumi config set"):
+        run_program(REPO, config.project, config.stack, config.config,
+                    AzureMocks(existing_version="1.29.4"))  # fmt: skip
+    run = run_program(REPO, config.project, config.stack, config.config,
+                      AzureMocks(existing_version="1.30.1"))  # fmt: skip
+    assert len(run.of_type(POLICY)) == 1
+
+
+def test_the_component_checks_its_own_inputs_all_at_once():
+    def program() -> None:
+        SandboxGuardrail(
+            "g",
+            {"workload_runtime": "KataCc", "enforcement": "block",
+             "untrusted_namespaces": ["kube-system", "tenants", "default"]},
+        )  # fmt: skip
+
+    with pytest.raises(ComponentInputError) as raised:
+        run_function(program, "team", "dev", {})
+    assert [problem.path for problem in raised.value.problems] == [
+        "workloadRuntime", "enforcement", "untrustedNamespaces[0]", "untrustedNamespaces[2]",
+    ]  # fmt: skip

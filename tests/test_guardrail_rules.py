@@ -1,0 +1,106 @@
+"""The in-cluster guardrail's rules: when the stack deploys it, and how it enforces (what it
+registers: `test_guardrail.py`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from podsandbox.rules import guardrail
+from podsandbox.rules.stack_settings import SettingsError, load_settings
+
+POLICY = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy"
+BINDING = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding"
+EXISTING = {"mode": "existing-cluster", "clusterName": "aks", "resourceGroupName": "rg"}
+
+
+# --- when, and how it enforces (the rules) ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("wanted", "enforcement", "new_cluster", "version", "expected"),
+    [
+        (True, None, True, None, (True, "deny")),
+        (True, None, False, None, (True, "audit")),
+        (True, "audit", True, None, (True, "audit")),
+        (True, "deny", False, None, (True, "deny")),
+        (True, None, True, "1.30", (True, "deny")),
+        (True, None, True, "v1.30.2", (True, "deny")),
+        (True, None, True, "1.29.9", (False, "deny")),
+        (False, None, True, None, (False, "deny")),
+        (False, None, True, "1.29", (False, "deny")),
+    ],
+)
+def test_the_plan_follows_the_mode_and_the_version(wanted, enforcement, new_cluster, version,
+                                                   expected):  # fmt: skip
+    plan = guardrail.plan_guardrail(wanted, enforcement, new_cluster, version)
+    assert (plan.enabled, plan.enforcement) == expected
+    assert plan.actions == {"deny": ("Deny",), "audit": ("Warn", "Audit")}[plan.enforcement]
+    # Only a guardrail that was wanted and had to be turned off is warned about.
+    assert bool(plan.warnings) is (wanted and not plan.enabled)
+
+
+def test_a_version_below_130_turns_it_off_with_a_warning_that_says_how_to_silence_it():
+    [warning] = guardrail.plan_guardrail(True, None, True, "1.29").warnings
+    assert warning == (
+        "the in-cluster guardrail is off: kubernetesVersion 1.29 is below 1.30, which "
+        "ValidatingAdmissionPolicy (admissionregistration.k8s.io/v1) needs; workloads applied "
+        "outside Pulumi are not checked. Use 1.30 or later, or set guardrail false to silence this"
+    )
+
+
+def test_an_empty_version_counts_as_supported_since_every_aks_version_is_newer():
+    assert guardrail.AKS_OLDEST_SUPPORTED >= guardrail.MIN_KUBERNETES_VERSION
+    assert guardrail.plan_guardrail(True, None, True, None).enabled
+
+
+@pytest.mark.parametrize(
+    ("version", "stopped"),
+    [("1.29.7", True), ("v1.29", True), ("1.30.0", False), ("1.33.2", False), (None, False),
+     ("", False), ("not a version", False)],
+)  # fmt: skip
+def test_an_existing_cluster_below_130_is_stopped_with_the_way_out(version, stopped):
+    problem = guardrail.cluster_version_problem(version)
+    assert (problem is not None) is stopped
+    if problem is not None:
+        assert problem == (
+            f"the cluster runs Kubernetes {version}, below 1.30, so it cannot serve the in-cluster "
+            "guardrail (ValidatingAdmissionPolicy, admissionregistration.k8s.io/v1). Upgrade the "
+            "cluster, or turn the guardrail off: pulumi config set guardrail false"
+        )
+
+
+@pytest.mark.parametrize(
+    ("project", "stack", "name"),
+    [("podsandbox", "dev", "podsandbox-dev"), ("Team_App", "Prod EU", "team-app-prod-eu"),
+     ("p", "-x-", "p--x"), ("", "", "podsandbox"), ("a", "b" * 300, "a-" + "b" * 198)],
+)  # fmt: skip
+def test_the_policy_name_is_unique_per_stack_and_a_dns_name(project, stack, name):
+    assert guardrail.policy_name(project, stack) == name
+
+
+# --- the settings ----------------------------------------------------------------------------
+
+
+def test_the_settings_default_to_deny_on_a_new_cluster_and_audit_on_an_existing_one():
+    assert load_settings({}, "eastus").guardrail.actions == ("Deny",)
+    assert load_settings(EXISTING).guardrail.actions == ("Warn", "Audit")
+    assert load_settings({**EXISTING, "guardrailEnforcement": "Deny"}).guardrail.actions == (
+        "Deny",
+    )
+    assert not load_settings({"guardrail": False}, "eastus").guardrail.enabled
+
+
+def test_a_bad_enforcement_is_a_settings_error():
+    with pytest.raises(SettingsError) as raised:
+        load_settings({"guardrailEnforcement": "block"}, "eastus")
+    [problem] = raised.value.problems
+    assert str(problem) == (
+        "guardrailEnforcement = 'block': is not a guardrail enforcement. Allowed: deny or audit, "
+        "or empty for the mode's default. Example: pulumi config set guardrailEnforcement audit"
+    )
+
+
+def test_a_version_below_130_warns_in_the_settings():
+    settings = load_settings({"kubernetesVersion": "1.29"}, "eastus")
+    assert not settings.guardrail.enabled
+    assert any("the in-cluster guardrail is off" in warning for warning in settings.warnings)
