@@ -28,7 +28,7 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
-from podsandbox.rules import aks, policy_checks, pools, workloads
+from podsandbox.rules import aks, guardrail, policy_checks, pools, workloads
 
 PACK_NAME = "aks-pod-sandboxing"
 PACK_VERSION = "0.2.0"
@@ -44,6 +44,10 @@ KATA_LIMITATIONS = (
 """How Kata Containers treats host namespaces, privileged containers, hostPath and subPath."""
 RUNTIME_CLASS_DOC = "https://kubernetes.io/docs/concepts/containers/runtime-class/"
 """Kubernetes RuntimeClass: how a pod opts into a sandboxing runtime."""
+ADMISSION_POLICY_DOC = (
+    "https://kubernetes.io/docs/reference/access-authn-authz/validating-admission-policy/"
+)
+"""Kubernetes ValidatingAdmissionPolicy: rules the API server enforces on every request."""
 POOL_TAGS = ["aks", "pod-sandboxing", "node-pool"]
 WORKLOAD_TAGS = ["aks", "pod-sandboxing", "kata", "workload"]
 STACK_TAGS = ["aks", "pod-sandboxing", "stack"]
@@ -321,6 +325,51 @@ WORKLOAD_CONFIG = PolicyConfigSchema(properties={SANDBOXING_RUNTIME_CLASSES: _ru
 """The config every workload policy takes."""
 
 
+NAMESPACE = "kubernetes:core/v1:Namespace"
+ADMISSION_GROUP = "kubernetes:admissionregistration.k8s.io/"
+
+
+def _validate_guardrail(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    """Each untrusted namespace the stack declares, or puts workloads in, needs an admission
+    policy bound to it: the pack sees only what Pulumi declares."""
+    namespaces = args.get_config().get(UNTRUSTED_NAMESPACES, DEFAULT_UNTRUSTED_NAMESPACES)
+    declared: dict[str, tuple[dict[str, str], str]] = {}  # name: (labels, urn)
+    policies: set[Any] = set()
+    bindings: list[Any] = []
+    touched: dict[str, str] = {}  # untrusted namespace: the urn to report on
+    for resource in args.resources:
+        kind = resource.resource_type
+        metadata = resource.props.get("metadata") or {}
+        if kind == NAMESPACE and isinstance(metadata.get("name"), str):
+            labels = {k: str(v) for k, v in (metadata.get("labels") or {}).items()}
+            declared[metadata["name"]] = (labels, resource.urn)
+        elif kind.startswith(ADMISSION_GROUP) and kind.endswith(":ValidatingAdmissionPolicy"):
+            policies.add(metadata.get("name"))
+        elif kind.startswith(ADMISSION_GROUP) and kind.endswith(":" + guardrail.BINDING_KIND):
+            bindings.append(resource.props)
+        else:
+            workload = workloads.workload_of(kind, resource.props)
+            landing = workload.declared_namespace if workload is not None else None
+            if landing is not None and landing in namespaces:
+                touched.setdefault(landing, resource.urn)
+    for name, (labels, urn) in declared.items():
+        if name in namespaces or labels.get(guardrail.UNTRUSTED_LABEL) == "true":
+            touched[name] = urn
+    for name, urn in touched.items():
+        labels = declared.get(name, ({}, ""))[0]
+        if not any(
+            (binding.get("spec") or {}).get("policyName") in policies
+            and guardrail.binding_guards(binding, name, labels)
+            for binding in bindings
+        ):
+            report_violation(
+                f"namespace {name} is untrusted, but no ValidatingAdmissionPolicy of this stack is "
+                "bound to it: workloads applied outside Pulumi (kubectl, Helm, a GitOps "
+                "controller, an agent's tooling) are not checked there",
+                urn,
+            )
+
+
 def _array_of_strings(default: list[str], description: str) -> dict[str, Any]:
     return {
         "type": "array",
@@ -539,6 +588,27 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
                     DEFAULT_UNTRUSTED_NAMESPACES, "Namespaces whose workloads must be sandboxed."
                 ),
                 SANDBOXING_RUNTIME_CLASSES: _runtime_classes(),
+            }
+        ),
+    ),
+    StackValidationPolicy(
+        name="untrusted-namespace-guardrail",
+        description="An untrusted namespace should have an admission policy bound to it, so that "
+        "workloads applied outside Pulumi are checked too.",
+        enforcement_level=EnforcementLevel.ADVISORY,
+        severity=Severity.MEDIUM,
+        tags=WORKLOAD_TAGS,
+        remediation_steps=(
+            "Deploy the SandboxGuardrail component (a ValidatingAdmissionPolicy and its bindings) "
+            "for the untrusted namespaces; this project does so unless guardrail is false."
+        ),
+        url=ADMISSION_POLICY_DOC,
+        validate=_validate_guardrail,
+        config_schema=PolicyConfigSchema(
+            properties={
+                UNTRUSTED_NAMESPACES: _array_of_strings(
+                    DEFAULT_UNTRUSTED_NAMESPACES, "Namespaces whose workloads must be sandboxed."
+                )
             }
         ),
     ),

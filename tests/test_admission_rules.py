@@ -11,7 +11,7 @@ import pytest
 
 from podsandbox.guardrail import admission_policy as admission
 from podsandbox.preview.manifests import type_token
-from podsandbox.rules import aks, policy_checks, workloads
+from podsandbox.rules import aks, guardrail, policy_checks, workloads
 from tests.cel_admission import AdmissionPolicy
 
 NAMESPACE = "untrusted"
@@ -219,8 +219,8 @@ def test_the_policy_and_bindings_are_valid_kubernetes_objects(version):
 
 def test_a_namespace_is_untrusted_when_named_or_labelled():
     named = {"metadata": {"name": "untrusted"}}
-    labelled = {"metadata": {"name": "ci", "labels": {admission.UNTRUSTED_LABEL: "true"}}}
-    other = {"metadata": {"name": "ci", "labels": {admission.UNTRUSTED_LABEL: "false"}}}
+    labelled = {"metadata": {"name": "ci", "labels": {guardrail.UNTRUSTED_LABEL: "true"}}}
+    other = {"metadata": {"name": "ci", "labels": {guardrail.UNTRUSTED_LABEL: "false"}}}
     assert admission.is_untrusted_namespace(named, ["untrusted"])
     assert admission.is_untrusted_namespace(labelled, ["untrusted"])
     assert not admission.is_untrusted_namespace(other, ["untrusted"])
@@ -228,8 +228,8 @@ def test_a_namespace_is_untrusted_when_named_or_labelled():
     by_name, by_label = admission.binding_objects("p", "p", ["untrusted"], admission.WARN_AND_AUDIT)
     assert by_name["spec"]["validationActions"] == ["Warn", "Audit"]
     assert by_name["spec"]["matchResources"]["namespaceSelector"]["matchExpressions"][1] == {
-        "key": admission.UNTRUSTED_LABEL, "operator": "NotIn", "values": ["true"],
+        "key": guardrail.UNTRUSTED_LABEL, "operator": "NotIn", "values": ["true"],
     }  # fmt: skip
     assert by_label["spec"]["matchResources"]["namespaceSelector"] == {
-        "matchLabels": {admission.UNTRUSTED_LABEL: "true"}
+        "matchLabels": {guardrail.UNTRUSTED_LABEL: "true"}
     }

@@ -3,6 +3,8 @@ registers: `test_guardrail.py`)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from podsandbox.rules import guardrail
@@ -104,3 +106,49 @@ def test_a_version_below_130_warns_in_the_settings():
     settings = load_settings({"kubernetesVersion": "1.29"}, "eastus")
     assert not settings.guardrail.enabled
     assert any("the in-cluster guardrail is off" in warning for warning in settings.warnings)
+
+
+# --- which namespaces a binding guards (the pack's view of the guardrail) ----------------------
+
+
+def binding(selector: Any) -> dict[str, Any]:
+    return {"spec": {"policyName": "p", "matchResources": {"namespaceSelector": selector}}}
+
+
+NAMED = {"matchExpressions": [
+    {"key": "kubernetes.io/metadata.name", "operator": "In", "values": ["untrusted"]},
+    {"key": "podsandbox.io/untrusted", "operator": "NotIn", "values": ["true"]},
+]}  # fmt: skip
+LABELLED = {"matchLabels": {"podsandbox.io/untrusted": "true"}}
+
+
+@pytest.mark.parametrize(
+    ("selector", "namespace", "labels", "guarded"),
+    [
+        (NAMED, "untrusted", {}, True),
+        (NAMED, "tenants", {}, False),
+        (NAMED, "untrusted", {"podsandbox.io/untrusted": "true"}, False),  # the other binding's
+        (LABELLED, "ci", {"podsandbox.io/untrusted": "true"}, True),
+        (LABELLED, "ci", {"podsandbox.io/untrusted": "false"}, False),
+        (LABELLED, "ci", {}, False),
+        ({"matchExpressions": [{"key": "team", "operator": "Exists"}]}, "a", {"team": "x"}, True),
+        ({"matchExpressions": [{"key": "team", "operator": "Exists"}]}, "a", {}, False),
+        ({"matchExpressions": [{"key": "team", "operator": "DoesNotExist"}]}, "a", {}, True),
+        ({"matchExpressions": [{"key": "team", "operator": "DoesNotExist"}]}, "a", {"team": "x"},
+         False),
+        ({"matchExpressions": [{"key": "team", "operator": "Gt", "values": ["1"]}]}, "a", {},
+         False),  # an operator namespaces do not support selects nothing
+        ({"matchExpressions": ["not an expression"]}, "a", {}, False),
+        ({"matchLabels": "not labels"}, "a", {}, False),
+        ({}, "anything", {}, True),  # an empty selector selects every namespace
+        (None, "anything", {}, True),  # so does no selector
+    ],
+)  # fmt: skip
+def test_a_binding_guards_the_namespaces_its_selector_selects(selector, namespace, labels,
+                                                              guarded):  # fmt: skip
+    assert guardrail.binding_guards(binding(selector), namespace, labels) is guarded
+
+
+def test_a_binding_without_match_resources_guards_every_namespace():
+    assert guardrail.binding_guards({"spec": {"policyName": "p"}}, "x", {})
+    assert guardrail.binding_guards({}, "x", {})

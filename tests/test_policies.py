@@ -163,6 +163,7 @@ def test_every_policy_has_name_description_and_level():
         "sandboxed-pod-cpu-limit": "advisory",
         "sandboxed-pod-host-features": "advisory",
         "custom-runtime-class-sandboxed": "mandatory",
+        "untrusted-namespace-guardrail": "advisory",
         "custom-runtime-class-advice": "advisory",
         "untrusted-namespace-sandboxed": "mandatory",
         "sandboxed-workload-needs-sandboxing-pool": "advisory",
@@ -680,4 +681,53 @@ def test_every_policy_carries_the_metadata_the_cli_and_pulumi_cloud_show(policy)
         sandbox_policies.AKS_DOC,
         sandbox_policies.KATA_LIMITATIONS,
         sandbox_policies.RUNTIME_CLASS_DOC,
+        sandbox_policies.ADMISSION_POLICY_DOC,
     }
+
+
+# --- the in-cluster guardrail -------------------------------------------------------------------
+
+VAP = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy"
+VAPB = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding"
+
+
+def namespace(name: str, **labels: str) -> tuple[str, dict[str, Any]]:
+    return "kubernetes:core/v1:Namespace", {"metadata": {"name": name, "labels": labels}}
+
+
+def guardrail_objects(policy_name: str = "p", bound_to: str = "p") -> list[tuple[str, Any]]:
+    from podsandbox.guardrail import admission_policy
+
+    bindings = admission_policy.binding_objects("b", bound_to, ["untrusted"], ["Deny"])
+    return [(VAP, {"metadata": {"name": policy_name}})] + [(VAPB, b) for b in bindings]
+
+
+@pytest.mark.parametrize(
+    ("resources", "flagged"),
+    [
+        ([namespace("untrusted")], ["untrusted"]),
+        ([namespace("untrusted"), *guardrail_objects()], []),
+        ([namespace("untrusted"), *guardrail_objects(bound_to="elsewhere")], ["untrusted"]),
+        ([namespace("ci", **{"podsandbox.io/untrusted": "true"})], ["ci"]),
+        ([namespace("ci", **{"podsandbox.io/untrusted": "true"}), *guardrail_objects()], []),
+        ([(POD, pod(sandboxed()))], ["untrusted"]),  # a workload there, its namespace elsewhere
+        ([(POD, pod(sandboxed())), *guardrail_objects()], []),
+        ([namespace("default"), (POD, pod(sandboxed(), "default"))], []),  # nothing untrusted
+        ([], []),
+    ],
+)
+def test_an_untrusted_namespace_without_an_admission_policy_is_advised(resources, flagged):
+    found = stack_violations("untrusted-namespace-guardrail", resources)
+    assert [message.split()[1] for message in found] == flagged
+    for message in found:
+        assert message.endswith(
+            "workloads applied outside Pulumi (kubectl, Helm, a GitOps controller, an agent's "
+            "tooling) are not checked there"
+        )
+
+
+def test_the_guardrail_advice_follows_the_configured_namespaces():
+    config = {"untrustedNamespaces": ["tenants"]}
+    assert stack_violations("untrusted-namespace-guardrail", [namespace("untrusted")], config) == []
+    [message] = stack_violations("untrusted-namespace-guardrail", [namespace("tenants")], config)
+    assert message.startswith("namespace tenants is untrusted")

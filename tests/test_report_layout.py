@@ -32,9 +32,9 @@ def test_the_text_report_opens_with_the_verdict_then_pools_then_violations(capsy
     code, out = preview(capsys, "--config-file", str(BAD_STACK), "--skip-validation")
     assert code == 1
     lines = out.splitlines()
-    assert lines[2] == "Verdict: FAIL: 3 mandatory"
+    assert lines[2] == "Verdict: FAIL: 1 advisory, 3 mandatory"
     positions = headings_in_order(
-        out, ["Verdict:", "Sandboxing pools:", "Policy violations: 3", "Warnings:", "Resources:"]
+        out, ["Verdict:", "Sandboxing pools:", "Policy violations: 4", "Warnings:", "Resources:"]
     )
     assert positions == sorted(positions)
 

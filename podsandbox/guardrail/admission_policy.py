@@ -25,16 +25,12 @@ from typing import Any
 
 from podsandbox.rules import sizing, workloads
 from podsandbox.rules.aks import KubernetesVersion, RuntimeGeneration
+from podsandbox.rules.guardrail import NAME_LABEL, UNTRUSTED_LABEL, UNTRUSTED_LABEL_VALUE
 
 API_VERSION = "admissionregistration.k8s.io/v1"
 MIN_KUBERNETES_VERSION: KubernetesVersion = (1, 30, 0)
 """admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy is GA (served by default) from 1.30
 (Kubernetes 1.30 release notes, KEP-3488)."""
-UNTRUSTED_LABEL = "podsandbox.io/untrusted"
-"""A namespace labelled with this (value "true") is untrusted, besides the named ones."""
-UNTRUSTED_LABEL_VALUE = "true"
-NAME_LABEL = "kubernetes.io/metadata.name"
-"""The label the API server puts on every namespace, with its name (Kubernetes 1.22+)."""
 MAX_SUMMED_CONTAINERS = 16
 """CEL has no sum of a list that cel-python evaluates too: a pod's memory limits are added one by
 one, for up to this many containers. A pod passes when one container alone, or the first this

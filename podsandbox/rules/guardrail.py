@@ -9,8 +9,9 @@ that the first `up` cannot break other teams' workloads. Pure rules: no Pulumi h
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional
 
 from podsandbox.rules.aks import (
     KubernetesVersion,
@@ -25,6 +26,13 @@ AKS_OLDEST_SUPPORTED: KubernetesVersion = (1, 31, 0)
 LTS ended in July 2026, 1.29 LTS in April 2026 (MicrosoftDocs azure-aks-docs
 articles/aks/supported-kubernetes-versions.md, "LTS versions", 2026-08-05). A new cluster cannot
 be created on a version past its support, so one created with no version is at least this."""
+
+UNTRUSTED_LABEL = "podsandbox.io/untrusted"
+"""A namespace labelled with this (value "true") is untrusted, besides the named ones."""
+UNTRUSTED_LABEL_VALUE = "true"
+NAME_LABEL = "kubernetes.io/metadata.name"
+"""The label the API server puts on every namespace, with its name (Kubernetes 1.22+)."""
+BINDING_KIND = "ValidatingAdmissionPolicyBinding"
 
 DENY = "deny"
 AUDIT = "audit"
@@ -99,3 +107,41 @@ def policy_name(project: str, stack: str) -> str:
     sharing a cluster never share a policy."""
     name = re.sub(r"[^a-z0-9.-]+", "-", f"{project}-{stack}".lower()).strip("-.")
     return name[:200] or "podsandbox"
+
+
+def _selector_matches(selector: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
+    """Whether a Kubernetes label selector (matchLabels, matchExpressions In / NotIn / Exists /
+    DoesNotExist) selects an object with `labels`."""
+    match_labels = selector.get("matchLabels") or {}
+    if not isinstance(match_labels, Mapping):
+        return False
+    if any(labels.get(key) != value for key, value in match_labels.items()):
+        return False
+    for expression in selector.get("matchExpressions") or []:
+        if not isinstance(expression, Mapping):
+            return False
+        key, operator = str(expression.get("key")), expression.get("operator")
+        values = expression.get("values") or []
+        present = key in labels
+        if operator == "In" and not (present and labels[key] in values):
+            return False
+        if operator == "NotIn" and present and labels[key] in values:
+            return False
+        if operator == "Exists" and not present:
+            return False
+        if operator == "DoesNotExist" and present:
+            return False
+        if operator not in ("In", "NotIn", "Exists", "DoesNotExist"):
+            return False
+    return True
+
+
+def binding_guards(binding: Mapping[str, Any], namespace: str, labels: Mapping[str, str]) -> bool:
+    """Whether a ValidatingAdmissionPolicyBinding's inputs select the namespace `namespace` with
+    `labels` (the API server adds the name label to every namespace)."""
+    spec = binding.get("spec")
+    match = spec.get("matchResources") if isinstance(spec, Mapping) else None
+    selector = match.get("namespaceSelector") if isinstance(match, Mapping) else None
+    if not isinstance(selector, Mapping):
+        return True  # no namespace selector: every namespace
+    return _selector_matches(selector, {**labels, NAME_LABEL: namespace})
