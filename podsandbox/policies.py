@@ -379,6 +379,21 @@ def _array_of_strings(default: list[str], description: str) -> dict[str, Any]:
     }
 
 
+def _untrusted_namespaces() -> dict[str, Any]:
+    return _array_of_strings(
+        DEFAULT_UNTRUSTED_NAMESPACES, "Namespaces whose workloads must be sandboxed."
+    )
+
+
+UNTRUSTED_WORKLOAD_CONFIG = PolicyConfigSchema(
+    properties={
+        UNTRUSTED_NAMESPACES: _untrusted_namespaces(),
+        SANDBOXING_RUNTIME_CLASSES: _runtime_classes(),
+    }
+)
+"""The config of the policies that judge untrusted namespaces' workloads."""
+
+
 POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
     ResourceValidationPolicy(
         name="sandbox-pool-os",
@@ -557,14 +572,7 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         ),
         url=RUNTIME_CLASS_DOC,
         validate=_validate_untrusted_namespace,
-        config_schema=PolicyConfigSchema(
-            properties={
-                UNTRUSTED_NAMESPACES: _array_of_strings(
-                    DEFAULT_UNTRUSTED_NAMESPACES, "Namespaces whose workloads must be sandboxed."
-                ),
-                SANDBOXING_RUNTIME_CLASSES: _runtime_classes(),
-            }
-        ),
+        config_schema=UNTRUSTED_WORKLOAD_CONFIG,
     ),
     StackValidationPolicy(
         name="custom-runtime-class-sandboxed",
@@ -582,14 +590,7 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         ),
         url=RUNTIME_CLASS_DOC,
         validate=_validate_custom_class_sandboxed,
-        config_schema=PolicyConfigSchema(
-            properties={
-                UNTRUSTED_NAMESPACES: _array_of_strings(
-                    DEFAULT_UNTRUSTED_NAMESPACES, "Namespaces whose workloads must be sandboxed."
-                ),
-                SANDBOXING_RUNTIME_CLASSES: _runtime_classes(),
-            }
-        ),
+        config_schema=UNTRUSTED_WORKLOAD_CONFIG,
     ),
     StackValidationPolicy(
         name="untrusted-namespace-guardrail",
@@ -605,11 +606,7 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         url=ADMISSION_POLICY_DOC,
         validate=_validate_guardrail,
         config_schema=PolicyConfigSchema(
-            properties={
-                UNTRUSTED_NAMESPACES: _array_of_strings(
-                    DEFAULT_UNTRUSTED_NAMESPACES, "Namespaces whose workloads must be sandboxed."
-                )
-            }
+            properties={UNTRUSTED_NAMESPACES: _untrusted_namespaces()}
         ),
     ),
     StackValidationPolicy(
