@@ -15,7 +15,7 @@ from podsandbox.components import (
 )
 from podsandbox.components.demo_workloads import DemoWorkloads, DemoWorkloadsArgs
 from podsandbox.components.sandbox_guardrail import SandboxGuardrail, SandboxGuardrailArgs
-from podsandbox.rules import guardrail
+from podsandbox.guardrail import plan as guardrail
 from podsandbox.rules.sizing import node_capacity, sandbox_size, uniform_pod
 
 settings = read_stack_settings()

@@ -28,7 +28,8 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
-from podsandbox.rules import aks, guardrail, policy_checks, pools, workloads
+from podsandbox.guardrail import plan as guardrail
+from podsandbox.rules import aks, policy_checks, pools, workloads
 
 PACK_NAME = "aks-pod-sandboxing"
 PACK_VERSION = "0.2.0"

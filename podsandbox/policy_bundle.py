@@ -21,7 +21,8 @@ import podsandbox
 from podsandbox import policies
 
 PACKAGE = Path(podsandbox.__file__).resolve().parent
-"""This package: its `__init__.py`, `policies.py` and `rules/` are what the pack imports."""
+"""This package: its `__init__.py`, `policies.py`, `rules/` and `guardrail/plan.py` are what the
+pack imports."""
 
 REQUIREMENTS = ["pulumi-policy>=1.21.0,<2.0.0"]
 """What the pack needs besides the copied package (the policy SDK brings the Pulumi SDK)."""
@@ -67,6 +68,7 @@ def bundle(destination: Path) -> list[Path]:
             f"{destination} is not an empty directory; choose a new one, e.g. dist/policy-pack"
         )
     (destination / "podsandbox" / "rules").mkdir(parents=True)
+    (destination / "podsandbox" / "guardrail").mkdir()
     files = {
         "PulumiPolicy.yaml": pulumi_policy_yaml(),
         "__main__.py": MAIN,
@@ -78,9 +80,15 @@ def bundle(destination: Path) -> list[Path]:
     for name, text in files.items():
         (destination / name).write_text(text, encoding="utf-8")
         written.append(destination / name)
-    for module in ("__init__.py", "policies.py", *(f"rules/{p.name}" for p in _rule_modules())):
+    modules = ("__init__.py", "policies.py", *PACK_GUARDRAIL_MODULES,
+               *(f"rules/{p.name}" for p in _rule_modules()))  # fmt: skip
+    for module in modules:
         written.append(Path(shutil.copy2(PACKAGE / module, destination / "podsandbox" / module)))
     return written
+
+
+PACK_GUARDRAIL_MODULES = ("guardrail/__init__.py", "guardrail/plan.py")
+"""What the pack imports of the in-cluster guardrail (which namespaces a binding selects)."""
 
 
 def _rule_modules() -> list[Path]:

@@ -10,8 +10,9 @@ import kubernetes_validate  # type: ignore[import-untyped]
 import pytest
 
 from podsandbox.guardrail import admission_policy as admission
+from podsandbox.guardrail import plan as guardrail
 from podsandbox.preview.manifests import type_token
-from podsandbox.rules import aks, guardrail, policy_checks, workloads
+from podsandbox.rules import aks, policy_checks, workloads
 from tests.cel_admission import AdmissionPolicy
 
 NAMESPACE = "untrusted"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from podsandbox.rules import guardrail
+from podsandbox.guardrail import plan as guardrail
 from podsandbox.rules.stack_settings import SettingsError, load_settings
 
 POLICY = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy"

@@ -19,7 +19,8 @@ from pulumi_kubernetes.admissionregistration.v1 import (
 from podsandbox.components.kubeconfig import depends_on_of
 from podsandbox.components.validation import ComponentInputError, PropertyProblem
 from podsandbox.guardrail import admission_policy
-from podsandbox.rules import aks, guardrail, judge
+from podsandbox.guardrail import plan as guardrail
+from podsandbox.rules import aks, judge
 from podsandbox.rules.workloads import DEFAULT_UNTRUSTED_NAMESPACE, reserved_namespace
 
 TYPE_TOKEN = "podsandbox:index:SandboxGuardrail"

@@ -23,9 +23,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from podsandbox.guardrail.plan import NAME_LABEL, UNTRUSTED_LABEL, UNTRUSTED_LABEL_VALUE
 from podsandbox.rules import sizing, workloads
 from podsandbox.rules.aks import KubernetesVersion, RuntimeGeneration
-from podsandbox.rules.guardrail import NAME_LABEL, UNTRUSTED_LABEL, UNTRUSTED_LABEL_VALUE
 
 API_VERSION = "admissionregistration.k8s.io/v1"
 MIN_KUBERNETES_VERSION: KubernetesVersion = (1, 30, 0)

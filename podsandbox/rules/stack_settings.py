@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Optional, Union
 
+from podsandbox.guardrail import plan as guardrails
 from podsandbox.rules import aks, judge, network, sizing
-from podsandbox.rules import guardrail as guardrails
 from podsandbox.rules.workloads import DEFAULT_UNTRUSTED_NAMESPACE, reserved_namespace
 
 PROJECT = "podsandbox"
