@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Optional, Union
 
-from podsandbox.guardrail import plan as guardrails
+from podsandbox.guardrail.plan import AUDIT, DENY, ENFORCEMENTS, GuardrailPlan, plan_guardrail
 from podsandbox.rules import aks, judge, network, sizing
 from podsandbox.rules.workloads import DEFAULT_UNTRUSTED_NAMESPACE, reserved_namespace
 
@@ -274,9 +274,7 @@ class StackSettings:
     """How an existing cluster's Entra ID kubeconfig signs in (kubelogin `--login`)."""
     network_policy: Optional[network.NetworkPolicyEngine] = None
     """The new cluster's chosen network policy engine; None for the default (see the setting)."""
-    guardrail: guardrails.GuardrailPlan = field(
-        default=guardrails.GuardrailPlan(True, guardrails.DENY)
-    )
+    guardrail: GuardrailPlan = field(default=GuardrailPlan(True, DENY))
     """Whether the in-cluster guardrail is deployed, and how it enforces."""
     warnings: tuple[str, ...] = field(default=())
     """Accepted but questionable choices (legacy runtime, unverified OS SKU)."""
@@ -491,16 +489,16 @@ def _read_network_policy(
 
 def _read_guardrail(
     read: _Reader, mode: Optional[str], kubernetes_version: Optional[str]
-) -> guardrails.GuardrailPlan:
+) -> GuardrailPlan:
     wanted = read.boolean("guardrail")
     enforcement = read.text("guardrailEnforcement").strip().lower() or None
-    if enforcement is not None and enforcement not in guardrails.ENFORCEMENTS:
+    if enforcement is not None and enforcement not in ENFORCEMENTS:
         read.problem("guardrailEnforcement", read.text("guardrailEnforcement"),
-                     "is not a guardrail enforcement", " or ".join(guardrails.ENFORCEMENTS) +
+                     "is not a guardrail enforcement", " or ".join(ENFORCEMENTS) +
                      ", or empty for the mode's default",
-                     _set_example("guardrailEnforcement", guardrails.AUDIT))  # fmt: skip
+                     _set_example("guardrailEnforcement", AUDIT))  # fmt: skip
         enforcement = None
-    return guardrails.plan_guardrail(
+    return plan_guardrail(
         wanted is not False, enforcement, mode != EXISTING_CLUSTER, kubernetes_version
     )
 
