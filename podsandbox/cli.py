@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, Optional
 
-from podsandbox.preview.program_process import Limits
+from podsandbox.preview.program_process import FLAGS, Limits
 from podsandbox.rules import vmsizes
 
 if TYPE_CHECKING:
@@ -32,6 +32,15 @@ class _Parser(argparse.ArgumentParser):
 
 
 REPORT_FORMATS = ("text", "json", "markdown", "sarif")
+
+BOUNDS: tuple[tuple[str, type[float] | type[int], str, str], ...] = (
+    ("timeout_seconds", float, "SECONDS", "seconds the program may run"),
+    ("memory_mib", int, "MIB", "its data memory in MiB"),
+    ("max_resources", int, "N", "resources it may register"),
+    ("max_value_bytes", int, "BYTES", "size of one registration's inputs, an output or a message"),
+    ("max_output_bytes", int, "BYTES", "what it may print"),
+)
+"""Each bound on the judged program: its `Limits` field (flag in `FLAGS`), type, metavar, help."""
 
 
 class _ReportAction(argparse.Action):
@@ -151,27 +160,13 @@ def build_parser() -> argparse.ArgumentParser:
         "bounds on the judged program",
         "The program runs in a process of its own; exceeding a bound stops the check (exit 2).",
     )
-    bounds.add_argument(
-        "--timeout", type=_positive(float), default=Limits.timeout_seconds, metavar="SECONDS",
-        help=f"seconds the program may run (default {Limits.timeout_seconds:g})",
-    )  # fmt: skip
-    bounds.add_argument(
-        "--max-memory", type=_positive(int), default=Limits.memory_mib, metavar="MIB",
-        help=f"its data memory in MiB (default {Limits.memory_mib})",
-    )  # fmt: skip
-    bounds.add_argument(
-        "--max-resources", type=_positive(int), default=Limits.max_resources, metavar="N",
-        help=f"resources it may register (default {Limits.max_resources})",
-    )  # fmt: skip
-    bounds.add_argument(
-        "--max-value-bytes", type=_positive(int), default=Limits.max_value_bytes, metavar="BYTES",
-        help="size of one registration's inputs, an output or a message "
-        f"(default {Limits.max_value_bytes})",
-    )  # fmt: skip
-    bounds.add_argument(
-        "--max-output-bytes", type=_positive(int), default=Limits.max_output_bytes,
-        metavar="BYTES", help=f"what it may print (default {Limits.max_output_bytes})",
-    )  # fmt: skip
+    for field, kind, metavar, what in BOUNDS:
+        default = getattr(Limits, field)
+        shown = f"{default:g}" if kind is float else str(default)
+        bounds.add_argument(
+            FLAGS[field], dest=field, type=_positive(kind), default=default, metavar=metavar,
+            help=f"{what} (default {shown})",
+        )  # fmt: skip
     preview.add_argument(
         "--skip-validation",
         action="store_true",
@@ -316,13 +311,7 @@ def _preview(args: argparse.Namespace) -> int:
                 _write(file, render_error(message, output_format, subject, run))
         return EXIT_USAGE
 
-    limits = Limits(
-        timeout_seconds=args.timeout,
-        memory_mib=args.max_memory,
-        max_resources=args.max_resources,
-        max_value_bytes=args.max_value_bytes,
-        max_output_bytes=args.max_output_bytes,
-    )
+    limits = Limits(**{field: getattr(args, field) for field, *_ in BOUNDS})
     try:
         report = offline_preview(
             stack=args.stack,
@@ -336,8 +325,13 @@ def _preview(args: argparse.Namespace) -> int:
         return fail(str(error), error.run)
     except ProcessStartError as error:
         return fail(str(error))
-    except ValueError as error:  # ProjectError, PolicyConfigError
-        if not isinstance(error, ProjectError) and type(error).__name__ != "PolicyConfigError":
+    except ProjectError as error:
+        return fail(str(error))
+    except ValueError as error:
+        # Imported only now: the policy SDK loads while the program runs, not before it starts.
+        from podsandbox.preview.policy_evaluator import PolicyConfigError
+
+        if not isinstance(error, PolicyConfigError):
             raise
         return fail(str(error))
     from podsandbox.preview.report import render

@@ -34,12 +34,11 @@ def creation_order(resources: list[RegisteredResource]) -> list[RegisteredResour
     for resource in resources:
         parent = resource.parent if resource.parent in urns else None
         children.setdefault(parent, []).append(resource)
-    subtree = _subtrees(resources, children)
     needs = {resource.urn: resource.dependencies for resource in resources}
     ordered: list[RegisteredResource] = []
     seen: set[str] = set()
     pending: list[RegisteredResource] = list(
-        reversed(_siblings_in_order(children.get(None, []), subtree, needs))
+        reversed(_siblings_in_order(children.get(None, []), children, needs))
     )
     while pending:  # depth first, without recursion (a program may nest deeply)
         resource = pending.pop()
@@ -47,37 +46,34 @@ def creation_order(resources: list[RegisteredResource]) -> list[RegisteredResour
             continue
         seen.add(resource.urn)
         ordered.append(resource)
-        pending += reversed(_siblings_in_order(children.get(resource.urn, []), subtree, needs))
+        pending += reversed(_siblings_in_order(children.get(resource.urn, []), children, needs))
     return ordered + [resource for resource in resources if resource.urn not in seen]
 
 
-def _subtrees(
-    resources: list[RegisteredResource],
-    children: dict[Optional[str], list[RegisteredResource]],
-) -> dict[str, set[str]]:
-    """Each resource's URN to the URNs of it and everything under it."""
-    under: dict[str, set[str]] = {}
-    for resource in resources:
-        found, pending = {resource.urn}, [resource.urn]
-        while pending:
-            for child in children.get(pending.pop(), []):
-                if child.urn not in found:
-                    found.add(child.urn)
-                    pending.append(child.urn)
-        under[resource.urn] = found
-    return under
+def _subtree(urn: str, children: dict[Optional[str], list[RegisteredResource]]) -> set[str]:
+    """The URNs of a resource and everything under it."""
+    found, pending = {urn}, [urn]
+    while pending:
+        for child in children.get(pending.pop(), []):
+            if child.urn not in found:
+                found.add(child.urn)
+                pending.append(child.urn)
+    return found
 
 
 def _siblings_in_order(
     siblings: list[RegisteredResource],
-    subtree: dict[str, set[str]],
+    children: dict[Optional[str], list[RegisteredResource]],
     needs: dict[str, tuple[str, ...]],
 ) -> list[RegisteredResource]:
     """Siblings with each one's subtree before the subtrees that depend on it (Kahn's sort, ties
-    by type and name)."""
+    by type and name). Subtrees are walked only where there is an order to find: a single child
+    (a chain of nesting) costs nothing."""
     ranked = sorted(siblings, key=lambda r: (r.type, r.name, r.urn))
+    if len(ranked) < 2:
+        return ranked
     depends: dict[str, set[str]] = {}
-    members = {r.urn: subtree.get(r.urn, {r.urn}) for r in ranked}
+    members = {r.urn: _subtree(r.urn, children) for r in ranked}
     for resource in ranked:
         needed = {dep for urn in members[resource.urn] for dep in needs.get(urn, ())}
         depends[resource.urn] = {
