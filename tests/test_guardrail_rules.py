@@ -1,5 +1,6 @@
 """The in-cluster guardrail's rules: when the stack deploys it, and how it enforces (what it
-registers: `test_guardrail.py`)."""
+registers: `test_guardrail.py`; its settings: `test_settings.py`, where the mutation check sees
+them)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,6 @@ from typing import Any
 import pytest
 
 from podsandbox.guardrail import plan as guardrail
-from podsandbox.rules.stack_settings import SettingsError, load_settings
-
-POLICY = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy"
-BINDING = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding"
-EXISTING = {"mode": "existing-cluster", "clusterName": "aks", "resourceGroupName": "rg"}
-
 
 # --- when, and how it enforces (the rules) ------------------------------------------------------
 
@@ -78,34 +73,6 @@ def test_an_existing_cluster_below_130_is_stopped_with_the_way_out(version, stop
 )  # fmt: skip
 def test_the_policy_name_is_unique_per_stack_and_a_dns_name(project, stack, name):
     assert guardrail.policy_name(project, stack) == name
-
-
-# --- the settings ----------------------------------------------------------------------------
-
-
-def test_the_settings_default_to_deny_on_a_new_cluster_and_audit_on_an_existing_one():
-    assert load_settings({}, "eastus").guardrail.actions == ("Deny",)
-    assert load_settings(EXISTING).guardrail.actions == ("Warn", "Audit")
-    assert load_settings({**EXISTING, "guardrailEnforcement": "Deny"}).guardrail.actions == (
-        "Deny",
-    )
-    assert not load_settings({"guardrail": False}, "eastus").guardrail.enabled
-
-
-def test_a_bad_enforcement_is_a_settings_error():
-    with pytest.raises(SettingsError) as raised:
-        load_settings({"guardrailEnforcement": "block"}, "eastus")
-    [problem] = raised.value.problems
-    assert str(problem) == (
-        "guardrailEnforcement = 'block': is not a guardrail enforcement. Allowed: deny or audit, "
-        "or empty for the mode's default. Example: pulumi config set guardrailEnforcement audit"
-    )
-
-
-def test_a_version_below_130_warns_in_the_settings():
-    settings = load_settings({"kubernetesVersion": "1.29"}, "eastus")
-    assert not settings.guardrail.enabled
-    assert any("the in-cluster guardrail is off" in warning for warning in settings.warnings)
 
 
 # --- which namespaces a binding guards (the pack's view of the guardrail) ----------------------

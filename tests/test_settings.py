@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from podsandbox.guardrail.plan import plan_guardrail
 from podsandbox.rules import aks, workloads
 from podsandbox.rules.stack_settings import (
     EXISTING_CLUSTER,
@@ -15,6 +16,11 @@ from podsandbox.rules.stack_settings import (
 )
 
 BAD_INPUTS = [
+    pytest.param(
+        {"guardrailEnforcement": "block"},
+        "guardrailEnforcement = 'block': is not a guardrail enforcement. Allowed: deny or audit, or empty for the mode's default. Example: pulumi config set guardrailEnforcement audit",
+        id="guardrail enforcement",
+    ),
     pytest.param(
         {"mode": "brand-new"},
         "mode = 'brand-new': is not a deployment mode. Allowed: new-cluster or existing-cluster. Example: pulumi config set mode new-cluster",
@@ -349,6 +355,42 @@ def test_legacy_runtime_is_accepted_with_a_deprecation_warning():
         "the in-cluster guardrail is off: kubernetesVersion 1.24.0"
     )
     assert len(settings.warnings) == 2
+
+
+EXISTING = {"mode": "existing-cluster", "clusterName": "aks", "resourceGroupName": "rg"}
+
+
+def test_the_guardrail_defaults_to_deny_on_a_new_cluster_and_audit_on_an_existing_one():
+    assert load_settings({}, "eastus").guardrail == plan_guardrail(True, None, True, None)
+    assert load_settings({}, "eastus").guardrail.actions == ("Deny",)
+    assert load_settings(EXISTING).guardrail.actions == ("Warn", "Audit")
+    assert load_settings(EXISTING).guardrail.enabled
+
+
+@pytest.mark.parametrize(
+    ("config", "actions"),
+    [({"guardrailEnforcement": " Deny "}, ("Deny",)), ({"guardrailEnforcement": "AUDIT"},
+     ("Warn", "Audit")), ({"guardrailEnforcement": ""}, ("Warn", "Audit"))],
+)  # fmt: skip
+def test_the_guardrail_enforcement_is_matched_without_case_or_spaces(config, actions):
+    assert load_settings({**EXISTING, **config}).guardrail.actions == actions
+
+
+def test_the_guardrail_can_be_turned_off():
+    settings = load_settings({"guardrail": False}, "eastus")
+    assert not settings.guardrail.enabled
+    assert settings.warnings == ()  # turned off by choice: nothing to warn about
+    assert load_settings({"guardrail": "false"}, "eastus").guardrail.enabled is False
+    assert load_settings({"guardrail": "true"}, "eastus").guardrail.enabled is True
+
+
+def test_a_version_below_130_turns_the_guardrail_off_with_a_warning():
+    settings = load_settings({"kubernetesVersion": "1.29"}, "eastus")
+    assert not settings.guardrail.enabled
+    assert settings.warnings == plan_guardrail(True, None, True, "1.29").warnings
+    assert settings.warnings[0].startswith(
+        "the in-cluster guardrail is off: kubernetesVersion 1.29"
+    )
 
 
 def test_the_same_version_passes_legacy_and_fails_ga():
