@@ -3,6 +3,13 @@
 Plain HTTP for the reads `verify` makes (pods, nodes, RuntimeClasses) and the websocket exec
 channel protocol (`v4.channel.k8s.io`) for `uname -r`, so the real `kubernetes` client, stream
 module included, talks to it exactly as it would to AKS.
+
+Dry-run pod creates meet the ValidatingAdmissionPolicies deployed on the fake cluster, their CEL
+evaluated with cel-python (`cel_admission.py`), and are answered as the API server answers
+(kubernetes `staging/src/k8s.io/apiserver/pkg/admission/plugin/policy/validating/dispatcher.go`):
+`Deny` refuses with the validation's reason and `ValidatingAdmissionPolicy '<policy>' with binding
+'<binding>' denied request: <message>`; `Warn` admits with a `Warning` header. Without a policy a
+pod is admitted, as on any cluster.
 """
 
 from __future__ import annotations
@@ -11,13 +18,20 @@ import base64
 import hashlib
 import json
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Optional
 from urllib.parse import parse_qs, urlparse
 
+from podsandbox.guardrail.plan import binding_guards
+from tests.cel_admission import AdmissionPolicy
+
 WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+REASON_CODES = {"Unauthorized": 401, "Forbidden": 403, "Invalid": 422,
+                "RequestEntityTooLarge": 413}  # fmt: skip
+"""What a validation's reason turns into (the dispatcher's `reasonToCode`; Invalid by default)."""
 NODE_KERNEL = "5.15.80.mshv2-hvl1.m2"
 GUEST_KERNEL = "5.15.48.1-8.cm2"
 
@@ -42,6 +56,11 @@ class FakePod:
     with: 124 (no answer: NetworkPolicy enforced), 1 (refused) or 0 (connected)."""
     probe_stderr: str = ""
     probes: list[list[str]] = field(default_factory=list)
+    resources: dict[str, Any] = field(
+        default_factory=lambda: {"limits": {"cpu": "500m", "memory": "256Mi"},
+                                 "requests": {"cpu": "500m", "memory": "256Mi"}}
+    )  # fmt: skip
+    """The demo pods' defaults (demoCpuLimit, demoMemoryLimit)."""
 
     def manifest(self) -> dict[str, Any]:
         phase = self.phase
@@ -57,10 +76,22 @@ class FakePod:
         )
         spec: dict[str, Any] = {
             "nodeName": self.node,
-            "containers": [{"name": self.name, "image": "base-ubuntu:v0.0.11"}],
+            "containers": [
+                {
+                    "name": self.name,
+                    "image": "base-ubuntu:v0.0.11",
+                    "resources": self.resources,
+                    "securityContext": {"allowPrivilegeEscalation": False},
+                    "terminationMessagePath": "/dev/termination-log",
+                }
+            ],
+            "securityContext": {"runAsNonRoot": True, "runAsUser": 65534},
+            "automountServiceAccountToken": False,
+            "priority": 0,
         }
         if self.runtime_class:
             spec["runtimeClassName"] = self.runtime_class
+            spec["overhead"] = {"cpu": "250m", "memory": "160Mi"}  # set by RuntimeClass admission
         return {
             "apiVersion": "v1",
             "kind": "Pod",
@@ -89,6 +120,49 @@ class FakeCluster:
     node_labels: dict[str, dict[str, str]]
     runtime_classes: set[str] = field(default_factory=set)
     requests: list[str] = field(default_factory=list)
+    policies: list[dict[str, Any]] = field(default_factory=list)
+    """Deployed ValidatingAdmissionPolicy manifests."""
+    bindings: list[dict[str, Any]] = field(default_factory=list)
+    namespace_labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    creates: list[tuple[dict[str, list[str]], dict[str, Any]]] = field(default_factory=list)
+    """Each pod create: its query and its body."""
+    create_forbidden: bool = False
+    """RBAC refuses pod creates."""
+
+    def admit(
+        self, namespace: str, obj: dict[str, Any]
+    ) -> tuple[Optional[dict[str, Any]], list[str]]:
+        """The refusal (a Status) or None, and the warnings, of a pod create in `namespace`."""
+        warnings = []
+        labels = self.namespace_labels.get(namespace, {})
+        policies = {policy["metadata"]["name"]: policy for policy in self.policies}
+        for binding in self.bindings:
+            policy = policies.get(binding["spec"]["policyName"])
+            if policy is None or not _matches_pod_creates(policy):
+                continue
+            if not binding_guards(binding, namespace, labels):
+                continue
+            refused = AdmissionPolicy(policy).refusals(obj)
+            if not refused:
+                continue
+            names = (
+                f"ValidatingAdmissionPolicy '{policy['metadata']['name']}' with binding "
+                f"'{binding['metadata']['name']}'"
+            )
+            actions = binding["spec"]["validationActions"]
+            if "Warn" in actions:
+                warnings.append(f"Validation failed for {names}: {refused[0]['message']}")
+            if "Deny" in actions:
+                reason = refused[0].get("reason") or "Invalid"
+                cause = f"{names} denied request: {refused[0]['message']}"
+                return {
+                    "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                    "message": f"pods \"{obj['metadata']['name']}\" is forbidden: {cause}",
+                    "reason": reason, "code": REASON_CODES[reason],
+                    "details": {"name": obj["metadata"]["name"], "kind": "pods",
+                                "causes": [{"message": cause}]},
+                }, warnings  # fmt: skip
+        return None, warnings
 
     def pod(self, namespace: str, name: str) -> Optional[FakePod]:
         return next(
@@ -112,6 +186,15 @@ class FakeCluster:
         }
 
 
+def _matches_pod_creates(policy: dict[str, Any]) -> bool:
+    rules = policy["spec"].get("matchConstraints", {}).get("resourceRules", [])
+    return any(
+        "" in rule["apiGroups"] and "pods" in rule["resources"]
+        and {"CREATE", "*"} & set(rule["operations"])
+        for rule in rules
+    )  # fmt: skip
+
+
 def _frame(payload: bytes, opcode: int) -> bytes:
     """One unmasked server-to-client websocket frame."""
     size = len(payload)
@@ -129,9 +212,12 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
-    def _json(self, status: int, body: dict[str, Any]) -> None:
+    def _json(self, status: int, body: dict[str, Any], warnings: Sequence[str] = ()) -> None:
         data = json.dumps(body).encode()
         self.send_response(status)
+        for warning in warnings:
+            quoted = warning.replace("\\", "\\\\").replace('"', '\\"')
+            self.send_header("Warning", f'299 - "{quoted}"')
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
@@ -167,6 +253,32 @@ class _Handler(BaseHTTPRequestHandler):
                 )  # fmt: skip
             return self._not_found(f"runtimeclasses.node.k8s.io {parts[4]!r}")
         return self._not_found(url.path)
+
+    def do_POST(self) -> None:
+        url = urlparse(self.path)
+        parts = url.path.strip("/").split("/")
+        self.cluster.requests.append(f"POST {url.path}?{url.query}")
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+        if parts[:3] != ["api", "v1", "namespaces"] or parts[4:] != ["pods"]:
+            return self._not_found(url.path)
+        query = parse_qs(url.query)
+        self.cluster.creates.append((query, body))
+        if self.cluster.create_forbidden:
+            return self._json(
+                403,
+                {"kind": "Status", "apiVersion": "v1", "status": "Failure", "code": 403,
+                 "reason": "Forbidden", "message": 'pods is forbidden: User "dev" cannot create '
+                 f'resource "pods" in API group "" in the namespace "{parts[3]}"'},
+            )  # fmt: skip
+        metadata = body.setdefault("metadata", {})
+        metadata.setdefault("name", metadata.get("generateName", "") + "x7k2p")
+        metadata["namespace"] = parts[3]
+        refusal, warnings = self.cluster.admit(parts[3], body)
+        if refusal is not None:
+            return self._json(refusal["code"], refusal, warnings)
+        if query.get("dryRun") != ["All"]:
+            return self._json(500, {"kind": "Status", "message": "the fake stores nothing"})
+        return self._json(201, body, warnings)
 
     def _exec(self, pod: FakePod, query: dict[str, list[str]]) -> None:
         if pod.exec_refused or self.headers.get("Upgrade", "").lower() != "websocket":

@@ -208,7 +208,10 @@ def test_an_extra_sandboxing_class_is_accepted_by_both(class_name):
 def test_the_policy_and_bindings_are_valid_kubernetes_objects(version):
     policy = admission.policy_object("podsandbox-dev", aks.GA_RUNTIME, ["kata-dedicated"])
     bindings = admission.binding_objects(
-        "podsandbox-dev", "podsandbox-dev", ["untrusted", "tenants"], admission.DENY
+        "podsandbox-dev",
+        "podsandbox-dev",
+        ["untrusted", "tenants"],
+        guardrail.ACTIONS[guardrail.DENY],
     )
     for manifest in [policy, *bindings]:
         kubernetes_validate.validate(manifest, version, strict=True)
@@ -226,7 +229,9 @@ def test_a_namespace_is_untrusted_when_named_or_labelled():
     assert admission.is_untrusted_namespace(labelled, ["untrusted"])
     assert not admission.is_untrusted_namespace(other, ["untrusted"])
     assert not admission.is_untrusted_namespace({}, ["untrusted"])
-    by_name, by_label = admission.binding_objects("p", "p", ["untrusted"], admission.WARN_AND_AUDIT)
+    by_name, by_label = admission.binding_objects(
+        "p", "p", ["untrusted"], guardrail.ACTIONS[guardrail.AUDIT]
+    )
     assert by_name["spec"]["validationActions"] == ["Warn", "Audit"]
     assert by_name["spec"]["matchResources"]["namespaceSelector"]["matchExpressions"][1] == {
         "key": guardrail.UNTRUSTED_LABEL, "operator": "NotIn", "values": ["true"],

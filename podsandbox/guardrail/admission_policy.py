@@ -37,9 +37,6 @@ one, for up to this many containers. A pod passes when one container alone, or t
 many together, reach the minimum; only a pod of more containers than this, each under the minimum,
 is judged on the first ones alone (the pack adds them all)."""
 
-DENY = ("Deny",)
-WARN_AND_AUDIT = ("Warn", "Audit")
-
 RESOURCE_PLURALS: dict[str, str] = {
     "Pod": "pods",
     "Deployment": "deployments",

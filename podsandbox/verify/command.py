@@ -15,10 +15,18 @@ from kubernetes.config.config_exception import ConfigException
 
 from podsandbox import default_project_dir
 from podsandbox.cli import EXIT_OK, EXIT_USAGE, EXIT_VIOLATION
+from podsandbox.guardrail.plan import policy_name
 from podsandbox.preview.stack_files import ProjectError, load_stack_config
-from podsandbox.rules.stack_settings import SettingsError, load_settings, unqualified
+from podsandbox.rules.stack_settings import (
+    SettingsError,
+    StackSettings,
+    load_settings,
+    unqualified,
+)
 from podsandbox.rules.workloads import DEFAULT_UNTRUSTED_NAMESPACE
-from podsandbox.verify.isolation import ClusterUnreachableError, Target, report_json, verify
+from podsandbox.verify.api_errors import ClusterUnreachableError
+from podsandbox.verify.guardrail import GuardrailExpectation
+from podsandbox.verify.isolation import Target, report_json, verify
 
 
 class UsageError(Exception):
@@ -41,10 +49,12 @@ def _connect(args: argparse.Namespace) -> tuple[tuple[ApiClient, ApiClient], Tar
     """Two API clients (one only for exec) and what to expect, from the stack or a kubeconfig."""
     namespace: Optional[str] = args.namespace
     runtime = None
+    guardrail = None
     if args.stack:
-        settings = _stack_settings(args.stack)
+        project, settings = _stack_settings(args.stack)
         runtime = settings.runtime
         namespace = namespace or settings.untrusted_namespace
+        guardrail = GuardrailExpectation(settings.guardrail, policy_name(project, args.stack))
         document = yaml.safe_load(_stack_kubeconfig(args.stack))
         clients = (_client_from_dict(document), _client_from_dict(document))
     else:
@@ -54,15 +64,18 @@ def _connect(args: argparse.Namespace) -> tuple[tuple[ApiClient, ApiClient], Tar
         untrusted_namespace=namespace or DEFAULT_UNTRUSTED_NAMESPACE,
         trusted_namespace=args.trusted_namespace,
         runtime=runtime,
+        guardrail=guardrail,
     )
     return clients, target
 
 
-def _stack_settings(stack: str) -> Any:
+def _stack_settings(stack: str) -> tuple[str, StackSettings]:
+    """The stack's project name (which names its guardrail policy) and settings."""
     try:
         stack_config = load_stack_config(default_project_dir(), stack)
         values = unqualified(stack_config.config, stack_config.project)
-        return load_settings(values, stack_config.config.get("azure-native:location"))
+        location = stack_config.config.get("azure-native:location")
+        return stack_config.project, load_settings(values, location)
     except (ProjectError, SettingsError) as error:
         raise UsageError(str(error)) from None
 

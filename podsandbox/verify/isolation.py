@@ -5,8 +5,9 @@ untrusted pod must also name a sandboxing RuntimeClass that exists, and its node
 sandboxing node label. And its namespace's default-deny NetworkPolicy must be enforced: no source
 says which AKS engine enforces NetworkPolicy for Kata pods, so the untrusted pod tries a TCP
 connection to the trusted pod, which must get no answer (a refused connection means the packets
-got through). Everything goes through the official `kubernetes` client; exec uses a client of its
-own, since `kubernetes.stream` patches the client it is given.
+got through). And the in-cluster guardrail must refuse the same pod without its RuntimeClass
+(`guardrail.py`). Everything goes through the official `kubernetes` client; exec uses a client
+of its own, since `kubernetes.stream` patches the client it is given.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from urllib3.exceptions import HTTPError
 
 from podsandbox.rules.aks import RUNTIMES_BY_CLASS, RuntimeGeneration
 from podsandbox.rules.workloads import DEFAULT_UNTRUSTED_NAMESPACE
+from podsandbox.verify.api_errors import cannot_reach, refused_credentials
+from podsandbox.verify.guardrail import GuardrailExpectation, GuardrailResult, check_guardrail
 
 TRUSTED = "trusted"
 UNTRUSTED = "untrusted"
@@ -33,10 +36,6 @@ PROBE_SECONDS = 5
 """How long the connection may wait for an answer before it counts as dropped."""
 TIMED_OUT = 124
 """coreutils `timeout`'s exit status when the command ran out of time."""
-
-
-class ClusterUnreachableError(Exception):
-    """The API server cannot be reached or refuses our credentials: a usage problem (exit 2)."""
 
 
 @dataclass
@@ -70,6 +69,7 @@ class VerifyReport:
     pods: list[PodResult]
     problems: list[str] = field(default_factory=list)
     network: Optional[NetworkResult] = None
+    guardrail: Optional[GuardrailResult] = None
 
     @property
     def ok(self) -> bool:
@@ -80,6 +80,7 @@ class VerifyReport:
             "isolated": self.ok,
             "pods": [asdict(result) for result in self.pods],
             "network": asdict(self.network) if self.network is not None else None,
+            "guardrail": asdict(self.guardrail) if self.guardrail is not None else None,
             "problems": self.problems,
         }
 
@@ -102,6 +103,8 @@ class VerifyReport:
         ]
         if self.network is not None:
             lines.append(f"\nNetwork: {self.network.detail}")
+        if self.guardrail is not None:
+            lines.append(f"Guardrail: {self.guardrail.detail}")
         if self.ok:
             lines.append(
                 "\nIsolated: the untrusted pod runs its own kernel, the trusted pod its node's, "
@@ -115,11 +118,13 @@ class VerifyReport:
 
 @dataclass(frozen=True)
 class Target:
-    """Where the demo pods are, and which sandboxing generation to expect (None: any)."""
+    """Where the demo pods are, and which sandboxing generation and guardrail to expect (None:
+    any generation, and whatever guardrail the probes find)."""
 
     untrusted_namespace: str = DEFAULT_UNTRUSTED_NAMESPACE
     trusted_namespace: str = "default"
     runtime: Optional[RuntimeGeneration] = None
+    guardrail: Optional[GuardrailExpectation] = None
 
 
 def verify(
@@ -165,6 +170,10 @@ def verify(
     report.network = _probe_network(exec_core, pods[UNTRUSTED], pods[TRUSTED], timeout)
     if report.network.blocked is not True:
         report.problems.append(report.network.detail)
+    runtime_class = runtime.runtime_class_name if runtime is not None else None
+    report.guardrail, problem = check_guardrail(api, untrusted, runtime_class, target.guardrail)
+    if problem is not None:
+        report.problems.append(problem)
     if results[UNTRUSTED].isolated is False:
         report.problems.append(
             f"the untrusted pod runs the node's kernel ({results[UNTRUSTED].node_kernel}): "
@@ -183,12 +192,10 @@ def _call(request: Callable[..., Any], *args: Any) -> Any:
     try:
         return request(*args)
     except HTTPError as error:
-        raise ClusterUnreachableError(f"cannot reach the Kubernetes API server: {error}") from None
+        raise cannot_reach(error) from None
     except ApiException as error:
         if error.status in (401, 403):
-            raise ClusterUnreachableError(
-                f"the Kubernetes API server refused the credentials ({error.status} {error.reason})"
-            ) from None
+            raise refused_credentials(error) from None
         raise
 
 
