@@ -220,8 +220,7 @@ def _custom_class_workloads(
 def _validate_custom_class_sandboxed(
     args: StackValidationArgs, report_violation: ReportViolation
 ) -> None:
-    config = args.get_config()
-    namespaces = config.get(UNTRUSTED_NAMESPACES, DEFAULT_UNTRUSTED_NAMESPACES)
+    namespaces = _untrusted_in_stack(args)
     declared = _declared_classes(args)
     classes = _sandboxing_classes(args)
     for resource, workload in _custom_class_workloads(args):
@@ -330,31 +329,76 @@ NAMESPACE = "kubernetes:core/v1:Namespace"
 ADMISSION_GROUP = "kubernetes:admissionregistration.k8s.io/"
 
 
+def _declared_namespaces(args: StackValidationArgs) -> dict[str, tuple[dict[str, str], str]]:
+    """The Namespaces the stack declares by name: their labels and URN."""
+    declared = {}
+    for resource in args.resources:
+        metadata = resource.props.get("metadata") or {}
+        if resource.resource_type == NAMESPACE and isinstance(metadata.get("name"), str):
+            labels = {k: str(v) for k, v in (metadata.get("labels") or {}).items()}
+            declared[metadata["name"]] = (labels, resource.urn)
+    return declared
+
+
+def _labelled_untrusted(args: StackValidationArgs) -> set[str]:
+    """The Namespaces the stack declares with the untrusted label: untrusted like the config's."""
+    return {
+        name
+        for name, (labels, _) in _declared_namespaces(args).items()
+        if labels.get(guardrail.UNTRUSTED_LABEL) == guardrail.UNTRUSTED_LABEL_VALUE
+    }
+
+
+def _untrusted_in_stack(args: StackValidationArgs) -> list[str]:
+    """The config's untrusted namespaces and those the stack labels untrusted."""
+    configured = args.get_config().get(UNTRUSTED_NAMESPACES, DEFAULT_UNTRUSTED_NAMESPACES)
+    return sorted({*configured, *_labelled_untrusted(args)})
+
+
+def _validate_labelled_namespace(
+    args: StackValidationArgs, report_violation: ReportViolation
+) -> None:
+    config = args.get_config()
+    configured = config.get(UNTRUSTED_NAMESPACES, DEFAULT_UNTRUSTED_NAMESPACES)
+    labelled = _labelled_untrusted(args) - set(configured)  # the configured: the resource policy
+    if not labelled:
+        return
+    classes = _configured_classes(config)
+    for resource in args.resources:
+        try:
+            workload = _landing_workload(
+                resource.resource_type, resource.props, resource.name, resource.provider, classes
+            )
+        except NamespaceNotKnownError:
+            continue  # untrusted-namespace-sandboxed reports it as not checked
+        if workload is None or workload.other_runtime_class is not None:
+            continue  # another class: custom-runtime-class-sandboxed judges it
+        for message in policy_checks.workload_in_untrusted_namespace(workload, labelled):
+            report_violation(message, resource.urn)
+
+
 def _validate_guardrail(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     """Each untrusted namespace the stack declares, or puts workloads in, needs an admission
     policy bound to it: the pack sees only what Pulumi declares."""
-    namespaces = args.get_config().get(UNTRUSTED_NAMESPACES, DEFAULT_UNTRUSTED_NAMESPACES)
-    declared: dict[str, tuple[dict[str, str], str]] = {}  # name: (labels, urn)
+    namespaces = _untrusted_in_stack(args)
+    declared = _declared_namespaces(args)
     policies: set[Any] = set()
     bindings: list[Any] = []
     touched: dict[str, str] = {}  # untrusted namespace: the urn to report on
     for resource in args.resources:
         kind = resource.resource_type
         metadata = resource.props.get("metadata") or {}
-        if kind == NAMESPACE and isinstance(metadata.get("name"), str):
-            labels = {k: str(v) for k, v in (metadata.get("labels") or {}).items()}
-            declared[metadata["name"]] = (labels, resource.urn)
-        elif kind.startswith(ADMISSION_GROUP) and kind.endswith(":ValidatingAdmissionPolicy"):
+        if kind.startswith(ADMISSION_GROUP) and kind.endswith(":ValidatingAdmissionPolicy"):
             policies.add(metadata.get("name"))
         elif kind.startswith(ADMISSION_GROUP) and kind.endswith(":" + guardrail.BINDING_KIND):
             bindings.append(resource.props)
-        else:
+        elif kind != NAMESPACE:
             workload = workloads.workload_of(kind, resource.props)
             landing = workload.declared_namespace if workload is not None else None
             if landing is not None and landing in namespaces:
                 touched.setdefault(landing, resource.urn)
-    for name, (labels, urn) in declared.items():
-        if name in namespaces or labels.get(guardrail.UNTRUSTED_LABEL) == "true":
+    for name, (_, urn) in declared.items():
+        if name in namespaces:
             touched[name] = urn
     for name, urn in touched.items():
         labels = declared.get(name, ({}, ""))[0]
@@ -573,6 +617,22 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         ),
         url=RUNTIME_CLASS_DOC,
         validate=_validate_untrusted_namespace,
+        config_schema=UNTRUSTED_WORKLOAD_CONFIG,
+    ),
+    StackValidationPolicy(
+        name="labelled-namespace-sandboxed",
+        description="Workloads in namespaces the stack labels podsandbox.io/untrusted=true must "
+        "use a sandboxing RuntimeClass, as in the configured untrusted namespaces.",
+        enforcement_level=EnforcementLevel.MANDATORY,
+        severity=Severity.CRITICAL,
+        tags=WORKLOAD_TAGS,
+        remediation_steps=(
+            "Set spec.runtimeClassName: kata-vm-isolation on workloads in namespaces labelled "
+            "podsandbox.io/untrusted=true (the in-cluster guardrail guards them too), or remove "
+            "the label from a namespace that is not untrusted."
+        ),
+        url=RUNTIME_CLASS_DOC,
+        validate=_validate_labelled_namespace,
         config_schema=UNTRUSTED_WORKLOAD_CONFIG,
     ),
     StackValidationPolicy(

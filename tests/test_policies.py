@@ -166,6 +166,7 @@ def test_every_policy_has_name_description_and_level():
         "untrusted-namespace-guardrail": "advisory",
         "custom-runtime-class-advice": "advisory",
         "untrusted-namespace-sandboxed": "mandatory",
+        "labelled-namespace-sandboxed": "mandatory",
         "sandboxed-workload-needs-sandboxing-pool": "advisory",
         "runtime-class-matches-pool-generation": "advisory",
     }
@@ -731,3 +732,57 @@ def test_the_guardrail_advice_follows_the_configured_namespaces():
     assert stack_violations("untrusted-namespace-guardrail", [namespace("untrusted")], config) == []
     [message] = stack_violations("untrusted-namespace-guardrail", [namespace("tenants")], config)
     assert message.startswith("namespace tenants is untrusted")
+
+
+LABELLED = {"podsandbox.io/untrusted": "true"}
+DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+
+
+def deployment(spec: dict[str, Any], namespace: str) -> dict[str, Any]:
+    return {"metadata": {"namespace": namespace}, "spec": {"template": {"spec": spec}}}
+
+
+@pytest.mark.parametrize(
+    ("resources", "flagged"),
+    [
+        # A namespace the stack labels untrusted is untrusted: its unsandboxed workloads are not.
+        ([namespace("ci", **LABELLED), (POD, pod({"containers": [container()]}, "ci"))],
+         ["Pod"]),
+        ([namespace("ci", **LABELLED), (DEPLOYMENT, deployment({"containers": [container()]},
+         "ci"))], ["Deployment"]),
+        ([namespace("ci", **LABELLED), (POD, pod(sandboxed(), "ci"))], []),
+        # Without the label (or with another value) it is not.
+        ([namespace("ci"), (POD, pod({"containers": [container()]}, "ci"))], []),
+        ([namespace("ci", **{"podsandbox.io/untrusted": "false"}),
+          (POD, pod({"containers": [container()]}, "ci"))], []),
+        # Workloads in other namespaces are not judged by it.
+        ([namespace("ci", **LABELLED), (POD, pod({"containers": [container()]}, "web"))], []),
+        # The configured untrusted namespaces are untrusted-namespace-sandboxed's: none twice.
+        ([namespace("untrusted", **LABELLED), (POD, pod({"containers": [container()]}))], []),
+        # Another class is custom-runtime-class-sandboxed's.
+        ([namespace("ci", **LABELLED), (POD, pod({"runtimeClassName": "gvisor",
+          "containers": [container()]}, "ci"))], []),
+        ([], []),
+    ],
+)  # fmt: skip
+def test_workloads_in_a_namespace_the_stack_labels_untrusted_must_be_sandboxed(resources, flagged):
+    found = stack_violations("labelled-namespace-sandboxed", resources)
+    assert [message.split()[0] for message in found] == flagged
+    for message in found:
+        assert "runs in the untrusted namespace ci with runtimeClassName None" in message
+
+
+def test_a_labelled_namespace_is_untrusted_for_the_stacks_own_runtime_classes_too():
+    gvisor = (POD, pod({"runtimeClassName": "gvisor", "containers": [container()]}, "ci"))
+    assert stack_violations("custom-runtime-class-sandboxed", [namespace("ci"), gvisor]) == []
+    [message] = stack_violations("custom-runtime-class-sandboxed",
+                                 [namespace("ci", **LABELLED), gvisor])  # fmt: skip
+    assert "runs in the untrusted namespace ci with runtimeClassName 'gvisor'" in message
+
+
+def test_a_labelled_namespace_follows_the_config_not_only_the_default():
+    config = {"untrustedNamespaces": ["tenants"]}
+    unsandboxed = (POD, pod({"containers": [container()]}, "untrusted"))
+    # "untrusted" is not configured here; labelled, it is untrusted all the same.
+    stack = [namespace("untrusted", **LABELLED), unsandboxed]
+    assert len(stack_violations("labelled-namespace-sandboxed", stack, config)) == 1
