@@ -8,7 +8,12 @@ from typing import Any
 import pulumi
 import pytest
 
-from podsandbox.components import ComponentInputError, SandboxedCluster, SandboxedNodePool
+from podsandbox.components import (
+    ComponentInputError,
+    SandboxedCluster,
+    SandboxedNodePool,
+    SandboxGuardrail,
+)
 from podsandbox.rules.stack_settings import SettingsError, load_settings
 from tests.test_components import cluster_args, deploy, pool_args
 
@@ -184,11 +189,49 @@ BAD_INPUTS = [
         "kubeloginMode = 'devicecode': is not a non-interactive kubelogin login mode. Allowed: azurecli (the Azure CLI's signed-in account (az login; azure/login in a workflow)); workloadidentity (a federated workload identity (AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_FEDERATED_TOKEN_FILE, or a GitHub Actions OIDC token)); spn (a service principal (AAD_SERVICE_PRINCIPAL_CLIENT_ID and AAD_SERVICE_PRINCIPAL_CLIENT_SECRET, or AZURE_CLIENT_ID and AZURE_CLIENT_SECRET)). Example: kubeloginMode: azurecli",
         id="interactive kubelogin mode",
     ),
+    pytest.param(
+        "guardrail",
+        {"enforcement": "block"},
+        "enforcement = 'block': is not a guardrail enforcement. Allowed: deny or audit. Example: enforcement: audit",
+        id="guardrail enforcement",
+    ),
+    pytest.param(
+        "guardrail",
+        {"workload_runtime": "KataCcIsolation"},
+        "workloadRuntime = 'KataCcIsolation': is not a Pod Sandboxing workload runtime. Allowed: KataVmIsolation (GA) or KataMshvVmIsolation (legacy preview). Example: workloadRuntime: KataVmIsolation",
+        id="guardrail runtime",
+    ),
+    pytest.param(
+        "guardrail",
+        {"untrusted_namespaces": ["tenants", "kube-system"]},
+        "untrustedNamespaces[1] = 'kube-system': is a namespace Kubernetes reserves (kube-*) for the system; the guardrail would hold its workloads to the sandboxing rules. Allowed: a namespace of your own, not default, kube-* or one AKS and its add-ons own. Example: untrustedNamespaces[1]: untrusted",
+        id="guardrail on a system namespace",
+    ),
+    pytest.param(
+        "guardrail",
+        {"untrusted_namespaces": ["Tenants"]},
+        "untrustedNamespaces[0] = 'Tenants': is not a Kubernetes namespace name. Allowed: 1-63 lower-case letters, digits and '-', starting and ending with a letter or digit. Example: untrustedNamespaces[0]: untrusted",
+        id="guardrail namespace not a name",
+    ),
+    pytest.param(
+        "guardrail",
+        {"policy_name": "Team Policy"},
+        "policyName = 'Team Policy': is not a Kubernetes object name. Allowed: at most 244 lower-case letters, digits, '-' and '.', starting and ending with a letter or digit (its bindings add -named and -labelled). Example: policyName: podsandbox-dev",
+        id="guardrail policy name",
+    ),
+    pytest.param(
+        "guardrail",
+        {"extra_runtime_classes": ["kata-x', 'runc"]},
+        "extraRuntimeClasses[0] = \"kata-x', 'runc\": is not a RuntimeClass name. Allowed: at most 253 lower-case letters, digits, '-' and '.', starting and ending with a letter or digit. Example: extraRuntimeClasses[0]: kata-dedicated",
+        id="guardrail class that would change the CEL",
+    ),
 ]
 
 
 def construct(kind: str, changes: dict[str, Any]) -> Any:
     changes = {k: pulumi.Output.from_input("x") if v == OUTPUT else v for k, v in changes.items()}
+    if kind == "guardrail":
+        return SandboxGuardrail("x", changes)  # type: ignore[arg-type]
     args: dict[str, Any] = dict(pool_args(**changes) if kind == "pool" else cluster_args(**changes))
     args = {key: value for key, value in args.items() if value is not None}
     component = SandboxedNodePool if kind == "pool" else SandboxedCluster
@@ -220,7 +263,8 @@ def judged(kind: str, changes: dict[str, Any]) -> tuple[ComponentInputError, lis
 def test_each_bad_input_gets_its_exact_message_and_nothing_is_registered(kind, changes, message):
     error, registered = judged(kind, changes)
     assert [str(problem) for problem in error.problems] == [message]
-    assert str(error).startswith(f"invalid Sandboxed{'NodePool' if kind == 'pool' else 'Cluster'}")
+    component = {"pool": "SandboxedNodePool", "cluster": "SandboxedCluster"}.get(kind)
+    assert str(error).startswith(f"invalid {component or 'SandboxGuardrail'} inputs")
     assert message in str(error)
     assert registered == ["pulumi:pulumi:Stack"]
 

@@ -3,6 +3,7 @@ deployed and how it enforces: `test_guardrail_rules.py`)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pulumi
@@ -90,3 +91,35 @@ def test_the_component_checks_its_own_inputs_all_at_once():
     assert [problem.path for problem in raised.value.problems] == [
         "workloadRuntime", "enforcement", "untrustedNamespaces[0]", "untrustedNamespaces[2]",
     ]  # fmt: skip
+
+
+def test_the_policy_is_named_after_the_component_unless_named_and_the_name_is_checked():
+    def program() -> None:
+        SandboxGuardrail("My Guard", {"untrusted_namespaces": pulumi.Output.from_input(["x"])})
+
+    with pytest.raises(ComponentInputError) as raised:
+        run_function(program, "team", "dev", {})
+    assert [str(problem) for problem in raised.value.problems] == [
+        "policyName = 'My Guard': is not a Kubernetes object name. Allowed: at most 244 lower-case "
+        "letters, digits, '-' and '.', starting and ending with a letter or digit (its bindings "
+        "add -named and -labelled). Example: policyName: podsandbox-dev",
+        "untrustedNamespaces = <an output of another resource>: must be a list of names known "
+        "when the program runs. Allowed: a list of strings. Example: untrustedNamespaces: "
+        "['untrusted']",
+    ]
+
+
+def test_the_readmes_python_example_runs_and_deploys_the_guardrail_with_the_pools_provider():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    [example] = [
+        block
+        for block in re.findall(r"```python\n(.*?)```", readme, re.DOTALL)
+        if "SandboxGuardrail(" in block
+    ]
+    run = run_function(lambda: exec(example, {}), "team", "dev", {}, AzureMocks())
+    [policy] = run.of_type(POLICY)
+    [named] = [b for b in run.of_type(BINDING) if b.name.endswith("-named")]
+    assert policy.inputs["metadata"]["name"] == "team-guardrail"
+    assert named.inputs["spec"]["validationActions"] == ["Warn", "Audit"]
+    assert policy.provider is not None and "team-k8s" in policy.provider
+    assert "runtimeClassName" in run.outputs

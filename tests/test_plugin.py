@@ -26,6 +26,7 @@ from tests.plugin_host import MockEngine, Plugin, construct_request, start_plugi
 SCHEMA_FILE = REPO / "components" / "schema.json"
 POOL = "podsandbox:index:SandboxedNodePool"
 CLUSTER = "podsandbox:index:SandboxedCluster"
+GUARDRAIL = "podsandbox:index:SandboxGuardrail"
 AGENT_POOL = "azure-native:containerservice:AgentPool"
 
 
@@ -111,7 +112,8 @@ def test_every_resource_input_output_type_and_enum_member_has_a_description():
 
 def test_the_reusable_components_and_their_secrets():
     document = committed()
-    assert sorted(document["resources"]) == [CLUSTER, POOL]
+    assert sorted(document["resources"]) == [GUARDRAIL, CLUSTER, POOL]
+    assert document["resources"][GUARDRAIL]["requiredInputs"] == []
     assert document["name"] == "podsandbox"
     for token in (CLUSTER, POOL):
         assert document["resources"][token]["properties"]["kubeconfig"]["secret"] is True
@@ -199,6 +201,27 @@ def test_construct_a_cluster_from_another_language(plugin: Plugin, engine: MockE
     assert rpc.is_rpc_secret(state["sshPrivateKey"])
 
 
+def test_construct_a_guardrail_from_another_language(plugin: Plugin, engine: MockEngine):
+    response = construct(
+        plugin,
+        engine,
+        GUARDRAIL,
+        "guard",
+        {"policyName": "team-dev", "untrustedNamespaces": ["tenants"], "enforcement": "audit"},
+    )
+    assert response.urn.endswith("podsandbox:index:SandboxGuardrail::guard")
+    registered = {r.name: r for r in engine.registrations if r.name.startswith("guard-")}
+    assert sorted(registered) == ["guard-labelled", "guard-named", "guard-policy"]
+    assert registered["guard-policy"].inputs["metadata"] == {"name": "team-dev"}
+    named = registered["guard-named"].inputs["spec"]
+    assert named["policyName"] == "team-dev"
+    assert named["validationActions"] == ["Warn", "Audit"]
+    assert named["matchResources"]["namespaceSelector"]["matchExpressions"][0]["values"] == [
+        "tenants"
+    ]
+    assert rpc.deserialize_properties(response.state)["policyName"] == "team-dev"
+
+
 def refused(plugin: Plugin, engine: MockEngine, type_token: str, inputs: Any) -> grpc.RpcError:
     with pytest.raises(grpc.RpcError) as raised:
         construct(plugin, engine, type_token, "bad", inputs)
@@ -246,21 +269,21 @@ def _bad_inputs() -> list[Any]:
             continue  # an Output or a missing input cannot come from another language as such
         if param.id in REFUSED_BY_THE_SDK:
             continue
-        inputs = (
-            {"resourceGroupName": "myResourceGroup", "clusterName": "myAKSCluster"}
-            if kind == "pool"
-            else {
+        inputs: dict[str, Any] = {
+            "pool": {"resourceGroupName": "myResourceGroup", "clusterName": "myAKSCluster"},
+            "cluster": {
                 "resourceGroupName": "myResourceGroup",
                 "location": "eastus",
                 "clusterName": "myAKSCluster",
-            }
-        )
+            },
+            "guardrail": {},
+        }[kind]
         for key, value in changes.items():
             if key == "extra_pools":
                 value = [{camel(k): v for k, v in pool.items()} for pool in value]
             inputs[camel(key)] = value
-        cases.append(pytest.param(POOL if kind == "pool" else CLUSTER, inputs, message,
-                                  id=param.id))  # fmt: skip
+        token = {"pool": POOL, "cluster": CLUSTER, "guardrail": GUARDRAIL}[kind]
+        cases.append(pytest.param(token, inputs, message, id=param.id))
     return cases
 
 

@@ -67,3 +67,34 @@ def test_a_message_about_a_workload_whose_namespace_is_unknown_says_so():
     assert workload is not None and workload.namespace is None
     [message] = policy_checks.workload_host_network(workload)
     assert message.startswith("Pod (namespace not known)/app sets spec.hostNetwork: true")
+
+
+@pytest.mark.parametrize(
+    ("text", "namespace", "object_name"),
+    [
+        ("untrusted", True, True),
+        ("a", True, True),
+        ("9-tenants-0", True, True),
+        ("a" * 63, True, True),
+        ("a" * 64, False, True),  # a namespace is a label (63); an object name a subdomain (253)
+        ("a" * 253, False, True),
+        ("a" * 254, False, False),
+        ("team.dev", False, True),
+        ("team..dev", False, False),
+        ("Tenants", False, False),
+        ("-tenants", False, False),
+        ("tenants-", False, False),
+        ("tenants.", False, False),
+        ("untrusted\n", False, False),  # a trailing newline is not a name
+        ("kata-x', 'runc", False, False),
+        ("", False, False),
+    ],
+)
+def test_kubernetes_names(text, namespace, object_name):
+    assert workloads.is_namespace_name(text) is namespace
+    assert workloads.is_object_name(text) is object_name
+
+
+def test_an_object_name_can_be_held_shorter():
+    assert workloads.is_object_name("a" * 244, 244)
+    assert not workloads.is_object_name("a" * 245, 244)

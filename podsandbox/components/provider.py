@@ -20,6 +20,7 @@ from typing import Any, Optional
 import pulumi
 from pulumi.provider.experimental.component import ComponentProvider
 
+from podsandbox.components.sandbox_guardrail import SandboxGuardrail
 from podsandbox.components.sandboxed_cluster import SandboxedCluster
 from podsandbox.components.sandboxed_node_pool import SandboxedNodePool
 from podsandbox.components.validation import blocking, component_problems
@@ -27,7 +28,11 @@ from podsandbox.rules import judge
 
 PACKAGE = "podsandbox"
 """The package name: the first part of every type token (`podsandbox:index:SandboxedNodePool`)."""
-COMPONENTS: list[type[pulumi.ComponentResource]] = [SandboxedCluster, SandboxedNodePool]
+COMPONENTS: list[type[pulumi.ComponentResource]] = [
+    SandboxedCluster,
+    SandboxedNodePool,
+    SandboxGuardrail,
+]
 """The reusable components the plugin serves."""
 
 
@@ -64,7 +69,8 @@ class SandboxingComponentProvider(ComponentProvider):
         definition = self._component_defs.get(component)
         if definition is not None:
             # The same problems, and the same --skip-validation rule, as the component itself.
-            stopping = blocking(component_problems(component, self.map_inputs(inputs, definition)))
+            mapped = self.map_inputs(inputs, definition)
+            stopping = blocking(component_problems(component, name, mapped))
             if stopping:
                 raise pulumi.InputPropertiesError(
                     judge.problem_list(f"{component} inputs", stopping),

@@ -4,9 +4,9 @@ A ValidatingAdmissionPolicy and its two bindings (`podsandbox.guardrail.admissio
 through the cluster's Kubernetes provider (given in the resource options, like any child of a
 component). Every workload created or updated in an untrusted namespace, by Pulumi or not, must
 use a sandboxing RuntimeClass and keep to what a sandbox may do.
-"""
 
-from __future__ import annotations
+No `from __future__ import annotations`: Pulumi's schema inference reads these annotations.
+"""
 
 from typing import NotRequired, Optional, TypedDict, cast
 
@@ -17,11 +17,9 @@ from pulumi_kubernetes.admissionregistration.v1 import (
 )
 
 from podsandbox.components.kubeconfig import depends_on_of
-from podsandbox.components.validation import ComponentInputError, PropertyProblem
+from podsandbox.components.validation import ComponentInputError, guardrail_inputs
 from podsandbox.guardrail import admission_policy
 from podsandbox.guardrail import plan as guardrail
-from podsandbox.rules import aks, judge
-from podsandbox.rules.workloads import DEFAULT_UNTRUSTED_NAMESPACE, reserved_namespace
 
 TYPE_TOKEN = "podsandbox:index:SandboxGuardrail"
 
@@ -49,37 +47,6 @@ class SandboxGuardrailArgs(TypedDict):
     the guardrail off."""
 
 
-def _checked(
-    args: SandboxGuardrailArgs,
-) -> tuple[Optional[aks.RuntimeGeneration], str, list[PropertyProblem]]:
-    """The runtime and enforcement, and every problem of the inputs (reported together)."""
-    problems = []
-    text = args.get("workload_runtime") or aks.DEFAULT_RUNTIME.workload_runtime
-    runtime = aks.find_runtime(text)
-    if runtime is None:
-        problems.append(PropertyProblem.of(judge.runtime_finding(text)))
-    enforcement = (args.get("enforcement") or guardrail.DENY).lower()
-    if enforcement not in guardrail.ENFORCEMENTS:
-        problems.append(
-            PropertyProblem(
-                "enforcement", args.get("enforcement"), "is not a guardrail enforcement",
-                " or ".join(guardrail.ENFORCEMENTS), guardrail.AUDIT,
-            )
-        )  # fmt: skip
-    for index, namespace in enumerate(args.get("untrusted_namespaces") or []):
-        owner = reserved_namespace(namespace) if isinstance(namespace, str) else None
-        if owner is not None:
-            problems.append(
-                PropertyProblem(
-                    f"untrustedNamespaces[{index}]", namespace,
-                    f"is {owner}; the guardrail would hold its workloads to the sandboxing rules",
-                    "a namespace of your own, not default, kube-* or one AKS and its add-ons own",
-                    DEFAULT_UNTRUSTED_NAMESPACE,
-                )
-            )  # fmt: skip
-    return runtime, enforcement, problems
-
-
 def _fits(version: Optional[str]) -> None:
     """Stop when the cluster's version cannot serve the policy (a RunError: no traceback)."""
     problem = guardrail.cluster_version_problem(version)
@@ -99,24 +66,21 @@ class SandboxGuardrail(pulumi.ComponentResource):
         args: SandboxGuardrailArgs,
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> None:
-        runtime, enforcement, problems = _checked(args)
-        if problems:
+        values, problems = guardrail_inputs(args, name)
+        if values is None:
             raise ComponentInputError("SandboxGuardrail", problems)
-        assert runtime is not None
         super().__init__(TYPE_TOKEN, name, None, opts)
-        policy_name = args.get("policy_name") or name
-        namespaces = args.get("untrusted_namespaces") or [DEFAULT_UNTRUSTED_NAMESPACE]
         # The objects have fixed names: a replacement must delete the old one first. The
         # provider comes with the parent; the order must be handed on (it is not inherited).
         waits_for: list[pulumi.Input[pulumi.Resource]] = list(depends_on_of(opts))
-        if "cluster_kubernetes_version" in args:
+        if args.get("cluster_kubernetes_version") is not None:
             fits = pulumi.Output.from_input(args["cluster_kubernetes_version"]).apply(_fits)
             waits_for.append(cast(pulumi.Output[pulumi.Resource], fits))
         on_cluster = pulumi.ResourceOptions(
             parent=self, depends_on=waits_for, delete_before_replace=True
         )
         manifest = admission_policy.policy_object(
-            policy_name, runtime, args.get("extra_runtime_classes") or []
+            values.policy_name, values.runtime, values.extra_runtime_classes
         )
         policy = ValidatingAdmissionPolicy(
             f"{name}-policy",
@@ -124,6 +88,7 @@ class SandboxGuardrail(pulumi.ComponentResource):
             spec=manifest["spec"],
             opts=on_cluster,
         )
+        actions = guardrail.ACTIONS[values.enforcement]
         bindings = [
             ValidatingAdmissionPolicyBinding(
                 f"{name}-{binding['metadata']['name'].rsplit('-', 1)[1]}",
@@ -134,10 +99,10 @@ class SandboxGuardrail(pulumi.ComponentResource):
                 ),
             )
             for binding in admission_policy.binding_objects(
-                policy_name, policy_name, namespaces, guardrail.ACTIONS[enforcement]
+                values.policy_name, values.policy_name, values.namespaces, actions
             )
         ]
-        self.policy_name = pulumi.Output.from_input(policy_name)
+        self.policy_name = pulumi.Output.from_input(values.policy_name)
         self.register_outputs(
             {"policyName": self.policy_name, "bindings": [b.id for b in bindings]}
         )

@@ -14,7 +14,8 @@ from typing import Any, Optional
 import pulumi
 from pulumi.provider.experimental.util import camel_case
 
-from podsandbox.rules import aks, judge
+from podsandbox.guardrail.plan import AUDIT, DENY, ENFORCEMENTS
+from podsandbox.rules import aks, judge, workloads
 from podsandbox.rules.stack_settings import SKIP_VALIDATION_ENV
 
 
@@ -267,14 +268,119 @@ def _judged_string(
     return [PropertyProblem.of(finding)] if finding is not None else []
 
 
-def component_problems(component: str, args: Mapping[str, Any]) -> list[PropertyProblem]:
-    """Every problem of a component's (Python-named) inputs; what its constructor also checks."""
+@dataclass(frozen=True)
+class GuardrailValues:
+    """The guardrail's validated inputs, defaults applied."""
+
+    policy_name: str
+    runtime: aks.RuntimeGeneration
+    enforcement: str
+    namespaces: list[str]
+    extra_runtime_classes: list[str]
+
+
+POLICY_NAME_LENGTH = 253 - len("-labelled")
+"""The policy's bindings are named after it, with a suffix, and all are RFC 1123 subdomains."""
+
+
+def guardrail_inputs(
+    args: Mapping[str, Any], default_policy_name: str
+) -> tuple[Optional[GuardrailValues], list[PropertyProblem]]:
+    """The guardrail's values (None when a problem leaves none), and every problem of its inputs.
+
+    The names become Kubernetes object names and, for the RuntimeClasses, string literals in the
+    policy's CEL: each is checked, so that nothing a caller passes can change an expression.
+    """
+    policy_name, problem = _plain(args, "policy_name", str, default_policy_name)
+    problems = [problem] if problem is not None else []
+    if problem is None and not workloads.is_object_name(policy_name, POLICY_NAME_LENGTH):
+        problems.append(PropertyProblem(
+            "policyName", policy_name, "is not a Kubernetes object name",
+            f"at most {POLICY_NAME_LENGTH} {workloads.OBJECT_NAME_RULE} (its bindings add "
+            "-named and -labelled)", "podsandbox-dev",
+        ))  # fmt: skip
+    text, problem = _plain(args, "workload_runtime", str, aks.DEFAULT_RUNTIME.workload_runtime)
+    runtime = aks.find_runtime(text)
+    if problem is not None:
+        problems.append(problem)
+    elif runtime is None:
+        problems.append(PropertyProblem.of(judge.runtime_finding(text, others_checked=False)))
+    enforcement, problem = _plain(args, "enforcement", str, DENY)
+    if problem is not None:
+        problems.append(problem)
+    elif enforcement.lower() not in ENFORCEMENTS:
+        problems.append(PropertyProblem(
+            "enforcement", enforcement, "is not a guardrail enforcement", " or ".join(ENFORCEMENTS),
+            AUDIT,
+        ))  # fmt: skip
+    namespaces = _names(args, "untrusted_namespaces", [workloads.DEFAULT_UNTRUSTED_NAMESPACE],
+                        _namespace_problem, problems)  # fmt: skip
+    classes = _names(args, "extra_runtime_classes", [], _runtime_class_problem, problems)
+    if problems or runtime is None:
+        return None, problems
+    values = GuardrailValues(policy_name, runtime, enforcement.lower(), namespaces, classes)
+    return values, []
+
+
+def _names(
+    args: Mapping[str, Any],
+    key: str,
+    default: list[str],
+    problem_of: Callable[[str, object], Optional[PropertyProblem]],
+    problems: list[PropertyProblem],
+) -> list[str]:
+    """A list of names (its default when absent or empty); each bad one adds a problem."""
+    values = args.get(key)
+    if values is None or (isinstance(values, list) and not values):
+        return list(default)
+    path = camel_case(key)
+    if not isinstance(values, list):
+        shown = _AN_OUTPUT if isinstance(values, pulumi.Output) else values
+        problems.append(PropertyProblem(
+            path, shown, "must be a list of names known when the program runs", "a list of "
+            "strings", repr(default),
+        ))  # fmt: skip
+        return list(default)
+    for index, value in enumerate(values):
+        if (problem := problem_of(f"{path}[{index}]", value)) is not None:
+            problems.append(problem)
+    return [value for value in values if isinstance(value, str)]
+
+
+def _namespace_problem(path: str, value: object) -> Optional[PropertyProblem]:
+    example = workloads.DEFAULT_UNTRUSTED_NAMESPACE
+    if not isinstance(value, str) or not workloads.is_namespace_name(value):
+        shown = _AN_OUTPUT if isinstance(value, pulumi.Output) else value
+        return PropertyProblem(path, shown, "is not a Kubernetes namespace name",
+                               workloads.NAMESPACE_NAME_RULE, example)  # fmt: skip
+    owner = workloads.reserved_namespace(value)
+    if owner is None:
+        return None
+    return PropertyProblem(
+        path, value, f"is {owner}; the guardrail would hold its workloads to the sandboxing rules",
+        "a namespace of your own, not default, kube-* or one AKS and its add-ons own", example,
+    )  # fmt: skip
+
+
+def _runtime_class_problem(path: str, value: object) -> Optional[PropertyProblem]:
+    if isinstance(value, str) and workloads.is_object_name(value):
+        return None
+    shown = _AN_OUTPUT if isinstance(value, pulumi.Output) else value
+    allowed = f"at most 253 {workloads.OBJECT_NAME_RULE}"
+    return PropertyProblem(path, shown, "is not a RuntimeClass name", allowed, "kata-dedicated")
+
+
+def component_problems(component: str, name: str, args: Mapping[str, Any]) -> list[PropertyProblem]:
+    """Every problem of a component's (Python-named) inputs; what its constructor also checks.
+    `name` is the component's resource name (the guardrail's policy is named after it)."""
     if component == "SandboxedCluster":
         _, problems = plan_pools(args, judge.DEFAULT_NEW_CLUSTER_POOL)
         return cluster_problems(args) + problems
     if component == "SandboxedNodePool":
         _, problems = plan_pools(args, judge.DEFAULT_EXISTING_CLUSTER_POOL)
         return node_pool_problems(args) + problems
+    if component == "SandboxGuardrail":
+        return guardrail_inputs(args, name)[1]
     return []
 
 

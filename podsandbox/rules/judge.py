@@ -136,17 +136,19 @@ def _normalized_version(text: Optional[str]) -> Optional[str]:
     return aks.normalize_kubernetes_version(text) or None if text is not None else None
 
 
-def runtime_finding(value: str) -> Finding:
+def runtime_finding(value: str, others_checked: bool = True) -> Finding:
+    """`others_checked`: whether the other inputs were judged against the default instead."""
+    default = aks.DEFAULT_RUNTIME.workload_runtime
+    checked = f" (the other settings were checked against {default}, the default)"
     return Finding(
         "workloadRuntime",
         value,
-        "is not a Pod Sandboxing workload runtime (the other settings were checked against "
-        f"{aks.DEFAULT_RUNTIME.workload_runtime}, the default)",
+        "is not a Pod Sandboxing workload runtime" + (checked if others_checked else ""),
         " or ".join(
             f"{r.workload_runtime}{' (legacy preview)' if r.legacy else ' (GA)'}"
             for r in aks.RUNTIMES.values()
         ),
-        aks.DEFAULT_RUNTIME.workload_runtime,
+        default,
     )
 
 

@@ -10,7 +10,6 @@ Nothing here imports Pulumi, so the program, the command line and the tests shar
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -18,7 +17,12 @@ from typing import Optional, Union
 
 from podsandbox.guardrail.plan import AUDIT, DENY, ENFORCEMENTS, GuardrailPlan, plan_guardrail
 from podsandbox.rules import aks, judge, network, sizing
-from podsandbox.rules.workloads import DEFAULT_UNTRUSTED_NAMESPACE, reserved_namespace
+from podsandbox.rules.workloads import (
+    DEFAULT_UNTRUSTED_NAMESPACE,
+    NAMESPACE_NAME_RULE,
+    is_namespace_name,
+    reserved_namespace,
+)
 
 PROJECT = "podsandbox"
 """The Pulumi project name: the namespace of every key below in a stack file."""
@@ -302,7 +306,6 @@ def _set_example(key: str, value: str) -> str:
     return f"pulumi config set {key} {value}"
 
 
-_NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _TRUE = {"true", "1", "yes"}
 _FALSE = {"false", "0", "no"}
 
@@ -550,10 +553,9 @@ def _read_demo(read: _Reader) -> tuple[str, str, str]:
                             "256Mi")  # fmt: skip
     namespace = read.text("untrustedNamespace")
     example = _set_example("untrustedNamespace", DEFAULT_UNTRUSTED_NAMESPACE)
-    if not _NAMESPACE.match(namespace):
+    if not is_namespace_name(namespace):
         read.problem("untrustedNamespace", namespace, "is not a valid Kubernetes namespace name",
-                     "1-63 lower-case letters, digits and '-', starting and ending with a "
-                     "letter or digit", example)  # fmt: skip
+                     NAMESPACE_NAME_RULE, example)  # fmt: skip
     elif (owner := reserved_namespace(namespace)) is not None:
         read.problem("untrustedNamespace", namespace,
                      f"is {owner}; the program would take it over (Pod Security labels, a "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Optional
@@ -83,6 +84,26 @@ AKS_OWNED_NAMESPACES: dict[str, str] = {
 program must not take one over as its untrusted namespace (it would relabel it for Pod Security
 and deny its traffic). AKS publishes no complete list; these are the defaults (some add-ons let
 their namespace be moved)."""
+
+
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
+_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+NAMESPACE_NAME_RULE = (
+    "1-63 lower-case letters, digits and '-', starting and ending with a letter or digit"
+)
+OBJECT_NAME_RULE = (
+    "lower-case letters, digits, '-' and '.', starting and ending with a letter or digit"
+)
+
+
+def is_namespace_name(text: str) -> bool:
+    """Whether `text` can name a namespace (an RFC 1123 label, as the API server requires)."""
+    return _DNS_LABEL.fullmatch(text) is not None
+
+
+def is_object_name(text: str, max_length: int = 253) -> bool:
+    """Whether `text` can name a RuntimeClass or an admission policy (an RFC 1123 subdomain)."""
+    return len(text) <= max_length and _DNS_SUBDOMAIN.fullmatch(text) is not None
 
 
 def reserved_namespace(namespace: str) -> Optional[str]:
