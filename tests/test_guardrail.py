@@ -95,7 +95,8 @@ def test_the_component_checks_its_own_inputs_all_at_once():
 
 def test_the_policy_is_named_after_the_component_unless_named_and_the_name_is_checked():
     def program() -> None:
-        SandboxGuardrail("My Guard", {"untrusted_namespaces": pulumi.Output.from_input(["x"])})
+        wrong: Any = pulumi.Output.from_input(["x"])  # a plain list is required
+        SandboxGuardrail("My Guard", {"untrusted_namespaces": wrong})
 
     with pytest.raises(ComponentInputError) as raised:
         run_function(program, "team", "dev", {})
