@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
@@ -27,68 +28,117 @@ def creation_order(resources: list[RegisteredResource]) -> list[RegisteredResour
     and name (registrations arrive concurrently, so their arrival order varies between runs).
 
     Every resource is kept: one whose parent was never registered counts as a root, and a cycle
-    (only a forged registration can make one) is broken by the tie order.
+    (only a forged registration can make one) is broken by the tie order. A dependency orders the
+    two siblings whose subtrees hold its ends (the children of the ends' lowest common ancestor,
+    found by binary lifting): O((resources + dependencies) log resources), whatever the tree's
+    shape.
     """
-    urns = {resource.urn for resource in resources}
-    children: dict[Optional[str], list[RegisteredResource]] = {}
+    tree = _Tree(resources)
+    before: dict[str, set[str]] = {}  # sibling: the siblings whose subtrees it needs first
     for resource in resources:
-        parent = resource.parent if resource.parent in urns else None
-        children.setdefault(parent, []).append(resource)
-    needs = {resource.urn: resource.dependencies for resource in resources}
+        for needed in resource.dependencies:
+            pair = tree.sibling_subtrees(resource.urn, needed)
+            if pair is not None:
+                before.setdefault(pair[0], set()).add(pair[1])
     ordered: list[RegisteredResource] = []
     seen: set[str] = set()
-    pending: list[RegisteredResource] = list(
-        reversed(_siblings_in_order(children.get(None, []), children, needs))
-    )
+    pending = list(reversed(_siblings_in_order(tree.children.get(None, []), before)))
     while pending:  # depth first, without recursion (a program may nest deeply)
         resource = pending.pop()
         if resource.urn in seen:
             continue
         seen.add(resource.urn)
         ordered.append(resource)
-        pending += reversed(_siblings_in_order(children.get(resource.urn, []), children, needs))
+        pending += reversed(_siblings_in_order(tree.children.get(resource.urn, []), before))
     return ordered + [resource for resource in resources if resource.urn not in seen]
 
 
-def _subtree(urn: str, children: dict[Optional[str], list[RegisteredResource]]) -> set[str]:
-    """The URNs of a resource and everything under it."""
-    found, pending = {urn}, [urn]
-    while pending:
-        for child in children.get(pending.pop(), []):
-            if child.urn not in found:
-                found.add(child.urn)
-                pending.append(child.urn)
-    return found
+class _Tree:
+    """The resources' parent tree (a resource whose parent was never registered is a root),
+    with what finds, for two resources, the siblings whose subtrees hold them."""
+
+    def __init__(self, resources: list[RegisteredResource]) -> None:
+        urns = {resource.urn for resource in resources}
+        self.parent: dict[str, Optional[str]] = {}
+        self.children: dict[Optional[str], list[RegisteredResource]] = {}
+        for resource in resources:
+            parent = resource.parent if resource.parent in urns else None
+            self.parent.setdefault(resource.urn, parent)
+            self.children.setdefault(parent, []).append(resource)
+        # Pre-order intervals: `a` holds `b` when b's entry lies within a's. A resource in a
+        # parent cycle is reached from no root and gets none: it orders nothing.
+        self.entry: dict[str, int] = {}
+        self.exit: dict[str, int] = {}
+        stack: list[tuple[str, bool]] = [(r.urn, False) for r in self.children.get(None, [])]
+        while stack:
+            urn, done = stack.pop()
+            if done:
+                self.exit[urn] = len(self.entry)
+            elif urn not in self.entry:
+                self.entry[urn] = len(self.entry)
+                stack.append((urn, True))
+                stack += [(child.urn, False) for child in self.children.get(urn, [])]
+        # up[k][urn]: the 2**k-th ancestor (None above a root).
+        self.up: list[dict[str, Optional[str]]] = [{urn: self.parent[urn] for urn in self.entry}]
+        while any(value is not None for value in self.up[-1].values()):
+            last = self.up[-1]
+            self.up.append({u: (last[a] if a is not None else None) for u, a in last.items()})
+
+    def _holds(self, ancestor: str, urn: str) -> bool:
+        return self.entry[ancestor] <= self.entry[urn] < self.exit[ancestor]
+
+    def _top_without(self, urn: str, other: str) -> str:
+        """The highest ancestor of `urn` (itself included) that does not hold `other`."""
+        for level in reversed(self.up):
+            ancestor = level[urn]
+            if ancestor is not None and not self._holds(ancestor, other):
+                urn = ancestor
+        return urn
+
+    def sibling_subtrees(self, urn: str, needed: str) -> Optional[tuple[str, str]]:
+        """The siblings whose subtrees hold `urn` and `needed`; None when one holds the other (the
+        tree orders them already), or either is unknown."""
+        if urn not in self.entry or needed not in self.entry:
+            return None
+        if self._holds(urn, needed) or self._holds(needed, urn):
+            return None
+        return self._top_without(urn, needed), self._top_without(needed, urn)
 
 
 def _siblings_in_order(
-    siblings: list[RegisteredResource],
-    children: dict[Optional[str], list[RegisteredResource]],
-    needs: dict[str, tuple[str, ...]],
+    siblings: list[RegisteredResource], before: dict[str, set[str]]
 ) -> list[RegisteredResource]:
     """Siblings with each one's subtree before the subtrees that depend on it (Kahn's sort, ties
-    by type and name). Subtrees are walked only where there is an order to find: a single child
-    (a chain of nesting) costs nothing."""
+    by type and name)."""
     ranked = sorted(siblings, key=lambda r: (r.type, r.name, r.urn))
     if len(ranked) < 2:
         return ranked
-    depends: dict[str, set[str]] = {}
-    members = {r.urn: _subtree(r.urn, children) for r in ranked}
+    rank = {resource.urn: index for index, resource in enumerate(ranked)}
+    waiting = {r.urn: len(before.get(r.urn, set()) & rank.keys()) for r in ranked}
+    unblocks: dict[str, list[str]] = {}
     for resource in ranked:
-        needed = {dep for urn in members[resource.urn] for dep in needs.get(urn, ())}
-        depends[resource.urn] = {
-            other.urn
-            for other in ranked
-            if other.urn != resource.urn and needed & members[other.urn]
-        }
+        for needed in before.get(resource.urn, set()) & rank.keys():
+            unblocks.setdefault(needed, []).append(resource.urn)
+    ready = [rank[urn] for urn, count in waiting.items() if count == 0]
+    heapq.heapify(ready)
     ordered: list[RegisteredResource] = []
     placed: set[str] = set()
-    while len(ordered) < len(ranked):
-        ready = [r for r in ranked if r.urn not in placed and depends[r.urn] <= placed]
-        # A cycle: the first left in tie order goes next.
-        chosen = ready[0] if ready else next(r for r in ranked if r.urn not in placed)
+    next_unplaced = 0
+    while len(placed) < len(rank):  # a URN registered twice is placed once
+        if ready:
+            chosen = ranked[heapq.heappop(ready)]
+        else:  # a cycle: the first left in tie order goes next
+            while ranked[next_unplaced].urn in placed:
+                next_unplaced += 1
+            chosen = ranked[next_unplaced]
+        if chosen.urn in placed:
+            continue
         ordered.append(chosen)
         placed.add(chosen.urn)
+        for dependent in unblocks.get(chosen.urn, []):
+            waiting[dependent] -= 1
+            if waiting[dependent] == 0 and dependent not in placed:
+                heapq.heappush(ready, rank[dependent])
     return ordered
 
 
