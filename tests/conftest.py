@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import base64
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import pytest
 from pulumi.runtime.mocks import MockResourceArgs
 
 from podsandbox import REPOSITORY_ROOT
 from podsandbox.preview.recorder import UNKNOWN, OfflineMocks, ProgramRun, convert
+
+if TYPE_CHECKING:
+    from tests.fake_apiserver import FakeCluster
 
 REPO = REPOSITORY_ROOT
 SHARED = next(
@@ -161,3 +165,23 @@ def python_project(
     (folder / "Pulumi.dev.yaml").write_text(stack)
     (folder / "__main__.py").write_text(program)
     return folder
+
+
+@pytest.fixture
+def cluster() -> FakeCluster:
+    """A healthy fake cluster for `verify` (tests change it before they run)."""
+    from tests.fake_apiserver import healthy_cluster  # the kubernetes client: only when needed
+
+    return healthy_cluster()
+
+
+@pytest.fixture
+def kubeconfig(cluster: FakeCluster, tmp_path: Path) -> Iterator[Path]:
+    """A kubeconfig for a fake API server serving `cluster`, for the test's duration."""
+    from tests.fake_apiserver import FakeApiServer
+
+    server = FakeApiServer(cluster)
+    try:
+        yield server.write_kubeconfig(tmp_path / "kubeconfig")
+    finally:
+        server.close()

@@ -186,6 +186,27 @@ class FakeCluster:
         }
 
 
+KATA_LABEL = {"kubernetes.azure.com/kata-vm-isolation": "true"}
+
+
+def healthy_cluster() -> FakeCluster:
+    """The demo's pods as `pulumi up` leaves them: the untrusted one sandboxed on a Kata node."""
+    return FakeCluster(
+        pods=[
+            FakePod("default", "trusted", node="aks-nodepool1-0", kernel=NODE_KERNEL),
+            FakePod(
+                "untrusted",
+                "untrusted",
+                node="aks-nodepool1-0",
+                kernel=GUEST_KERNEL,
+                runtime_class="kata-vm-isolation",
+            ),
+        ],
+        node_labels={"aks-nodepool1-0": dict(KATA_LABEL)},
+        runtime_classes={"kata-vm-isolation"},
+    )
+
+
 def _matches_pod_creates(policy: dict[str, Any]) -> bool:
     rules = policy["spec"].get("matchConstraints", {}).get("resourceRules", [])
     return any(

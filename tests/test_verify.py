@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,40 +15,8 @@ from tests.fake_apiserver import (
     FakeApiServer,
     FakeCluster,
     FakePod,
+    healthy_cluster,
 )
-
-KATA_LABEL = {"kubernetes.azure.com/kata-vm-isolation": "true"}
-
-
-def healthy_cluster() -> FakeCluster:
-    return FakeCluster(
-        pods=[
-            FakePod("default", "trusted", node="aks-nodepool1-0", kernel=NODE_KERNEL),
-            FakePod(
-                "untrusted",
-                "untrusted",
-                node="aks-nodepool1-0",
-                kernel=GUEST_KERNEL,
-                runtime_class="kata-vm-isolation",
-            ),
-        ],
-        node_labels={"aks-nodepool1-0": dict(KATA_LABEL)},
-        runtime_classes={"kata-vm-isolation"},
-    )
-
-
-@pytest.fixture
-def cluster() -> FakeCluster:
-    return healthy_cluster()
-
-
-@pytest.fixture
-def kubeconfig(cluster: FakeCluster, tmp_path: Path) -> Iterator[Path]:
-    server = FakeApiServer(cluster)
-    try:
-        yield server.write_kubeconfig(tmp_path / "kubeconfig")
-    finally:
-        server.close()
 
 
 def run(kubeconfig: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, Any, str]:

@@ -7,7 +7,6 @@ and answers as the API server does (see `fake_apiserver.py`)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +20,7 @@ from podsandbox.rules.aks import GA_RUNTIME
 from podsandbox.verify import command
 from podsandbox.verify.guardrail import PROBE_NAME_PREFIX, GuardrailExpectation
 from podsandbox.verify.isolation import Target, verify
-from tests.fake_apiserver import FakeApiServer, FakeCluster
-from tests.test_verify import healthy_cluster
+from tests.fake_apiserver import FakeCluster
 
 POLICY = "podsandbox-dev"
 RUNTIME_MESSAGE = admission_policy.rules(GA_RUNTIME)[0].message
@@ -34,20 +32,6 @@ def deploy_guardrail(cluster: FakeCluster, enforcement: str = DENY, name: str = 
     cluster.bindings += admission_policy.binding_objects(
         name, name, ["untrusted"], ACTIONS[enforcement]
     )
-
-
-@pytest.fixture
-def cluster() -> FakeCluster:
-    return healthy_cluster()
-
-
-@pytest.fixture
-def kubeconfig(cluster: FakeCluster, tmp_path: Path) -> Iterator[Path]:
-    server = FakeApiServer(cluster)
-    try:
-        yield server.write_kubeconfig(tmp_path / "kubeconfig")
-    finally:
-        server.close()
 
 
 def run(kubeconfig: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, Any]:
