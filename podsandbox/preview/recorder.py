@@ -255,9 +255,13 @@ def live_secret_texts() -> set[str]:
     # The objects that refer to the class: its instances (a heap type's instances refer to it).
     # Not gc.get_objects(): holding every object would also hold tuples another thread is still
     # building, which CPython then fails to resize ("bad argument to internal function").
+    # One another thread is still constructing may lack its attributes yet: it is no secret yet.
     for candidate in gc.get_referrers(_OutputData):
-        if isinstance(candidate, _OutputData) and candidate.is_secret and candidate.is_known:
-            found.update(_clear_texts(candidate.value))
+        if not isinstance(candidate, _OutputData):
+            continue
+        state = vars(candidate)
+        if state.get("is_secret") and state.get("is_known") and "value" in state:
+            found.update(_clear_texts(state["value"]))
     return found
 
 
