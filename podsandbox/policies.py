@@ -171,7 +171,7 @@ def _validate_untrusted_namespace(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
     config = args.get_config()
-    namespaces = config.get(UNTRUSTED_NAMESPACES, DEFAULT_UNTRUSTED_NAMESPACES)
+    namespaces = _configured_untrusted(config)
     workload = _landing_workload(
         args.resource_type, args.props, args.name, args.provider, _configured_classes(config)
     )
@@ -220,7 +220,7 @@ def _custom_class_workloads(
 def _validate_custom_class_sandboxed(
     args: StackValidationArgs, report_violation: ReportViolation
 ) -> None:
-    namespaces = _untrusted_in_stack(args)
+    namespaces = _untrusted_in_stack(args, _declared_namespaces(args))
     declared = _declared_classes(args)
     classes = _sandboxing_classes(args)
     for resource, workload in _custom_class_workloads(args):
@@ -340,27 +340,30 @@ def _declared_namespaces(args: StackValidationArgs) -> dict[str, tuple[dict[str,
     return declared
 
 
-def _labelled_untrusted(args: StackValidationArgs) -> set[str]:
-    """The Namespaces the stack declares with the untrusted label: untrusted like the config's."""
+def _configured_untrusted(config: Any) -> list[str]:
+    return list(config.get(UNTRUSTED_NAMESPACES, DEFAULT_UNTRUSTED_NAMESPACES))
+
+
+def _labelled_untrusted(declared: dict[str, tuple[dict[str, str], str]]) -> set[str]:
+    """Of the stack's Namespaces, those with the untrusted label: untrusted like the config's."""
     return {
-        name
-        for name, (labels, _) in _declared_namespaces(args).items()
-        if labels.get(guardrail.UNTRUSTED_LABEL) == guardrail.UNTRUSTED_LABEL_VALUE
+        name for name, (labels, _) in declared.items() if guardrail.is_labelled_untrusted(labels)
     }
 
 
-def _untrusted_in_stack(args: StackValidationArgs) -> list[str]:
+def _untrusted_in_stack(
+    args: StackValidationArgs, declared: dict[str, tuple[dict[str, str], str]]
+) -> list[str]:
     """The config's untrusted namespaces and those the stack labels untrusted."""
-    configured = args.get_config().get(UNTRUSTED_NAMESPACES, DEFAULT_UNTRUSTED_NAMESPACES)
-    return sorted({*configured, *_labelled_untrusted(args)})
+    return sorted({*_configured_untrusted(args.get_config()), *_labelled_untrusted(declared)})
 
 
 def _validate_labelled_namespace(
     args: StackValidationArgs, report_violation: ReportViolation
 ) -> None:
     config = args.get_config()
-    configured = config.get(UNTRUSTED_NAMESPACES, DEFAULT_UNTRUSTED_NAMESPACES)
-    labelled = _labelled_untrusted(args) - set(configured)  # the configured: the resource policy
+    labelled = _labelled_untrusted(_declared_namespaces(args)) - set(_configured_untrusted(config))
+    # (the configured ones are the resource policy's)
     if not labelled:
         return
     classes = _configured_classes(config)
@@ -380,8 +383,8 @@ def _validate_labelled_namespace(
 def _validate_guardrail(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     """Each untrusted namespace the stack declares, or puts workloads in, needs an admission
     policy bound to it: the pack sees only what Pulumi declares."""
-    namespaces = _untrusted_in_stack(args)
     declared = _declared_namespaces(args)
+    namespaces = _untrusted_in_stack(args, declared)
     policies: set[Any] = set()
     bindings: list[Any] = []
     touched: dict[str, str] = {}  # untrusted namespace: the urn to report on

@@ -222,16 +222,23 @@ def test_the_policy_and_bindings_are_valid_kubernetes_objects(version):
 
 
 def test_a_namespace_is_untrusted_when_named_or_labelled():
-    named = {"metadata": {"name": "untrusted"}}
-    labelled = {"metadata": {"name": "ci", "labels": {guardrail.UNTRUSTED_LABEL: "true"}}}
-    other = {"metadata": {"name": "ci", "labels": {guardrail.UNTRUSTED_LABEL: "false"}}}
-    assert admission.is_untrusted_namespace(named, ["untrusted"])
-    assert admission.is_untrusted_namespace(labelled, ["untrusted"])
-    assert not admission.is_untrusted_namespace(other, ["untrusted"])
-    assert not admission.is_untrusted_namespace({}, ["untrusted"])
     by_name, by_label = admission.binding_objects(
         "p", "p", ["untrusted"], guardrail.ACTIONS[guardrail.AUDIT]
     )
+
+    def guarded_by(name: str, labels: dict[str, str]) -> list[bool]:
+        return [guardrail.binding_guards(b, name, labels) for b in (by_name, by_label)]
+
+    assert guarded_by("untrusted", {}) == [True, False]
+    assert guarded_by("ci", {guardrail.UNTRUSTED_LABEL: "true"}) == [False, True]
+    # Named and labelled: one binding only, so that no namespace is judged twice.
+    assert guarded_by("untrusted", {guardrail.UNTRUSTED_LABEL: "true"}) == [False, True]
+    assert guarded_by("ci", {guardrail.UNTRUSTED_LABEL: "false"}) == [False, False]
+    assert guarded_by("ci", {}) == [False, False]
+    assert all(guardrail.is_labelled_untrusted(labels) is expected for labels, expected in [
+        ({guardrail.UNTRUSTED_LABEL: "true"}, True), ({guardrail.UNTRUSTED_LABEL: "false"}, False),
+        ({}, False),
+    ])  # fmt: skip
     assert by_name["spec"]["validationActions"] == ["Warn", "Audit"]
     assert by_name["spec"]["matchResources"]["namespaceSelector"]["matchExpressions"][1] == {
         "key": guardrail.UNTRUSTED_LABEL, "operator": "NotIn", "values": ["true"],

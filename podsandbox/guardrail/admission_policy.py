@@ -19,7 +19,7 @@ This module imports nothing from Pulumi.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -250,13 +250,3 @@ def binding_objects(
         }
         for suffix, selector in (("named", named), ("labelled", labelled))
     ]
-
-
-def is_untrusted_namespace(namespace: Mapping[str, Any], named: Sequence[str]) -> bool:
-    """Whether the bindings select a namespace object (its name, or the untrusted label)."""
-    metadata = namespace.get("metadata")
-    if not isinstance(metadata, Mapping):
-        return False
-    labels = metadata.get("labels")
-    labelled = isinstance(labels, Mapping) and labels.get(UNTRUSTED_LABEL) == UNTRUSTED_LABEL_VALUE
-    return labelled or metadata.get("name") in named

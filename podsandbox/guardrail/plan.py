@@ -109,6 +109,11 @@ def policy_name(project: str, stack: str) -> str:
     return name[:200] or "podsandbox"
 
 
+def is_labelled_untrusted(labels: Mapping[str, Any]) -> bool:
+    """Whether a namespace's labels mark it untrusted (what the labelled binding selects)."""
+    return labels.get(UNTRUSTED_LABEL) == UNTRUSTED_LABEL_VALUE
+
+
 def _selector_matches(selector: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
     """Whether a Kubernetes label selector (matchLabels, matchExpressions In / NotIn / Exists /
     DoesNotExist) selects an object with `labels`."""
