@@ -23,14 +23,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from podsandbox.guardrail.plan import NAME_LABEL, UNTRUSTED_LABEL, UNTRUSTED_LABEL_VALUE
+from podsandbox.guardrail.plan import (
+    BINDING_KIND,
+    NAME_LABEL,
+    UNTRUSTED_LABEL,
+    UNTRUSTED_LABEL_VALUE,
+)
 from podsandbox.rules import sizing, workloads
-from podsandbox.rules.aks import KubernetesVersion, RuntimeGeneration
+from podsandbox.rules.aks import RuntimeGeneration
 
 API_VERSION = "admissionregistration.k8s.io/v1"
-MIN_KUBERNETES_VERSION: KubernetesVersion = (1, 30, 0)
-"""admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy is GA (served by default) from 1.30
-(Kubernetes 1.30 release notes, KEP-3488)."""
 MAX_SUMMED_CONTAINERS = 16
 """CEL has no sum of a list that cel-python evaluates too: a pod's memory limits are added one by
 one, for up to this many containers. A pod passes when one container alone, or the first this
@@ -240,7 +242,7 @@ def binding_objects(
     return [
         {
             "apiVersion": API_VERSION,
-            "kind": "ValidatingAdmissionPolicyBinding",
+            "kind": BINDING_KIND,
             "metadata": {"name": f"{name}-{suffix}"},
             "spec": {
                 "policyName": policy,

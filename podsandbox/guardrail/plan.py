@@ -20,7 +20,8 @@ from podsandbox.rules.aks import (
 )
 
 MIN_KUBERNETES_VERSION: KubernetesVersion = (1, 30, 0)
-"""ValidatingAdmissionPolicy is GA (admissionregistration.k8s.io/v1) from Kubernetes 1.30."""
+"""ValidatingAdmissionPolicy is GA (admissionregistration.k8s.io/v1, served by default) from
+Kubernetes 1.30 (Kubernetes 1.30 release notes, KEP-3488)."""
 AKS_OLDEST_SUPPORTED: KubernetesVersion = (1, 31, 0)
 """The oldest minor AKS supports on 2026-11-29, LTS included: 1.31 LTS, until 2026-11-30; 1.30
 LTS ended in July 2026, 1.29 LTS in April 2026 (MicrosoftDocs azure-aks-docs
