@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+from mutmut.runners.harness import PytestRunner
+from mutmut.workers import isolation
+
+from tests.mutation import warm_session
 from tests.mutation.__main__ import CANARY, Equivalent, Mutant, _function_of, _mutated_lines, judge
 
 
@@ -48,3 +53,13 @@ def test_a_mutant_is_known_by_its_function_and_its_mutated_line():
     )
     diff = "--- a\n+++ b\n@@ -1 +1 @@\n-    return a >= b\n+    return a > b\n"
     assert _mutated_lines(diff) == "return a > b"
+
+
+def test_the_warm_session_runner_replaces_the_one_mutmuts_fork_server_uses(monkeypatch):
+    monkeypatch.setattr(isolation, "PytestRunner", PytestRunner)
+    warm_session.install()
+    assert vars(isolation)["PytestRunner"] is warm_session.WarmSessionRunner
+    assert issubclass(warm_session.WarmSessionRunner, PytestRunner)
+    # Installed over something else (a mutmut that moved the class), it refuses to run.
+    with pytest.raises(RuntimeError, match="no longer names PytestRunner"):
+        warm_session.install()

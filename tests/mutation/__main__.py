@@ -1,7 +1,8 @@
 """Mutation testing of the rules package: `.venv/bin/python -m tests.mutation`.
 
 Runs mutmut (configured in pyproject.toml: every module of `podsandbox/rules/`, the tests that
-exercise them, forkserver isolation), then judges the result per module:
+exercise them, forkserver isolation; each mutant's tests run in a pytest session collected once,
+`warm_session.py`), then judges the result per module:
 
 - a mutant is known by its module, its function and the mutated line, not by mutmut's positional
   name, so that a listed mutant keeps its identity when code around it moves;
@@ -161,11 +162,13 @@ def judge(mutants: list[Mutant], listed: Iterable[Equivalent]) -> tuple[list[str
 
 
 def run_mutmut() -> int:
-    """`mutmut run` on 2 cores from the repository's root; its exit code (2 when it overran)."""
+    """`mutmut run` on 2 cores from the repository's root, each mutant's tests run in a session
+    collected once (`warm_session.py`); its exit code (2 when it overran)."""
     started = time.monotonic()
     try:
         completed = subprocess.run(
-            [str(Path(sys.executable).parent / "mutmut"), "run", "--max-children", "2"],
+            # By path, not `-m`: importing the `tests` package here would shadow mutants/tests.
+            [sys.executable, str(HERE / "warm_session.py"), "run", "--max-children", "2"],
             cwd=REPOSITORY_ROOT,
             stdout=subprocess.DEVNULL,
             timeout=TIME_LIMIT,
