@@ -13,10 +13,16 @@ from podsandbox.components import (
     SandboxPoolArgs,
     kubernetes_provider,
 )
+from podsandbox.components.agent_pool import set_pool_options
 from podsandbox.components.demo_workloads import DemoWorkloads, DemoWorkloadsArgs
+from podsandbox.components.node_provisioning import (
+    SandboxNodeProvisioning,
+    SandboxNodeProvisioningArgs,
+)
 from podsandbox.components.sandbox_guardrail import SandboxGuardrail, SandboxGuardrailArgs
 from podsandbox.guardrail import plan as guardrail
-from podsandbox.rules.sizing import node_capacity, sandbox_size, uniform_pod
+from podsandbox.rules.pool_limits import SYSTEM_POOL_TAINT
+from podsandbox.rules.sizing import node_capacity, pool_capacity, sandbox_size, uniform_pod
 
 settings = read_stack_settings()
 runtime = settings.runtime
@@ -27,6 +33,8 @@ extra_pools = [
     SandboxPoolArgs(name=pool.name, vm_size=pool.vm_size, node_count=pool.count)
     for pool in settings.extra_pools
 ]
+for pool_inputs, pool in zip(extra_pools, settings.extra_pools, strict=True):
+    set_pool_options(pool_inputs, pool.options)
 
 target: Union[SandboxedCluster, SandboxedNodePool]
 if settings.is_new_cluster:
@@ -43,6 +51,7 @@ if settings.is_new_cluster:
         workload_runtime=runtime.workload_runtime,
         extra_pools=extra_pools,
     )
+    set_pool_options(cluster_args, settings.node_options)
     if settings.network_policy is not None:
         cluster_args["network_policy"] = settings.network_policy.name
     if settings.kubernetes_version is not None:
@@ -64,6 +73,7 @@ else:
         extra_pools=extra_pools,
         kubelogin_mode=settings.kubelogin_mode,
     )
+    set_pool_options(pool_args, settings.node_options)
     if settings.kubernetes_version is not None:
         pool_args["kubernetes_version"] = settings.kubernetes_version
     target = SandboxedNodePool("sandbox", pool_args, options)
@@ -92,6 +102,21 @@ if settings.guardrail.enabled:
     policy = SandboxGuardrail("guardrail", guardrail_args, on_the_cluster)
     pulumi.export("guardrailPolicy", policy.policy_name)
 
+if settings.karpenter is not None:
+    # Karpenter (already running on the cluster) provisions Kata nodes as pods need them.
+    node_provisioning = SandboxNodeProvisioning(
+        "karpenter",
+        SandboxNodeProvisioningArgs(
+            name=guardrail.policy_name(pulumi.get_project(), pulumi.get_stack()),
+            cpu_limit=settings.karpenter.limits.get("cpu", ""),
+            memory_limit=settings.karpenter.limits.get("memory", ""),
+            consolidation_policy=settings.karpenter.consolidation_policy,
+            consolidate_after=settings.karpenter.consolidate_after,
+        ),
+        pulumi.ResourceOptions(providers=[provider], depends_on=[target]),
+    )
+    pulumi.export("karpenterNodePool", node_provisioning.node_pool_name)
+
 if settings.demo:
     # On an existing cluster the pods also wait until its sandboxing RuntimeClass is known to exist.
     waits_for: list[pulumi.Input[pulumi.Resource]] = [target]
@@ -105,6 +130,7 @@ if settings.demo:
             memory_limit=settings.demo_memory_limit,
             untrusted_namespace=settings.untrusted_namespace,
             pool_name=settings.demo_pool,
+            tolerations=tuple(settings.demo_tolerations),
         ),
         pulumi.ResourceOptions(providers=[provider], depends_on=waits_for),
     )
@@ -114,3 +140,15 @@ if settings.demo:
     pulumi.export("untrustedPod", demo.untrusted_pod)
     pulumi.export("untrustedSandbox", sandbox.to_dict())
     pulumi.export("sandboxCapacityPerNode", node_capacity(settings.demo_vm_size, sandbox).to_dict())
+    # Each pool's capacity for the demo pod's sandbox, at its fewest and most nodes (a System
+    # pool kept to system pods runs none).
+    pulumi.export(
+        "sandboxCapacity",
+        {
+            pool.name: pool_capacity(
+                pool.vm_size, pool.options.nodes(pool.count), sandbox, pool.options.max_pods
+            ).to_dict()
+            for pool in settings.pools
+            if SYSTEM_POOL_TAINT not in pool.options.node_taints
+        },
+    )

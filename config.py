@@ -21,7 +21,7 @@ def read_stack_settings() -> StackSettings:
     A `pulumi.RunError` makes the CLI print the message alone, without a traceback.
     """
     config = pulumi.Config()
-    values = {setting.key: config.get(setting.key) for setting in SETTINGS}
+    values = {setting.key: _value(config, setting.key, setting.type) for setting in SETTINGS}
     location = pulumi.Config("azure-native").get("location")
     enforce = os.environ.get(SKIP_VALIDATION_ENV, "").lower() not in ("1", "true")
     try:
@@ -36,3 +36,14 @@ def read_stack_settings() -> StackSettings:
         pulumi.log.warn(f"{SKIP_VALIDATION_ENV} is set: the sandboxing rules are not checked")
     # settings.warnings are the components' own (same judge): they log them, once.
     return settings
+
+
+def _value(config: pulumi.Config, key: str, kind: str) -> object:
+    """A setting's raw value: arrays and objects as `get_object` parses them (the CLI hands
+    structured values over as JSON); text that is not JSON as it is, for the reader to report."""
+    if kind not in ("array", "object"):
+        return config.get(key)
+    try:
+        return config.get_object(key)
+    except pulumi.ConfigTypeError:
+        return config.get(key)

@@ -11,7 +11,7 @@ components validate with: no table is copied here. The pack's environment instal
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Optional
 
 import yaml
@@ -29,7 +29,7 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UnknownValueError
 
 from podsandbox.guardrail import plan as guardrail
-from podsandbox.rules import aks, policy_checks, pools, workloads
+from podsandbox.rules import aks, karpenter, policy_checks, pools, workloads
 
 PACK_NAME = "aks-pod-sandboxing"
 PACK_VERSION = "0.2.0"
@@ -418,6 +418,61 @@ def _validate_guardrail(args: StackValidationArgs, report_violation: ReportViola
             )
 
 
+KARPENTER_DOC = "https://github.com/Azure/karpenter-provider-azure/pull/1721"
+KARPENTER_TAGS = ["aks", "pod-sandboxing", "karpenter"]
+
+
+def _spec(props: Any) -> Mapping[str, Any]:
+    spec = props.get("spec")
+    return spec if isinstance(spec, Mapping) else {}
+
+
+def _validate_node_class(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type == karpenter.NODE_CLASS_TYPE:
+        for message in karpenter.node_class_problems(_spec(args.props)):
+            report_violation(message, None)
+
+
+def _kata_node_pools(args: StackValidationArgs) -> list[tuple[Any, Mapping[str, Any]]]:
+    """The stack's NodePools whose nodes are made of one of its Kata AKSNodeClasses."""
+    kata_classes = set()
+    for resource in args.resources:
+        if resource.resource_type == karpenter.NODE_CLASS_TYPE:
+            metadata = resource.props.get("metadata") or {}
+            if karpenter.is_kata_node_class(_spec(resource.props)):
+                kata_classes.add(metadata.get("name"))
+    return [
+        (resource, _spec(resource.props))
+        for resource in args.resources
+        if resource.resource_type == karpenter.NODE_POOL_TYPE
+        and karpenter.node_class_name(_spec(resource.props)) in kata_classes
+    ]
+
+
+def _validate_node_pool_sizes(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    for resource, spec in _kata_node_pools(args):
+        wrong = karpenter.ineligible_sizes(spec)
+        if wrong:
+            report_violation(
+                "NodePool of a Kata AKSNodeClass allows VM sizes that cannot run Kata: "
+                + "; ".join(wrong),
+                resource.urn,
+            )
+
+
+def _validate_node_pool_constrained(
+    args: StackValidationArgs, report_violation: ReportViolation
+) -> None:
+    for resource, spec in _kata_node_pools(args):
+        if not karpenter.constrains_instances(spec):
+            report_violation(
+                "NodePool of a Kata AKSNodeClass does not say which VM sizes it may use: Karpenter "
+                "filters them to Generation 2 sizes with nested virtualization itself, but the "
+                f"plan should say so, e.g. {karpenter.SERIES_LABEL} In the eligible series",
+                resource.urn,
+            )
+
+
 def _array_of_strings(default: list[str], description: str) -> dict[str, Any]:
     return {
         "type": "array",
@@ -672,6 +727,49 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         config_schema=PolicyConfigSchema(
             properties={UNTRUSTED_NAMESPACES: _untrusted_namespaces()}
         ),
+    ),
+    ResourceValidationPolicy(
+        name="karpenter-node-class-kata",
+        description="A Karpenter AKSNodeClass with workloadRuntime KataVmIsolation must use "
+        "imageFamily AzureLinux and no FIPS.",
+        enforcement_level=EnforcementLevel.MANDATORY,
+        severity=Severity.HIGH,
+        tags=KARPENTER_TAGS,
+        remediation_steps=(
+            "Set imageFamily: AzureLinux on the AKSNodeClass and leave fipsMode out (or set it to "
+            "Disabled): AKS publishes its Kata image for Azure Linux 3 only, and none with FIPS."
+        ),
+        url=KARPENTER_DOC,
+        validate=_validate_node_class,
+    ),
+    StackValidationPolicy(
+        name="karpenter-node-pool-kata-sizes",
+        description="A Karpenter NodePool of a Kata AKSNodeClass may allow only VM sizes the "
+        "catalog knows as Generation 2 with nested virtualization.",
+        enforcement_level=EnforcementLevel.MANDATORY,
+        severity=Severity.HIGH,
+        tags=KARPENTER_TAGS,
+        remediation_steps=(
+            "Keep the NodePool's instance-type, sku-name and sku-series requirements to eligible "
+            "sizes (`podsandbox vm-size NAME` checks one), e.g. karpenter.azure.com/sku-series In "
+            "[Ds_v5, Das_v5]."
+        ),
+        url=KARPENTER_DOC,
+        validate=_validate_node_pool_sizes,
+    ),
+    StackValidationPolicy(
+        name="karpenter-node-pool-unconstrained",
+        description="A Karpenter NodePool of a Kata AKSNodeClass should say which VM sizes it may "
+        "use.",
+        enforcement_level=EnforcementLevel.ADVISORY,
+        severity=Severity.LOW,
+        tags=KARPENTER_TAGS,
+        remediation_steps=(
+            "Add a requirement on karpenter.azure.com/sku-series (or sku-name) with the eligible "
+            "series; this project's NodePool lists them from its VM catalog."
+        ),
+        url=KARPENTER_DOC,
+        validate=_validate_node_pool_constrained,
     ),
     StackValidationPolicy(
         name="custom-runtime-class-advice",

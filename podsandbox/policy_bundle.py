@@ -67,8 +67,8 @@ def bundle(destination: Path) -> list[Path]:
         raise BundleError(
             f"{destination} is not an empty directory; choose a new one, e.g. dist/policy-pack"
         )
-    (destination / "podsandbox" / "rules").mkdir(parents=True)
-    (destination / "podsandbox" / "guardrail").mkdir()
+    for folder in ("rules", "guardrail", "karpenter"):
+        (destination / "podsandbox" / folder).mkdir(parents=True)
     files = {
         "PulumiPolicy.yaml": pulumi_policy_yaml(),
         "__main__.py": MAIN,
@@ -87,8 +87,14 @@ def bundle(destination: Path) -> list[Path]:
     return written
 
 
-PACK_GUARDRAIL_MODULES = ("guardrail/__init__.py", "guardrail/plan.py")
-"""What the pack imports of the in-cluster guardrail (which namespaces a binding selects)."""
+PACK_GUARDRAIL_MODULES = (
+    "guardrail/__init__.py",
+    "guardrail/plan.py",
+    "karpenter/__init__.py",
+    "karpenter/node_pool.py",
+)
+"""What the rules import from outside `rules/`: the in-cluster guardrail's plan (which namespaces a
+binding selects) and Karpenter's node pool settings (which the stack settings read)."""
 
 
 def _rule_modules() -> list[Path]:

@@ -190,6 +190,48 @@ BAD_INPUTS = [
         id="interactive kubelogin mode",
     ),
     pytest.param(
+        "pool",
+        {"enable_auto_scaling": True, "min_count": 3, "max_count": 2, "node_count": 3},
+        "maxCount = 2: is below the minimum count 3. Allowed: 3 to 1000. Example: maxCount: 3",
+        id="autoscaling bounds reversed",
+    ),
+    pytest.param(
+        "pool",
+        {"max_pods": 251},
+        "maxPods = 251: is outside what AKS takes. Allowed: 10 to 250. Example: maxPods: 110",
+        id="max pods above 250",
+    ),
+    pytest.param(
+        "pool",
+        {"os_disk_type": "Premium"},
+        "osDiskType = 'Premium': is not an OS disk type. Allowed: Managed or Ephemeral. Example: osDiskType: Managed",
+        id="OS disk type",
+    ),
+    pytest.param(
+        "pool",
+        {"node_taints": ["sandbox=true:NoScheduled"]},
+        "nodeTaints[0] = 'sandbox=true:NoScheduled': is not a node taint. Allowed: key=value:Effect, the key and value as Kubernetes labels, the effect NoSchedule, PreferNoSchedule or NoExecute. Example: nodeTaints[0]: sandbox=true:NoSchedule",
+        id="taint effect",
+    ),
+    pytest.param(
+        "cluster",
+        {"node_taints": ["sandbox=true:NoSchedule"], "extra_pools": [{"name": "kata8"}]},
+        "nodeTaints[0] = 'sandbox=true:NoSchedule': is not the one taint a System pool takes. Allowed: CriticalAddonsOnly=true:NoSchedule. Example: nodeTaints[0]: CriticalAddonsOnly=true:NoSchedule",
+        id="system pool taint",
+    ),
+    pytest.param(
+        "cluster",
+        {"extra_pools": [{"name": "kata8", "max_pods": 10}]},
+        "extraPools[0].maxPods = 10: leaves the pool room for 10 pods; AKS requires 30. Allowed: at least 30 per node, or 3 nodes. Example: extraPools[0].maxPods: 110",
+        id="extra pool without room for 30 pods",
+    ),
+    pytest.param(
+        "cluster",
+        {"extra_pools": [{"name": "kata8", "node_labels": {"bad key": "x"}}]},
+        """extraPools[0].nodeLabels = {'bad key': 'x'}: 'bad key' is not a label key. Allowed: a Kubernetes label: a key of at most 63 letters, digits, '-', '_' and '.' (alphanumeric at both ends), with an optional DNS prefix and '/', and a value like it or empty. Example: extraPools[0].nodeLabels: {"workload": "sandboxed"}""",
+        id="extra pool label key",
+    ),
+    pytest.param(
         "guardrail",
         {"enforcement": "block"},
         "enforcement = 'block': is not a guardrail enforcement. Allowed: deny or audit. Example: enforcement: audit",

@@ -169,6 +169,9 @@ def test_every_policy_has_name_description_and_level():
         "labelled-namespace-sandboxed": "mandatory",
         "sandboxed-workload-needs-sandboxing-pool": "advisory",
         "runtime-class-matches-pool-generation": "advisory",
+        "karpenter-node-class-kata": "mandatory",
+        "karpenter-node-pool-kata-sizes": "mandatory",
+        "karpenter-node-pool-unconstrained": "advisory",
     }
     assert all(p.description for p in sandbox_policies.POLICIES)
 
@@ -683,6 +686,7 @@ def test_every_policy_carries_the_metadata_the_cli_and_pulumi_cloud_show(policy)
         sandbox_policies.KATA_LIMITATIONS,
         sandbox_policies.RUNTIME_CLASS_DOC,
         sandbox_policies.ADMISSION_POLICY_DOC,
+        sandbox_policies.KARPENTER_DOC,
     }
 
 

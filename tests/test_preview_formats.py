@@ -12,6 +12,7 @@ import pytest
 
 from podsandbox.cli import main
 from podsandbox.preview.policy_evaluator import load_pack
+from podsandbox.rules.pool_limits import FIXED_AT_CREATION
 from tests.conftest import REPO, python_project
 
 PROGRAMS = REPO / "tests" / "programs"
@@ -188,7 +189,8 @@ def test_the_json_report_gives_each_resources_options_and_every_invoke(capsys):
     )  # fmt: skip
     assert pod["provider"].endswith("$pulumi:providers:kubernetes::sandbox-k8s::[unknown]")
     assert pod["dependsOn"] == sorted(pod["dependsOn"]) and pod["dependsOn"]
-    assert by_name["sandbox-pool"]["options"]["replaceOnChanges"] == []
+    # What AKS cannot change once a pool exists replaces the pool.
+    assert by_name["sandbox-pool"]["options"]["replaceOnChanges"] == list(FIXED_AT_CREATION)
     assert document["invokes"] == [
         {"token": "azure-native:containerservice:getManagedCluster", "answered": False},
     ]
@@ -203,8 +205,9 @@ def test_text_and_markdown_show_protection_and_replacement(capsys, tmp_path):
     cluster = cluster.split("\n  + ")[0]  # up to the next resource
     assert flat(cluster.split("\n          ")[0]).endswith(
         "sandbox-cluster [protected] [deleted before replaced] [replaced on change of "
-        "agentPoolProfiles[0].{vmSize, workloadRuntime, osSKU}, networkProfile.{networkPlugin, "
-        "networkPluginMode, networkDataplane, networkPolicy, podCidr}] "
+        "agentPoolProfiles[0].{vmSize, workloadRuntime, osSKU, availabilityZones, maxPods, "
+        "osDiskType, osDiskSizeGB}, networkProfile.{networkPlugin, networkPluginMode, "
+        "networkDataplane, networkPolicy, podCidr}] "
         "[ignores changes to networkProfile]"
     )
     assert "note: such a change is refused while it is protected (protect: true)" in cluster

@@ -51,6 +51,17 @@ def test_dev_stack_previews_the_how_to_cluster():
         "untrustedPod": "untrusted/untrusted",
         "untrustedSandbox": run.outputs["untrustedSandbox"].value,
         "sandboxCapacityPerNode": run.outputs["sandboxCapacityPerNode"].value,
+        "sandboxCapacity": {
+            "nodepool1": {
+                "vmSize": "Standard_D4s_v3",
+                "podsPerNode": 8,
+                "minNodes": 1,
+                "maxNodes": 1,
+                "atMinimum": 8,
+                "atMaximum": 8,
+                "bound": "CPU",
+            },
+        },
     }
     # Like a real preview: nothing asked of Azure for a cluster that does not exist yet.
     assert run.invokes == []

@@ -9,6 +9,7 @@ import pytest
 
 from podsandbox.preview.recorder import ProgramRun, run_program
 from podsandbox.preview.stack_files import load_stack_config
+from podsandbox.rules.pool_limits import FIXED_AT_CREATION
 from tests.conftest import REPO
 
 STACK_FILES = [
@@ -87,7 +88,8 @@ def test_what_aks_cannot_change_in_place_replaces_the_cluster(stack_file: Path, 
     run = with_settings(stack_file, networkPolicy="cilium")
     cluster = the_cluster(run)
     options = run.options(cluster)
-    assert options["replaceOnChanges"] == [body + path for path in INLINE_POOL + NETWORK]
+    fixed = [f"agentPoolProfiles[0].{field}" for field in FIXED_AT_CREATION]
+    assert options["replaceOnChanges"] == [body + path for path in INLINE_POOL + NETWORK + fixed]
     assert options["deleteBeforeReplace"] is True
     # Each path names an input the cluster really sends (azure-native's detailed diff reports a
     # change under exactly this path, which is what the engine matches replaceOnChanges against).

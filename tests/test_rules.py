@@ -57,7 +57,11 @@ def imports_of(path: Path) -> set[str]:
 
 
 RULE_MODULES = sorted((REPO / "podsandbox" / "rules").glob("*.py"))
-PURE_MODULES = {"podsandbox.guardrail.plan": REPO / "podsandbox" / "guardrail" / "plan.py"}
+PURE_MODULES = {
+    "podsandbox.guardrail.plan": REPO / "podsandbox" / "guardrail" / "plan.py",
+    "podsandbox.karpenter": REPO / "podsandbox" / "karpenter" / "__init__.py",
+    "podsandbox.karpenter.node_pool": REPO / "podsandbox" / "karpenter" / "node_pool.py",
+}
 """Modules outside `rules/` that the rules (and the pack) import: held to the same standard."""
 
 

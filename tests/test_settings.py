@@ -2,20 +2,179 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from podsandbox.guardrail.plan import plan_guardrail
 from podsandbox.rules import aks, workloads
+from podsandbox.rules.pool_limits import PoolOptions
 from podsandbox.rules.stack_settings import (
     EXISTING_CLUSTER,
     NEW_CLUSTER,
     SETTINGS,
+    KarpenterSettings,
     SettingsError,
     dns_prefix,
     load_settings,
 )
 
 BAD_INPUTS = [
+    pytest.param(
+        {"karpenter": "true"},
+        "karpenter = True: applies to existing clusters that run Karpenter's Azure provider: a cluster this stack creates has none, and AKS's node auto-provisioning does not support Pod Sandboxing yet (Azure/AKS #5843). Allowed: false in new-cluster mode. Example: pulumi config set karpenter false",
+        id="karpenter on a new cluster",
+    ),
+    pytest.param(
+        {"mode": "existing-cluster", "karpenter": "true", "karpenterCpuLimit": "lots"},
+        "karpenterCpuLimit = 'lots': is not a positive quantity. Allowed: a cpu quantity, or empty for no limit. Example: pulumi config set karpenterCpuLimit 64",
+        id="karpenter CPU limit",
+    ),
+    pytest.param(
+        {"mode": "existing-cluster", "karpenterMemoryLimit": "0"},
+        "karpenterMemoryLimit = '0': is not a positive quantity. Allowed: a memory quantity, or empty for no limit. Example: pulumi config set karpenterMemoryLimit 256Gi",
+        id="karpenter memory limit not positive",
+    ),
+    pytest.param(
+        {"mode": "existing-cluster", "karpenterConsolidationPolicy": "Never"},
+        "karpenterConsolidationPolicy = 'Never': is not a Karpenter consolidation policy. Allowed: WhenEmpty, WhenEmptyOrUnderutilized or Balanced. Example: pulumi config set karpenterConsolidationPolicy WhenEmpty",
+        id="karpenter consolidation policy",
+    ),
+    pytest.param(
+        {"mode": "existing-cluster", "karpenterConsolidateAfter": "5 minutes"},
+        "karpenterConsolidateAfter = '5 minutes': is not a Karpenter duration. Allowed: seconds, minutes or hours such as 30s, 5m or 1h30m, or Never. Example: pulumi config set karpenterConsolidateAfter 5m",
+        id="karpenter consolidate after",
+    ),
+    pytest.param(
+        {"nodeEnableAutoScaling": "true", "nodeMinCount": "1"},
+        "nodeMaxCount (not set): is required with autoscaling. Allowed: 1 to 1000. Example: pulumi config set nodeMaxCount 3",
+        id="autoscaling without a maximum",
+    ),
+    pytest.param(
+        {"nodeMinCount": "1"},
+        "nodeMinCount = 1: applies only when the pool autoscales. Allowed: autoscaling on, or leave it out. Example: pulumi config set nodeMinCount 1",
+        id="bounds without autoscaling",
+    ),
+    pytest.param(
+        {"nodeEnableAutoScaling": "true", "nodeMinCount": "0", "nodeMaxCount": "3"},
+        "nodeMinCount = 0: is outside what a System pool takes. Allowed: 1 to 1000. Example: pulumi config set nodeMinCount 1",
+        id="system pool scales to zero",
+    ),
+    pytest.param(
+        {"nodeEnableAutoScaling": "true", "nodeMinCount": "1", "nodeMaxCount": "1001"},
+        "nodeMaxCount = 1001: is outside what a System pool takes. Allowed: 1 to 1000. Example: pulumi config set nodeMaxCount 3",
+        id="max above the pool limit",
+    ),
+    pytest.param(
+        {
+            "nodeEnableAutoScaling": "true",
+            "nodeMinCount": "3",
+            "nodeMaxCount": "2",
+            "nodeCount": "3",
+        },
+        "nodeMaxCount = 2: is below the minimum count 3. Allowed: 3 to 1000. Example: pulumi config set nodeMaxCount 3",
+        id="max below min",
+    ),
+    pytest.param(
+        {
+            "nodeEnableAutoScaling": "true",
+            "nodeMinCount": "2",
+            "nodeMaxCount": "4",
+            "nodeCount": "1",
+        },
+        "nodeCount = 1: is the initial size, so it must lie between the minimum count 2 and the maximum 4. Allowed: 2 to 4. Example: pulumi config set nodeCount 2",
+        id="count outside the bounds",
+    ),
+    pytest.param(
+        {"nodeMaxPods": "300"},
+        "nodeMaxPods = 300: is outside what AKS takes. Allowed: 10 to 250. Example: pulumi config set nodeMaxPods 110",
+        id="max pods above 250",
+    ),
+    pytest.param(
+        {"nodeMaxPods": "10"},
+        "nodeMaxPods = 10: leaves the pool room for 10 pods; AKS requires 30. Allowed: at least 30 per node, or 3 nodes. Example: pulumi config set nodeMaxPods 110",
+        id="max pods without room for 30",
+    ),
+    pytest.param(
+        {"nodeOsDiskType": "Premium"},
+        "nodeOsDiskType = 'Premium': is not an OS disk type. Allowed: Managed or Ephemeral. Example: pulumi config set nodeOsDiskType Managed",
+        id="OS disk type",
+    ),
+    pytest.param(
+        {"nodeOsDiskSizeGb": "20"},
+        "nodeOsDiskSizeGb = 20: is outside what AKS takes (30 GB is the smallest AKS node image). Allowed: 30 to 2048. Example: pulumi config set nodeOsDiskSizeGb 128",
+        id="OS disk under 30 GB",
+    ),
+    pytest.param(
+        {"nodeAvailabilityZones": '["1", "1"]'},
+        "nodeAvailabilityZones[1] = '1': repeats a zone. Allowed: each zone once. Example: pulumi config set --path 'nodeAvailabilityZones[1]' 1",
+        id="repeated zone",
+    ),
+    pytest.param(
+        {"nodeAvailabilityZones": "1,2"},
+        'nodeAvailabilityZones = \'1,2\': is not a list. Allowed: a list of strings. Example: pulumi config set nodeAvailabilityZones \'["1", "2", "3"]\'',
+        id="zones not a list",
+    ),
+    pytest.param(
+        {"mode": "existing-cluster", "nodeTaints": '["sandbox:NoSchedule"]'},
+        "nodeTaints[0] = 'sandbox:NoSchedule': is not a node taint. Allowed: key=value:Effect, the key and value as Kubernetes labels, the effect NoSchedule, PreferNoSchedule or NoExecute. Example: pulumi config set --path 'nodeTaints[0]' sandbox=true:NoSchedule",
+        id="taint not key=value:Effect",
+    ),
+    pytest.param(
+        {"nodeLabels": '{"bad key": "x"}'},
+        "nodeLabels = {'bad key': 'x'}: 'bad key' is not a label key. Allowed: a Kubernetes label: a key of at most 63 letters, digits, '-', '_' and '.' (alphanumeric at both ends), with an optional DNS prefix and '/', and a value like it or empty. Example: pulumi config set nodeLabels '{\"workload\": \"sandboxed\"}'",
+        id="label key",
+    ),
+    pytest.param(
+        {"nodeLabels": '["a"]'},
+        "nodeLabels = '[\"a\"]': is not a map of labels. Allowed: an object of strings. Example: pulumi config set --path 'nodeLabels.workload' sandboxed",
+        id="labels not a map",
+    ),
+    pytest.param(
+        {"extraPools": '["kata8:Standard_D8s_v5"]', "pools": '[{"name": "kata4"}]'},
+        'pools = \'[{"name": "kata4"}]\': and extraPools both declare pools. Allowed: pools (every pool setting) or extraPools (NAME:VM_SIZE[:COUNT]), not both. Example: pulumi config rm extraPools',
+        id="pools and extraPools",
+    ),
+    pytest.param(
+        {"pools": '["kata8"]'},
+        'pools[0] = \'kata8\': is not a pool object. Allowed: an object with a name and any pool setting. Example: pulumi config set --path \'pools[0]\' \'{"name": "kata8", "vmSize": "Standard_D8s_v5"}\'',
+        id="pools item not an object",
+    ),
+    pytest.param(
+        {"pools": '[{"name": "kata8", "size": "x"}]'},
+        "pools[0].size = 'x': is not a pool setting. Allowed: name, vmSize, nodeCount, enableAutoScaling, minCount, maxCount, maxPods, osDiskType, osDiskSizeGb, availabilityZones, nodeTaints, nodeLabels. Example: pulumi config set --path 'pools[0].vmSize' Standard_D4s_v3",
+        id="pools unknown setting",
+    ),
+    pytest.param(
+        {"pools": '[{"vmSize": "Standard_D8s_v5"}]'},
+        "pools[0].name (not set): is required. Allowed: 1-12 lower-case letters and digits, starting with a letter. Example: pulumi config set --path 'pools[0].name' kata8",
+        id="pools item without a name",
+    ),
+    pytest.param(
+        {"pools": '[{"name": "kata8", "vmSize": "Standard_D4_v3"}]'},
+        "pools[0].vmSize = 'Standard_D4_v3': cannot host a sandboxing pool: Standard_D4_v3 (Dv3) is Generation 1 only; use Dsv3 (with s), its Generation 2 twin, e.g. Standard_D4s_v3. Allowed: a Generation 2 x64 size with nested virtualization, e.g. Standard_D4s_v3, Standard_D4s_v5, Standard_D4as_v5, Standard_E4s_v5 (check one with `podsandbox vm-size NAME`). Example: pulumi config set --path 'pools[0].vmSize' Standard_D4s_v3",
+        id="pools Gen1 size",
+    ),
+    pytest.param(
+        {"pools": '[{"name": "kata8", "nodeCount": "two"}]'},
+        "pools[0].nodeCount = 'two': is not a whole number. Allowed: a whole number. Example: pulumi config set --path 'pools[0].nodeCount' 1",
+        id="pools count not a number",
+    ),
+    pytest.param(
+        {"pools": '[{"name": "nodepool1"}]'},
+        "pools[0].name = 'nodepool1': repeats the pool name nodepool1. Allowed: a name no other pool of the stack uses. Example: pulumi config set --path 'pools[0].name' kata8",
+        id="pools repeats the first pool",
+    ),
+    pytest.param(
+        {"pools": '[{"name": "kata8", "maxCount": 3}]'},
+        "pools[0].maxCount = 3: applies only when the pool autoscales. Allowed: autoscaling on, or leave it out. Example: pulumi config set --path 'pools[0].maxCount' 3",
+        id="pools bound without autoscaling",
+    ),
+    pytest.param(
+        {"pools": '[{"name": "kata8", "nodeTaints": ["x"]}]'},
+        "pools[0].nodeTaints[0] = 'x': is not a node taint. Allowed: key=value:Effect, the key and value as Kubernetes labels, the effect NoSchedule, PreferNoSchedule or NoExecute. Example: pulumi config set --path 'pools[0].nodeTaints[0]' sandbox=true:NoSchedule",
+        id="pools bad taint",
+    ),
     pytest.param(
         {"guardrailEnforcement": "block"},
         "guardrailEnforcement = 'block': is not a guardrail enforcement. Allowed: deny or audit, or empty for the mode's default. Example: pulumi config set guardrailEnforcement audit",
@@ -703,3 +862,143 @@ def test_the_legacy_runtime_hint_follows_its_own_minimum():
     with pytest.raises(SettingsError) as raised:
         load_settings({"runtime": "KataMshvVmIsolation", "kubernetesVersion": "1.2"}, "eastus")
     assert "YAML" not in raised.value.problems[0].reason
+
+
+# --- production pools: options, pools, the demo's placement ------------------------------------
+
+
+def test_the_first_pools_options_are_read_with_their_types():
+    settings = load_settings(
+        {"nodeEnableAutoScaling": "true", "nodeMinCount": "2", "nodeMaxCount": " 4 ",
+         "nodeCount": "3", "nodeMaxPods": "110", "nodeOsDiskType": "Ephemeral",
+         "nodeOsDiskSizeGb": "64", "nodeAvailabilityZones": '["1", "2"]',
+         "nodeTaints": [], "nodeLabels": '{"workload": "sandboxed"}'},
+        "eastus",
+    )  # fmt: skip
+    assert settings.node_options == PoolOptions(
+        enable_auto_scaling=True, min_count=2, max_count=4, max_pods=110,
+        os_disk_type="Ephemeral", os_disk_size_gb=64, availability_zones=("1", "2"),
+        node_labels=(("workload", "sandboxed"),),
+    )  # fmt: skip
+    assert settings.pools[0].options == settings.node_options
+    assert load_settings({}, "eastus").node_options == PoolOptions()
+    # Unset integers and empty text are AKS's defaults, not zero.
+    empty = load_settings({"nodeMaxPods": "", "nodeOsDiskType": "", "nodeLabels": ""}, "eastus")
+    assert empty.node_options == PoolOptions()
+
+
+def test_a_new_clusters_first_pool_is_judged_as_a_system_pool_and_an_existing_ones_as_a_user_pool():
+    bounds = {"nodeEnableAutoScaling": True, "nodeMinCount": 0, "nodeMaxCount": 3}
+    with pytest.raises(SettingsError, match="nodeMinCount = 0: is outside what a System pool"):
+        load_settings(bounds, "eastus")
+    existing = load_settings({**bounds, "mode": "existing-cluster"})
+    assert existing.node_options.min_count == 0
+
+
+POOLS = [
+    {"name": "apps", "vmSize": "Standard_D4s_v5", "nodeCount": 2},
+    {"name": "kata", "vmSize": "Standard_D8s_v5", "nodeCount": "1", "enableAutoScaling": "true",
+     "minCount": "0", "maxCount": 10, "maxPods": 110, "osDiskType": "Managed",
+     "osDiskSizeGb": 128, "availabilityZones": ["1"], "nodeTaints": ["sandbox=true:NoSchedule"],
+     "nodeLabels": {"workload": "sandboxed"}},
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("given", [POOLS, json.dumps(POOLS)], ids=["object", "json"])
+def test_pools_are_read_as_objects_or_their_json(given):
+    settings = load_settings({"pools": given, "demoPool": "kata"}, "eastus")
+    apps, kata = settings.extra_pools
+    assert (apps.name, apps.vm_size, apps.count, apps.options) == (
+        "apps",
+        "Standard_D4s_v5",
+        2,
+        PoolOptions(),
+    )
+    assert (kata.count, kata.options) == (1, PoolOptions(
+        enable_auto_scaling=True, min_count=0, max_count=10, max_pods=110, os_disk_type="Managed",
+        os_disk_size_gb=128, availability_zones=("1",), node_taints=("sandbox=true:NoSchedule",),
+        node_labels=(("workload", "sandboxed"),)))  # fmt: skip
+    assert [pool.name for pool in settings.pools] == ["nodepool1", "apps", "kata"]
+    assert settings.demo_tolerations == [
+        {"key": "sandbox", "operator": "Equal", "value": "true", "effect": "NoSchedule"}
+    ]
+
+
+def test_extra_pools_and_pools_are_the_same_pools():
+    short = load_settings({"extraPools": ["kata8:Standard_D8s_v5:2"]}, "eastus")
+    long = load_settings(
+        {"pools": [{"name": "kata8", "vmSize": "Standard_D8s_v5", "nodeCount": 2}]}, "eastus"
+    )
+    assert short.extra_pools == long.extra_pools
+    assert load_settings({"pools": "", "extraPools": ""}, "eastus").extra_pools == ()
+
+
+def test_the_demo_tolerates_its_pools_taints_but_never_the_system_pools():
+    config = {
+        "nodeTaints": ["CriticalAddonsOnly=true:NoSchedule"],
+        "pools": [{"name": "apps"}, {"name": "kata", "nodeTaints": ["sandbox=true:NoSchedule",
+                  "soft=yes:PreferNoSchedule"]}, {"name": "gpu", "nodeTaints": ["gpu=a:NoExecute"]}],
+    }  # fmt: skip
+    unpinned = load_settings(config, "eastus")
+    assert [t["key"] for t in unpinned.demo_tolerations] == ["sandbox", "gpu"]
+    pinned = load_settings({**config, "demoPool": "apps"}, "eastus")
+    assert pinned.demo_tolerations == []
+
+
+def test_the_trusted_demo_pod_needs_an_untainted_pool_on_a_new_cluster():
+    tainted = {"pools": [{"name": "kata", "nodeTaints": ["sandbox=true:NoSchedule"]}],
+               "nodeTaints": ["CriticalAddonsOnly=true:NoSchedule"]}  # fmt: skip
+    with pytest.raises(SettingsError) as raised:
+        load_settings(tainted, "eastus")
+    [problem] = raised.value.problems
+    assert str(problem) == (
+        "demo = True: the trusted demo pod tolerates no taint, and every pool of the cluster has "
+        "a NoSchedule or NoExecute taint. Allowed: a pool without such taints, or no demo. "
+        "Example: pulumi config set demo false"
+    )
+    assert not load_settings({**tainted, "demo": False}, "eastus").demo
+    # A PreferNoSchedule taint keeps no pod off, and an existing cluster has pools of its own.
+    soft = {"pools": [{"name": "kata", "nodeTaints": ["a=b:PreferNoSchedule"]}],
+            "nodeTaints": ["CriticalAddonsOnly=true:NoSchedule"]}  # fmt: skip
+    load_settings(soft, "eastus")
+    load_settings({**EXISTING, "nodeTaints": ["sandbox=true:NoSchedule"]})
+
+
+def test_the_demo_cannot_be_pinned_to_a_system_pool_kept_for_system_pods():
+    config = {"nodeTaints": ["CriticalAddonsOnly=true:NoSchedule"], "pools": [{"name": "kata"}],
+              "demoPool": "nodepool1"}  # fmt: skip
+    with pytest.raises(SettingsError) as raised:
+        load_settings(config, "eastus")
+    assert [str(problem) for problem in raised.value.problems] == [
+        "demoPool = 'nodepool1': is the System pool, whose CriticalAddonsOnly=true:NoSchedule "
+        "taint keeps application pods off it. Allowed: one of the other pools: kata. Example: "
+        "pulumi config set demoPool kata"
+    ]
+
+
+def test_a_demo_pod_that_fits_no_node_of_its_pools_is_warned_about():
+    big = {"demoCpuLimit": "8", "demoMemoryLimit": "1Gi"}
+    [warning] = [w for w in load_settings(big, "eastus").warnings if "demo pod" in w]
+    assert warning == (
+        "the untrusted demo pod takes 8 CPU and 1.59Gi of a node, more than one node of its pool "
+        "holds: nodepool1 (Standard_D4s_v3); it would stay Pending. Lower demoCpuLimit or "
+        "demoMemoryLimit, or use a larger VM size"
+    )
+    # A larger pool it may land on is enough; pinned elsewhere, it is not.
+    roomy = {**big, "extraPools": ["kata16:Standard_D16s_v5"]}
+    assert not [w for w in load_settings(roomy, "eastus").warnings if "demo pod" in w]
+    pinned = load_settings({**roomy, "demoPool": "nodepool1"}, "eastus")
+    assert [w for w in pinned.warnings if "demo pod" in w]
+    assert not [w for w in load_settings({**big, "demo": False}, "eastus").warnings
+                if "demo pod" in w]  # fmt: skip
+
+
+def test_karpenter_is_read_for_an_existing_cluster():
+    assert load_settings(EXISTING).karpenter is None
+    assert load_settings({}, "eastus").karpenter is None  # off: nothing to refuse
+    settings = load_settings({**EXISTING, "karpenter": "true", "karpenterCpuLimit": "64",
+                              "karpenterConsolidationPolicy": "WhenEmpty",
+                              "karpenterConsolidateAfter": "5m"})  # fmt: skip
+    assert settings.karpenter == KarpenterSettings({"cpu": "64"}, "WhenEmpty", "5m")
+    defaults = load_settings({**EXISTING, "karpenter": True})
+    assert defaults.karpenter == KarpenterSettings({}, "WhenEmptyOrUnderutilized", "0s")

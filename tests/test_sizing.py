@@ -268,3 +268,59 @@ def test_sizing_and_capacity_read_as_one_short_line():
     # Anything else is not sizing.
     for other in ({"vmSize": "x"}, ["vcpus"], "1 vCPU", None, {**sandbox.to_dict(), "extra": 1}):
         assert sizing.describe(other) is None
+
+
+# --- a pool's capacity at its fewest and most nodes ---------------------------------------------
+
+
+def test_a_pools_capacity_at_its_bounds():
+    sandbox = sandbox_size(uniform_pod("500m", "256Mi"), GA)
+    capacity = sizing.pool_capacity("Standard_D8s_v5", (0, 10), sandbox)
+    assert capacity.to_dict() == {
+        "vmSize": "Standard_D8s_v5", "podsPerNode": 16, "minNodes": 0, "maxNodes": 10,
+        "atMinimum": 0, "atMaximum": 160, "bound": "CPU",
+    }  # fmt: skip
+    assert sizing.describe({"kata": capacity.to_dict()}) == (
+        "kata: 0 to 160 (16 per Standard_D8s_v5 node x 0 to 10 nodes, CPU bound)"
+    )
+
+
+def test_max_pods_caps_a_node_and_says_so():
+    sandbox = sandbox_size(uniform_pod("500m", "256Mi"), GA)
+    capped = sizing.pool_capacity("Standard_D8s_v5", (2, 2), sandbox, max_pods=10)
+    assert (capped.per_node, capped.bound) == (10, "maxPods")
+    assert capped.to_dict()["atMaximum"] == 20
+    roomy = sizing.pool_capacity("Standard_D8s_v5", (1, 3), sandbox, max_pods=110)
+    assert (roomy.per_node, roomy.bound) == (16, "CPU")
+    exact = sizing.pool_capacity("Standard_D8s_v5", (1, 1), sandbox, max_pods=16)
+    assert (exact.per_node, exact.bound) == (16, "CPU")  # both: the resources say it first
+    assert sizing.describe({"a": exact.to_dict(), "b": roomy.to_dict()}) == (
+        "a: 16 (16 per Standard_D8s_v5 node x 1 node, CPU bound); "
+        "b: 16 to 48 (16 per Standard_D8s_v5 node x 1 to 3 nodes, CPU bound)"
+    )
+
+
+def test_an_unknown_node_leaves_the_pool_unknown():
+    sandbox = sandbox_size(uniform_pod("500m", "256Mi"), GA)
+    unknown = sizing.pool_capacity("Standard_D64s_v5", (1, 2), sandbox, max_pods=30)
+    assert unknown.per_node is None
+    assert unknown.to_dict()["atMinimum"] is None and unknown.to_dict()["atMaximum"] is None
+    assert sizing.describe({"big": unknown.to_dict()}) == (
+        "big: unknown per Standard_D64s_v5 node x 1 to 2 nodes"
+    )
+    assert sizing.describe({}) is None
+    assert sizing.describe({"a": {"vmSize": "x"}}) is None
+
+
+def test_a_pod_that_fits_no_node_of_its_pools_is_named_with_them():
+    big = sandbox_size(uniform_pod("8", "1Gi"), GA)
+    assert sizing.unfit_warning(big, [("nodepool1", "Standard_D4s_v3"), ("kata16",
+                                "Standard_D16s_v5")]) is None  # fmt: skip
+    warning = sizing.unfit_warning(big, [("a", "Standard_D4s_v3"), ("b", "Standard_D2s_v3")])
+    assert warning is not None and warning.startswith(
+        "the untrusted demo pod takes 8 CPU and 1.59Gi of a node, more than one node of its pool "
+        "holds: a (Standard_D4s_v3), b (Standard_D2s_v3); it would stay Pending"
+    )
+    # Unknown sizes are not judged: no warning on what cannot be known.
+    assert sizing.unfit_warning(big, [("a", "Standard_D64s_v5")]) is None
+    assert sizing.unfit_warning(big, []) is None

@@ -5,17 +5,49 @@ all of its pools, so a pool's fields are written once. (No `from __future__ impo
 here: Pulumi's schema inference reads these annotations at run time.)
 """
 
-from typing import NotRequired, Optional, TypedDict
+import dataclasses
+from typing import Any, NotRequired, Optional, TypedDict, cast
 
 import pulumi
 from pulumi_azure_native import containerservice, resources
 
 from podsandbox.rules.aks import LEGACY_ARM_API_VERSION, REQUIRED_OS_TYPE, RuntimeGeneration
+from podsandbox.rules.pool_limits import FIXED_AT_CREATION, PoolOptions
 
 CONTAINER_SERVICE = "Microsoft.ContainerService"
 
 
-class SandboxPoolArgs(TypedDict):
+class PoolOptionsArgs(TypedDict):
+    """A sandboxing pool's scale, placement, taints and disk; each one left out takes AKS's
+    default. What AKS cannot change once a pool exists (zones, max pods, OS disk) replaces the
+    pool when changed, which `protect` blocks."""
+
+    enable_auto_scaling: NotRequired[bool]
+    """Let the cluster autoscaler size the pool between minCount and maxCount. nodeCount is then
+    the initial size, and later changes of it are ignored (the autoscaler owns the count).
+    Default: false."""
+    min_count: NotRequired[int]
+    """Fewest nodes with autoscaling: 0 or more for a User pool, 1 or more for a System pool."""
+    max_count: NotRequired[int]
+    """Most nodes with autoscaling, at most 1000 (AKS's limit per pool)."""
+    max_pods: NotRequired[int]
+    """Most pods per node, 10 to 250, with room for 30 pods in the pool. Default: the network
+    plugin's (250 with Azure CNI overlay, 110 with kubenet)."""
+    os_disk_type: NotRequired[str]
+    """Managed or Ephemeral (an ephemeral disk must fit the VM's cache or temporary disk, which
+    Azure checks). Default: Ephemeral where the VM size allows it, else Managed."""
+    os_disk_size_gb: NotRequired[int]
+    """OS disk size in GB, 30 to 2048. Default: AKS's for the VM size."""
+    availability_zones: NotRequired[list[str]]
+    """Availability zones of the region for the nodes, e.g. ["1", "2", "3"]. Default: none."""
+    node_taints: NotRequired[list[str]]
+    """Taints key=value:Effect on the nodes, e.g. sandbox=true:NoSchedule, which pods must
+    tolerate; a System pool takes only CriticalAddonsOnly=true:NoSchedule. Default: none."""
+    node_labels: NotRequired[dict[str, str]]
+    """Labels on the nodes, e.g. {"workload": "sandboxed"}. Default: none."""
+
+
+class SandboxPoolArgs(PoolOptionsArgs):
     """One more sandboxing node pool (User mode) on the same cluster, with the component's
     workload runtime, OS SKU and Kubernetes version."""
 
@@ -25,7 +57,42 @@ class SandboxPoolArgs(TypedDict):
     vm_size: NotRequired[str]
     """VM size: Generation 2 with nested virtualization. Default: Standard_D4s_v3."""
     node_count: NotRequired[int]
-    """Number of nodes, at least 1. Default: 1."""
+    """Number of nodes, at least 1; with autoscaling, the initial size. Default: 1."""
+
+
+def option_inputs(options: PoolOptions) -> dict[str, Any]:
+    """The options that are set, by their Python input names (the same in `PoolOptionsArgs`,
+    `ManagedClusterAgentPoolProfileArgs` and `AgentPool`); the bounds only with autoscaling."""
+    inputs: dict[str, Any] = {}
+    for field in dataclasses.fields(options):
+        value = getattr(options, field.name)
+        bound = field.name in ("min_count", "max_count")
+        unset = value is None or value is False or value == ()  # 0 is a count: `is`, not ==
+        if unset or (bound and not options.enable_auto_scaling):
+            continue
+        if field.name == "node_labels":
+            value = dict(value)
+        inputs[field.name] = list(value) if isinstance(value, tuple) else value
+    return inputs
+
+
+def set_pool_options(args: PoolOptionsArgs, options: PoolOptions) -> None:
+    """Put validated options into a component's inputs (a pool's, or its first pool's)."""
+    cast(dict[str, Any], args).update(option_inputs(options))
+
+
+def pool_options(
+    options: PoolOptions, legacy: bool, inline_index: Optional[int] = None
+) -> pulumi.ResourceOptions:
+    """What the engine must do with a pool's options: ignore the count once the autoscaler owns it
+    (or every `up` would reset it), and replace the pool when a field AKS cannot change changes.
+    `inline_index`: the pool's place in a cluster's agentPoolProfiles, None for an AgentPool."""
+    body = "properties." if legacy else ""
+    where = f"{body}agentPoolProfiles[{inline_index}]." if inline_index is not None else body
+    return pulumi.ResourceOptions(
+        ignore_changes=[f"{where}count"] if options.enable_auto_scaling else None,
+        replace_on_changes=[f"{where}{field}" for field in FIXED_AT_CREATION],
+    )
 
 
 def sandboxing_agent_pool(
@@ -39,6 +106,7 @@ def sandboxing_agent_pool(
     runtime: RuntimeGeneration,
     os_sku: str,
     orchestrator_version: pulumi.Input[Optional[str]],
+    options: PoolOptions,
     opts: pulumi.ResourceOptions,
 ) -> pulumi.CustomResource:
     """A User-mode pool like `az aks nodepool add --os-sku ... --workload-runtime ...`.
@@ -47,7 +115,13 @@ def sandboxing_agent_pool(
     `LEGACY_ARM_API_VERSION`); a GA pool is an azure-native AgentPool. A pool's name is fixed in
     its cluster, so a replacement deletes the old pool before it creates the new one.
     """
-    opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(delete_before_replace=True))
+    opts = pulumi.ResourceOptions.merge(
+        opts,
+        pulumi.ResourceOptions.merge(
+            pulumi.ResourceOptions(delete_before_replace=True),
+            pool_options(options, runtime.legacy),
+        ),
+    )
     if runtime.legacy:
         properties: dict[str, pulumi.Input[object]] = {
             "mode": "User",
@@ -60,6 +134,7 @@ def sandboxing_agent_pool(
         }
         if orchestrator_version is not None:
             properties["orchestratorVersion"] = orchestrator_version
+        properties.update(options.engine_inputs())
         return resources.Resource(
             name,
             resource_group_name=resource_group_name,
@@ -84,5 +159,6 @@ def sandboxing_agent_pool(
         os_sku=os_sku,
         workload_runtime=runtime.workload_runtime,
         orchestrator_version=orchestrator_version,
+        **option_inputs(options),
         opts=opts,
     )

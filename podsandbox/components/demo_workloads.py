@@ -16,6 +16,7 @@ from pulumi_kubernetes.core.v1 import (
     ResourceRequirementsArgs,
     SeccompProfileArgs,
     SecurityContextArgs,
+    TolerationArgs,
 )
 from pulumi_kubernetes.meta.v1 import LabelSelectorArgs, ObjectMetaArgs
 from pulumi_kubernetes.networking.v1 import NetworkPolicy, NetworkPolicySpecArgs
@@ -46,6 +47,9 @@ class DemoWorkloadsArgs:
     untrusted_namespace: str = DEFAULT_UNTRUSTED_NAMESPACE
     pool_name: Optional[str] = None
     """Pin the untrusted pod to this sandboxing pool; None for any node of its RuntimeClass."""
+    tolerations: tuple[dict[str, str], ...] = ()
+    """What the untrusted pod tolerates: the taints of the sandboxing pools it may land on (AKS's
+    RuntimeClass adds a node selector, no tolerations)."""
 
 
 class DemoWorkloads(pulumi.ComponentResource):
@@ -118,6 +122,13 @@ class DemoWorkloads(pulumi.ComponentResource):
             spec=PodSpecArgs(
                 runtime_class_name=args.runtime.runtime_class_name,
                 node_selector={AGENT_POOL_LABEL: args.pool_name} if args.pool_name else None,
+                tolerations=[
+                    TolerationArgs(
+                        key=t["key"], operator=t["operator"], value=t["value"], effect=t["effect"]
+                    )
+                    for t in args.tolerations
+                ]
+                or None,
                 automount_service_account_token=False,
                 security_context=PodSecurityContextArgs(
                     run_as_non_root=True,

@@ -11,15 +11,19 @@ for valid inputs: a TypeScript, Go, C# or YAML program gets every problem, and n
 `python -m podsandbox.components.provider` prints the inferred schema (the committed `schema.json`).
 """
 
+import ast
 import inspect
 import json
 import sys
+import textwrap
 from importlib.metadata import version
 from typing import Any, Optional
 
 import pulumi
 from pulumi.provider.experimental.component import ComponentProvider
+from pulumi.provider.experimental.util import camel_case
 
+from podsandbox.components.agent_pool import PoolOptionsArgs
 from podsandbox.components.sandbox_guardrail import SandboxGuardrail
 from podsandbox.components.sandboxed_cluster import SandboxedCluster
 from podsandbox.components.sandboxed_node_pool import SandboxedNodePool
@@ -85,9 +89,39 @@ def _reflow(text: str) -> str:
     return "\n\n".join(" ".join(line.strip() for line in p.splitlines()) for p in paragraphs)
 
 
+def field_docstrings(typed_dict: type) -> dict[str, str]:
+    """A TypedDict's field docstrings by schema (camelCase) name, read from its source as the
+    SDK's inference reads them."""
+    found: dict[str, str] = {}
+    [cls] = ast.parse(textwrap.dedent(inspect.getsource(typed_dict))).body
+    assert isinstance(cls, ast.ClassDef)
+    for field, doc in zip(cls.body, cls.body[1:], strict=False):
+        if (
+            isinstance(field, ast.AnnAssign)
+            and isinstance(field.target, ast.Name)
+            and isinstance(doc, ast.Expr)
+            and isinstance(doc.value, ast.Constant)
+            and isinstance(doc.value.value, str)
+        ):
+            found[camel_case(field.target.id)] = doc.value.value
+    return found
+
+
+INHERITED_DOCS = field_docstrings(PoolOptionsArgs)
+"""The SDK's inference reads field docstrings from the class itself only: the pool options, which
+the components' inputs inherit, get theirs from here."""
+
+
 def _tidy(schema: dict[str, Any]) -> dict[str, Any]:
     def visit(node: Any) -> None:
         if isinstance(node, dict):
+            for key in ("inputProperties", "properties"):
+                for name, prop in (node.get(key) or {}).items():
+                    if isinstance(prop, dict) and not prop.get("description"):
+                        if name in INHERITED_DOCS:
+                            prop["description"] = INHERITED_DOCS[name]
+                            if isinstance(prop.get("items"), dict):
+                                prop["items"]["description"] = INHERITED_DOCS[name]
             if isinstance(node.get("description"), str):
                 node["description"] = _reflow(node["description"])
             for key, value in node.items():

@@ -3,7 +3,7 @@
 No `from __future__ import annotations`: Pulumi's schema inference reads these annotations.
 """
 
-from typing import NotRequired, Optional, TypedDict
+from typing import NotRequired, Optional
 
 import pulumi
 import pulumi_tls as tls
@@ -11,7 +11,10 @@ from pulumi_azure_native import containerservice, resources
 
 from podsandbox.components.agent_pool import (
     CONTAINER_SERVICE,
+    PoolOptionsArgs,
     SandboxPoolArgs,
+    option_inputs,
+    pool_options,
     sandboxing_agent_pool,
 )
 from podsandbox.components.feature_check import after, feature_gate
@@ -24,14 +27,16 @@ from podsandbox.rules.aks import (
     REQUIRED_OS_TYPE,
 )
 from podsandbox.rules.judge import DEFAULT_NEW_CLUSTER_POOL, dns_prefix
+from podsandbox.rules.pool_limits import SYSTEM
 
 TYPE_TOKEN = "podsandbox:index:SandboxedCluster"
 ADMIN_USERNAME = "azureuser"
 """The Linux admin user `az aks create` sets up for the SSH key."""
 
 
-class SandboxedClusterArgs(TypedDict):
-    """The cluster, its sandboxing system pool, and any more sandboxing pools."""
+class SandboxedClusterArgs(PoolOptionsArgs):
+    """The cluster, its sandboxing system pool (whose options are the pool options here), and
+    any more sandboxing pools."""
 
     resource_group_name: pulumi.Input[str]
     """Resource group of the cluster: created here unless createResourceGroup is false."""
@@ -51,7 +56,8 @@ class SandboxedClusterArgs(TypedDict):
     """VM size of the system pool: Generation 2 with nested virtualization (Azure exposes no API
     for it: the catalog says). Default: Standard_D4s_v3."""
     node_count: NotRequired[int]
-    """Number of nodes in the system pool, at least 1. Default: 1."""
+    """Number of nodes in the system pool, at least 1; with autoscaling, the initial size.
+    Default: 1."""
     os_sku: NotRequired[str]
     """OS SKU of every pool; Pod Sandboxing requires AzureLinux. Default: AzureLinux."""
     workload_runtime: NotRequired[str]
@@ -108,7 +114,7 @@ class SandboxedCluster(pulumi.ComponentResource):
         args: SandboxedClusterArgs,
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> None:
-        plan, problems = plan_pools(args, DEFAULT_NEW_CLUSTER_POOL)
+        plan, problems = plan_pools(args, DEFAULT_NEW_CLUSTER_POOL, SYSTEM)
         warnings = enforce("SandboxedCluster", cluster_problems(args) + problems)
         chosen_engine = args.get("network_policy")
         engine = network.find_engine(chosen_engine or "") or network.DEFAULT_ENGINE
@@ -174,6 +180,11 @@ class SandboxedCluster(pulumi.ComponentResource):
             # the cluster, to an update and to a replacement's create alike.
             ignore_changes=None if chosen_engine else [f"{body}networkProfile"],
         )
+        # The inline pool's options: its count once the autoscaler owns it, and its fields fixed
+        # at creation (which replace the cluster, as the ones above).
+        cluster_options = pulumi.ResourceOptions.merge(
+            cluster_options, pool_options(system.options, plan.runtime.legacy, inline_index=0)
+        )
         cluster: pulumi.CustomResource
         if plan.runtime.legacy:
             # A preview API version lists the legacy runtime: see LEGACY_ARM_API_VERSION. The
@@ -187,6 +198,7 @@ class SandboxedCluster(pulumi.ComponentResource):
                 "osType": REQUIRED_OS_TYPE,
                 "osSKU": plan.os_sku,
                 "workloadRuntime": plan.runtime.workload_runtime,
+                **system.options.engine_inputs(),
             }
             properties: dict[str, object] = {
                 "dnsPrefix": dns,
@@ -245,6 +257,7 @@ class SandboxedCluster(pulumi.ComponentResource):
                         os_type=REQUIRED_OS_TYPE,
                         os_sku=plan.os_sku,
                         workload_runtime=plan.runtime.workload_runtime,
+                        **option_inputs(system.options),
                     )
                 ],
                 opts=cluster_options,
@@ -263,6 +276,7 @@ class SandboxedCluster(pulumi.ComponentResource):
                 runtime=plan.runtime,
                 os_sku=plan.os_sku,
                 orchestrator_version=plan.kubernetes_version,
+                options=pool.options,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[*depends_on, previous]),
             )
 

@@ -4,12 +4,16 @@ No `from __future__ import annotations`: Pulumi's schema inference reads these a
 """
 
 import asyncio
-from typing import Any, NotRequired, Optional, TypedDict, cast
+from typing import Any, NotRequired, Optional, cast
 
 import pulumi
 from pulumi_azure_native import containerservice
 
-from podsandbox.components.agent_pool import SandboxPoolArgs, sandboxing_agent_pool
+from podsandbox.components.agent_pool import (
+    PoolOptionsArgs,
+    SandboxPoolArgs,
+    sandboxing_agent_pool,
+)
 from podsandbox.components.feature_check import after, feature_gate
 from podsandbox.components.kubeconfig import depends_on_of, user_kubeconfig
 from podsandbox.components.runtime_class import RuntimeClassMissingError, check_runtime_class
@@ -21,8 +25,9 @@ from podsandbox.rules.judge import DEFAULT_EXISTING_CLUSTER_POOL
 TYPE_TOKEN = "podsandbox:index:SandboxedNodePool"
 
 
-class SandboxedNodePoolArgs(TypedDict):
-    """The existing cluster, and the sandboxing pools to add to it."""
+class SandboxedNodePoolArgs(PoolOptionsArgs):
+    """The existing cluster, and the sandboxing pools to add to it (the pool options here are
+    the first pool's)."""
 
     resource_group_name: pulumi.Input[str]
     """Resource group of the existing cluster."""
@@ -36,7 +41,7 @@ class SandboxedNodePoolArgs(TypedDict):
     """VM size: Generation 2 with nested virtualization (Azure exposes no API for it: the
     catalog says). Default: Standard_D4s_v3."""
     node_count: NotRequired[int]
-    """Number of nodes, at least 1. Default: 1."""
+    """Number of nodes, at least 1; with autoscaling, the initial size. Default: 1."""
     os_sku: NotRequired[str]
     """OS SKU; Pod Sandboxing requires AzureLinux. Default: AzureLinux."""
     workload_runtime: NotRequired[str]
@@ -154,6 +159,7 @@ class SandboxedNodePool(pulumi.ComponentResource):
                     runtime=runtime,
                     os_sku=plan.os_sku,
                     orchestrator_version=plan.kubernetes_version,
+                    options=pool.options,
                     opts=pulumi.ResourceOptions(
                         parent=self, depends_on=[*depends_on, *pools[-1:], version_checked]
                     ),

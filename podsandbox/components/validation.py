@@ -8,14 +8,15 @@ Property names are the schema's (camelCase), as every Pulumi language spells the
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Optional
 
 import pulumi
 from pulumi.provider.experimental.util import camel_case
 
 from podsandbox.guardrail.plan import AUDIT, DENY, ENFORCEMENTS
-from podsandbox.rules import aks, judge, workloads
+from podsandbox.karpenter import node_pool as karpenter
+from podsandbox.rules import aks, judge, pool_limits, workloads
 from podsandbox.rules.stack_settings import SKIP_VALIDATION_ENV
 
 
@@ -72,6 +73,7 @@ class PoolValues:
     name: str
     vm_size: str
     node_count: int
+    options: pool_limits.PoolOptions = field(default_factory=pool_limits.PoolOptions)
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,8 @@ def _plain(
         return int(value), None
     if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
         return value, None
-    wanted = {str: "a string", int: "a whole number", bool: "true or false"}[kind]
+    wanted = {str: "a string", int: "a whole number", bool: "true or false", list: "a list",
+              dict: "a map of strings"}[kind]  # fmt: skip
     shown = _AN_OUTPUT if isinstance(value, pulumi.Output) else value
     problem = PropertyProblem(
         prefix + camel_case(key),
@@ -131,9 +134,10 @@ def _plain(
 
 
 def plan_pools(
-    args: Mapping[str, Any], default_pool_name: str
+    args: Mapping[str, Any], default_pool_name: str, first_mode: str = pool_limits.USER
 ) -> tuple[PoolPlan, list[PropertyProblem]]:
-    """The component's pools with defaults applied, and every problem of their inputs."""
+    """The component's pools with defaults applied, and every problem of their inputs.
+    `first_mode`: System for a new cluster's first pool; every other pool is a User pool."""
     problems: list[PropertyProblem] = []
 
     def plain(
@@ -144,6 +148,19 @@ def plan_pools(
             problems.append(problem)
         return value
 
+    def options(source: Mapping[str, Any], prefix: str = "") -> pool_limits.PoolOptions:
+        return pool_limits.PoolOptions(
+            enable_auto_scaling=plain("enable_auto_scaling", bool, False, source, prefix),
+            min_count=plain("min_count", int, None, source, prefix),
+            max_count=plain("max_count", int, None, source, prefix),
+            max_pods=plain("max_pods", int, None, source, prefix),
+            os_disk_type=plain("os_disk_type", str, None, source, prefix),
+            os_disk_size_gb=plain("os_disk_size_gb", int, None, source, prefix),
+            availability_zones=tuple(plain("availability_zones", list, [], source, prefix)),
+            node_taints=tuple(plain("node_taints", list, [], source, prefix)),
+            node_labels=tuple(plain("node_labels", dict, {}, source, prefix).items()),
+        )
+
     first = judge.PoolSettings(
         name=plain("node_pool_name", str, default_pool_name),
         vm_size=plain("vm_size", str, aks.DEFAULT_VM_SIZE),
@@ -151,10 +168,12 @@ def plan_pools(
         os_sku=plain("os_sku", str, aks.REQUIRED_OS_SKU),
         workload_runtime=plain("workload_runtime", str, aks.DEFAULT_RUNTIME.workload_runtime),
         kubernetes_version=plain("kubernetes_version", str, None),
+        mode=first_mode,
+        options=options(args),
     )
     verdict = judge.judge_pool(first)
     problems += [PropertyProblem.of(finding) for finding in verdict.findings]
-    pools = [PoolValues(first.name, verdict.vm_size, _count(first.node_count))]
+    pools = [PoolValues(first.name, verdict.vm_size, _count(first.node_count), first.options)]
 
     extra = args.get("extra_pools") or []
     if not isinstance(extra, list):
@@ -177,6 +196,7 @@ def plan_pools(
             node_count=plain("node_count", int, judge.DEFAULT_NODE_COUNT, item, prefix),
             os_sku=verdict.os_sku,
             workload_runtime=verdict.runtime.workload_runtime,
+            options=options(item, prefix),
         )
         extra_verdict = judge.judge_pool(pool)
         for finding in extra_verdict.findings:
@@ -189,12 +209,18 @@ def plan_pools(
             elif finding.field == "nodePoolName":  # an extra pool's name is its `name`
                 problem = PropertyProblem.of(finding, prefix)
                 problems.append(replace(problem, path=prefix + "name", example="kata8"))
-            elif finding.field in ("vmSize", "nodeCount"):
-                problems.append(PropertyProblem.of(finding, prefix))
-        pools.append(PoolValues(pool.name, extra_verdict.vm_size, _count(pool.node_count)))
+            elif finding.field not in ("workloadRuntime", "osSku", "kubernetesVersion"):
+                problems.append(PropertyProblem.of(finding, prefix))  # shared: judged above
+        pools.append(
+            PoolValues(pool.name, extra_verdict.vm_size, _count(pool.node_count), pool.options)
+        )
     for index, finding in judge.duplicate_pool_names([pool.name for pool in pools]):
         path = "nodePoolName" if index == 0 else f"extraPools[{index - 1}].name"
         problems.append(PropertyProblem.of(finding).at(path))
+    if first_mode == pool_limits.SYSTEM:
+        dedicated = judge.dedicated_system_pool_finding(first.options, len(pools) - 1)
+        if dedicated is not None:
+            problems.append(PropertyProblem.of(dedicated))
 
     plan = PoolPlan(
         verdict.runtime, verdict.os_sku, verdict.kubernetes_version, pools, verdict.warnings
@@ -370,6 +396,45 @@ def _runtime_class_problem(path: str, value: object) -> Optional[PropertyProblem
     return PropertyProblem(path, shown, "is not a RuntimeClass name", allowed, "kata-dedicated")
 
 
+@dataclass(frozen=True)
+class NodeProvisioningValues:
+    """Karpenter's node class and pool settings, validated, defaults applied."""
+
+    name: str
+    limits: dict[str, str]
+    consolidation_policy: str
+    consolidate_after: str
+
+
+def node_provisioning_inputs(
+    args: Mapping[str, Any], default_name: str
+) -> tuple[Optional[NodeProvisioningValues], list[PropertyProblem]]:
+    """Karpenter's settings (None when a problem leaves none), and every problem of them."""
+    problems: list[PropertyProblem] = []
+
+    def plain(key: str, default: str) -> str:
+        value, problem = _plain(args, key, str, default)
+        if problem is not None:
+            problems.append(problem)
+        return str(value)
+
+    name = plain("name", default_name)
+    if not workloads.is_object_name(name):
+        problems.append(PropertyProblem("name", name, "is not a Kubernetes object name",
+                                        f"at most 253 {workloads.OBJECT_NAME_RULE}",
+                                        "podsandbox-dev"))  # fmt: skip
+    cpu, memory = plain("cpu_limit", ""), plain("memory_limit", "")
+    policy = plain("consolidation_policy", karpenter.DEFAULT_CONSOLIDATION_POLICY)
+    after = plain("consolidate_after", karpenter.DEFAULT_CONSOLIDATE_AFTER)
+    problems += [
+        PropertyProblem.of(finding)
+        for finding in karpenter.setting_findings(cpu, memory, policy, after)
+    ]
+    if problems:
+        return None, problems
+    return NodeProvisioningValues(name, karpenter.limits(cpu, memory), policy, after), []
+
+
 def component_problems(component: str, name: str, args: Mapping[str, Any]) -> list[PropertyProblem]:
     """Every problem of a component's (Python-named) inputs; what its constructor also checks.
     `name` is the component's resource name (the guardrail's policy is named after it)."""
@@ -381,6 +446,8 @@ def component_problems(component: str, name: str, args: Mapping[str, Any]) -> li
         return node_pool_problems(args) + problems
     if component == "SandboxGuardrail":
         return guardrail_inputs(args, name)[1]
+    if component == "SandboxNodeProvisioning":
+        return node_provisioning_inputs(args, name)[1]
     return []
 
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional
 
-from podsandbox.rules import aks, network, vmsizes
+from podsandbox.rules import aks, network, pool_limits, vmsizes
 
 DEFAULT_NEW_CLUSTER_POOL = "nodepool1"
 """`az aks create` names the first pool nodepool1."""
@@ -68,6 +68,49 @@ class PoolSettings:
     workload_runtime: str = aks.DEFAULT_RUNTIME.workload_runtime
     kubernetes_version: Optional[str] = None
     """None for the AKS default (or, on an existing cluster, the cluster's version)."""
+    mode: str = pool_limits.USER
+    """System (a new cluster's first pool) or User."""
+    options: pool_limits.PoolOptions = field(default_factory=pool_limits.PoolOptions)
+    """Autoscaling, max pods, OS disk, zones, taints and labels, typed (their readers check
+    types) but not yet judged."""
+
+
+OPTION_EXAMPLES = {
+    "nodeCount": "1",
+    "minCount": "1",
+    "maxCount": "3",
+    "maxPods": "110",
+    "osDiskType": "Managed",
+    "osDiskSizeGb": "128",
+    "availabilityZones": "1",
+    "nodeTaints": "sandbox=true:NoSchedule",
+    "nodeLabels": '{"workload": "sandboxed"}',
+}
+"""A value that works, for each pool option (by property name, list items included)."""
+
+
+def finding_of(problem: pool_limits.LimitProblem, mode: str = pool_limits.USER) -> Finding:
+    """A pool option's problem as a finding, with an example."""
+    base = problem.field.split("[")[0].split(".")[0]
+    example = problem.example or OPTION_EXAMPLES[base]
+    if base == "nodeTaints" and mode == pool_limits.SYSTEM:
+        example = pool_limits.SYSTEM_POOL_TAINT
+    return Finding(problem.field, problem.value, problem.reason, problem.allowed, example)
+
+
+def dedicated_system_pool_finding(
+    options: pool_limits.PoolOptions, other_pools: int
+) -> Optional[Finding]:
+    """The System pool's CriticalAddonsOnly taint with no other pool to run everything else."""
+    problem = pool_limits.dedicated_system_pool_problem(options, other_pools)
+    if problem is None:
+        return None
+    return Finding(problem.field, problem.value, problem.reason, problem.allowed, "[]")
+
+
+def option_findings(mode: str, count: int, options: pool_limits.PoolOptions) -> list[Finding]:
+    """The pool options' problems as findings, each with an example."""
+    return [finding_of(p, mode) for p in pool_limits.options_problems(mode, count, options)]
 
 
 @dataclass(frozen=True)
@@ -110,7 +153,9 @@ def judge_pool(pool: PoolSettings) -> PoolVerdict:
 
     if (name := pool_name_finding(pool.name)) is not None:
         findings.append(name)
-    findings += node_count_findings(pool.node_count)
+    findings += node_count_findings(pool.node_count, pool.options.enable_auto_scaling)
+    if isinstance(pool.node_count, int) and not isinstance(pool.node_count, bool):
+        findings += option_findings(pool.mode, pool.node_count, pool.options)
     verdict, size_finding = vm_size_verdict(pool.vm_size)
     if size_finding is not None:
         findings.append(size_finding)
@@ -164,10 +209,12 @@ def pool_name_finding(name: str) -> Optional[Finding]:
     )
 
 
-def node_count_findings(count: object) -> list[Finding]:
+def node_count_findings(count: object, autoscaling: bool = False) -> list[Finding]:
+    """A whole number; at least one, unless the autoscaler sizes the pool (then its bounds are
+    judged with it, `pool_limits.scaling_problems`)."""
     if isinstance(count, bool) or not isinstance(count, int):
         return [Finding("nodeCount", count, "is not a whole number", "an integer", "1")]
-    if count < 1:
+    if count < 1 and not autoscaling:
         return [
             Finding(
                 "nodeCount",

@@ -238,8 +238,68 @@ def node_capacity(vm_size: str, sandbox: SandboxSize) -> NodeCapacity:
     )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class PoolCapacity:
+    """How many sandboxed pods of one size a pool holds at its fewest and most nodes."""
+
+    node: NodeCapacity
+    min_nodes: int
+    max_nodes: int
+    max_pods: Optional[int] = None
+    """The pool's maxPods setting, which also caps a node (its DaemonSet pods count too)."""
+
+    @property
+    def per_node(self) -> Optional[int]:
+        if self.node.pods is None or self.max_pods is None:
+            return self.node.pods
+        return min(self.node.pods, self.max_pods)
+
+    @property
+    def bound(self) -> Optional[str]:
+        capped = self.max_pods is not None and self.per_node == self.max_pods
+        return "maxPods" if capped and self.node.pods != self.max_pods else self.node.bound
+
+    def to_dict(self) -> dict[str, object]:
+        per_node = self.per_node
+        return {
+            "vmSize": self.node.vm_size,
+            "podsPerNode": per_node,
+            "minNodes": self.min_nodes,
+            "maxNodes": self.max_nodes,
+            "atMinimum": None if per_node is None else per_node * self.min_nodes,
+            "atMaximum": None if per_node is None else per_node * self.max_nodes,
+            "bound": self.bound,
+        }
+
+
+def pool_capacity(
+    vm_size: str, nodes: tuple[int, int], sandbox: SandboxSize, max_pods: Optional[int] = None
+) -> PoolCapacity:
+    """A pool's capacity for sandboxes of `sandbox`'s size, at `nodes` (fewest, most)."""
+    return PoolCapacity(node_capacity(vm_size, sandbox), nodes[0], nodes[1], max_pods)
+
+
+def unfit_warning(sandbox: SandboxSize, pools: Sequence[tuple[str, str]]) -> Optional[str]:
+    """A warning when a pod of this sandbox size fits no node of any of `pools` (name, VM size)
+    that can be judged; None when one fits or none can be judged."""
+    known = [(name, node_capacity(vm_size, sandbox)) for name, vm_size in pools]
+    known = [(name, capacity) for name, capacity in known if capacity.pods is not None]
+    if not known or any(capacity.pods for _, capacity in known):
+        return None
+    where = ", ".join(f"{name} ({capacity.vm_size})" for name, capacity in known)
+    return (
+        f"the untrusted demo pod takes {sandbox.node_cpu.normalize()} CPU and "
+        f"{format_memory(sandbox.node_memory)} of a node, more than one node of its pool holds: "
+        f"{where}; it would stay Pending. Lower demoCpuLimit or demoMemoryLimit, or use a larger "
+        "VM size"
+    )
+
+
 SANDBOX_KEYS = frozenset({"model", "vcpus", "memory", "nodeMemory", "nodeCpu", "problem"})
 CAPACITY_KEYS = frozenset({"vmSize", "nodeVcpus", "nodeMemory", "pods", "bound", "reason"})
+POOL_CAPACITY_KEYS = frozenset(
+    {"vmSize", "podsPerNode", "minNodes", "maxNodes", "atMinimum", "atMaximum", "bound"}
+)
 
 
 def describe(value: object) -> Optional[str]:
@@ -259,7 +319,24 @@ def describe(value: object) -> Optional[str]:
             reason = str(value["reason"]).removeprefix("unknown: ")
             return f"unknown per {value['vmSize']} node: {reason}"
         return f"up to {value['pods']} per {value['vmSize']} node, {value['bound']} bound"
+    if value and all(
+        isinstance(v, Mapping) and set(v) == POOL_CAPACITY_KEYS for v in value.values()
+    ):
+        return "; ".join(f"{pool}: {_pool_line(v)}" for pool, v in value.items())
     return None
+
+
+def _pool_line(value: Mapping[str, object]) -> str:
+    """One pool's capacity (`PoolCapacity.to_dict`) in a few words."""
+    low, high = value["minNodes"], value["maxNodes"]
+    nodes = f"{low} node{'s' if low != 1 else ''}" if low == high else f"{low} to {high} nodes"
+    if value["podsPerNode"] is None:
+        return f"unknown per {value['vmSize']} node x {nodes}"
+    total = (
+        f"{value['atMinimum']}" if low == high else f"{value['atMinimum']} to {value['atMaximum']}"
+    )
+    per_node = f"{value['podsPerNode']} per {value['vmSize']} node"
+    return f"{total} ({per_node} x {nodes}, {value['bound']} bound)"
 
 
 def uniform_pod(cpu: str, memory: str) -> PodShape:

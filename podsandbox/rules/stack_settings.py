@@ -10,13 +10,23 @@ Nothing here imports Pulumi, so the program, the command line and the tests shar
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Optional, Union
+from typing import Optional, Union, cast
 
 from podsandbox.guardrail.plan import AUDIT, DENY, ENFORCEMENTS, GuardrailPlan, plan_guardrail
+from podsandbox.karpenter import node_pool as karpenter
 from podsandbox.rules import aks, judge, network, sizing
+from podsandbox.rules.pool_limits import (
+    SYSTEM,
+    SYSTEM_POOL_TAINT,
+    USER,
+    PoolOptions,
+    options_of,
+    repelling_taints,
+)
 from podsandbox.rules.workloads import (
     DEFAULT_UNTRUSTED_NAMESPACE,
     NAMESPACE_NAME_RULE,
@@ -40,7 +50,7 @@ SKIP_VALIDATION_ENV = "PODSANDBOX_SKIP_VALIDATION"
 """Set to "true" to let the sandboxing rules step aside in the program (types and names are still
 checked), so that a policy pack can be seen judging a bad stack."""
 
-ConfigValue = Union[str, int, bool, list[str]]
+ConfigValue = Union[str, int, bool, list[str], dict[str, str], None]
 
 
 @dataclass(frozen=True)
@@ -49,16 +59,22 @@ class Setting:
 
     key: str
     type: str
-    """"string", "integer", "boolean" or "array" of strings (types Pulumi.yaml can declare)."""
+    """"string", "integer", "boolean", "array" or "object" (the types Pulumi.yaml can declare;
+    object since CLI v3.186.0)."""
     default: ConfigValue
+    """None: no default (left unset, AKS's default applies)."""
     description: str
+    items: str = "string"
+    """The type of an array's items."""
 
     def declaration(self) -> dict[str, object]:
         """This setting as Pulumi.yaml declares it."""
         declared: dict[str, object] = {"type": self.type}
         if self.type == "array":
-            declared["items"] = {"type": "string"}
-        declared.update(description=self.description, default=self.default)
+            declared["items"] = {"type": self.items}
+        declared["description"] = self.description
+        if self.default is not None:
+            declared["default"] = self.default
         return declared
 
 
@@ -150,11 +166,82 @@ SETTINGS: tuple[Setting, ...] = (
         "must then be installed where pulumi runs.",
     ),
     Setting(
+        "nodeEnableAutoScaling",
+        "boolean",
+        False,
+        "Let the cluster autoscaler size the first pool between nodeMinCount and nodeMaxCount; "
+        "nodeCount is then its initial size, and later changes of it are ignored.",
+    ),
+    Setting(
+        "nodeMinCount",
+        "integer",
+        None,
+        "Fewest nodes of the first pool with autoscaling (1 or more for a new cluster's System "
+        "pool, 0 or more on an existing cluster).",
+    ),
+    Setting(
+        "nodeMaxCount",
+        "integer",
+        None,
+        "Most nodes of the first pool with autoscaling, at most 1000.",
+    ),
+    Setting(
+        "nodeMaxPods",
+        "integer",
+        None,
+        "Most pods per node of the first pool, 10 to 250 (room for 30 in the pool); fixed once "
+        "the pool exists. Unset: the network plugin's default.",
+    ),
+    Setting(
+        "nodeOsDiskType",
+        "string",
+        "",
+        "Managed or Ephemeral OS disks for the first pool; fixed once the pool exists. Empty: "
+        "Ephemeral where the VM size allows it, else Managed.",
+    ),
+    Setting(
+        "nodeOsDiskSizeGb",
+        "integer",
+        None,
+        "OS disk size of the first pool in GB, 30 to 2048; fixed once the pool exists. Unset: "
+        "AKS's for the VM size.",
+    ),
+    Setting(
+        "nodeAvailabilityZones",
+        "array",
+        [],
+        'Availability zones of the region for the first pool, e.g. ["1", "2", "3"]; '
+        "fixed once the pool exists.",
+    ),
+    Setting(
+        "nodeTaints",
+        "array",
+        [],
+        "Taints key=value:Effect on the first pool's nodes; a new cluster's System pool takes "
+        "only CriticalAddonsOnly=true:NoSchedule, and then needs another pool.",
+    ),
+    Setting(
+        "nodeLabels",
+        "object",
+        {},
+        'Labels on the first pool\'s nodes, e.g. {"workload": "sandboxed"}.',
+    ),
+    Setting(
         "extraPools",
         "array",
         [],
         "More sandboxing node pools on the same cluster, each NAME:VM_SIZE[:COUNT] (count 1 "
-        "when left out), e.g. kata8:Standard_D8s_v5:2; same runtime, OS SKU and version.",
+        "when left out), e.g. kata8:Standard_D8s_v5:2; same runtime, OS SKU and version. The "
+        "short form of pools: a stack uses one or the other.",
+    ),
+    Setting(
+        "pools",
+        "array",
+        [],
+        "More sandboxing node pools, each an object with every pool setting: name, vmSize, "
+        "nodeCount, enableAutoScaling, minCount, maxCount, maxPods, osDiskType, osDiskSizeGb, "
+        "availabilityZones, nodeTaints, nodeLabels (the components' property names).",
+        items="object",
     ),
     Setting(
         "demo",
@@ -204,6 +291,39 @@ SETTINGS: tuple[Setting, ...] = (
         "new cluster and audit on an existing, possibly shared, one.",
     ),
     Setting(
+        "karpenter",
+        "boolean",
+        False,
+        "existing-cluster mode only: deploy a Karpenter AKSNodeClass (KataVmIsolation, "
+        "AzureLinux) and a NodePool of it kept to eligible VM sizes; the cluster must run "
+        "Karpenter's Azure provider in its aksmachineapi or bootstrappingclient mode.",
+    ),
+    Setting(
+        "karpenterCpuLimit",
+        "string",
+        "",
+        "Most CPU Karpenter's NodePool may provision in all, e.g. 64; empty for no limit.",
+    ),
+    Setting(
+        "karpenterMemoryLimit",
+        "string",
+        "",
+        "Most memory Karpenter's NodePool may provision in all, e.g. 256Gi; empty for no limit.",
+    ),
+    Setting(
+        "karpenterConsolidationPolicy",
+        "string",
+        "WhenEmptyOrUnderutilized",
+        "When Karpenter removes or replaces nodes: WhenEmpty, WhenEmptyOrUnderutilized or "
+        "Balanced.",
+    ),
+    Setting(
+        "karpenterConsolidateAfter",
+        "string",
+        "0s",
+        "How long a node may sit empty or underused first, e.g. 30s, 5m or Never.",
+    ),
+    Setting(
         "protect",
         "boolean",
         False,
@@ -243,11 +363,21 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True)
 class PoolSpec:
-    """One sandboxing node pool: its name, VM size and node count."""
+    """One sandboxing node pool: its name, VM size, node count and options."""
 
     name: str
     vm_size: str
     count: int
+    options: PoolOptions = field(default_factory=PoolOptions)
+
+
+@dataclass(frozen=True)
+class KarpenterSettings:
+    """Karpenter's NodePool settings, validated."""
+
+    limits: dict[str, str]
+    consolidation_policy: str
+    consolidate_after: str
 
 
 @dataclass(frozen=True)
@@ -271,6 +401,8 @@ class StackSettings:
     demo_cpu_limit: str = "500m"
     demo_memory_limit: str = "256Mi"
     untrusted_namespace: str = DEFAULT_UNTRUSTED_NAMESPACE
+    node_options: PoolOptions = field(default_factory=PoolOptions)
+    """The first pool's autoscaling, max pods, OS disk, zones, taints and labels."""
     extra_pools: tuple[PoolSpec, ...] = ()
     demo_pool: Optional[str] = None
     """Name of the pool the untrusted demo pod is pinned to, or None for any sandboxing node."""
@@ -280,6 +412,8 @@ class StackSettings:
     """The new cluster's chosen network policy engine; None for the default (see the setting)."""
     guardrail: GuardrailPlan = field(default=GuardrailPlan(True, DENY))
     """Whether the in-cluster guardrail is deployed, and how it enforces."""
+    karpenter: Optional[KarpenterSettings] = None
+    """Karpenter's Kata node class and pool, when deployed (existing clusters only)."""
     warnings: tuple[str, ...] = field(default=())
     """Accepted but questionable choices (legacy runtime, unverified OS SKU)."""
 
@@ -290,8 +424,23 @@ class StackSettings:
     @property
     def pools(self) -> tuple[PoolSpec, ...]:
         """Every sandboxing pool: the main one (nodePoolName) first, then extraPools."""
-        main = PoolSpec(self.node_pool_name, self.node_vm_size, self.node_count)
+        main = PoolSpec(self.node_pool_name, self.node_vm_size, self.node_count, self.node_options)
         return (main, *self.extra_pools)
+
+    @property
+    def demo_tolerations(self) -> list[dict[str, str]]:
+        """What the untrusted demo pod tolerates: the taints of its pool (demoPool), or of every
+        sandboxing pool when it is not pinned; never the System pool's CriticalAddonsOnly, which
+        is for system pods."""
+        pools = (
+            [p for p in self.pools if p.name == self.demo_pool] if self.demo_pool else self.pools
+        )
+        found: list[dict[str, str]] = []
+        for pool in pools:
+            for toleration in pool.options.tolerations():
+                if toleration["key"] != CRITICAL_ADDONS_KEY and toleration not in found:
+                    found.append(toleration)
+        return found
 
     @property
     def demo_vm_size(self) -> str:
@@ -303,7 +452,12 @@ class StackSettings:
 
 
 def _set_example(key: str, value: str) -> str:
-    return f"pulumi config set {key} {value}"
+    """The command that sets `key` to `value`, quoted for a shell where it must be (a value
+    given quoted already, such as `"1.30"` to keep YAML from reading a number, stays as it is)."""
+    shown = value if value[:1] in ("'", '"') else shlex.quote(value)
+    if "[" in key or "." in key:
+        return f"pulumi config set --path '{key}' {shown}"
+    return f"pulumi config set {key} {shown}"
 
 
 _TRUE = {"true", "1", "yes"}
@@ -354,18 +508,57 @@ class _Reader:
         self.problem(key, value, "is not a boolean", "true or false", _set_example(key, "true"))
         return None
 
+    def optional_integer(self, key: str) -> Optional[int]:
+        """An integer setting without a default: None when not set."""
+        value = self.values.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        return self.integer(key)
+
+    def structured(self, key: str, kind: type) -> object:
+        """An array or object setting: as the CLI's get_object gives it, or its JSON text; the
+        default when empty. Anything else is returned as given, for the caller to report."""
+        raw = self.raw(key)
+        if isinstance(raw, str) and not raw.strip():
+            return SETTINGS_BY_KEY[key].default
+        if isinstance(raw, str):
+            try:
+                parsed = json.loads(raw)
+            except json.JSONDecodeError:
+                return raw
+            return parsed if isinstance(parsed, kind) else raw
+        return raw
+
     def problem(self, key: str, value: object, reason: str, allowed: str, example: str) -> None:
         self.problems.append(Problem(key, value, reason, allowed, example))
 
     def finding(self, finding: judge.Finding, key: Optional[str] = None) -> None:
         """A judge's finding, named by its config key (`key` when the setting is a list item)."""
-        key = key or CONFIG_KEYS.get(finding.field, finding.field)
+        key = key or config_key(finding.field)
         example = _set_example(key, finding.example)
         self.problem(key, finding.value, finding.reason, finding.allowed, example)
 
 
-CONFIG_KEYS = {"workloadRuntime": "runtime", "vmSize": "nodeVmSize"}
+CONFIG_KEYS = {
+    "workloadRuntime": "runtime",
+    "vmSize": "nodeVmSize",
+    "enableAutoScaling": "nodeEnableAutoScaling",
+    "minCount": "nodeMinCount",
+    "maxCount": "nodeMaxCount",
+    "maxPods": "nodeMaxPods",
+    "osDiskType": "nodeOsDiskType",
+    "osDiskSizeGb": "nodeOsDiskSizeGb",
+    "availabilityZones": "nodeAvailabilityZones",
+}
 """The stack settings whose key differs from the property name the judge uses."""
+
+
+def config_key(field_name: str) -> str:
+    """The config key of a judged field, list items and map entries included
+    (`availabilityZones[1]` is `nodeAvailabilityZones[1]`)."""
+    cut = min((i for i in (field_name.find("["), field_name.find(".")) if i >= 0), default=None)
+    base, rest = (field_name, "") if cut is None else (field_name[:cut], field_name[cut:])
+    return CONFIG_KEYS.get(base, base) + rest
 
 
 def load_settings(
@@ -392,6 +585,7 @@ def load_settings(
         DEFAULT_EXISTING_CLUSTER_POOL if mode == EXISTING_CLUSTER else DEFAULT_NEW_CLUSTER_POOL
     )
     count = read.integer("nodeCount")
+    node_options = _read_first_pool_options(read)
     verdict = judge.judge_pool(
         judge.PoolSettings(
             name=pool,
@@ -400,6 +594,8 @@ def load_settings(
             os_sku=read.text("osSku"),
             workload_runtime=read.text("runtime"),
             kubernetes_version=read.text("kubernetesVersion") or None,
+            mode=SYSTEM if mode == NEW_CLUSTER else USER,
+            options=node_options,
         )
     )
     for finding in verdict.enforced(enforce_sandboxing_rules):
@@ -416,6 +612,16 @@ def load_settings(
                      'pulumi config set sshPublicKey "$(cat ~/.ssh/id_rsa.pub)"')  # fmt: skip
 
     extra_pools = _read_extra_pools(read, pool, enforce_sandboxing_rules)
+    structured = _read_pools(read, pool, verdict, enforce_sandboxing_rules)
+    if extra_pools and structured:
+        read.problem("pools", read.raw("pools"), "and extraPools both declare pools",
+                     "pools (every pool setting) or extraPools (NAME:VM_SIZE[:COUNT]), not both",
+                     "pulumi config rm extraPools")  # fmt: skip
+    extra_pools = extra_pools or structured
+    if mode == NEW_CLUSTER:
+        finding = judge.dedicated_system_pool_finding(node_options, len(extra_pools))
+        if finding is not None:
+            read.finding(finding)
     demo_pool = read.text("demoPool") or None
     pool_names = [pool, *(spec.name for spec in extra_pools)]
     if demo_pool is not None and demo_pool not in pool_names:
@@ -427,6 +633,9 @@ def load_settings(
             _set_example("demoPool", pool_names[-1]),
         )
 
+    if demo and mode == NEW_CLUSTER:
+        _check_demo_placement(read, [PoolSpec(pool, "", 1, node_options), *extra_pools], demo_pool)
+    karpenter_settings = _read_karpenter(read, mode)
     engine = _read_network_policy(read, mode)
     kubelogin_mode = _read_kubelogin_mode(read, mode)
     guardrail = _read_guardrail(read, mode, verdict.kubernetes_version)
@@ -440,6 +649,8 @@ def load_settings(
             _set_example(LOCATION_KEY, "eastus"),
         )
 
+    every_pool = [(pool, verdict.vm_size), *((spec.name, spec.vm_size) for spec in extra_pools)]
+    pools_of_demo = [(n, size) for n, size in every_pool if demo_pool in (None, n)]
     if read.problems:
         raise SettingsError(read.problems)
     assert runtime is not None and mode is not None and count is not None
@@ -462,12 +673,63 @@ def load_settings(
         demo_cpu_limit=demo_cpu,
         demo_memory_limit=demo_memory,
         untrusted_namespace=namespace,
+        node_options=node_options,
         extra_pools=tuple(extra_pools),
         demo_pool=demo_pool,
         network_policy=engine,
         kubelogin_mode=kubelogin_mode,
         guardrail=guardrail,
-        warnings=tuple(verdict.warnings) + _engine_warnings(engine) + guardrail.warnings,
+        karpenter=karpenter_settings,
+        warnings=tuple(verdict.warnings)
+        + _engine_warnings(engine)
+        + guardrail.warnings
+        + _demo_fit_warnings(demo, demo_cpu, demo_memory, runtime, pools_of_demo),
+    )
+
+
+def _demo_fit_warnings(
+    demo: Optional[bool],
+    cpu: str,
+    memory: str,
+    runtime: aks.RuntimeGeneration,
+    pools: list[tuple[str, str]],
+) -> tuple[str, ...]:
+    """A warning when the untrusted demo pod fits no node of the pools it may land on."""
+    if not demo:
+        return ()
+    warning = sizing.unfit_warning(sizing.sandbox_size(sizing.uniform_pod(cpu, memory), runtime),
+                                   pools)  # fmt: skip
+    return (warning,) if warning is not None else ()
+
+
+KARPENTER_KEYS = {
+    "cpuLimit": "karpenterCpuLimit",
+    "memoryLimit": "karpenterMemoryLimit",
+    "consolidationPolicy": "karpenterConsolidationPolicy",
+    "consolidateAfter": "karpenterConsolidateAfter",
+}
+
+
+def _read_karpenter(read: _Reader, mode: Optional[str]) -> Optional[KarpenterSettings]:
+    """Karpenter's node class and pool: existing clusters only (a cluster this stack creates has
+    no Karpenter, and AKS's node auto-provisioning does not support Pod Sandboxing yet)."""
+    wanted = read.boolean("karpenter")
+    values = {key: read.text(key) for key in KARPENTER_KEYS.values()}
+    findings = karpenter.setting_findings(*values.values())
+    for finding in findings:
+        read.finding(finding, KARPENTER_KEYS[finding.field])
+    if not wanted:
+        return None
+    if mode == NEW_CLUSTER:
+        read.problem("karpenter", True, "applies to existing clusters that run Karpenter's Azure "
+                     "provider: a cluster this stack creates has none, and AKS's node "
+                     "auto-provisioning does not support Pod Sandboxing yet (Azure/AKS #5843)",
+                     "false in new-cluster mode", "pulumi config set karpenter false")  # fmt: skip
+        return None
+    return KarpenterSettings(
+        karpenter.limits(values["karpenterCpuLimit"], values["karpenterMemoryLimit"]),
+        values["karpenterConsolidationPolicy"],
+        values["karpenterConsolidateAfter"],
     )
 
 
@@ -572,6 +834,153 @@ def _read_mode(read: _Reader) -> Optional[str]:
     read.problem("mode", read.text("mode"), "is not a deployment mode", " or ".join(MODES),
                  _set_example("mode", NEW_CLUSTER))  # fmt: skip
     return None
+
+
+CRITICAL_ADDONS_KEY = SYSTEM_POOL_TAINT.split("=")[0]
+
+
+def _check_demo_placement(read: _Reader, pools: list[PoolSpec], demo_pool: Optional[str]) -> None:
+    """On a cluster this stack creates, every pool is known: the demo's pods must fit one. The
+    trusted pod tolerates nothing; the untrusted one is not a system pod."""
+    if all(repelling_taints(pool.options.node_taints) for pool in pools):
+        read.problem("demo", True, "the trusted demo pod tolerates no taint, and every pool of "
+                     "the cluster has a NoSchedule or NoExecute taint",
+                     "a pool without such taints, or no demo",
+                     "pulumi config set demo false")  # fmt: skip
+    system = pools[0]
+    if demo_pool == system.name and SYSTEM_POOL_TAINT in system.options.node_taints:
+        read.problem("demoPool", demo_pool, f"is the System pool, whose {SYSTEM_POOL_TAINT} "
+                     "taint keeps application pods off it",
+                     "one of the other pools: " + ", ".join(p.name for p in pools[1:]),
+                     _set_example("demoPool", pools[-1].name))  # fmt: skip
+
+
+def _read_first_pool_options(read: _Reader) -> PoolOptions:
+    """The first pool's options from their `node*` keys (types here, values by the judge)."""
+    labels = read.structured("nodeLabels", dict)
+    if not isinstance(labels, dict):
+        read.problem("nodeLabels", labels, "is not a map of labels", "an object of strings",
+                     """pulumi config set --path 'nodeLabels.workload' sandboxed""")  # fmt: skip
+        labels = {}
+    return options_of({
+        "enableAutoScaling": read.boolean("nodeEnableAutoScaling") is True,
+        "minCount": read.optional_integer("nodeMinCount"),
+        "maxCount": read.optional_integer("nodeMaxCount"),
+        "maxPods": read.optional_integer("nodeMaxPods"),
+        "osDiskType": read.text("nodeOsDiskType") or None,
+        "osDiskSizeGb": read.optional_integer("nodeOsDiskSizeGb"),
+        "availabilityZones": _string_list(read, "nodeAvailabilityZones", '["1", "2", "3"]'),
+        "nodeTaints": _string_list(read, "nodeTaints", '["sandbox=true:NoSchedule"]'),
+        "nodeLabels": labels,
+    })  # fmt: skip
+
+
+def _string_list(read: _Reader, key: str, example: str) -> list[str]:
+    """An array setting of strings; a problem (and an empty list) when it is not one."""
+    value = read.structured(key, list)
+    if not isinstance(value, list):
+        read.problem(key, value, "is not a list", "a list of strings",
+                     f"pulumi config set {key} '{example}'")  # fmt: skip
+        return []
+    return value
+
+
+POOL_KEYS = {
+    "name": str, "vmSize": str, "nodeCount": int, "enableAutoScaling": bool, "minCount": int,
+    "maxCount": int, "maxPods": int, "osDiskType": str, "osDiskSizeGb": int,
+    "availabilityZones": list, "nodeTaints": list, "nodeLabels": dict,
+}  # fmt: skip
+"""What a `pools` item may set, with its type: the components' property names."""
+_POOLS_EXAMPLE = (
+    """pulumi config set --path 'pools[0]' '{"name": "kata8", "vmSize": "Standard_D8s_v5"}'"""
+)
+
+
+def _item_value(value: object, kind: type) -> tuple[object, bool]:
+    """A `pools` item's value as `kind` (the CLI's `--path` stores numbers and booleans as
+    text); and whether it is one."""
+    if kind is int and isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value), True
+    if kind is bool and isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE, True
+    ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+    return value, ok
+
+
+def _read_pools(
+    read: _Reader, main_pool: str, main: judge.PoolVerdict, enforce_sandboxing_rules: bool
+) -> list[PoolSpec]:
+    """Each `pools` item, judged as a User pool with the first pool's runtime, OS SKU and
+    version (what all pools share is judged once, on the first pool's keys)."""
+    raw = read.structured("pools", list)
+    if not isinstance(raw, list):
+        read.problem("pools", raw, "is not a list", "a list of pool objects", _POOLS_EXAMPLE)
+        return []
+    found: list[PoolSpec] = []
+    seen = {main_pool}
+    for index, item in enumerate(raw):
+        where = f"pools[{index}]"
+        if not isinstance(item, dict):
+            read.problem(where, item, "is not a pool object", "an object with a name and any "
+                         "pool setting", _POOLS_EXAMPLE.replace("[0]", f"[{index}]"))  # fmt: skip
+            continue
+        values: dict[str, object] = {}
+        for key, value in item.items():
+            kind = POOL_KEYS.get(key)
+            if kind is None:
+                read.problem(f"{where}.{key}", value, "is not a pool setting",
+                             ", ".join(POOL_KEYS), _set_example(f"{where}.vmSize",
+                             aks.DEFAULT_VM_SIZE))  # fmt: skip
+                continue
+            converted, ok = _item_value(value, kind)
+            if not ok:
+                read.problem(f"{where}.{key}", value, f"is not {_KIND_NAMES[kind]}",
+                             _KIND_NAMES[kind], _set_example(f"{where}.{key}",
+                             _POOL_EXAMPLES[key]))  # fmt: skip
+                continue
+            values[key] = converted
+        spec = _judged_item(read, where, values, main, seen, enforce_sandboxing_rules)
+        if spec is not None:
+            found.append(spec)
+    return found
+
+
+_KIND_NAMES = {str: "a string", int: "a whole number", bool: "true or false", list: "a list",
+               dict: "an object"}  # fmt: skip
+_POOL_EXAMPLES = {"name": "kata8", "vmSize": aks.DEFAULT_VM_SIZE, "nodeCount": "1",
+                  **judge.OPTION_EXAMPLES, "enableAutoScaling": "true",
+                  "availabilityZones": '["1", "2", "3"]',
+                  "nodeTaints": '["sandbox=true:NoSchedule"]'}  # fmt: skip
+
+
+def _judged_item(
+    read: _Reader,
+    where: str,
+    values: dict[str, object],
+    main: judge.PoolVerdict,
+    seen: set[str],
+    enforce_sandboxing_rules: bool,
+) -> Optional[PoolSpec]:
+    name = values.get("name")
+    if not isinstance(name, str) or not name:
+        read.problem(f"{where}.name", None, "is required", judge.POOL_NAME_ALLOWED,
+                     _set_example(f"{where}.name", "kata8"))  # fmt: skip
+        return None
+    if name in seen:
+        read.problem(f"{where}.name", name, f"repeats the pool name {name}",
+                     "a name no other pool of the stack uses",
+                     _set_example(f"{where}.name", "kata8"))  # fmt: skip
+    seen.add(name)
+    options = options_of(values)
+    vm_size = str(values.get("vmSize", aks.DEFAULT_VM_SIZE))
+    count = cast(int, values.get("nodeCount", judge.DEFAULT_NODE_COUNT))
+    shared = (main.os_sku, main.runtime.workload_runtime, None, USER, options)
+    verdict = judge.judge_pool(judge.PoolSettings(name, vm_size, count, *shared))
+    for finding in verdict.enforced(enforce_sandboxing_rules):
+        field_name = "name" if finding.field == "nodePoolName" else finding.field
+        if field_name not in ("workloadRuntime", "osSku", "kubernetesVersion"):
+            read.finding(finding, f"{where}.{field_name}")
+    return PoolSpec(name, verdict.vm_size, count, options)
 
 
 _EXTRA_POOL_EXAMPLE = "pulumi config set --path 'extraPools[0]' kata8:Standard_D8s_v5:2"

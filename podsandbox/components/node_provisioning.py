@@ -1,0 +1,96 @@
+"""`SandboxNodeProvisioning`: Karpenter provisions Kata nodes on demand, instead of a fixed pool.
+
+A Karpenter `AKSNodeClass` (workloadRuntime KataVmIsolation, imageFamily AzureLinux) and a
+`NodePool` of it kept to the VM sizes the catalog knows as eligible (`podsandbox.karpenter`),
+created through the cluster's Kubernetes provider (given in the resource options). The cluster
+must already run Karpenter's Azure provider in a mode that provisions Kata nodes (`aksmachineapi`
+or `bootstrappingclient`): AKS's own node auto-provisioning does not support Pod Sandboxing yet.
+
+No `from __future__ import annotations`: Pulumi's schema inference reads these annotations.
+"""
+
+from typing import NotRequired, Optional, TypedDict
+
+import pulumi
+from pulumi_kubernetes.apiextensions import CustomResource
+
+from podsandbox.components.kubeconfig import depends_on_of
+from podsandbox.components.validation import ComponentInputError, node_provisioning_inputs
+from podsandbox.karpenter import node_pool as karpenter
+
+TYPE_TOKEN = "podsandbox:index:SandboxNodeProvisioning"
+
+
+class SandboxNodeProvisioningArgs(TypedDict):
+    """Karpenter's Kata node class and node pool; each input has a default."""
+
+    name: NotRequired[str]
+    """Name of the AKSNodeClass and the NodePool (cluster-wide objects: unique per stack).
+    Default: the component's name."""
+    cpu_limit: NotRequired[str]
+    """Most CPU the NodePool may provision in all, a Kubernetes quantity, e.g. 64. Default: no
+    limit."""
+    memory_limit: NotRequired[str]
+    """Most memory the NodePool may provision in all, e.g. 256Gi. Default: no limit."""
+    consolidation_policy: NotRequired[str]
+    """WhenEmpty, WhenEmptyOrUnderutilized or Balanced. Default: WhenEmptyOrUnderutilized
+    (Karpenter's)."""
+    consolidate_after: NotRequired[str]
+    """How long a node may sit empty or underused before Karpenter removes it, e.g. 30s, 5m or
+    Never. Default: 0s (Karpenter's)."""
+
+
+class SandboxNodeProvisioning(pulumi.ComponentResource):
+    """A Karpenter AKSNodeClass for Kata nodes and a NodePool of it."""
+
+    node_class_name: pulumi.Output[str]
+    """The AKSNodeClass's name."""
+    node_pool_name: pulumi.Output[str]
+    """The NodePool's name."""
+
+    def __init__(
+        self,
+        name: str,
+        args: Optional[SandboxNodeProvisioningArgs] = None,
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> None:
+        values, problems = node_provisioning_inputs(args or {}, name)
+        if values is None:
+            raise ComponentInputError("SandboxNodeProvisioning", problems)
+        super().__init__(TYPE_TOKEN, name, None, opts)
+        # Fixed names: a replacement deletes the old object first. The caller's order is handed
+        # on (it is not inherited); the provider comes with the parent.
+        on_cluster = pulumi.ResourceOptions(
+            parent=self, depends_on=depends_on_of(opts), delete_before_replace=True
+        )
+        node_class = karpenter.node_class_manifest(values.name)
+        nodes = CustomResource(
+            f"{name}-node-class",
+            api_version=node_class["apiVersion"],
+            kind=node_class["kind"],
+            metadata=node_class["metadata"],
+            spec=node_class["spec"],
+            opts=on_cluster,
+        )
+        manifest = karpenter.node_pool_manifest(
+            values.name,
+            values.name,
+            values.limits,
+            values.consolidation_policy,
+            values.consolidate_after,
+        )
+        CustomResource(
+            f"{name}-node-pool",
+            api_version=manifest["apiVersion"],
+            kind=manifest["kind"],
+            metadata=manifest["metadata"],
+            spec=manifest["spec"],
+            opts=pulumi.ResourceOptions.merge(
+                on_cluster, pulumi.ResourceOptions(depends_on=[nodes])
+            ),
+        )
+        self.node_class_name = pulumi.Output.from_input(values.name)
+        self.node_pool_name = pulumi.Output.from_input(values.name)
+        self.register_outputs(
+            {"nodeClassName": self.node_class_name, "nodePoolName": self.node_pool_name}
+        )

@@ -1,0 +1,129 @@
+"""Karpenter on AKS with Pod Sandboxing: the node class and node pool this project declares, and
+what the policy pack requires of any program's.
+
+Azure/karpenter-provider-azure pull request #1721 adds `workloadRuntime: KataVmIsolation` to the
+`karpenter.azure.com/v1beta1` `AKSNodeClass`; its CEL requires `imageFamily: AzureLinux` and refuses
+`fipsMode: FIPS` (`reference/karpenter/` keeps the CRD as the pull request changes it). Karpenter
+then offers only amd64, Generation 2 sizes with nested virtualization, and provisions Kata nodes
+only in its `aksmachineapi` and `bootstrappingclient` modes, not `aksscriptless`. A NodePool's
+requirements may narrow the sizes further: this project keeps them to the series the VM catalog
+knows as eligible, named as Karpenter's `karpenter.azure.com/sku-series` label names them (Azure
+skewer `vmsize.go`: family, subfamily and additive features, then `_` and the version, e.g.
+`Ds_v3` for Standard_D2s_v3, as karpenter-provider-azure's scheduling test expects).
+
+This module imports nothing from Pulumi.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, Optional
+
+from podsandbox.rules import aks, vmsizes
+
+NODE_CLASS_API = "karpenter.azure.com/v1beta1"
+NODE_CLASS_KIND = "AKSNodeClass"
+NODE_CLASS_TYPE = f"kubernetes:{NODE_CLASS_API}:{NODE_CLASS_KIND}"
+NODE_POOL_API = "karpenter.sh/v1"
+NODE_POOL_KIND = "NodePool"
+NODE_POOL_TYPE = f"kubernetes:{NODE_POOL_API}:{NODE_POOL_KIND}"
+KATA = aks.GA_RUNTIME.workload_runtime
+IMAGE_FAMILY = "AzureLinux"
+FIPS = "FIPS"
+SERIES_LABEL = "karpenter.azure.com/sku-series"
+SIZE_LABELS = ("node.kubernetes.io/instance-type", "karpenter.azure.com/sku-name")
+"""Requirement keys that name VM sizes."""
+INSTANCE_LABELS = (*SIZE_LABELS, SERIES_LABEL, "karpenter.azure.com/sku-family")
+"""Requirement keys that constrain which VM sizes a NodePool may use."""
+_KEY = re.compile(r"(?P<family>[A-Z]+)(?P<features>[a-z]*)(v(?P<version>\d+))?")
+
+
+def eligible_series() -> list[str]:
+    """The catalog's eligible series, as Karpenter's sku-series label names them."""
+    found = []
+    for row in vmsizes.CATALOG:
+        eligible = row.generation2 and row.nested_virtualization and row.architecture == "x64"
+        for key in row.keys if eligible else ():
+            if (match := _KEY.fullmatch(key)) is not None:
+                version = f"_v{match['version']}" if match["version"] else ""
+                found.append(f"{match['family']}{match['features']}{version}")
+    return found
+
+
+def node_class_problems(spec: Mapping[str, Any]) -> list[str]:
+    """What a Kata node class must not be: another image family than Azure Linux, or FIPS."""
+    if spec.get("workloadRuntime") != KATA:
+        return []
+    problems = []
+    family = spec.get("imageFamily")
+    if family != IMAGE_FAMILY:
+        problems.append(
+            f"AKSNodeClass with workloadRuntime {KATA} has imageFamily {family!r}; Kata nodes need "
+            f"imageFamily {IMAGE_FAMILY} (AKS publishes its Kata image for Azure Linux 3 only)"
+        )
+    if spec.get("fipsMode") == FIPS:
+        problems.append(
+            f"AKSNodeClass with workloadRuntime {KATA} sets fipsMode {FIPS}: there is no FIPS Kata "
+            "image (AKS refuses FIPS on a sandboxing pool); set fipsMode Disabled or leave it out"
+        )
+    return problems
+
+
+def is_kata_node_class(spec: Mapping[str, Any]) -> bool:
+    return spec.get("workloadRuntime") == KATA
+
+
+def node_class_name(node_pool_spec: Mapping[str, Any]) -> Optional[str]:
+    """The AKSNodeClass a NodePool's nodes are made of; None for another kind of class."""
+    template = node_pool_spec.get("template")
+    spec = template.get("spec") if isinstance(template, Mapping) else None
+    ref = spec.get("nodeClassRef") if isinstance(spec, Mapping) else None
+    if not isinstance(ref, Mapping) or ref.get("kind") != NODE_CLASS_KIND:
+        return None
+    name = ref.get("name")
+    return name if isinstance(name, str) else None
+
+
+def requirements(node_pool_spec: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    template = node_pool_spec.get("template")
+    spec = template.get("spec") if isinstance(template, Mapping) else None
+    found = spec.get("requirements") if isinstance(spec, Mapping) else None
+    return [item for item in found or [] if isinstance(item, Mapping)]
+
+
+def ineligible_sizes(node_pool_spec: Mapping[str, Any]) -> list[str]:
+    """The sizes and series a NodePool's `In` requirements allow that the catalog does not know as
+    eligible for Kata (each with the reason)."""
+    series = set(eligible_series())
+    found = []
+    for item in requirements(node_pool_spec):
+        if item.get("operator") != "In":
+            continue
+        values: Sequence[Any] = item.get("values") or []
+        if item.get("key") in SIZE_LABELS:
+            for value in values:
+                verdict = _size_verdict(str(value))
+                if verdict is not None:
+                    found.append(f"{value} ({verdict})")
+        elif item.get("key") == SERIES_LABEL:
+            found += [f"series {value} (not an eligible series in the catalog)"
+                      for value in values if value not in series]  # fmt: skip
+    return found
+
+
+def _size_verdict(name: str) -> Optional[str]:
+    """Why a size cannot host Kata, or None when it can."""
+    try:
+        verdict = vmsizes.check_size(name)
+    except vmsizes.SizeNameError as error:
+        return str(error)
+    return None if verdict.eligible else verdict.reason
+
+
+def constrains_instances(node_pool_spec: Mapping[str, Any]) -> bool:
+    """Whether any requirement narrows the VM sizes (In on a size, series or family label)."""
+    return any(
+        item.get("key") in INSTANCE_LABELS and item.get("operator") == "In"
+        for item in requirements(node_pool_spec)
+    )

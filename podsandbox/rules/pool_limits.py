@@ -1,0 +1,396 @@
+"""What AKS accepts for a node pool's scale, placement, taints and disks, each with its source.
+
+A figure is kept only where a source states it; a value that no source bounds is passed to Azure as
+given and not judged here: which availability zones a region has, and whether an ephemeral OS disk
+fits a VM size's cache (the VM catalog does not record cache sizes). Azure judges those at deploy.
+
+Sources (stored snapshots, 2026-08):
+- AKS limits table, MicrosoftDocs/azure-docs `includes/container-service-limits.md`
+  ("Maximum nodes per node pool (Virtual Machine Scale Sets node pools) | 1000").
+- The AKS API, Azure/azure-rest-api-specs `.../aks/stable/2025-09-01/managedClusters.json`:
+  `count` "in the range of 0 to 1000 (inclusive) for user pools and in the range of 1 to 1000
+  (inclusive) for system pools"; `ContainerServiceOSDisk` maximum 2048; `OSDiskType` Managed /
+  Ephemeral, "May not be changed after creation"; `nodeTaints` "For example, key=value:NoSchedule".
+- MicrosoftDocs/azure-aks-docs: `concepts-network-ip-address-planning.md` ("The maximum number of
+  pods per node in an AKS cluster is 250"; "The minimum value that can be set for maximum pods per
+  node is 10 if and only if the configuration of each node pool has space for a minimum of 30
+  pods"); `create-node-pools.md` ("the minimum size for AKS images is 30 GB"; "You can't change the
+  max pods setting of a node pool after you create it"); `concepts-storage.md` ("You can't change
+  the OS disk size after cluster or node pool creation"); `reliability-availability-zones-configure
+  .md` ("You can't change the number of availability zones after you create a node pool");
+  `scale-cluster.md` ("User node pools allow you to scale to 0"); `use-system-pools.md` ("Use the
+  `CriticalAddonsOnly=true:NoSchedule` taint to prevent application pods from being scheduled on
+  system node pools"); `use-node-taints.md` ("There are three values for the effect field when
+  using node taints: `NoExecute`, `NoSchedule`, and `PreferNoSchedule`").
+- Azure/AKS issue #2578: a System pool refuses any other NoSchedule or NoExecute taint
+  (`SystemPoolHasRestrictedTaint`).
+- Kubernetes label syntax: kubernetes.io "Labels and Selectors" (a name of at most 63 characters,
+  alphanumeric at both ends, with '-', '_' and '.' between; an optional DNS subdomain prefix of at
+  most 253 characters and '/'; a value like a name, or empty).
+
+This module imports nothing from Pulumi.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Optional
+
+SYSTEM = "System"
+USER = "User"
+MAX_NODES_PER_POOL = 1000
+MIN_NODES = {USER: 0, SYSTEM: 1}
+"""A User pool may scale to zero; a System pool keeps at least one node."""
+MIN_MAX_PODS = 10
+MAX_MAX_PODS = 250
+MIN_PODS_PER_POOL = 30
+"""A pool's nodes together must have room for this many pods (10 per node needs 3 nodes)."""
+MIN_OS_DISK_GB = 30
+MAX_OS_DISK_GB = 2048
+OS_DISK_TYPES = ("Managed", "Ephemeral")
+TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
+REPELLING_EFFECTS = ("NoSchedule", "NoExecute")
+"""The effects that keep a pod without the matching toleration off a node."""
+SYSTEM_POOL_TAINT = "CriticalAddonsOnly=true:NoSchedule"
+FIXED_AT_CREATION = ("availabilityZones", "maxPods", "osDiskType", "osDiskSizeGB")
+"""Pool properties (AKS API names) AKS cannot change once the pool exists: a change replaces the
+pool. Problems name the components' properties instead, where this one is `osDiskSizeGb`."""
+
+_NAME = r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?"
+_PREFIX = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*"
+_KEY = re.compile(rf"(({_PREFIX})/)?{_NAME}")
+_VALUE = re.compile(rf"({_NAME})?")
+_TAINT = re.compile(r"(?P<key>[^=:]+)=(?P<value>[^=:]*):(?P<effect>[^=:]+)")
+TAINT_ALLOWED = (
+    "key=value:Effect, the key and value as Kubernetes labels, the effect NoSchedule, "
+    "PreferNoSchedule or NoExecute"
+)
+LABEL_ALLOWED = (
+    "a Kubernetes label: a key of at most 63 letters, digits, '-', '_' and '.' (alphanumeric at "
+    "both ends), with an optional DNS prefix and '/', and a value like it or empty"
+)
+
+
+@dataclass(frozen=True)
+class PoolOptions:
+    """A pool's scale, placement, taints and disk settings, typed (None or empty: AKS's default).
+
+    The node count is the pool's own setting; with autoscaling it is the initial size."""
+
+    enable_auto_scaling: bool = False
+    min_count: Optional[int] = None
+    max_count: Optional[int] = None
+    max_pods: Optional[int] = None
+    os_disk_type: Optional[str] = None
+    os_disk_size_gb: Optional[int] = None
+    availability_zones: tuple[str, ...] = ()
+    node_taints: tuple[str, ...] = ()
+    node_labels: tuple[tuple[str, str], ...] = ()
+
+    def engine_inputs(self) -> dict[str, object]:
+        """The settings that are set, by their AKS API (engine) names."""
+        inputs: dict[str, object] = {}
+        if self.enable_auto_scaling:
+            inputs.update(enableAutoScaling=True, minCount=self.min_count, maxCount=self.max_count)
+        for key, value in (
+            ("maxPods", self.max_pods),
+            ("osDiskType", self.os_disk_type),
+            ("osDiskSizeGB", self.os_disk_size_gb),
+        ):
+            if value is not None:
+                inputs[key] = value
+        if self.availability_zones:
+            inputs["availabilityZones"] = list(self.availability_zones)
+        if self.node_taints:
+            inputs["nodeTaints"] = list(self.node_taints)
+        if self.node_labels:
+            inputs["nodeLabels"] = dict(self.node_labels)
+        return inputs
+
+    def nodes(self, count: int) -> tuple[int, int]:
+        """The fewest and the most nodes the pool has: its bounds, or its fixed count."""
+        if self.enable_auto_scaling and self.min_count is not None and self.max_count is not None:
+            return self.min_count, self.max_count
+        return count, count
+
+    def tolerations(self) -> list[dict[str, str]]:
+        """What a pod needs to tolerate to land on the pool's nodes."""
+        return [taint.toleration() for taint in repelling_taints(self.node_taints)]
+
+
+OPTION_FIELDS = {
+    "enableAutoScaling": "enable_auto_scaling",
+    "minCount": "min_count",
+    "maxCount": "max_count",
+    "maxPods": "max_pods",
+    "osDiskType": "os_disk_type",
+    "osDiskSizeGb": "os_disk_size_gb",
+    "availabilityZones": "availability_zones",
+    "nodeTaints": "node_taints",
+    "nodeLabels": "node_labels",
+}
+"""Each option's property name (as the components and `pools` items name it) and field."""
+
+
+def options_of(values: Mapping[str, object]) -> PoolOptions:
+    """The options among `values` (by property name, types already checked): lists and maps
+    become the tuples a frozen PoolOptions holds; other keys are left to the caller."""
+    fields: dict[str, object] = {}
+    for key, value in values.items():
+        if key in OPTION_FIELDS:
+            fields[OPTION_FIELDS[key]] = (
+                tuple(value.items()) if isinstance(value, Mapping)
+                else tuple(value) if isinstance(value, list) else value
+            )  # fmt: skip
+    return PoolOptions(**fields)  # type: ignore[arg-type]
+
+
+def options_problems(mode: str, count: int, options: PoolOptions) -> list[LimitProblem]:
+    """Every problem of a pool's options (`count`: its node count, a whole number)."""
+    lowest_nodes = options.nodes(count)[0]
+    return [
+        *scaling_problems(
+            mode, count, options.enable_auto_scaling, options.min_count, options.max_count
+        ),
+        *max_pods_problems(options.max_pods, lowest_nodes),
+        *os_disk_problems(options.os_disk_type, options.os_disk_size_gb),
+        *zone_problems(options.availability_zones),
+        *taint_problems(mode, options.node_taints),
+        *label_problems(dict(options.node_labels)),
+    ]
+
+
+@dataclass(frozen=True)
+class Taint:
+    """A node taint, `key=value:Effect`."""
+
+    key: str
+    value: str
+    effect: str
+
+    @property
+    def repels(self) -> bool:
+        """Whether it keeps pods that do not tolerate it off the node."""
+        return self.effect in REPELLING_EFFECTS
+
+    def toleration(self) -> dict[str, str]:
+        """The toleration (Kubernetes manifest) that lets a pod onto a node with this taint."""
+        return {"key": self.key, "operator": "Equal", "value": self.value, "effect": self.effect}
+
+
+@dataclass(frozen=True)
+class LimitProblem:
+    """One value AKS would refuse: which property, why, and what is allowed (the caller names
+    the property as its reader does and adds an example)."""
+
+    field: str
+    value: object
+    reason: str
+    allowed: str
+    example: Optional[str] = None
+    """A value that works here, when it depends on the other values; else the caller's."""
+
+
+def is_label_key(text: str) -> bool:
+    """Whether `text` can be a Kubernetes label (or taint) key."""
+    prefix, _, name = text.rpartition("/")
+    return len(prefix) <= 253 and _KEY.fullmatch(text) is not None and len(name) <= 63
+
+
+def is_label_value(text: str) -> bool:
+    return len(text) <= 63 and _VALUE.fullmatch(text) is not None
+
+
+def parse_taint(text: str) -> Optional[Taint]:
+    """`key=value:Effect` as a taint; None when it is not one AKS takes."""
+    match = _TAINT.fullmatch(text)
+    if match is None:
+        return None
+    taint = Taint(match["key"], match["value"], match["effect"])
+    valid = is_label_key(taint.key) and is_label_value(taint.value)
+    return taint if valid and taint.effect in TAINT_EFFECTS else None
+
+
+def scaling_problems(
+    mode: str,
+    count: int,
+    autoscaling: bool,
+    min_count: Optional[int],
+    max_count: Optional[int],
+) -> list[LimitProblem]:
+    """The node count (at least one without autoscaling: the caller judges that), and with
+    autoscaling its bounds, between which the count is the initial size."""
+    lowest = MIN_NODES[mode]
+    problems = []
+    if count > MAX_NODES_PER_POOL:
+        problems.append(
+            LimitProblem(
+                "nodeCount",
+                count,
+                f"is above AKS's limit of {MAX_NODES_PER_POOL} nodes per pool",
+                f"{lowest} to {MAX_NODES_PER_POOL}",
+            )
+        )
+    if not autoscaling:
+        for field, value in (("minCount", min_count), ("maxCount", max_count)):
+            if value is not None:
+                problems.append(
+                    LimitProblem(
+                        field,
+                        value,
+                        "applies only when the pool autoscales",
+                        "autoscaling on, or leave it out",
+                    )
+                )
+        return problems
+    for field, value in (("minCount", min_count), ("maxCount", max_count)):
+        if value is None:
+            problems.append(
+                LimitProblem(
+                    field, None, "is required with autoscaling", f"{lowest} to {MAX_NODES_PER_POOL}"
+                )
+            )
+        elif not lowest <= value <= MAX_NODES_PER_POOL:
+            problems.append(
+                LimitProblem(
+                    field,
+                    value,
+                    f"is outside what a {mode} pool takes",
+                    f"{lowest} to {MAX_NODES_PER_POOL}",
+                )
+            )
+    if min_count is not None and max_count is not None and min_count > max_count:
+        problems.append(
+            LimitProblem(
+                "maxCount",
+                max_count,
+                f"is below the minimum count {min_count}",
+                f"{min_count} to {MAX_NODES_PER_POOL}",
+            )
+        )
+    elif min_count is not None and max_count is not None and not min_count <= count <= max_count:
+        problems.append(
+            LimitProblem(
+                "nodeCount",
+                count,
+                "is the initial size, so it must lie "
+                f"between the minimum count {min_count} and the maximum {max_count}",
+                f"{min_count} to {max_count}",
+                str(min_count),
+            )
+        )
+    return problems
+
+
+def max_pods_problems(max_pods: Optional[int], nodes: int) -> list[LimitProblem]:
+    """maxPods within AKS's range, with room for 30 pods in the pool (`nodes`: its node count,
+    the minimum when it autoscales)."""
+    if max_pods is None:
+        return []
+    if not MIN_MAX_PODS <= max_pods <= MAX_MAX_PODS:
+        return [
+            LimitProblem(
+                "maxPods",
+                max_pods,
+                "is outside what AKS takes",
+                f"{MIN_MAX_PODS} to {MAX_MAX_PODS}",
+            )
+        ]
+    if max_pods * max(nodes, 1) < MIN_PODS_PER_POOL:
+        needed = -(-MIN_PODS_PER_POOL // max_pods)
+        return [
+            LimitProblem(
+                "maxPods",
+                max_pods,
+                f"leaves the pool room for "
+                f"{max_pods * max(nodes, 1)} pods; AKS requires {MIN_PODS_PER_POOL}",
+                f"at least {-(-MIN_PODS_PER_POOL // max(nodes, 1))} per node, or {needed} nodes",
+            )
+        ]
+    return []
+
+
+def os_disk_problems(disk_type: Optional[str], size_gb: Optional[int]) -> list[LimitProblem]:
+    problems = []
+    if disk_type is not None and disk_type not in OS_DISK_TYPES:
+        problems.append(
+            LimitProblem(
+                "osDiskType", disk_type, "is not an OS disk type", " or ".join(OS_DISK_TYPES)
+            )
+        )
+    if size_gb is not None and not MIN_OS_DISK_GB <= size_gb <= MAX_OS_DISK_GB:
+        problems.append(
+            LimitProblem(
+                "osDiskSizeGb",
+                size_gb,
+                "is outside what AKS takes (30 GB is the smallest AKS node image)",
+                f"{MIN_OS_DISK_GB} to {MAX_OS_DISK_GB}",
+            )
+        )
+    return problems
+
+
+def zone_problems(zones: Sequence[object]) -> list[LimitProblem]:
+    """Zone names are the region's (not judged here): only empty or repeated ones are refused."""
+    seen: set[object] = set()
+    problems = []
+    for index, zone in enumerate(zones):
+        field = f"availabilityZones[{index}]"
+        if not isinstance(zone, str) or not zone.strip():
+            problems.append(
+                LimitProblem(field, zone, "is not a zone name", "a zone of the region, e.g. 1")
+            )
+        elif zone in seen:
+            problems.append(LimitProblem(field, zone, "repeats a zone", "each zone once"))
+        seen.add(zone)
+    return problems
+
+
+def taint_problems(mode: str, taints: Sequence[object]) -> list[LimitProblem]:
+    problems = []
+    for index, text in enumerate(taints):
+        field = f"nodeTaints[{index}]"
+        taint = parse_taint(text) if isinstance(text, str) else None
+        if taint is None:
+            problems.append(LimitProblem(field, text, "is not a node taint", TAINT_ALLOWED))
+        elif mode == SYSTEM and text != SYSTEM_POOL_TAINT:
+            problems.append(
+                LimitProblem(
+                    field, text, "is not the one taint a System pool takes", SYSTEM_POOL_TAINT
+                )
+            )
+    return problems
+
+
+def label_problems(labels: Mapping[object, object]) -> list[LimitProblem]:
+    problems = []
+    for key, value in labels.items():
+        if not isinstance(key, str) or not is_label_key(key):
+            problems.append(LimitProblem("nodeLabels", {key: value},
+                                         f"{key!r} is not a label key", LABEL_ALLOWED))  # fmt: skip
+        elif not isinstance(value, str) or not is_label_value(value):
+            problems.append(LimitProblem("nodeLabels", {key: value},
+                                         f"the value of {key} is not a label value",
+                                         LABEL_ALLOWED))  # fmt: skip
+    return problems
+
+
+def repelling_taints(taints: Sequence[str]) -> list[Taint]:
+    """The taints (of valid ones) that keep pods without tolerations off a pool's nodes."""
+    parsed = (parse_taint(text) for text in taints)
+    return [taint for taint in parsed if taint is not None and taint.repels]
+
+
+def dedicated_system_pool_problem(options: PoolOptions, other_pools: int) -> Optional[LimitProblem]:
+    """A System pool tainted CriticalAddonsOnly runs system pods only: the cluster then needs
+    another pool for everything else (the sandboxed pods included)."""
+    if SYSTEM_POOL_TAINT not in options.node_taints or other_pools > 0:
+        return None
+    return LimitProblem(
+        "nodeTaints",
+        list(options.node_taints),
+        "keeps every pod but the system's off the cluster's only pool",
+        f"{SYSTEM_POOL_TAINT} with at least one more (User) pool, or no taint",
+    )

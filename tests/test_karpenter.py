@@ -1,0 +1,207 @@
+"""Karpenter with Pod Sandboxing: this project's AKSNodeClass and NodePool against the reference
+CRDs (schema and CEL rules), and the pack's policies on any program's node classes and pools."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from podsandbox.karpenter import node_pool as deployed
+from podsandbox.rules import karpenter, vmsizes
+from tests.crd_schema import NODE_CLASS_CRD, NODE_POOL_CRD, refusals
+from tests.test_policies import stack_violations, violations
+
+
+def node_class(name: str = "kata", **spec: Any) -> dict[str, Any]:
+    manifest = deployed.node_class_manifest(name)
+    manifest["spec"].update(spec)
+    manifest["spec"] = {key: value for key, value in manifest["spec"].items() if value is not None}
+    return manifest
+
+
+def node_pool(node_class_name: str = "kata", requirements: Any = None) -> dict[str, Any]:
+    manifest = deployed.node_pool_manifest(
+        "kata", node_class_name, {"cpu": "64", "memory": "256Gi"}, "WhenEmptyOrUnderutilized", "1m"
+    )
+    if requirements is not None:
+        manifest["spec"]["template"]["spec"]["requirements"] = requirements
+    return manifest
+
+
+# --- this project's objects, as the API server would judge them ----------------------------------
+
+
+def test_the_node_class_is_what_the_crd_takes():
+    assert node_class() == {
+        "apiVersion": "karpenter.azure.com/v1beta1",
+        "kind": "AKSNodeClass",
+        "metadata": {"name": "kata"},
+        "spec": {"imageFamily": "AzureLinux", "workloadRuntime": "KataVmIsolation"},
+    }
+    assert refusals(NODE_CLASS_CRD, node_class()) == []
+
+
+@pytest.mark.parametrize(
+    ("spec", "refused"),
+    [
+        ({"imageFamily": "Ubuntu2204"}, "workloadRuntime KataVmIsolation requires imageFamily "
+         "AzureLinux"),
+        ({"imageFamily": None}, "workloadRuntime KataVmIsolation requires imageFamily AzureLinux"),
+        ({"fipsMode": "FIPS"}, "workloadRuntime KataVmIsolation is not supported with fipsMode "
+         "FIPS"),
+        ({"workloadRuntime": "KataMshvVmIsolation"}, "is not one of"),
+    ],
+)  # fmt: skip
+def test_the_crd_refuses_what_the_pack_refuses(spec, refused):
+    """The reference CRD's own rules, evaluated: the pack holds the same line (and refuses FIPS
+    itself, since a Karpenter without the final rule admits it)."""
+    found = refusals(NODE_CLASS_CRD, node_class(**spec))
+    assert any(refused in problem for problem in found), found
+
+
+def test_the_node_pool_is_what_the_crd_takes():
+    pool = node_pool()
+    assert refusals(NODE_POOL_CRD, pool) == []
+    spec = pool["spec"]
+    assert spec["template"]["spec"]["nodeClassRef"] == {
+        "group": "karpenter.azure.com", "kind": "AKSNodeClass", "name": "kata",
+    }  # fmt: skip
+    assert spec["limits"] == {"cpu": "64", "memory": "256Gi"}
+    assert spec["disruption"] == {
+        "consolidationPolicy": "WhenEmptyOrUnderutilized", "consolidateAfter": "1m",
+    }  # fmt: skip
+    [series] = [r for r in spec["template"]["spec"]["requirements"]
+                if r["key"] == karpenter.SERIES_LABEL]  # fmt: skip
+    assert series["operator"] == "In" and series["values"] == karpenter.eligible_series()
+
+
+def test_the_crd_refuses_a_restricted_label_and_a_bad_policy():
+    restricted = node_pool(requirements=[
+        {"key": "karpenter.azure.com/sku-hyperv-generation", "operator": "In", "values": ["V2"]}
+    ])  # fmt: skip
+    assert any("restricted" in problem for problem in refusals(NODE_POOL_CRD, restricted))
+    bad = node_pool()
+    bad["spec"]["disruption"]["consolidationPolicy"] = "Sometimes"
+    assert refusals(NODE_POOL_CRD, bad) != []
+
+
+def test_the_eligible_series_are_named_as_karpenter_names_them():
+    series = karpenter.eligible_series()
+    # karpenter-provider-azure's scheduling test: Standard_D2s_v3 is series "Ds_v3".
+    assert "Ds_v3" in series and "Das_v5" in series and "D_v5" in series
+    # Not eligible in the catalog: Generation 1 only, no nested virtualization, Arm.
+    assert not {"D_v3", "Das_v4", "Dps_v5", "Bs"} & set(series)
+    for name in ("Standard_D4s_v3", "Standard_D8as_v5", "Standard_E4s_v5", "Standard_D4_v5"):
+        size = vmsizes.parse_size(name)
+        version = f"_v{size.version}" if size.version > 1 else ""
+        assert f"{size.family}{size.features}{version}" in series, name
+
+
+# --- the rules and the policies, on any program's objects ----------------------------------------
+
+
+def test_a_kata_node_class_must_be_azure_linux_without_fips():
+    assert karpenter.node_class_problems(node_class()["spec"]) == []
+    assert karpenter.node_class_problems({"imageFamily": "Ubuntu"}) == []  # not Kata
+    assert karpenter.node_class_problems({"workloadRuntime": "KataVmIsolation",
+                                          "imageFamily": "Ubuntu", "fipsMode": "FIPS"}) == [
+        "AKSNodeClass with workloadRuntime KataVmIsolation has imageFamily 'Ubuntu'; Kata nodes "
+        "need imageFamily AzureLinux (AKS publishes its Kata image for Azure Linux 3 only)",
+        "AKSNodeClass with workloadRuntime KataVmIsolation sets fipsMode FIPS: there is no FIPS "
+        "Kata image (AKS refuses FIPS on a sandboxing pool); set fipsMode Disabled or leave it "
+        "out",
+    ]  # fmt: skip
+    assert karpenter.node_class_problems(node_class(fipsMode="Disabled")["spec"]) == []
+
+
+def test_the_node_class_policy():
+    assert violations("karpenter-node-class-kata", karpenter.NODE_CLASS_TYPE, node_class()) == []
+    [message] = violations("karpenter-node-class-kata", karpenter.NODE_CLASS_TYPE,
+                           node_class(fipsMode="FIPS"))  # fmt: skip
+    assert "fipsMode FIPS" in message
+    other = node_class(imageFamily="Ubuntu")
+    assert violations("karpenter-node-class-kata", "kubernetes:core/v1:ConfigMap", other) == []
+
+
+STACK_CLASS = (karpenter.NODE_CLASS_TYPE, node_class())
+PLAIN_CLASS = (karpenter.NODE_CLASS_TYPE, node_class("plain", workloadRuntime=None))
+
+
+@pytest.mark.parametrize(
+    ("requirements", "flagged"),
+    [
+        (None, []),  # this project's: the eligible series
+        ([{"key": "node.kubernetes.io/instance-type", "operator": "In",
+           "values": ["Standard_D4s_v5", "Standard_D4_v3", "Standard_D4ps_v5"]}],
+         ["Standard_D4_v3", "Standard_D4ps_v5"]),
+        ([{"key": "karpenter.azure.com/sku-name", "operator": "In", "values": ["Standard_Q4_v9"]}],
+         ["Standard_Q4_v9"]),
+        ([{"key": "karpenter.azure.com/sku-name", "operator": "In", "values": ["not-a-size"]}],
+         ["not-a-size"]),
+        ([{"key": karpenter.SERIES_LABEL, "operator": "In", "values": ["Ds_v5", "Das_v4"]}],
+         ["series Das_v4"]),
+        ([{"key": karpenter.SERIES_LABEL, "operator": "NotIn", "values": ["Das_v4"]}], []),
+        ([{"key": "node.kubernetes.io/instance-type", "operator": "Exists"}], []),
+    ],
+)  # fmt: skip
+def test_a_node_pool_of_a_kata_class_may_allow_only_eligible_sizes(requirements, flagged):
+    pool = (karpenter.NODE_POOL_TYPE, node_pool(requirements=requirements))
+    found = stack_violations("karpenter-node-pool-kata-sizes", [STACK_CLASS, pool])
+    if not flagged:
+        assert found == []
+        return
+    [message] = found
+    assert message.startswith(
+        "NodePool of a Kata AKSNodeClass allows VM sizes that cannot run Kata:"
+    )
+    for value in flagged:
+        assert value in message
+    assert "Standard_D4s_v5" not in message
+
+
+def test_only_node_pools_of_the_stacks_kata_classes_are_judged():
+    bad = [{"key": "karpenter.azure.com/sku-name", "operator": "In", "values": ["Standard_D4_v3"]}]
+    plain_pool = (karpenter.NODE_POOL_TYPE, node_pool("plain", bad))
+    assert stack_violations("karpenter-node-pool-kata-sizes", [PLAIN_CLASS, plain_pool]) == []
+    unknown = (karpenter.NODE_POOL_TYPE, node_pool("elsewhere", bad))
+    assert stack_violations("karpenter-node-pool-kata-sizes", [STACK_CLASS, unknown]) == []
+
+
+def test_an_unconstrained_node_pool_of_a_kata_class_is_advised():
+    open_pool = node_pool(requirements=[{"key": "kubernetes.io/arch", "operator": "In",
+                                         "values": ["amd64"]}])  # fmt: skip
+    [message] = stack_violations("karpenter-node-pool-unconstrained",
+                                 [STACK_CLASS, (karpenter.NODE_POOL_TYPE, open_pool)])  # fmt: skip
+    assert "does not say which VM sizes it may use" in message
+    ours = (karpenter.NODE_POOL_TYPE, node_pool())
+    assert stack_violations("karpenter-node-pool-unconstrained", [STACK_CLASS, ours]) == []
+    family = node_pool(requirements=[{"key": "karpenter.azure.com/sku-family", "operator": "In",
+                                      "values": ["D"]}])  # fmt: skip
+    assert stack_violations("karpenter-node-pool-unconstrained",
+                            [STACK_CLASS, (karpenter.NODE_POOL_TYPE, family)]) == []  # fmt: skip
+
+
+def test_reading_a_node_pool_that_is_not_shaped_as_one():
+    assert karpenter.node_class_name({}) is None
+    assert karpenter.node_class_name({"template": {"spec": {"nodeClassRef": {
+        "kind": "EC2NodeClass", "name": "x"}}}}) is None  # fmt: skip
+    assert karpenter.node_class_name({"template": {"spec": {"nodeClassRef": {
+        "kind": "AKSNodeClass", "name": 3}}}}) is None  # fmt: skip
+    assert karpenter.requirements(
+        {"template": {"spec": {"requirements": ["x", {"key": "a"}]}}}
+    ) == [{"key": "a"}]
+    assert karpenter.requirements({"template": "x"}) == []
+
+
+def test_the_node_pool_settings_are_judged():
+    assert deployed.setting_findings("64", "256Gi", "Balanced", "1h30m") == []
+    assert deployed.setting_findings("", "", "WhenEmpty", "Never") == []
+    findings = deployed.setting_findings("-1", "x", "Always", "5 min")
+    assert [(f.field, f.example) for f in findings] == [
+        ("cpuLimit", "64"), ("memoryLimit", "256Gi"), ("consolidationPolicy", "WhenEmpty"),
+        ("consolidateAfter", "5m"),
+    ]  # fmt: skip
+    assert findings[2].allowed == "WhenEmpty, WhenEmptyOrUnderutilized or Balanced"
+    assert deployed.limits("64", "") == {"cpu": "64"}
+    assert deployed.limits("", "1Gi") == {"memory": "1Gi"}

@@ -1,0 +1,44 @@
+"""Karpenter's node class and pool as the program deploys them (existing-cluster mode), and the
+component's own input checks. (The rules and policies: `test_karpenter.py`.)"""
+
+from __future__ import annotations
+
+import pytest
+
+from podsandbox.components.node_provisioning import SandboxNodeProvisioning
+from podsandbox.components.validation import ComponentInputError
+from podsandbox.karpenter import node_pool as deployed
+from podsandbox.preview.recorder import run_function, run_program
+from podsandbox.preview.stack_files import load_stack_config
+from podsandbox.rules import karpenter
+from tests.conftest import REPO
+
+
+def test_an_existing_cluster_with_karpenter_gets_the_node_class_and_pool_on_its_provider():
+    config = load_stack_config(REPO, "existing")
+    config.config.update({"podsandbox:karpenter": "true", "podsandbox:karpenterCpuLimit": "64"})
+    run = run_program(REPO, config.project, config.stack, config.config)
+    [node_class_resource] = run.of_type(karpenter.NODE_CLASS_TYPE)
+    [node_pool_resource] = run.of_type(karpenter.NODE_POOL_TYPE)
+    assert node_class_resource.inputs == deployed.node_class_manifest("podsandbox-existing")
+    name = "podsandbox-existing"
+    expected = deployed.node_pool_manifest(
+        name, name, {"cpu": "64"}, "WhenEmptyOrUnderutilized", "0s"
+    )
+    assert node_pool_resource.inputs == expected
+    for resource in (node_class_resource, node_pool_resource):
+        options = run.options(resource)
+        assert options["deleteBeforeReplace"] is True
+        assert resource.provider is not None and "sandbox-k8s" in resource.provider
+    assert run.outputs["karpenterNodePool"].value == "podsandbox-existing"
+
+
+def test_the_component_checks_its_own_inputs_all_at_once():
+    def program() -> None:
+        SandboxNodeProvisioning("Kata Nodes", {"cpu_limit": "lots", "consolidate_after": "soon"})
+
+    with pytest.raises(ComponentInputError) as raised:
+        run_function(program, "team", "dev", {})
+    assert [problem.path for problem in raised.value.problems] == [
+        "name", "cpuLimit", "consolidateAfter",
+    ]  # fmt: skip
