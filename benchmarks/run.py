@@ -34,6 +34,7 @@ REPO = Path(__file__).resolve().parent.parent
 SDK_MODULES = (
     "pulumi",
     "pulumi_kubernetes.admissionregistration.v1",
+    "pulumi_kubernetes.apiextensions",
     "pulumi_azure_native.containerservice",
     "pulumi_azure_native.features",
     "pulumi_azure_native.resources",

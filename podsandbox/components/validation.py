@@ -439,7 +439,7 @@ def component_problems(component: str, name: str, args: Mapping[str, Any]) -> li
     """Every problem of a component's (Python-named) inputs; what its constructor also checks.
     `name` is the component's resource name (the guardrail's policy is named after it)."""
     if component == "SandboxedCluster":
-        _, problems = plan_pools(args, judge.DEFAULT_NEW_CLUSTER_POOL)
+        _, problems = plan_pools(args, judge.DEFAULT_NEW_CLUSTER_POOL, pool_limits.SYSTEM)
         return cluster_problems(args) + problems
     if component == "SandboxedNodePool":
         _, problems = plan_pools(args, judge.DEFAULT_EXISTING_CLUSTER_POOL)

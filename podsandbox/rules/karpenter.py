@@ -29,7 +29,8 @@ NODE_POOL_API = "karpenter.sh/v1"
 NODE_POOL_KIND = "NodePool"
 NODE_POOL_TYPE = f"kubernetes:{NODE_POOL_API}:{NODE_POOL_KIND}"
 KATA = aks.GA_RUNTIME.workload_runtime
-IMAGE_FAMILY = "AzureLinux"
+IMAGE_FAMILY = aks.REQUIRED_OS_SKU
+"""Karpenter's image family for Azure Linux is named as AKS names the OS SKU."""
 FIPS = "FIPS"
 SERIES_LABEL = "karpenter.azure.com/sku-series"
 SIZE_LABELS = ("node.kubernetes.io/instance-type", "karpenter.azure.com/sku-name")
