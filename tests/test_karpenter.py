@@ -90,6 +90,7 @@ def test_the_eligible_series_are_named_as_karpenter_names_them():
     series = karpenter.eligible_series()
     # karpenter-provider-azure's scheduling test: Standard_D2s_v3 is series "Ds_v3".
     assert "Ds_v3" in series and "Das_v5" in series and "D_v5" in series
+    assert "FXmds" in series and "Ms" in series  # series without a version have no _v suffix
     # Not eligible in the catalog: Generation 1 only, no nested virtualization, Arm.
     assert not {"D_v3", "Das_v4", "Dps_v5", "Bs"} & set(series)
     for name in ("Standard_D4s_v3", "Standard_D8as_v5", "Standard_E4s_v5", "Standard_D4_v5"):
@@ -158,6 +159,21 @@ def test_a_node_pool_of_a_kata_class_may_allow_only_eligible_sizes(requirements,
     for value in flagged:
         assert value in message
     assert "Standard_D4s_v5" not in message
+
+
+def test_each_ineligible_size_and_series_is_named_with_its_reason():
+    with pytest.raises(vmsizes.SizeNameError) as not_a_name:
+        vmsizes.check_size("not-a-size")
+    spec = {"template": {"spec": {"requirements": [
+        {"key": karpenter.SERIES_LABEL, "operator": "NotIn", "values": ["Das_v4"]},
+        {"key": "karpenter.azure.com/sku-name", "operator": "In",
+         "values": ["not-a-size", "Standard_D4s_v5"]},
+        {"key": karpenter.SERIES_LABEL, "operator": "In", "values": ["Ds_v5", "Das_v4"]},
+    ]}}}  # fmt: skip
+    assert karpenter.ineligible_sizes(spec) == [
+        f"not-a-size ({not_a_name.value})",
+        "series Das_v4 (not an eligible series in the catalog)",
+    ]
 
 
 def test_only_node_pools_of_the_stacks_kata_classes_are_judged():

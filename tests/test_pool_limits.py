@@ -179,7 +179,8 @@ def test_taint_problems_and_the_one_taint_of_a_system_pool():
     ("key", "ok"),
     [("workload", True), ("example.com/workload", True), ("a.b-c_d", True),
      ("a" * 63, True), ("a" * 64, False), ("x" * 254 + "/a", False), ("/a", False),
-     ("a/", False), ("_a", False), ("a/b/c", False), ("Example.com/a", False), ("", False)],
+     ("a/", False), ("_a", False), ("a/b/c", False), ("Example.com/a", False), ("", False),
+     ("example.com/" + "a" * 63, True), ("example.com/" + "a" * 64, False)],
 )  # fmt: skip
 def test_label_keys(key, ok):
     assert limits.is_label_key(key) is ok
@@ -298,8 +299,11 @@ def test_a_pool_is_judged_with_its_options_and_its_count_may_be_zero_when_autosc
 def test_the_dedicated_system_pool_finding():
     tainted = PoolOptions(node_taints=(limits.SYSTEM_POOL_TAINT,))
     assert judge.dedicated_system_pool_finding(tainted, 2) is None
-    finding = judge.dedicated_system_pool_finding(tainted, 0)
-    assert finding is not None and (finding.field, finding.example) == ("nodeTaints", "[]")
+    problem = limits.dedicated_system_pool_problem(tainted, 0)
+    assert problem is not None
+    assert judge.dedicated_system_pool_finding(tainted, 0) == judge.Finding(
+        "nodeTaints", problem.value, problem.reason, problem.allowed, "[]"
+    )
 
 
 def test_options_from_values_named_as_the_components_name_them():

@@ -415,6 +415,70 @@ BAD_INPUTS = [
         "demoPool = 'kata9': is not one of this stack's sandboxing pools. Allowed: one of nodepool1, or empty. Example: pulumi config set demoPool nodepool1",
         id="demo-pool-unknown",
     ),
+    pytest.param(
+        {"pools": '{"name": "kata8"}'},
+        'pools = \'{"name": "kata8"}\': is not a list. Allowed: a list of pool objects. Example: pulumi config set --path \'pools[0]\' \'{"name": "kata8", "vmSize": "Standard_D8s_v5"}\'',
+        id="pools not a list",
+    ),
+    pytest.param(
+        {"pools": [{"name": "kata8"}, "kata9"]},
+        'pools[1] = \'kata9\': is not a pool object. Allowed: an object with a name and any pool setting. Example: pulumi config set --path \'pools[1]\' \'{"name": "kata8", "vmSize": "Standard_D8s_v5"}\'',
+        id="pools second item not an object",
+    ),
+    pytest.param(
+        {"pools": [{"name": ""}]},
+        "pools[0].name = '': is required. Allowed: 1-12 lower-case letters and digits, starting with a letter. Example: pulumi config set --path 'pools[0].name' kata8",
+        id="pools empty name",
+    ),
+    pytest.param(
+        {"pools": [{"name": "kata8"}, {"name": "kata8"}]},
+        "pools[1].name = 'kata8': repeats the pool name kata8. Allowed: a name no other pool of the stack uses. Example: pulumi config set --path 'pools[1].name' kata9",
+        id="pools repeat each other",
+    ),
+    pytest.param(
+        {"pools": [{"name": "Kata_8"}]},
+        "pools[0].name = 'Kata_8': is not a valid Linux node pool name. Allowed: 1-12 lower-case letters and digits, starting with a letter. Example: pulumi config set --path 'pools[0].name' nodepool2",
+        id="pools invalid name",
+    ),
+    pytest.param(
+        {"pools": [{"name": "kata8", "nodeCount": "-1"}]},
+        "pools[0].nodeCount = -1: a node pool needs at least one node. Allowed: an integer of 1 or more. Example: pulumi config set --path 'pools[0].nodeCount' 1",
+        id="pools negative count as text",
+    ),
+    pytest.param(
+        {"pools": [{"name": "kata8", "enableAutoScaling": "maybe"}]},
+        "pools[0].enableAutoScaling = 'maybe': is not true or false. Allowed: true or false. Example: pulumi config set --path 'pools[0].enableAutoScaling' true",
+        id="pools autoscaling not a boolean",
+    ),
+    pytest.param(
+        {"nodeTaints": "sandbox=true:NoSchedule"},
+        "nodeTaints = 'sandbox=true:NoSchedule': is not a list. Allowed: a list of strings. Example: pulumi config set nodeTaints '[\"sandbox=true:NoSchedule\"]'",
+        id="taints not a list",
+    ),
+    pytest.param(
+        {"nodeTaints": '["CriticalAddonsOnly=true:NoSchedule"]', "demo": "false"},
+        "nodeTaints = ['CriticalAddonsOnly=true:NoSchedule']: keeps every pod but the system's off the cluster's only pool. Allowed: CriticalAddonsOnly=true:NoSchedule with at least one more (User) pool, or no taint. Example: pulumi config set nodeTaints '[]'",
+        id="dedicated system pool alone",
+    ),
+    pytest.param(
+        {"mode": "existing-cluster", "karpenter": "true", "karpenterMemoryLimit": "lots"},
+        "karpenterMemoryLimit = 'lots': is not a positive quantity. Allowed: a memory quantity, or empty for no limit. Example: pulumi config set karpenterMemoryLimit 256Gi",
+        id="karpenter memory limit",
+    ),
+    pytest.param(
+        {
+            "nodeTaints": '["CriticalAddonsOnly=true:NoSchedule"]',
+            "pools": [{"name": "kata8"}, {"name": "kata9"}],
+            "demoPool": "nodepool1",
+        },
+        "demoPool = 'nodepool1': is the System pool, whose CriticalAddonsOnly=true:NoSchedule taint keeps application pods off it. Allowed: one of the other pools: kata8, kata9. Example: pulumi config set demoPool kata9",
+        id="demo pool is the dedicated system pool",
+    ),
+    pytest.param(
+        {"osSku": "Ubuntu", "pools": [{"name": "kata8"}]},
+        "osSku = 'Ubuntu': Pod Sandboxing needs OS SKU AzureLinux; Ubuntu cannot run Kata VMs. Allowed: AzureLinux. Example: pulumi config set osSku AzureLinux",
+        id="os sku judged once with pools",
+    ),
 ]
 
 
@@ -931,6 +995,16 @@ def test_extra_pools_and_pools_are_the_same_pools():
     )
     assert short.extra_pools == long.extra_pools
     assert load_settings({"pools": "", "extraPools": ""}, "eastus").extra_pools == ()
+
+
+def test_every_problem_of_every_pools_item_is_reported():
+    items = ["x", {"name": "kata8", "size": "x", "nodeCount": "two", "maxPods": "many"},
+             {"vmSize": "Standard_D8s_v5"}]  # fmt: skip
+    with pytest.raises(SettingsError) as raised:
+        load_settings({"pools": items}, "eastus")
+    assert [problem.key for problem in raised.value.problems] == [
+        "pools[0]", "pools[1].size", "pools[1].nodeCount", "pools[1].maxPods", "pools[2].name",
+    ]  # fmt: skip
 
 
 def test_the_demo_tolerates_its_pools_taints_but_never_the_system_pools():

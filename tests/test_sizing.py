@@ -294,9 +294,10 @@ def test_max_pods_caps_a_node_and_says_so():
     assert (roomy.per_node, roomy.bound) == (16, "CPU")
     exact = sizing.pool_capacity("Standard_D8s_v5", (1, 1), sandbox, max_pods=16)
     assert (exact.per_node, exact.bound) == (16, "CPU")  # both: the resources say it first
-    assert sizing.describe({"a": exact.to_dict(), "b": roomy.to_dict()}) == (
+    assert sizing.describe({"a": exact.to_dict(), "b": roomy.to_dict(), "c": capped.to_dict()}) == (
         "a: 16 (16 per Standard_D8s_v5 node x 1 node, CPU bound); "
-        "b: 16 to 48 (16 per Standard_D8s_v5 node x 1 to 3 nodes, CPU bound)"
+        "b: 16 to 48 (16 per Standard_D8s_v5 node x 1 to 3 nodes, CPU bound); "
+        "c: 20 (10 per Standard_D8s_v5 node x 2 nodes, maxPods bound)"
     )
 
 

@@ -91,7 +91,7 @@ OPTION_EXAMPLES = {
 
 def finding_of(problem: pool_limits.LimitProblem, mode: str = pool_limits.USER) -> Finding:
     """A pool option's problem as a finding, with an example."""
-    base = problem.field.split("[")[0].split(".")[0]
+    base = problem.field.split("[")[0]  # nodeTaints[1]: the list's example
     example = problem.example or OPTION_EXAMPLES[base]
     if base == "nodeTaints" and mode == pool_limits.SYSTEM:
         example = pool_limits.SYSTEM_POOL_TAINT

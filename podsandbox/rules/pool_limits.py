@@ -60,7 +60,8 @@ pool. Problems name the components' properties instead, where this one is `osDis
 
 _NAME = r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?"
 _PREFIX = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*"
-_KEY = re.compile(rf"(({_PREFIX})/)?{_NAME}")
+_KEY = re.compile(rf"((?=[^/]{{1,253}}/)({_PREFIX})/)?{_NAME}")
+"""A label key: an optional DNS-subdomain prefix (at most 253 characters) and a name."""
 _VALUE = re.compile(rf"({_NAME})?")
 _TAINT = re.compile(r"(?P<key>[^=:]+)=(?P<value>[^=:]*):(?P<effect>[^=:]+)")
 TAINT_ALLOWED = (
@@ -195,12 +196,11 @@ class LimitProblem:
 
 def is_label_key(text: str) -> bool:
     """Whether `text` can be a Kubernetes label (or taint) key."""
-    prefix, _, name = text.rpartition("/")
-    return len(prefix) <= 253 and _KEY.fullmatch(text) is not None and len(name) <= 63
+    return _KEY.fullmatch(text) is not None
 
 
 def is_label_value(text: str) -> bool:
-    return len(text) <= 63 and _VALUE.fullmatch(text) is not None
+    return _VALUE.fullmatch(text) is not None
 
 
 def parse_taint(text: str) -> Optional[Taint]:

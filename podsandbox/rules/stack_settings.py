@@ -9,12 +9,13 @@ Nothing here imports Pulumi, so the program, the command line and the tests shar
 
 from __future__ import annotations
 
+import itertools
 import json
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Optional, Union, cast
+from typing import Any, Optional, Union
 
 from podsandbox.guardrail.plan import AUDIT, DENY, ENFORCEMENTS, GuardrailPlan, plan_guardrail
 from podsandbox.karpenter import node_pool as karpenter
@@ -453,9 +454,10 @@ class StackSettings:
 
 def _set_example(key: str, value: str) -> str:
     """The command that sets `key` to `value`, quoted for a shell where it must be (a value
-    given quoted already, such as `"1.30"` to keep YAML from reading a number, stays as it is)."""
-    shown = value if value[:1] in ("'", '"') else shlex.quote(value)
-    if "[" in key or "." in key:
+    given quoted already, such as `"1.30"` to keep YAML from reading a number, stays as it is);
+    a list item's key needs `--path`."""
+    shown = value if value.startswith('"') else shlex.quote(value)
+    if "[" in key:
         return f"pulumi config set --path '{key}' {shown}"
     return f"pulumi config set {key} {shown}"
 
@@ -554,11 +556,10 @@ CONFIG_KEYS = {
 
 
 def config_key(field_name: str) -> str:
-    """The config key of a judged field, list items and map entries included
-    (`availabilityZones[1]` is `nodeAvailabilityZones[1]`)."""
-    cut = min((i for i in (field_name.find("["), field_name.find(".")) if i >= 0), default=None)
-    base, rest = (field_name, "") if cut is None else (field_name[:cut], field_name[cut:])
-    return CONFIG_KEYS.get(base, base) + rest
+    """The config key of a judged field, list items included (`availabilityZones[1]` is
+    `nodeAvailabilityZones[1]`)."""
+    base, bracket, index = field_name.partition("[")
+    return CONFIG_KEYS.get(base, base) + bracket + index
 
 
 def load_settings(
@@ -634,7 +635,8 @@ def load_settings(
         )
 
     if demo and mode == NEW_CLUSTER:
-        _check_demo_placement(read, [PoolSpec(pool, "", 1, node_options), *extra_pools], demo_pool)
+        placed = [(pool, node_options), *((spec.name, spec.options) for spec in extra_pools)]
+        _check_demo_placement(read, placed, demo_pool)
     karpenter_settings = _read_karpenter(read, mode)
     engine = _read_network_policy(read, mode)
     kubelogin_mode = _read_kubelogin_mode(read, mode)
@@ -839,20 +841,23 @@ def _read_mode(read: _Reader) -> Optional[str]:
 CRITICAL_ADDONS_KEY = SYSTEM_POOL_TAINT.split("=")[0]
 
 
-def _check_demo_placement(read: _Reader, pools: list[PoolSpec], demo_pool: Optional[str]) -> None:
-    """On a cluster this stack creates, every pool is known: the demo's pods must fit one. The
-    trusted pod tolerates nothing; the untrusted one is not a system pod."""
-    if all(repelling_taints(pool.options.node_taints) for pool in pools):
+def _check_demo_placement(
+    read: _Reader, pools: list[tuple[str, PoolOptions]], demo_pool: Optional[str]
+) -> None:
+    """On a cluster this stack creates, every pool (name, options; the System pool first) is
+    known: the demo's pods must fit one. The trusted pod tolerates nothing; the untrusted one is
+    not a system pod."""
+    if all(repelling_taints(options.node_taints) for _, options in pools):
         read.problem("demo", True, "the trusted demo pod tolerates no taint, and every pool of "
                      "the cluster has a NoSchedule or NoExecute taint",
                      "a pool without such taints, or no demo",
                      "pulumi config set demo false")  # fmt: skip
-    system = pools[0]
-    if demo_pool == system.name and SYSTEM_POOL_TAINT in system.options.node_taints:
+    system, system_options = pools[0]
+    if demo_pool == system and SYSTEM_POOL_TAINT in system_options.node_taints:
         read.problem("demoPool", demo_pool, f"is the System pool, whose {SYSTEM_POOL_TAINT} "
                      "taint keeps application pods off it",
-                     "one of the other pools: " + ", ".join(p.name for p in pools[1:]),
-                     _set_example("demoPool", pools[-1].name))  # fmt: skip
+                     "one of the other pools: " + ", ".join(name for name, _ in pools[1:]),
+                     _set_example("demoPool", pools[-1][0]))  # fmt: skip
 
 
 def _read_first_pool_options(read: _Reader) -> PoolOptions:
@@ -924,7 +929,7 @@ def _read_pools(
             read.problem(where, item, "is not a pool object", "an object with a name and any "
                          "pool setting", _POOLS_EXAMPLE.replace("[0]", f"[{index}]"))  # fmt: skip
             continue
-        values: dict[str, object] = {}
+        values: dict[str, Any] = {}
         for key, value in item.items():
             kind = POOL_KEYS.get(key)
             if kind is None:
@@ -956,31 +961,36 @@ _POOL_EXAMPLES = {"name": "kata8", "vmSize": aks.DEFAULT_VM_SIZE, "nodeCount": "
 def _judged_item(
     read: _Reader,
     where: str,
-    values: dict[str, object],
+    values: dict[str, Any],
     main: judge.PoolVerdict,
     seen: set[str],
     enforce_sandboxing_rules: bool,
 ) -> Optional[PoolSpec]:
-    name = values.get("name")
-    if not isinstance(name, str) or not name:
-        read.problem(f"{where}.name", None, "is required", judge.POOL_NAME_ALLOWED,
-                     _set_example(f"{where}.name", "kata8"))  # fmt: skip
+    name: str = values.get("name", "")  # a string: the types were judged when read
+    if not name:
+        read.problem(f"{where}.name", values.get("name"), "is required", judge.POOL_NAME_ALLOWED,
+                     _set_example(f"{where}.name", _unused_pool_name(seen)))  # fmt: skip
         return None
     if name in seen:
         read.problem(f"{where}.name", name, f"repeats the pool name {name}",
                      "a name no other pool of the stack uses",
-                     _set_example(f"{where}.name", "kata8"))  # fmt: skip
+                     _set_example(f"{where}.name", _unused_pool_name(seen)))  # fmt: skip
     seen.add(name)
     options = options_of(values)
-    vm_size = str(values.get("vmSize", aks.DEFAULT_VM_SIZE))
-    count = cast(int, values.get("nodeCount", judge.DEFAULT_NODE_COUNT))
+    vm_size: str = values.get("vmSize", aks.DEFAULT_VM_SIZE)
+    count: int = values.get("nodeCount", judge.DEFAULT_NODE_COUNT)
     shared = (main.os_sku, main.runtime.workload_runtime, None, USER, options)
     verdict = judge.judge_pool(judge.PoolSettings(name, vm_size, count, *shared))
     for finding in verdict.enforced(enforce_sandboxing_rules):
         field_name = "name" if finding.field == "nodePoolName" else finding.field
-        if field_name not in ("workloadRuntime", "osSku", "kubernetesVersion"):
+        if field_name != "osSku":  # the first pool's, reported on its key
             read.finding(finding, f"{where}.{field_name}")
     return PoolSpec(name, verdict.vm_size, count, options)
+
+
+def _unused_pool_name(seen: set[str]) -> str:
+    """A name for an example that no pool of the stack has yet: kata8, kata9, ..."""
+    return next(name for number in itertools.count(8) if (name := f"kata{number}") not in seen)
 
 
 _EXTRA_POOL_EXAMPLE = "pulumi config set --path 'extraPools[0]' kata8:Standard_D8s_v5:2"
