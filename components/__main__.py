@@ -1,6 +1,7 @@
 """The plugin's entry point: the Pulumi CLI starts it as `python <this folder> <engine address>`.
 
-Serves `SandboxedCluster` and `SandboxedNodePool` to every Pulumi language (`pulumi package add`).
+Serves `SandboxedCluster`, `SandboxedNodePool`, `SandboxGuardrail` and `SandboxNodeProvisioning` to
+every Pulumi language (`pulumi package add`).
 The plugin's environment installs this repository's package (requirements.txt): the components
 are `podsandbox.components`, this folder holds only what makes it a plugin.
 """

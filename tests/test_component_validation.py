@@ -13,6 +13,7 @@ from podsandbox.components import (
     SandboxedCluster,
     SandboxedNodePool,
     SandboxGuardrail,
+    SandboxNodeProvisioning,
 )
 from podsandbox.rules.stack_settings import SettingsError, load_settings
 from tests.test_components import cluster_args, deploy, pool_args
@@ -267,13 +268,37 @@ BAD_INPUTS = [
         "extraRuntimeClasses[0] = \"kata-x', 'runc\": is not a RuntimeClass name. Allowed: at most 253 lower-case letters, digits, '-' and '.', starting and ending with a letter or digit. Example: extraRuntimeClasses[0]: kata-dedicated",
         id="guardrail class that would change the CEL",
     ),
+    pytest.param(
+        "provisioning",
+        {"cpu_limit": "lots"},
+        "cpuLimit = 'lots': is not a positive quantity. Allowed: a cpu quantity, or empty for no limit. Example: cpuLimit: 64",
+        id="karpenter cpu limit",
+    ),
+    pytest.param(
+        "provisioning",
+        {"consolidation_policy": "Always"},
+        "consolidationPolicy = 'Always': is not a Karpenter consolidation policy. Allowed: WhenEmpty, WhenEmptyOrUnderutilized or Balanced. Example: consolidationPolicy: WhenEmpty",
+        id="karpenter consolidation policy",
+    ),
+    pytest.param(
+        "provisioning",
+        {"name": "Kata Nodes"},
+        "name = 'Kata Nodes': is not a Kubernetes object name. Allowed: at most 253 lower-case letters, digits, '-' and '.', starting and ending with a letter or digit. Example: name: podsandbox-dev",
+        id="karpenter object name",
+    ),
 ]
+
+
+COMPONENT_NAMES = {"pool": "SandboxedNodePool", "cluster": "SandboxedCluster",
+                   "guardrail": "SandboxGuardrail", "provisioning": "SandboxNodeProvisioning"}  # fmt: skip
 
 
 def construct(kind: str, changes: dict[str, Any]) -> Any:
     changes = {k: pulumi.Output.from_input("x") if v == OUTPUT else v for k, v in changes.items()}
     if kind == "guardrail":
         return SandboxGuardrail("x", changes)  # type: ignore[arg-type]
+    if kind == "provisioning":
+        return SandboxNodeProvisioning("x", changes)  # type: ignore[arg-type]
     args: dict[str, Any] = dict(pool_args(**changes) if kind == "pool" else cluster_args(**changes))
     args = {key: value for key, value in args.items() if value is not None}
     component = SandboxedNodePool if kind == "pool" else SandboxedCluster
@@ -305,8 +330,8 @@ def judged(kind: str, changes: dict[str, Any]) -> tuple[ComponentInputError, lis
 def test_each_bad_input_gets_its_exact_message_and_nothing_is_registered(kind, changes, message):
     error, registered = judged(kind, changes)
     assert [str(problem) for problem in error.problems] == [message]
-    component = {"pool": "SandboxedNodePool", "cluster": "SandboxedCluster"}.get(kind)
-    assert str(error).startswith(f"invalid {component or 'SandboxGuardrail'} inputs")
+    component = COMPONENT_NAMES[kind]
+    assert str(error).startswith(f"invalid {component} inputs")
     assert message in str(error)
     assert registered == ["pulumi:pulumi:Stack"]
 

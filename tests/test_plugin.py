@@ -27,6 +27,7 @@ SCHEMA_FILE = REPO / "components" / "schema.json"
 POOL = "podsandbox:index:SandboxedNodePool"
 CLUSTER = "podsandbox:index:SandboxedCluster"
 GUARDRAIL = "podsandbox:index:SandboxGuardrail"
+PROVISIONING = "podsandbox:index:SandboxNodeProvisioning"
 AGENT_POOL = "azure-native:containerservice:AgentPool"
 
 
@@ -112,8 +113,9 @@ def test_every_resource_input_output_type_and_enum_member_has_a_description():
 
 def test_the_reusable_components_and_their_secrets():
     document = committed()
-    assert sorted(document["resources"]) == [GUARDRAIL, CLUSTER, POOL]
+    assert sorted(document["resources"]) == [GUARDRAIL, PROVISIONING, CLUSTER, POOL]
     assert document["resources"][GUARDRAIL]["requiredInputs"] == []
+    assert document["resources"][PROVISIONING]["requiredInputs"] == []
     assert document["name"] == "podsandbox"
     for token in (CLUSTER, POOL):
         assert document["resources"][token]["properties"]["kubeconfig"]["secret"] is True
@@ -222,6 +224,21 @@ def test_construct_a_guardrail_from_another_language(plugin: Plugin, engine: Moc
     assert rpc.deserialize_properties(response.state)["policyName"] == "team-dev"
 
 
+def test_construct_karpenters_kata_nodes_from_another_language(plugin: Plugin, engine: MockEngine):
+    inputs = {"name": "team-kata", "cpuLimit": "64", "consolidateAfter": "5m"}
+    response = construct(plugin, engine, PROVISIONING, "kata", inputs)
+    assert response.urn.endswith("podsandbox:index:SandboxNodeProvisioning::kata")
+    registered = {r.name: r for r in engine.registrations if r.name.startswith("kata-")}
+    assert sorted(registered) == ["kata-node-class", "kata-node-pool"]
+    node_class = registered["kata-node-class"].inputs
+    assert (node_class["kind"], node_class["metadata"]) == ("AKSNodeClass", {"name": "team-kata"})
+    assert node_class["spec"]["workloadRuntime"] == "KataVmIsolation"
+    node_pool = registered["kata-node-pool"].inputs["spec"]
+    assert node_pool["limits"] == {"cpu": "64"}
+    assert node_pool["disruption"]["consolidateAfter"] == "5m"
+    assert rpc.deserialize_properties(response.state)["nodePoolName"] == "team-kata"
+
+
 def refused(plugin: Plugin, engine: MockEngine, type_token: str, inputs: Any) -> grpc.RpcError:
     with pytest.raises(grpc.RpcError) as raised:
         construct(plugin, engine, type_token, "bad", inputs)
@@ -277,12 +294,14 @@ def _bad_inputs() -> list[Any]:
                 "clusterName": "myAKSCluster",
             },
             "guardrail": {},
+            "provisioning": {},
         }[kind]
         for key, value in changes.items():
             if key == "extra_pools":
                 value = [{camel(k): v for k, v in pool.items()} for pool in value]
             inputs[camel(key)] = value
-        token = {"pool": POOL, "cluster": CLUSTER, "guardrail": GUARDRAIL}[kind]
+        token = {"pool": POOL, "cluster": CLUSTER, "guardrail": GUARDRAIL,
+                 "provisioning": PROVISIONING}[kind]  # fmt: skip
         cases.append(pytest.param(token, inputs, message, id=param.id))
     return cases
 

@@ -51,10 +51,10 @@ class SandboxNodeProvisioning(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        args: Optional[SandboxNodeProvisioningArgs] = None,
+        args: SandboxNodeProvisioningArgs,
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> None:
-        values, problems = node_provisioning_inputs(args or {}, name)
+        values, problems = node_provisioning_inputs(args, name)
         if values is None:
             raise ComponentInputError("SandboxNodeProvisioning", problems)
         super().__init__(TYPE_TOKEN, name, None, opts)

@@ -24,6 +24,7 @@ from pulumi.provider.experimental.component import ComponentProvider
 from pulumi.provider.experimental.util import camel_case
 
 from podsandbox.components.agent_pool import PoolOptionsArgs
+from podsandbox.components.node_provisioning import SandboxNodeProvisioning
 from podsandbox.components.sandbox_guardrail import SandboxGuardrail
 from podsandbox.components.sandboxed_cluster import SandboxedCluster
 from podsandbox.components.sandboxed_node_pool import SandboxedNodePool
@@ -36,6 +37,7 @@ COMPONENTS: list[type[pulumi.ComponentResource]] = [
     SandboxedCluster,
     SandboxedNodePool,
     SandboxGuardrail,
+    SandboxNodeProvisioning,
 ]
 """The reusable components the plugin serves."""
 
