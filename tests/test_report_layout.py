@@ -188,7 +188,7 @@ def test_creation_order_grows_about_linearly_with_a_combs_size():
 @pytest.mark.parametrize(
     "args",
     [("--stack", "dev"), ("--stack", "existing"), ("--stack", "multipool"),
-     ("--config-file", str(BAD_STACK), "--skip-validation")],
+     ("--stack", "production"), ("--config-file", str(BAD_STACK), "--skip-validation")],
 )  # fmt: skip
 def test_no_text_line_is_wider_than_120(capsys, args):
     _, out = preview(capsys, *args)
@@ -284,3 +284,21 @@ def test_a_version_set_for_an_existing_cluster_is_shown_as_set(capsys, tmp_path)
     _, out = preview(capsys, "--stack", "dev", "--format", "json")
     [pool] = json.loads(out)["summary"]["sandboxingPools"]
     assert pool["kubernetesVersion"] == "AKS default"
+
+
+def test_the_pools_autoscaling_zones_and_taints_are_shown(capsys):
+    _, out = preview(capsys, "--stack", "production", "--format", "json")
+    pools = {pool["pool"]: pool for pool in json.loads(out)["summary"]["sandboxingPools"]}
+    kata = pools["kata"]
+    assert kata["autoscaling"] == {"minCount": 0, "maxCount": 10}
+    assert kata["availabilityZones"] == ["1", "2", "3"]
+    assert kata["nodeTaints"] == ["sandbox=true:NoSchedule"]
+    assert pools["nodepool1"]["nodeTaints"] == ["CriticalAddonsOnly=true:NoSchedule"]
+    _, text = preview(capsys, "--stack", "production")
+    assert "  kata on sandbox-pool-kata: Standard_D8s_v5 x1 (autoscaled 0 to 10), " in text
+    assert "    zones 1, 2, 3; taints sandbox=true:NoSchedule\n" in text
+    _, markdown = preview(capsys, "--stack", "production", "--format", "markdown")
+    assert "| 1 (autoscaled 0 to 10) | zones 1, 2, 3; taints sandbox=true:NoSchedule |" in markdown
+    _, dev = preview(capsys, "--stack", "dev", "--format", "json")
+    [pool] = json.loads(dev)["summary"]["sandboxingPools"]
+    assert (pool["autoscaling"], pool["availabilityZones"], pool["nodeTaints"]) == (None, None, None)

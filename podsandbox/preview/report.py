@@ -11,7 +11,7 @@ import json
 import math
 import re
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
@@ -22,7 +22,7 @@ from podsandbox.preview.policy_evaluator import Violation, load_pack
 from podsandbox.preview.recorder import ProgramRun, RegisteredResource
 from podsandbox.rules import sizing, vmsizes
 from podsandbox.rules.judge import DEFAULT_EXISTING_CLUSTER_POOL, DEFAULT_NEW_CLUSTER_POOL
-from podsandbox.rules.pools import SandboxingPool, sandboxing_pools
+from podsandbox.rules.pools import CLASSIC, SandboxingPool, sandboxing_pools
 from podsandbox.rules.stack_settings import SETTINGS_BY_KEY
 
 KEY_INPUTS = (
@@ -190,10 +190,12 @@ class PreviewReport:
             lines.append("  (none)")
         for info in self.summary()["sandboxingPools"]:
             lines.append(
-                f"  {info['pool']} on {info['on']}: {info['vmSize']} x{_show(info['count'])}, "
+                f"  {info['pool']} on {info['on']}: {info['vmSize']} x{_count_text(info)}, "
                 f"{info['osSKU']}, {info['workloadRuntime']} (RuntimeClass "
                 f"{info['runtimeClassName']}), Kubernetes: {info['kubernetesVersion']}"
             )
+            if placement := _placement_text(info):
+                lines.append(f"    {placement}")
             lines.append(f"    VM size: {info['vmSizeVerdict']} - {info['vmSizeReason']}")
         names = {resource.urn: resource.name for resource in run.resources}
         judged = self.judged
@@ -459,7 +461,40 @@ def _pool_summary(
         "nodeLabel": pool.runtime.node_label,
         "legacy": pool.runtime.legacy,
         "kubernetesVersion": version,
+        **_scaling_and_placement(pool),
     }
+
+
+def _scaling_and_placement(pool: SandboxingPool) -> dict[str, Any]:
+    """Autoscaling bounds, zones and taints as azure-native names them (the classic provider's
+    names differ, and neither this project nor the pack declares them there: shown as none)."""
+    props = pool.props if pool.fields is not CLASSIC else {}
+    bounds = {"minCount": props.get("minCount"), "maxCount": props.get("maxCount")}
+    return {
+        "autoscaling": bounds if props.get("enableAutoScaling") is True else None,
+        "availabilityZones": props.get("availabilityZones"),
+        "nodeTaints": props.get("nodeTaints"),
+    }
+
+
+def _count_text(info: Mapping[str, Any]) -> str:
+    """ "1", or "1 (autoscaled 1 to 5)": the initial count and the autoscaler's bounds."""
+    scaling = info["autoscaling"]
+    count = _show(info["count"])
+    if scaling is None:
+        return count
+    return f"{count} (autoscaled {_show(scaling['minCount'])} to {_show(scaling['maxCount'])})"
+
+
+def _placement_text(info: Mapping[str, Any]) -> str:
+    """ "zones 1, 2, 3; taints sandbox=true:NoSchedule", or "" when neither is set."""
+    parts = []
+    for key, label in (("availabilityZones", "zones"), ("nodeTaints", "taints")):
+        value = info[key]
+        if value:
+            shown = ", ".join(map(_show, value)) if isinstance(value, list) else _show(value)
+            parts.append(f"{label} {shown}")
+    return "; ".join(parts)
 
 
 def _depths(resources: list[RegisteredResource]) -> dict[str, int]:
@@ -534,13 +569,15 @@ def to_markdown(report: PreviewReport, policies: Sequence[Policy] = ()) -> str:
     lines += ["#### Sandboxing pools", ""]
     if pools:
         lines += [
-            "| pool | VM size | verdict | count | OS SKU | runtime | RuntimeClass | Kubernetes |",
-            "|---|---|---|---|---|---|---|---|",
+            "| pool | VM size | verdict | count | zones, taints | OS SKU | runtime | RuntimeClass "
+            "| Kubernetes |",
+            "|---|---|---|---|---|---|---|---|---|",
         ]
         lines += [
             f"| {_cell(p['pool'])} | {_cell(p['vmSize'])} | {p['vmSizeVerdict']} | "
-            f"{_cell(p['count'])} | {_cell(p['osSKU'])} | {p['workloadRuntime']} | "
-            f"`{p['runtimeClassName']}` | {_cell(p['kubernetesVersion'])} |"
+            f"{_cell(_count_text(p))} | {_cell(_placement_text(p) or '-')} | "
+            f"{_cell(p['osSKU'])} | {p['workloadRuntime']} | `{p['runtimeClassName']}` | "
+            f"{_cell(p['kubernetesVersion'])} |"
             for p in pools
         ]
     else:
