@@ -301,4 +301,4 @@ def test_the_pools_autoscaling_zones_and_taints_are_shown(capsys):
     assert "| 1 (autoscaled 0 to 10) | zones 1, 2, 3; taints sandbox=true:NoSchedule |" in markdown
     _, dev = preview(capsys, "--stack", "dev", "--format", "json")
     [pool] = json.loads(dev)["summary"]["sandboxingPools"]
-    assert (pool["autoscaling"], pool["availabilityZones"], pool["nodeTaints"]) == (None, None, None)
+    assert [pool[key] for key in ("autoscaling", "availabilityZones", "nodeTaints")] == [None] * 3

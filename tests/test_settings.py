@@ -161,6 +161,11 @@ BAD_INPUTS = [
         id="pools count not a number",
     ),
     pytest.param(
+        {"pools": '[{"name": "kata8", "nodeCount": "\u00b2"}]'},
+        "pools[0].nodeCount = '\u00b2': is not a whole number. Allowed: a whole number. Example: pulumi config set --path 'pools[0].nodeCount' 1",
+        id="pools count a digit int() refuses",
+    ),
+    pytest.param(
         {"pools": '[{"name": "nodepool1"}]'},
         "pools[0].name = 'nodepool1': repeats the pool name nodepool1. Allowed: a name no other pool of the stack uses. Example: pulumi config set --path 'pools[0].name' kata8",
         id="pools repeats the first pool",
@@ -1074,5 +1079,9 @@ def test_karpenter_is_read_for_an_existing_cluster():
                               "karpenterConsolidationPolicy": "WhenEmpty",
                               "karpenterConsolidateAfter": "5m"})  # fmt: skip
     assert settings.karpenter == KarpenterSettings({"cpu": "64"}, "WhenEmpty", "5m")
+    both = load_settings({**EXISTING, "karpenter": "true", "karpenterCpuLimit": "64",
+                          "karpenterMemoryLimit": "256Gi"})  # fmt: skip
+    assert both.karpenter is not None
+    assert both.karpenter.limits == {"cpu": "64", "memory": "256Gi"}
     defaults = load_settings({**EXISTING, "karpenter": True})
     assert defaults.karpenter == KarpenterSettings({}, "WhenEmptyOrUnderutilized", "0s")

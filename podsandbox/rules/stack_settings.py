@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -904,7 +905,7 @@ _POOLS_EXAMPLE = (
 def _item_value(value: object, kind: type) -> tuple[object, bool]:
     """A `pools` item's value as `kind` (the CLI's `--path` stores numbers and booleans as
     text); and whether it is one."""
-    if kind is int and isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    if kind is int and isinstance(value, str) and re.fullmatch(r"-?[0-9]+", value.strip()):
         return int(value), True
     if kind is bool and isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
         return value.strip().lower() in _TRUE, True
@@ -966,7 +967,7 @@ def _judged_item(
     seen: set[str],
     enforce_sandboxing_rules: bool,
 ) -> Optional[PoolSpec]:
-    name: str = values.get("name", "")  # a string: the types were judged when read
+    name = values.get("name")  # a string when set: the types were judged when read
     if not name:
         read.problem(f"{where}.name", values.get("name"), "is required", judge.POOL_NAME_ALLOWED,
                      _set_example(f"{where}.name", _unused_pool_name(seen)))  # fmt: skip
