@@ -91,7 +91,7 @@ def test_markdown_comment(capsys):
     assert code == 1
     assert out.startswith("### Offline preview of `bad` (project `podsandbox`)")
     assert "**Verdict: FAIL: 1 advisory, 3 mandatory.** This change would be blocked" in out
-    assert "| nodepool1 | Standard_D4_v3 | not-eligible | 1 | Ubuntu | KataVmIsolation |" in out
+    assert "| nodepool1 | Standard_D4_v3 | not-eligible | 1 | - | Ubuntu | KataVmIsolation |" in out
     assert "**Mandatory** (3)" in out and "**Advisory** (1)" in out
     assert "- `sandbox-pool-vm-size` (high) on `sandbox-cluster`: node pool nodepool1" in out
     # Each violation carries its policy's own remediation steps and doc link.
