@@ -104,15 +104,19 @@ if settings.guardrail.enabled:
 
 if settings.karpenter is not None:
     # Karpenter (already running on the cluster) provisions Kata nodes as pods need them.
+    karpenter_args = SandboxNodeProvisioningArgs(
+        name=guardrail.policy_name(pulumi.get_project(), pulumi.get_stack()),
+        cpu_limit=settings.karpenter.limits.get("cpu", ""),
+        memory_limit=settings.karpenter.limits.get("memory", ""),
+        consolidation_policy=settings.karpenter.consolidation_policy,
+        consolidate_after=settings.karpenter.consolidate_after,
+    )
+    if isinstance(target, SandboxedNodePool):  # an existing cluster (always): its version is read
+        version = cast(pulumi.Output[str], target.cluster_kubernetes_version)  # None: not read
+        karpenter_args["cluster_kubernetes_version"] = version
     node_provisioning = SandboxNodeProvisioning(
         "karpenter",
-        SandboxNodeProvisioningArgs(
-            name=guardrail.policy_name(pulumi.get_project(), pulumi.get_stack()),
-            cpu_limit=settings.karpenter.limits.get("cpu", ""),
-            memory_limit=settings.karpenter.limits.get("memory", ""),
-            consolidation_policy=settings.karpenter.consolidation_policy,
-            consolidate_after=settings.karpenter.consolidate_after,
-        ),
+        karpenter_args,
         pulumi.ResourceOptions(providers=[provider], depends_on=[target]),
     )
     pulumi.export("karpenterNodePool", node_provisioning.node_pool_name)

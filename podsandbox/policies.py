@@ -428,7 +428,7 @@ def _spec(props: Any) -> Mapping[str, Any]:
 
 
 def _validate_node_class(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type == karpenter.NODE_CLASS_TYPE:
+    if args.resource_type in karpenter.NODE_CLASS_TYPES:
         for message in karpenter.node_class_problems(_spec(args.props)):
             report_violation(message, None)
 
@@ -437,7 +437,7 @@ def _kata_node_pools(args: StackValidationArgs) -> list[tuple[Any, Mapping[str, 
     """The stack's NodePools whose nodes are made of one of its Kata AKSNodeClasses."""
     kata_classes = set()
     for resource in args.resources:
-        if resource.resource_type == karpenter.NODE_CLASS_TYPE:
+        if resource.resource_type in karpenter.NODE_CLASS_TYPES:
             metadata = resource.props.get("metadata") or {}
             if karpenter.is_kata_node_class(_spec(resource.props)):
                 kata_classes.add(metadata.get("name"))
@@ -731,7 +731,7 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
     ResourceValidationPolicy(
         name="karpenter-node-class-kata",
         description="A Karpenter AKSNodeClass with workloadRuntime KataVmIsolation must use "
-        "imageFamily AzureLinux and no FIPS.",
+        "imageFamily AzureLinux, without FIPS or Trusted Launch.",
         enforcement_level=EnforcementLevel.MANDATORY,
         severity=Severity.HIGH,
         tags=KARPENTER_TAGS,
@@ -745,7 +745,8 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
     StackValidationPolicy(
         name="karpenter-node-pool-kata-sizes",
         description="A Karpenter NodePool of a Kata AKSNodeClass may allow only VM sizes the "
-        "catalog knows as Generation 2 with nested virtualization.",
+        "catalog knows as Generation 2 with nested virtualization, of series version 3 or later "
+        "(the only ones Karpenter offers Kata).",
         enforcement_level=EnforcementLevel.MANDATORY,
         severity=Severity.HIGH,
         tags=KARPENTER_TAGS,

@@ -283,8 +283,14 @@ BAD_INPUTS = [
     pytest.param(
         "provisioning",
         {"name": "Kata Nodes"},
-        "name = 'Kata Nodes': is not a Kubernetes object name. Allowed: at most 253 lower-case letters, digits, '-' and '.', starting and ending with a letter or digit. Example: name: podsandbox-dev",
+        "name = 'Kata Nodes': is not a Kubernetes object name that fits a label value. Allowed: at most 63 lower-case letters, digits, '-' and '.', starting and ending with a letter or digit. Example: name: podsandbox-dev",
         id="karpenter object name",
+    ),
+    pytest.param(
+        "provisioning",
+        {"name": "k" * 64},
+        f"name = '{'k' * 64}': is not a Kubernetes object name that fits a label value. Allowed: at most 63 lower-case letters, digits, '-' and '.', starting and ending with a letter or digit. Example: name: podsandbox-dev",
+        id="karpenter name longer than a label value",
     ),
 ]
 

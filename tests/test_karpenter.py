@@ -90,13 +90,15 @@ def test_the_eligible_series_are_named_as_karpenter_names_them():
     series = karpenter.eligible_series()
     # karpenter-provider-azure's scheduling test: Standard_D2s_v3 is series "Ds_v3".
     assert "Ds_v3" in series and "Das_v5" in series and "D_v5" in series
-    assert "FXmds" in series and "Ms" in series  # series without a version have no _v suffix
+    # Eligible in the catalog, but Karpenter offers Kata no series of version 1 or 2 (a name
+    # without a version counts as 1): karpenter-provider-azure's supportsNestedVirtualization.
+    assert not {"Fs_v2", "FXmds", "Ms", "Mms"} & set(series)
+    assert vmsizes.check_size("Standard_F8s_v2").eligible
     # Not eligible in the catalog: Generation 1 only, no nested virtualization, Arm.
     assert not {"D_v3", "Das_v4", "Dps_v5", "Bs"} & set(series)
     for name in ("Standard_D4s_v3", "Standard_D8as_v5", "Standard_E4s_v5", "Standard_D4_v5"):
         size = vmsizes.parse_size(name)
-        version = f"_v{size.version}" if size.version > 1 else ""
-        assert f"{size.family}{size.features}{version}" in series, name
+        assert f"{size.family}{size.features}_v{size.version}" in series, name
 
 
 # --- the rules and the policies, on any program's objects ----------------------------------------
@@ -116,6 +118,22 @@ def test_a_kata_node_class_must_be_azure_linux_without_fips():
     assert karpenter.node_class_problems(node_class(fipsMode="Disabled")["spec"]) == []
 
 
+@pytest.mark.parametrize(
+    ("trusted_launch", "refused"),
+    [({"vtpm": True}, True), ({"secureBoot": True}, True), ({"vtpm": False}, False), (None, False)],
+)
+def test_a_kata_node_class_cannot_have_trusted_launch(trusted_launch, refused):
+    security = None if trusted_launch is None else {"trustedLaunch": trusted_launch}
+    problems = karpenter.node_class_problems(node_class(security=security)["spec"])
+    assert problems == (
+        ["AKSNodeClass with workloadRuntime KataVmIsolation turns on Trusted Launch "
+         "(security.trustedLaunch): there is no Trusted Launch Kata image, so Karpenter finds no "
+         "image for its nodes; leave vtpm and secureBoot off"]
+        if refused else []
+    )  # fmt: skip
+    assert refusals(NODE_CLASS_CRD, node_class(security=security)) == []  # the CRD admits it
+
+
 def test_the_node_class_policy():
     assert violations("karpenter-node-class-kata", karpenter.NODE_CLASS_TYPE, node_class()) == []
     [message] = violations("karpenter-node-class-kata", karpenter.NODE_CLASS_TYPE,
@@ -123,6 +141,9 @@ def test_the_node_class_policy():
     assert "fipsMode FIPS" in message
     other = node_class(imageFamily="Ubuntu")
     assert violations("karpenter-node-class-kata", "kubernetes:core/v1:ConfigMap", other) == []
+    older = "kubernetes:karpenter.azure.com/v1alpha2:AKSNodeClass"  # served, with the field too
+    [message] = violations("karpenter-node-class-kata", older, other)
+    assert "imageFamily 'Ubuntu'" in message
 
 
 STACK_CLASS = (karpenter.NODE_CLASS_TYPE, node_class())
@@ -167,12 +188,15 @@ def test_each_ineligible_size_and_series_is_named_with_its_reason():
     spec = {"template": {"spec": {"requirements": [
         {"key": karpenter.SERIES_LABEL, "operator": "NotIn", "values": ["Das_v4"]},
         {"key": "karpenter.azure.com/sku-name", "operator": "In",
-         "values": ["not-a-size", "Standard_D4s_v5"]},
-        {"key": karpenter.SERIES_LABEL, "operator": "In", "values": ["Ds_v5", "Das_v4"]},
+         "values": ["not-a-size", "Standard_D4s_v5", "Standard_F8s_v2"]},
+        {"key": karpenter.SERIES_LABEL, "operator": "In", "values": ["Ds_v5", "Das_v4", "Fs_v2"]},
     ]}}}  # fmt: skip
     assert karpenter.ineligible_sizes(spec) == [
         f"not-a-size ({not_a_name.value})",
-        "series Das_v4 (not an eligible series in the catalog)",
+        "Standard_F8s_v2 (Karpenter's Azure provider offers no size of series version 1 or 2 to a "
+        "Kata node class)",
+        "series Das_v4 (not a series both the catalog and Karpenter take for Kata)",
+        "series Fs_v2 (not a series both the catalog and Karpenter take for Kata)",
     ]
 
 

@@ -3,6 +3,7 @@ component's own input checks. (The rules and policies: `test_karpenter.py`.)"""
 
 from __future__ import annotations
 
+import pulumi
 import pytest
 
 from podsandbox.components.node_provisioning import SandboxNodeProvisioning
@@ -11,7 +12,7 @@ from podsandbox.karpenter import node_pool as deployed
 from podsandbox.preview.recorder import run_function, run_program
 from podsandbox.preview.stack_files import load_stack_config
 from podsandbox.rules import karpenter
-from tests.conftest import REPO
+from tests.conftest import REPO, AzureMocks
 
 
 def test_an_existing_cluster_with_karpenter_gets_the_node_class_and_pool_on_its_provider():
@@ -42,3 +43,30 @@ def test_the_component_checks_its_own_inputs_all_at_once():
     assert [problem.path for problem in raised.value.problems] == [
         "name", "cpuLimit", "consolidateAfter",
     ]  # fmt: skip
+
+
+def test_a_cluster_below_132_stops_the_deployment_before_the_node_class():
+    config = load_stack_config(REPO, "existing")
+    config.config.update({"podsandbox:karpenter": "true"})
+    with pytest.raises(pulumi.RunError, match="turn Karpenter off: pulumi config set karpenter"):
+        run_program(REPO, config.project, config.stack, config.config,
+                    AzureMocks(existing_version="1.31.9"))  # fmt: skip
+    run = run_program(REPO, config.project, config.stack, config.config,
+                      AzureMocks(existing_version="1.32.0"))  # fmt: skip
+    assert len(run.of_type(karpenter.NODE_CLASS_TYPE)) == 1
+
+
+@pytest.mark.parametrize(
+    ("version", "stops"),
+    [("1.31.9", True), ("v1.30", True), ("1.32", False), ("1.33.2", False), (None, False),
+     ("", False), ("latest", False)],
+)  # fmt: skip
+def test_the_cluster_version_karpenter_needs_for_kata(version, stops):
+    problem = deployed.cluster_version_problem(version)
+    assert (problem is not None) is stops
+    if stops:
+        assert problem == (
+            f"the cluster runs Kubernetes {version}, below 1.32, where Karpenter's AzureLinux "
+            "image family is Azure Linux 2, which has no Kata image: no Kata node would ever "
+            "come. Upgrade the cluster, or turn Karpenter off: pulumi config set karpenter false"
+        )

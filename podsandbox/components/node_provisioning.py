@@ -9,7 +9,7 @@ or `bootstrappingclient`): AKS's own node auto-provisioning does not support Pod
 No `from __future__ import annotations`: Pulumi's schema inference reads these annotations.
 """
 
-from typing import NotRequired, Optional, TypedDict
+from typing import NotRequired, Optional, TypedDict, cast
 
 import pulumi
 from pulumi_kubernetes.apiextensions import CustomResource
@@ -38,6 +38,16 @@ class SandboxNodeProvisioningArgs(TypedDict):
     consolidate_after: NotRequired[str]
     """How long a node may sit empty or underused before Karpenter removes it, e.g. 30s, 5m or
     Never. Default: 0s (Karpenter's)."""
+    cluster_kubernetes_version: NotRequired[pulumi.Input[str]]
+    """The cluster's Kubernetes version, when it is only known at deploy time: below 1.32 the
+    deployment stops before the node class is created (Karpenter has no Kata image there)."""
+
+
+def _fits(version: Optional[str]) -> None:
+    """Stop when Karpenter could make no Kata node on this cluster (a RunError: no traceback)."""
+    problem = karpenter.cluster_version_problem(version)
+    if problem is not None:
+        raise pulumi.RunError(problem)
 
 
 class SandboxNodeProvisioning(pulumi.ComponentResource):
@@ -60,8 +70,12 @@ class SandboxNodeProvisioning(pulumi.ComponentResource):
         super().__init__(TYPE_TOKEN, name, None, opts)
         # Fixed names: a replacement deletes the old object first. The caller's order is handed
         # on (it is not inherited); the provider comes with the parent.
+        waits_for: list[pulumi.Input[pulumi.Resource]] = list(depends_on_of(opts))
+        if args.get("cluster_kubernetes_version") is not None:
+            fits = pulumi.Output.from_input(args["cluster_kubernetes_version"]).apply(_fits)
+            waits_for.append(cast(pulumi.Output[pulumi.Resource], fits))
         on_cluster = pulumi.ResourceOptions(
-            parent=self, depends_on=depends_on_of(opts), delete_before_replace=True
+            parent=self, depends_on=waits_for, delete_before_replace=True
         )
         node_class = karpenter.node_class_manifest(values.name)
         nodes = CustomResource(

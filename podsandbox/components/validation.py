@@ -419,9 +419,11 @@ def node_provisioning_inputs(
         return str(value)
 
     name = plain("name", default_name)
-    if not workloads.is_object_name(name):
-        problems.append(PropertyProblem("name", name, "is not a Kubernetes object name",
-                                        f"at most 253 {workloads.OBJECT_NAME_RULE}",
+    # Karpenter labels each node it makes with its NodePool's name (karpenter.sh/nodepool), and a
+    # label value has at most 63 characters.
+    if not workloads.is_object_name(name, 63):
+        problems.append(PropertyProblem("name", name, "is not a Kubernetes object name that fits "
+                                        "a label value", f"at most 63 {workloads.OBJECT_NAME_RULE}",
                                         "podsandbox-dev"))  # fmt: skip
     cpu, memory = plain("cpu_limit", ""), plain("memory_limit", "")
     policy = plain("consolidation_policy", karpenter.DEFAULT_CONSOLIDATION_POLICY)

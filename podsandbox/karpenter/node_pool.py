@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Optional
 
 from podsandbox.rules import judge, sizing
+from podsandbox.rules.aks import normalize_kubernetes_version, parse_kubernetes_version
 from podsandbox.rules.karpenter import (
     IMAGE_FAMILY,
     KATA,
@@ -119,3 +120,24 @@ def setting_findings(
 def limits(cpu_limit: str, memory_limit: str) -> dict[str, str]:
     """The NodePool's limits: the ones that are set."""
     return {key: text for key, text in (("cpu", cpu_limit), ("memory", memory_limit)) if text}
+
+
+MIN_KUBERNETES_VERSION = (1, 32, 0)
+"""Below 1.32 Karpenter's `AzureLinux` image family is Azure Linux 2, which has no Kata image
+(PR #1721 head d2aa69f: `UseAzureLinux3` in `pkg/providers/imagefamily/utils.go`, and
+`azlinux.go`'s Kata case)."""
+
+
+def cluster_version_problem(version_text: Optional[str]) -> Optional[str]:
+    """Why an existing cluster's Karpenter cannot make Kata nodes, or None when it can (or the
+    version is unknown)."""
+    if not version_text:
+        return None
+    version = parse_kubernetes_version(normalize_kubernetes_version(version_text))
+    if version is None or version >= MIN_KUBERNETES_VERSION:
+        return None
+    return (
+        f"the cluster runs Kubernetes {version_text}, below 1.32, where Karpenter's AzureLinux "
+        "image family is Azure Linux 2, which has no Kata image: no Kata node would ever come. "
+        "Upgrade the cluster, or turn Karpenter off: pulumi config set karpenter false"
+    )

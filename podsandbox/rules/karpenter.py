@@ -5,7 +5,12 @@ Azure/karpenter-provider-azure pull request #1721 adds `workloadRuntime: KataVmI
 `karpenter.azure.com/v1beta1` `AKSNodeClass`; its CEL requires `imageFamily: AzureLinux` and refuses
 `fipsMode: FIPS` (`reference/karpenter/` keeps the CRD as the pull request changes it). Karpenter
 then offers only amd64, Generation 2 sizes with nested virtualization, and provisions Kata nodes
-only in its `aksmachineapi` and `bootstrappingclient` modes, not `aksscriptless`. A NodePool's
+only in its `aksmachineapi` and `bootstrappingclient` modes, not `aksscriptless`. Its own test of
+nested virtualization is by version (`supportsNestedVirtualization` in
+`pkg/providers/instancetype/instancetypes.go`, PR head d2aa69f): no size of version 1 or 2 (a name
+without a version counts as 1), so it never offers Fsv2, FXmds or M sizes to a Kata node class
+although the catalog knows them as eligible. It has no Kata image with Trusted Launch either
+(`imagefamily/azlinux3.go`): such a node class admits, then finds no image. A NodePool's
 requirements may narrow the sizes further: this project keeps them to the series the VM catalog
 knows as eligible, named as Karpenter's `karpenter.azure.com/sku-series` label names them (Azure
 skewer `vmsize.go`: family, subfamily and additive features, then `_` and the version, e.g.
@@ -25,6 +30,8 @@ from podsandbox.rules import aks, vmsizes
 NODE_CLASS_API = "karpenter.azure.com/v1beta1"
 NODE_CLASS_KIND = "AKSNodeClass"
 NODE_CLASS_TYPE = f"kubernetes:{NODE_CLASS_API}:{NODE_CLASS_KIND}"
+NODE_CLASS_TYPES = (NODE_CLASS_TYPE, f"kubernetes:karpenter.azure.com/v1alpha2:{NODE_CLASS_KIND}")
+"""The served AKSNodeClass versions: v1alpha2 carries `workloadRuntime` too (PR #1721)."""
 NODE_POOL_API = "karpenter.sh/v1"
 NODE_POOL_KIND = "NodePool"
 NODE_POOL_TYPE = f"kubernetes:{NODE_POOL_API}:{NODE_POOL_KIND}"
@@ -38,22 +45,30 @@ SIZE_LABELS = ("node.kubernetes.io/instance-type", "karpenter.azure.com/sku-name
 INSTANCE_LABELS = (*SIZE_LABELS, SERIES_LABEL, "karpenter.azure.com/sku-family")
 """Requirement keys that constrain which VM sizes a NodePool may use."""
 _KEY = re.compile(r"(?P<family>[A-Z]+)(?P<features>[a-z]*)(v(?P<version>\d+))?")
+OLDEST_KATA_VERSION = 3
+"""Karpenter offers a Kata node class no size of an older series version."""
+NOT_OFFERED = (
+    "Karpenter's Azure provider offers no size of series version 1 or 2 to a Kata node class"
+)
 
 
 def eligible_series() -> list[str]:
-    """The catalog's eligible series, as Karpenter's sku-series label names them."""
+    """The catalog's eligible series that Karpenter offers a Kata node class, as its sku-series
+    label names them."""
     found = []
     for row in vmsizes.CATALOG:
         eligible = row.generation2 and row.nested_virtualization and row.architecture == "x64"
         for key in row.keys if eligible else ():
-            if (match := _KEY.fullmatch(key)) is not None:
-                version = f"_v{match['version']}" if match["version"] else ""
-                found.append(f"{match['family']}{match['features']}{version}")
+            match = _KEY.fullmatch(key)
+            version = match["version"] if match is not None else None  # none: version 1
+            if match is not None and version is not None and int(version) >= OLDEST_KATA_VERSION:
+                found.append(f"{match['family']}{match['features']}_v{version}")
     return found
 
 
 def node_class_problems(spec: Mapping[str, Any]) -> list[str]:
-    """What a Kata node class must not be: another image family than Azure Linux, or FIPS."""
+    """What a Kata node class must not be: another image family than Azure Linux, FIPS, or
+    Trusted Launch."""
     if spec.get("workloadRuntime") != KATA:
         return []
     problems = []
@@ -67,6 +82,14 @@ def node_class_problems(spec: Mapping[str, Any]) -> list[str]:
         problems.append(
             f"AKSNodeClass with workloadRuntime {KATA} sets fipsMode {FIPS}: there is no FIPS Kata "
             "image (AKS refuses FIPS on a sandboxing pool); set fipsMode Disabled or leave it out"
+        )
+    security = spec.get("security")
+    trusted = security.get("trustedLaunch") if isinstance(security, Mapping) else None
+    if isinstance(trusted, Mapping) and (trusted.get("vtpm") or trusted.get("secureBoot")):
+        problems.append(
+            f"AKSNodeClass with workloadRuntime {KATA} turns on Trusted Launch "
+            "(security.trustedLaunch): there is no Trusted Launch Kata image, so Karpenter finds "
+            "no image for its nodes; leave vtpm and secureBoot off"
         )
     return problems
 
@@ -108,18 +131,20 @@ def ineligible_sizes(node_pool_spec: Mapping[str, Any]) -> list[str]:
                 if verdict is not None:
                     found.append(f"{value} ({verdict})")
         elif item.get("key") == SERIES_LABEL:
-            found += [f"series {value} (not an eligible series in the catalog)"
+            found += [f"series {value} (not a series both the catalog and Karpenter take for Kata)"
                       for value in values if value not in series]  # fmt: skip
     return found
 
 
 def _size_verdict(name: str) -> Optional[str]:
-    """Why a size cannot host Kata, or None when it can."""
+    """Why Karpenter cannot give a Kata node class this size, or None when it can."""
     try:
         verdict = vmsizes.check_size(name)
     except vmsizes.SizeNameError as error:
         return str(error)
-    return None if verdict.eligible else verdict.reason
+    if not verdict.eligible:
+        return verdict.reason
+    return None if vmsizes.parse_size(name).version >= OLDEST_KATA_VERSION else NOT_OFFERED
 
 
 def constrains_instances(node_pool_spec: Mapping[str, Any]) -> bool:
