@@ -188,7 +188,7 @@ def test_each_ineligible_size_and_series_is_named_with_its_reason():
     spec = {"template": {"spec": {"requirements": [
         {"key": karpenter.SERIES_LABEL, "operator": "NotIn", "values": ["Das_v4"]},
         {"key": "karpenter.azure.com/sku-name", "operator": "In",
-         "values": ["not-a-size", "Standard_D4s_v5", "Standard_F8s_v2"]},
+         "values": ["not-a-size", "Standard_D4s_v3", "Standard_F8s_v2"]},
         {"key": karpenter.SERIES_LABEL, "operator": "In", "values": ["Ds_v5", "Das_v4", "Fs_v2"]},
     ]}}}  # fmt: skip
     assert karpenter.ineligible_sizes(spec) == [

@@ -60,8 +60,9 @@ def eligible_series() -> list[str]:
         eligible = row.generation2 and row.nested_virtualization and row.architecture == "x64"
         for key in row.keys if eligible else ():
             match = _KEY.fullmatch(key)
-            version = match["version"] if match is not None else None  # none: version 1
-            if match is not None and version is not None and int(version) >= OLDEST_KATA_VERSION:
+            assert match is not None, key  # every catalog key: Family, features, vN or none
+            version = match["version"]  # none counts as 1
+            if version is not None and int(version) >= OLDEST_KATA_VERSION:
                 found.append(f"{match['family']}{match['features']}_v{version}")
     return found
 
