@@ -149,3 +149,12 @@ def test_only_the_legacy_runtime_needs_its_feature_registered(runtime, state, pr
         "KataVMIsolationPreview; then az provider register --namespace "
         "Microsoft.ContainerService. Or use KataVmIsolation, which needs no feature"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "below"),
+    [("1.29.9", True), ("v1.29", True), (" 1.29.4 ", True), ("1.30", False), ("1.30.0", False),
+     ("1.33.2", False), (None, False), ("", False), ("latest", False)],
+)  # fmt: skip
+def test_a_clusters_version_is_below_a_minimum_only_when_it_is_known(text, below):
+    assert aks.known_version_below(text, (1, 30, 0)) is below

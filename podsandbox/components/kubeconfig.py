@@ -2,14 +2,35 @@
 caller's ordering for the reads a component makes. Shared by the components; not a component."""
 
 import base64
-from collections.abc import Sequence
-from typing import Any, Optional
+from collections.abc import Callable, Sequence
+from typing import Any, Optional, cast
 
 import pulumi
 from pulumi_azure_native import containerservice
 from pulumi_kubernetes.provider import Provider
 
 from podsandbox.components.kubelogin import KubeconfigError, non_interactive
+
+
+def waits_for_version(
+    opts: Optional[pulumi.ResourceOptions],
+    version: Optional[pulumi.Input[str]],
+    problem_of: Callable[[Optional[str]], Optional[str]],
+) -> list[pulumi.Input[pulumi.Resource]]:
+    """What a component's children wait for: the caller's `depends_on` and, when the cluster's
+    version is given (read at deploy time), a gate that stops the deployment with `problem_of`'s
+    message (a RunError: no traceback) before any child is created."""
+    waits_for = depends_on_of(opts)
+    if version is not None:
+
+        def fits(text: Optional[str]) -> None:
+            problem = problem_of(text)
+            if problem is not None:
+                raise pulumi.RunError(problem)
+
+        gate = pulumi.Output.from_input(version).apply(fits)
+        waits_for.append(cast(pulumi.Output[pulumi.Resource], gate))
+    return waits_for
 
 
 def depends_on_of(opts: Optional[pulumi.ResourceOptions]) -> list[pulumi.Input[pulumi.Resource]]:

@@ -9,12 +9,12 @@ or `bootstrappingclient`): AKS's own node auto-provisioning does not support Pod
 No `from __future__ import annotations`: Pulumi's schema inference reads these annotations.
 """
 
-from typing import NotRequired, Optional, TypedDict, cast
+from typing import NotRequired, Optional, TypedDict
 
 import pulumi
 from pulumi_kubernetes.apiextensions import CustomResource
 
-from podsandbox.components.kubeconfig import depends_on_of
+from podsandbox.components.kubeconfig import waits_for_version
 from podsandbox.components.validation import ComponentInputError, node_provisioning_inputs
 from podsandbox.karpenter import node_pool as karpenter
 
@@ -43,13 +43,6 @@ class SandboxNodeProvisioningArgs(TypedDict):
     deployment stops before the node class is created (Karpenter has no Kata image there)."""
 
 
-def _fits(version: Optional[str]) -> None:
-    """Stop when Karpenter could make no Kata node on this cluster (a RunError: no traceback)."""
-    problem = karpenter.cluster_version_problem(version)
-    if problem is not None:
-        raise pulumi.RunError(problem)
-
-
 class SandboxNodeProvisioning(pulumi.ComponentResource):
     """A Karpenter AKSNodeClass for Kata nodes and a NodePool of it."""
 
@@ -70,10 +63,8 @@ class SandboxNodeProvisioning(pulumi.ComponentResource):
         super().__init__(TYPE_TOKEN, name, None, opts)
         # Fixed names: a replacement deletes the old object first. The caller's order is handed
         # on (it is not inherited); the provider comes with the parent.
-        waits_for: list[pulumi.Input[pulumi.Resource]] = list(depends_on_of(opts))
-        if args.get("cluster_kubernetes_version") is not None:
-            fits = pulumi.Output.from_input(args["cluster_kubernetes_version"]).apply(_fits)
-            waits_for.append(cast(pulumi.Output[pulumi.Resource], fits))
+        version = args.get("cluster_kubernetes_version")
+        waits_for = waits_for_version(opts, version, karpenter.cluster_version_problem)
         on_cluster = pulumi.ResourceOptions(
             parent=self, depends_on=waits_for, delete_before_replace=True
         )

@@ -8,7 +8,7 @@ use a sandboxing RuntimeClass and keep to what a sandbox may do.
 No `from __future__ import annotations`: Pulumi's schema inference reads these annotations.
 """
 
-from typing import NotRequired, Optional, TypedDict, cast
+from typing import NotRequired, Optional, TypedDict
 
 import pulumi
 from pulumi_kubernetes.admissionregistration.v1 import (
@@ -16,7 +16,7 @@ from pulumi_kubernetes.admissionregistration.v1 import (
     ValidatingAdmissionPolicyBinding,
 )
 
-from podsandbox.components.kubeconfig import depends_on_of
+from podsandbox.components.kubeconfig import waits_for_version
 from podsandbox.components.validation import ComponentInputError, guardrail_inputs
 from podsandbox.guardrail import admission_policy
 from podsandbox.guardrail import plan as guardrail
@@ -47,13 +47,6 @@ class SandboxGuardrailArgs(TypedDict):
     the guardrail off."""
 
 
-def _fits(version: Optional[str]) -> None:
-    """Stop when the cluster's version cannot serve the policy (a RunError: no traceback)."""
-    problem = guardrail.cluster_version_problem(version)
-    if problem is not None:
-        raise pulumi.RunError(problem)
-
-
 class SandboxGuardrail(pulumi.ComponentResource):
     """A ValidatingAdmissionPolicy that holds untrusted namespaces to the sandboxing rules."""
 
@@ -72,10 +65,8 @@ class SandboxGuardrail(pulumi.ComponentResource):
         super().__init__(TYPE_TOKEN, name, None, opts)
         # The objects have fixed names: a replacement must delete the old one first. The
         # provider comes with the parent; the order must be handed on (it is not inherited).
-        waits_for: list[pulumi.Input[pulumi.Resource]] = list(depends_on_of(opts))
-        if args.get("cluster_kubernetes_version") is not None:
-            fits = pulumi.Output.from_input(args["cluster_kubernetes_version"]).apply(_fits)
-            waits_for.append(cast(pulumi.Output[pulumi.Resource], fits))
+        version = args.get("cluster_kubernetes_version")
+        waits_for = waits_for_version(opts, version, guardrail.cluster_version_problem)
         on_cluster = pulumi.ResourceOptions(
             parent=self, depends_on=waits_for, delete_before_replace=True
         )

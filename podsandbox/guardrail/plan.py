@@ -15,6 +15,7 @@ from typing import Any, Optional
 
 from podsandbox.rules.aks import (
     KubernetesVersion,
+    known_version_below,
     normalize_kubernetes_version,
     parse_kubernetes_version,  # fmt: skip
 )
@@ -91,10 +92,7 @@ def plan_guardrail(
 
 def cluster_version_problem(version_text: Optional[str]) -> Optional[str]:
     """Why an existing cluster cannot take the guardrail, or None when it can (or is unknown)."""
-    if not version_text:
-        return None
-    version = parse_kubernetes_version(normalize_kubernetes_version(version_text))
-    if version is None or version >= MIN_KUBERNETES_VERSION:
+    if not known_version_below(version_text, MIN_KUBERNETES_VERSION):
         return None
     return (
         f"the cluster runs Kubernetes {version_text}, below 1.30, so it cannot serve the "

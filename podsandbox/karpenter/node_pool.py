@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any, Optional
 
 from podsandbox.rules import judge, sizing
-from podsandbox.rules.aks import normalize_kubernetes_version, parse_kubernetes_version
+from podsandbox.rules.aks import known_version_below
 from podsandbox.rules.karpenter import (
     IMAGE_FAMILY,
     KATA,
@@ -131,10 +131,7 @@ MIN_KUBERNETES_VERSION = (1, 32, 0)
 def cluster_version_problem(version_text: Optional[str]) -> Optional[str]:
     """Why an existing cluster's Karpenter cannot make Kata nodes, or None when it can (or the
     version is unknown)."""
-    if not version_text:
-        return None
-    version = parse_kubernetes_version(normalize_kubernetes_version(version_text))
-    if version is None or version >= MIN_KUBERNETES_VERSION:
+    if not known_version_below(version_text, MIN_KUBERNETES_VERSION):
         return None
     return (
         f"the cluster runs Kubernetes {version_text}, below 1.32, where Karpenter's AzureLinux "

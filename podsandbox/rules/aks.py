@@ -130,6 +130,13 @@ def feature_registration_problem(runtime: RuntimeGeneration, state: Optional[str
     )
 
 
+def known_version_below(text: Optional[str], minimum: KubernetesVersion) -> bool:
+    """Whether a cluster's version, as read from it, is known and below `minimum` (an empty or
+    unreadable one is not known: it stops nothing)."""
+    version = parse_kubernetes_version(normalize_kubernetes_version(text)) if text else None
+    return version is not None and version < minimum
+
+
 def normalize_kubernetes_version(text: str) -> str:
     """A version as AKS takes it: `v1.30` (how `kubectl version` prints it) is `1.30`."""
     text = text.strip()
