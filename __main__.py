@@ -77,8 +77,10 @@ else:
     if settings.kubernetes_version is not None:
         pool_args["kubernetes_version"] = settings.kubernetes_version
     target = SandboxedNodePool("sandbox", pool_args, options)
-# The cluster's Kubernetes provider, for the demo pods (a child of the cluster or pool component).
-provider = kubernetes_provider("sandbox-k8s", target.kubeconfig, parent=target)
+# What the stack puts into a cluster it creates dies with that cluster (deleted_with), and the
+# cluster's Kubernetes provider (a child of the cluster or pool component) is replaced with it.
+dies_with = target.cluster if isinstance(target, SandboxedCluster) else None
+provider = kubernetes_provider("sandbox-k8s", target.kubeconfig, target, dies_with)
 
 pulumi.export("resourceGroupName", target.resource_group_name)
 pulumi.export("clusterName", target.cluster_name)
@@ -98,7 +100,9 @@ if settings.guardrail.enabled:
     if isinstance(target, SandboxedNodePool):  # an existing cluster: its version is read
         version = cast(pulumi.Output[str], target.cluster_kubernetes_version)  # None: not read
         guardrail_args["cluster_kubernetes_version"] = version
-    on_the_cluster = pulumi.ResourceOptions(providers=[provider], depends_on=[target])
+    on_the_cluster = pulumi.ResourceOptions(
+        providers=[provider], depends_on=[target], deleted_with=dies_with
+    )
     policy = SandboxGuardrail("guardrail", guardrail_args, on_the_cluster)
     pulumi.export("guardrailPolicy", policy.policy_name)
 
@@ -117,7 +121,7 @@ if settings.karpenter is not None:
     node_provisioning = SandboxNodeProvisioning(
         "karpenter",
         karpenter_args,
-        pulumi.ResourceOptions(providers=[provider], depends_on=[target]),
+        pulumi.ResourceOptions(providers=[provider], depends_on=[target], deleted_with=dies_with),
     )
     pulumi.export("karpenterNodePool", node_provisioning.node_pool_name)
 
@@ -136,7 +140,7 @@ if settings.demo:
             pool_name=settings.demo_pool,
             tolerations=tuple(settings.demo_tolerations),
         ),
-        pulumi.ResourceOptions(providers=[provider], depends_on=waits_for),
+        pulumi.ResourceOptions(providers=[provider], depends_on=waits_for, deleted_with=dies_with),
     )
     sandbox = sandbox_size(
         uniform_pod(settings.demo_cpu_limit, settings.demo_memory_limit), runtime

@@ -36,7 +36,9 @@ def test_preview_json_document_for_dev():
     assert document["stack"] == "dev"
     assert document["violations"] == []
     for resource in document["resources"]:
-        assert set(resource) == {"urn", "type", "name", "parent", "inputs", "options"}
+        assert set(resource) == {
+            "urn", "type", "name", "parent", "inputs", "propertyDependencies", "options",
+        }  # fmt: skip
     [cluster] = [r for r in document["resources"] if r["type"].endswith(":ManagedCluster")]
     assert cluster["inputs"]["agentPoolProfiles"][0]["osSKU"] == "AzureLinux"
     assert cluster["parent"].endswith("SandboxedCluster::sandbox")

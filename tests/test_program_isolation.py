@@ -35,6 +35,18 @@ def flagged(document: dict[str, Any]) -> bool:
     return any(v["policy"] == "untrusted-namespace-sandboxed" for v in document["violations"])
 
 
+def resource_event(**changes: Any) -> str:
+    """A well-formed resource event of the checker's protocol, with `changes` made to it."""
+    from podsandbox.preview.program_process import encode_record
+    from podsandbox.preview.recorder import RegisteredResource
+
+    resource = RegisteredResource(
+        urn="urn:pulumi:dev::team::t::n", type="t", name="n", parent=None, custom=True,
+        protect=False, inputs={},
+    )  # fmt: skip
+    return json.dumps({**encode_record("resource", resource), **changes})
+
+
 def one_error_line(err: str) -> str:
     """The checker's error line: the last line of stderr (what the program printed comes first,
     marked as its own)."""
@@ -216,6 +228,9 @@ def test_a_bound_must_be_a_positive_number(capsys, flag, value):
         "[1, 2]",
         '{"kind": "secrets", "values": "abc"}',
         "[" * 5000 + "]" * 5000,
+        resource_event(propertyDependencies={"resourceName": "urn:pulumi:dev::team::t::c"}),
+        resource_event(propertyDependencies=["resourceName"]),
+        resource_event(deletedWith=5),
     ],
 )
 def test_what_the_program_writes_to_the_checkers_channel_is_checked(capsys, tmp_path, forged):

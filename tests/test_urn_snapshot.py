@@ -59,6 +59,19 @@ DELIBERATE_CHANGES: dict[str, dict[str, str]] = {
 }
 """Inputs that change on purpose, by resource name (or `stack/name`): path -> why. Paths a
 resource's `ignoreChanges` names are not compared either: the engine keeps their deployed value."""
+DIES_WITH_THE_CLUSTER = (
+    "issue 22: on a cluster the stack creates, it dies with the cluster, so a replaced cluster "
+    "replaces it: it names the cluster in deletedWith, and its cluster-facing input (a pool's "
+    "cluster name, the Kubernetes provider's kubeconfig) carries the cluster as a property "
+    "dependency. The inputs' values do not change."
+)
+REGISTRATION_CHANGES: dict[str, dict[str, str]] = {
+    "dev": {"deletedWith": DIES_WITH_THE_CLUSTER},
+    "multipool": {"deletedWith": DIES_WITH_THE_CLUSTER},
+    "legacy": {"deletedWith": DIES_WITH_THE_CLUSTER},
+}
+"""Registration options (not inputs) that changed on purpose, by stack: the snapshot recorded
+none; each resource that now has the option is one the reason covers."""
 
 
 def without(inputs: dict[str, Any], paths: list[str]) -> dict[str, Any]:
@@ -122,3 +135,30 @@ def test_new_resources_are_the_listed_ones(stack):
     now = preview(stack)
     stand_ins = {resource.urn for resource in now if before & set(resource.aliases)}
     assert {r.urn for r in now} - before - stand_ins == NEW_RESOURCES[stack]
+
+
+def dies_with_the_cluster(resource: Any) -> bool:
+    """What the reason of `REGISTRATION_CHANGES` covers: the pools, the objects in the cluster,
+    their provider, and the components that hold the objects."""
+    return (
+        resource.type == "azure-native:containerservice:AgentPool"
+        or (
+            resource.type == "azure-native:resources:Resource"
+            and resource.name != "sandbox-cluster"
+        )
+        or resource.type.startswith(("kubernetes:", "pulumi:providers:kubernetes"))
+        or resource.type in ("podsandbox:index:DemoWorkloads", "podsandbox:index:SandboxGuardrail")
+    )
+
+
+@pytest.mark.parametrize("stack", sorted(STACKS))
+def test_registration_changes_are_the_listed_ones(stack):
+    now = preview(stack)
+    changed = {resource.urn for resource in now if resource.deleted_with is not None}
+    listed = REGISTRATION_CHANGES.get(stack, {})
+    if "deletedWith" not in listed:
+        assert changed == set()
+        return
+    [cluster] = [resource.urn for resource in now if resource.name == "sandbox-cluster"]
+    assert changed == {resource.urn for resource in now if dies_with_the_cluster(resource)}
+    assert {resource.deleted_with for resource in now if resource.urn in changed} == {cluster}

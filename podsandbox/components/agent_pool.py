@@ -15,6 +15,8 @@ from podsandbox.rules.aks import LEGACY_ARM_API_VERSION, REQUIRED_OS_TYPE, Runti
 from podsandbox.rules.pool_limits import FIXED_AT_CREATION, PoolOptions
 
 CONTAINER_SERVICE = "Microsoft.ContainerService"
+LEGACY_POOL_PARENT = "parentResourcePath"
+"""The legacy pool's input that names its cluster (`managedClusters/NAME`)."""
 
 
 class PoolOptionsArgs(TypedDict):
@@ -135,6 +137,11 @@ def sandboxing_agent_pool(
         if orchestrator_version is not None:
             properties["orchestratorVersion"] = orchestrator_version
         properties.update(options.engine_inputs())
+        # The generic resource carries no force-new metadata of its own: moving the pool to
+        # another (or a replaced) cluster must replace it, as an AgentPool's resourceName does.
+        opts = pulumi.ResourceOptions.merge(
+            opts, pulumi.ResourceOptions(replace_on_changes=[LEGACY_POOL_PARENT])
+        )
         return resources.Resource(
             name,
             resource_group_name=resource_group_name,

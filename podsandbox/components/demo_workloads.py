@@ -22,6 +22,7 @@ from pulumi_kubernetes.meta.v1 import LabelSelectorArgs, ObjectMetaArgs
 from pulumi_kubernetes.networking.v1 import NetworkPolicy, NetworkPolicySpecArgs
 
 from podsandbox.components.kubeconfig import depends_on_of
+from podsandbox.components.lifecycle import on_cluster
 from podsandbox.rules.aks import AGENT_POOL_LABEL, RuntimeGeneration
 from podsandbox.rules.workloads import DEFAULT_UNTRUSTED_NAMESPACE
 
@@ -72,11 +73,9 @@ class DemoWorkloads(pulumi.ComponentResource):
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> None:
         super().__init__(TYPE_TOKEN, name, None, opts)
-        # The provider comes with the parent; the order must be handed on (it is not inherited).
-        # Every object here has a fixed name: a replacement must delete the old one first.
-        on_cluster = pulumi.ResourceOptions(
-            parent=self, depends_on=depends_on_of(opts), delete_before_replace=True
-        )
+        # The provider comes with the parent; the order, fixed names and what the objects die
+        # with are handed on (see `on_cluster`).
+        objects = on_cluster(self, opts, depends_on_of(opts))
         resources = ResourceRequirementsArgs(
             limits={"cpu": args.cpu_limit, "memory": args.memory_limit},
             requests={"cpu": args.cpu_limit, "memory": args.memory_limit},
@@ -92,7 +91,7 @@ class DemoWorkloads(pulumi.ComponentResource):
                     "pod-security.kubernetes.io/audit": "restricted",
                 },
             ),
-            opts=on_cluster,
+            opts=objects,
         )
         deny_all = NetworkPolicy(
             f"{name}-default-deny",
@@ -101,7 +100,7 @@ class DemoWorkloads(pulumi.ComponentResource):
                 pod_selector=LabelSelectorArgs(),
                 policy_types=["Ingress", "Egress"],
             ),
-            opts=on_cluster,
+            opts=objects,
         )
 
         trusted = Pod(
@@ -114,7 +113,7 @@ class DemoWorkloads(pulumi.ComponentResource):
                     ContainerArgs(name="trusted", image=IMAGE, command=COMMAND, resources=resources)
                 ],
             ),
-            opts=on_cluster,
+            opts=objects,
         )
         untrusted = Pod(
             f"{name}-untrusted",
@@ -152,7 +151,7 @@ class DemoWorkloads(pulumi.ComponentResource):
                 ],
             ),
             opts=pulumi.ResourceOptions.merge(
-                on_cluster, pulumi.ResourceOptions(depends_on=[deny_all])
+                objects, pulumi.ResourceOptions(depends_on=[deny_all])
             ),
         )
 

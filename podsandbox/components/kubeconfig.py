@@ -98,7 +98,21 @@ def user_kubeconfig(
 
 
 def kubernetes_provider(
-    name: str, kubeconfig: pulumi.Input[str], parent: pulumi.Resource
+    name: str,
+    kubeconfig: pulumi.Input[str],
+    parent: pulumi.Resource,
+    deleted_with: Optional[pulumi.Resource] = None,
 ) -> Provider:
-    """A `pulumi_kubernetes` provider for the cluster, for the workloads a program puts on it."""
-    return Provider(name, kubeconfig=kubeconfig, opts=pulumi.ResourceOptions(parent=parent))
+    """A `pulumi_kubernetes` provider for the cluster, for the workloads a program puts on it.
+
+    When `kubeconfig` is an output of a cluster this stack creates (`SandboxedCluster`), the
+    provider is replaced with the cluster, and so is every object it manages: the engine marks
+    the kubeconfig unknown, pulumi-kubernetes' `DiffConfig` replaces a provider whose kubeconfig
+    is unknown (`provider/pkg/provider/provider.go`), and a resource whose provider is replaced is
+    replaced (pulumi/pulumi `calculateDependentReplacements`). `deleted_with` names that cluster.
+    """
+    return Provider(
+        name,
+        kubeconfig=kubeconfig,
+        opts=pulumi.ResourceOptions(parent=parent, deleted_with=deleted_with),
+    )

@@ -15,6 +15,7 @@ import pulumi
 from pulumi_kubernetes.apiextensions import CustomResource
 
 from podsandbox.components.kubeconfig import waits_for_version
+from podsandbox.components.lifecycle import on_cluster
 from podsandbox.components.validation import ComponentInputError, node_provisioning_inputs
 from podsandbox.karpenter import node_pool as karpenter
 
@@ -61,13 +62,11 @@ class SandboxNodeProvisioning(pulumi.ComponentResource):
         if values is None:
             raise ComponentInputError("SandboxNodeProvisioning", problems)
         super().__init__(TYPE_TOKEN, name, None, opts)
-        # Fixed names: a replacement deletes the old object first. The caller's order is handed
-        # on (it is not inherited); the provider comes with the parent.
+        # The provider comes with the parent; the order, fixed names and what the objects die
+        # with are handed on (see `on_cluster`).
         version = args.get("cluster_kubernetes_version")
         waits_for = waits_for_version(opts, version, karpenter.cluster_version_problem)
-        on_cluster = pulumi.ResourceOptions(
-            parent=self, depends_on=waits_for, delete_before_replace=True
-        )
+        objects = on_cluster(self, opts, waits_for)
         node_class = karpenter.node_class_manifest(values.name)
         nodes = CustomResource(
             f"{name}-node-class",
@@ -75,7 +74,7 @@ class SandboxNodeProvisioning(pulumi.ComponentResource):
             kind=node_class["kind"],
             metadata=node_class["metadata"],
             spec=node_class["spec"],
-            opts=on_cluster,
+            opts=objects,
         )
         manifest = karpenter.node_pool_manifest(
             values.name,
@@ -90,9 +89,7 @@ class SandboxNodeProvisioning(pulumi.ComponentResource):
             kind=manifest["kind"],
             metadata=manifest["metadata"],
             spec=manifest["spec"],
-            opts=pulumi.ResourceOptions.merge(
-                on_cluster, pulumi.ResourceOptions(depends_on=[nodes])
-            ),
+            opts=pulumi.ResourceOptions.merge(objects, pulumi.ResourceOptions(depends_on=[nodes])),
         )
         self.node_class_name = pulumi.Output.from_input(values.name)
         self.node_pool_name = pulumi.Output.from_input(values.name)

@@ -17,6 +17,7 @@ from pulumi_kubernetes.admissionregistration.v1 import (
 )
 
 from podsandbox.components.kubeconfig import waits_for_version
+from podsandbox.components.lifecycle import on_cluster
 from podsandbox.components.validation import ComponentInputError, guardrail_inputs
 from podsandbox.guardrail import admission_policy
 from podsandbox.guardrail import plan as guardrail
@@ -63,13 +64,11 @@ class SandboxGuardrail(pulumi.ComponentResource):
         if values is None:
             raise ComponentInputError("SandboxGuardrail", problems)
         super().__init__(TYPE_TOKEN, name, None, opts)
-        # The objects have fixed names: a replacement must delete the old one first. The
-        # provider comes with the parent; the order must be handed on (it is not inherited).
+        # The provider comes with the parent; the order, fixed names and what the objects die
+        # with are handed on (see `on_cluster`).
         version = args.get("cluster_kubernetes_version")
         waits_for = waits_for_version(opts, version, guardrail.cluster_version_problem)
-        on_cluster = pulumi.ResourceOptions(
-            parent=self, depends_on=waits_for, delete_before_replace=True
-        )
+        objects = on_cluster(self, opts, waits_for)
         manifest = admission_policy.policy_object(
             values.policy_name, values.runtime, values.extra_runtime_classes
         )
@@ -77,7 +76,7 @@ class SandboxGuardrail(pulumi.ComponentResource):
             f"{name}-policy",
             metadata=manifest["metadata"],
             spec=manifest["spec"],
-            opts=on_cluster,
+            opts=objects,
         )
         actions = guardrail.ACTIONS[values.enforcement]
         bindings = [
@@ -86,7 +85,7 @@ class SandboxGuardrail(pulumi.ComponentResource):
                 metadata=binding["metadata"],
                 spec=binding["spec"],
                 opts=pulumi.ResourceOptions.merge(
-                    on_cluster, pulumi.ResourceOptions(depends_on=[policy])
+                    objects, pulumi.ResourceOptions(depends_on=[policy])
                 ),
             )
             for binding in admission_policy.binding_objects(

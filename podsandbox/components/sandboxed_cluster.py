@@ -19,6 +19,7 @@ from podsandbox.components.agent_pool import (
 )
 from podsandbox.components.feature_check import after, feature_gate
 from podsandbox.components.kubeconfig import depends_on_of, user_kubeconfig
+from podsandbox.components.lifecycle import output_of
 from podsandbox.components.validation import cluster_problems, enforce, plan_pools
 from podsandbox.rules import network
 from podsandbox.rules.aks import (
@@ -263,13 +264,16 @@ class SandboxedCluster(pulumi.ComponentResource):
                 opts=cluster_options,
             )
 
+        # The pools die with the cluster: their cluster name comes from it and they name it in
+        # deleted_with, so a replaced cluster replaces them too (see `lifecycle`).
+        pools_cluster_name = output_of(cluster, cluster_name)
         previous: pulumi.Resource = cluster
         for pool in extra:
             # One pool after the other: AKS may refuse concurrent operations on one cluster's pools.
             previous = sandboxing_agent_pool(
                 f"{name}-pool-{pool.name}",
                 resource_group_name=resource_group_name,
-                cluster_name=cluster_name,
+                cluster_name=pools_cluster_name,
                 pool_name=pool.name,
                 vm_size=pool.vm_size,
                 node_count=pool.node_count,
@@ -277,7 +281,9 @@ class SandboxedCluster(pulumi.ComponentResource):
                 os_sku=plan.os_sku,
                 orchestrator_version=plan.kubernetes_version,
                 options=pool.options,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[*depends_on, previous]),
+                opts=pulumi.ResourceOptions(
+                    parent=self, depends_on=[*depends_on, previous], deleted_with=cluster
+                ),
             )
 
         self.resource_group_name = pulumi.Output.from_input(args["resource_group_name"])
@@ -285,9 +291,17 @@ class SandboxedCluster(pulumi.ComponentResource):
         self.node_pool_names = pulumi.Output.from_input([pool.name for pool in plan.pools])
         self.workload_runtime = pulumi.Output.from_input(plan.runtime.workload_runtime)
         self.runtime_class_name = pulumi.Output.from_input(plan.runtime.runtime_class_name)
+        self.cluster = cluster
+        """The cluster resource itself (Python only, not an output): what runs in the cluster
+        names it in `deleted_with`."""
         # Credentials exist only once the cluster does: ask with the cluster's own output name.
-        self.kubeconfig = user_kubeconfig(
-            self.resource_group_name, cluster.name, parent=self, depends_on=depends_on
+        # The kubeconfig is an output of the cluster even while unknown, so the Kubernetes
+        # provider it configures is replaced with the cluster (see `kubernetes_provider`).
+        self.kubeconfig = output_of(
+            cluster,
+            user_kubeconfig(
+                self.resource_group_name, cluster.name, parent=self, depends_on=depends_on
+            ),
         )
         self.register_outputs(
             {

@@ -150,6 +150,10 @@ def encode_record(kind: str, item: Any) -> dict[str, Any]:
             "protect": resource.protect,
             "engineInputs": resource.engine_inputs,
             "dependencies": list(resource.dependencies),
+            "propertyDependencies": {
+                key: list(urns) for key, urns in resource.property_dependencies.items()
+            },
+            "deletedWith": resource.deleted_with,
             "provider": resource.provider,
             "deleteBeforeReplace": resource.delete_before_replace,
             "replaceOnChanges": list(resource.replace_on_changes),
@@ -225,6 +229,10 @@ def _texts(event: Mapping[str, Any], key: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise _MalformedEventError(f"{key!r} is not a list of strings")
     return tuple(value)
+
+
+def _texts_by_key(event: Mapping[str, Any], key: str) -> dict[str, tuple[str, ...]]:
+    return {name: _texts(_mapping(event, key), name) for name in _mapping(event, key)}
 
 
 def _mapping(event: Mapping[str, Any], key: str) -> dict[str, Any]:
@@ -464,6 +472,8 @@ class RunningProgram:
                     inputs=redact(engine_inputs),
                     engine_inputs=engine_inputs,
                     dependencies=_texts(event, "dependencies"),
+                    property_dependencies=_texts_by_key(event, "propertyDependencies"),
+                    deleted_with=_optional_text(event, "deletedWith"),
                     provider=_optional_text(event, "provider"),
                     delete_before_replace=_flag(event, "deleteBeforeReplace"),
                     replace_on_changes=_texts(event, "replaceOnChanges"),

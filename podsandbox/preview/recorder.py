@@ -71,6 +71,13 @@ class RegisteredResource:
     unknowns as the engine's unknown sentinel."""
     dependencies: tuple[str, ...] = field(default=(), compare=False)
     """URNs this resource was registered to depend on (depends_on and its inputs' resources)."""
+    property_dependencies: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
+    """For each input, the URNs its value came from (the request's `propertyDependencies`). The
+    engine replaces this resource along with a replaced one only through these (or
+    `deletedWith`), never through `dependsOn` alone (pulumi/pulumi
+    `pkg/resource/deploy/step_generator.go`, `calculateDependentReplacements`)."""
+    deleted_with: Optional[str] = field(default=None, compare=False)
+    """The URN whose deletion takes this resource with it (its `deletedWith` option)."""
     provider: Optional[str] = field(default=None, compare=False)
     """The provider reference (`URN::id`) the resource is registered with, if one is named."""
     delete_before_replace: bool = field(default=False, compare=False)
@@ -196,6 +203,7 @@ class ProgramRun:
             "retainOnDelete": resource.retain_on_delete,
             "ignoreChanges": list(resource.ignore_changes),
             "dependsOn": sorted(resource.dependencies),
+            "deletedWith": resource.deleted_with,
             "provider": _shown_reference(resource.provider),
             "aliases": list(resource.aliases),
         }
@@ -396,6 +404,10 @@ class _RecordingMonitor(MockMonitor):
                 inputs=redact(raw),
                 engine_inputs=wire(raw),
                 dependencies=tuple(request.dependencies),
+                property_dependencies={
+                    key: tuple(deps.urns) for key, deps in request.propertyDependencies.items()
+                },
+                deleted_with=request.deletedWith or None,
                 aliases=self._alias_urns(request),
                 provider=request.provider or None,
                 delete_before_replace=bool(request.deleteBeforeReplace),

@@ -160,6 +160,9 @@ class PreviewReport:
                     "name": resource.name,
                     "parent": resource.parent,
                     "inputs": resource.inputs,
+                    "propertyDependencies": {
+                        key: sorted(urns) for key, urns in resource.property_dependencies.items()
+                    },
                     "options": self.run.options(resource),
                 }
                 for resource in self.run.resources
