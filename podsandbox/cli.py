@@ -188,6 +188,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bundle.add_argument("dir", type=Path, help="where to write the pack, e.g. dist/policy-pack")
 
+    comment = commands.add_parser(
+        "comment",
+        help="the offline-preview gate's pull-request comment, from its JSON reports",
+        description="Write the gate's comment from the preview job's JSON reports, read as "
+        "hostile data: it opens with the verdict given by --result (the preview job's result), "
+        "and every text from the reports is escaped.",
+    )
+    comment.add_argument(
+        "reports", type=Path, nargs="*", metavar="REPORT",
+        help="JSON reports of `podsandbox preview`, one per stack",
+    )  # fmt: skip
+    comment.add_argument(
+        "--result", required=True,
+        help="the preview job's result: success, failure, cancelled or skipped",
+    )  # fmt: skip
+    comment.add_argument(
+        "--artifacts-url", required=True,
+        help="where the whole reports are (the workflow run's page)",
+    )  # fmt: skip
+    comment.add_argument("--output", type=Path, required=True, metavar="FILE")
+
     size = commands.add_parser(
         "vm-size",
         help="can this Azure VM size host a Pod Sandboxing node pool?",
@@ -231,6 +252,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return _vm_size(args.name, args.json)
     if args.command == "policy":
         return _policy_bundle(args.dir)
+    if args.command == "comment":
+        return _comment(args.reports, args.result, args.artifacts_url, args.output)
     if args.command == "verify":
         from podsandbox.verify.command import run_verify
 
@@ -249,6 +272,13 @@ def _policy_bundle(destination: Path) -> int:
     print(f"Wrote the policy pack ({len(written)} files) to {destination}.")
     print(f"Publish it with: pulumi policy publish {destination}")
     return EXIT_OK
+
+
+def _comment(reports: Sequence[Path], result: str, artifacts_url: str, output: Path) -> int:
+    from podsandbox.preview.pr_comment import read_report, render_comment
+
+    read = [read_report(path) for path in sorted(reports)]
+    return EXIT_OK if _write(output, render_comment(read, result, artifacts_url)) else EXIT_USAGE
 
 
 def _vm_size(name: str, as_json: bool) -> int:

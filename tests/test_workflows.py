@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -50,23 +51,98 @@ def test_actionlint_catches_a_broken_workflow(tmp_path):
     assert result.returncode != 0
 
 
-def test_pull_request_job_needs_no_secrets_and_previews_each_example_stack():
-    text = (WORKFLOWS / "pr-offline-preview.yml").read_text()
-    assert "secrets." not in text
-    document = workflow("pr-offline-preview.yml")
+GATE = "pr-offline-gate.yml"
+
+
+def trigger_of(document: dict[Any, Any]) -> Any:
+    return document[True] if True in document else document["on"]  # YAML reads `on` as True
+
+
+def gate_steps(job: str) -> list[dict[str, Any]]:
+    steps: list[dict[str, Any]] = workflow(GATE)["jobs"][job]["steps"]
+    return steps
+
+
+def test_the_gate_runs_from_the_base_branch_with_a_read_only_token_and_no_secrets():
+    document = workflow(GATE)
+    assert trigger_of(document) == {"pull_request_target": None}
     assert document["permissions"] == {"contents": "read"}
+    assert "permissions" not in document["jobs"]["offline-preview"]  # the read-only default
+    assert "secrets." not in (WORKFLOWS / GATE).read_text()
     stacks = document["jobs"]["offline-preview"]["strategy"]["matrix"]["stack"]
     assert sorted(stacks) == sorted(
         path.stem.split(".", 1)[1] for path in REPO.glob("Pulumi.*.yaml")
     )
 
 
-def test_the_report_workflow_never_runs_pull_request_code():
-    text = (WORKFLOWS / "pr-offline-report.yml").read_text()
-    assert "actions/checkout" not in text and "pip install" not in text
-    document = workflow("pr-offline-report.yml")
-    trigger = document[True] if True in document else document["on"]  # YAML reads `on` as True
-    assert trigger["workflow_run"]["workflows"] == [workflow("pr-offline-preview.yml")["name"]]
+def test_every_checkout_leaves_no_credentials_and_only_the_program_is_the_pull_requests():
+    for job in ("offline-preview", "report"):
+        checkouts = [
+            s for s in gate_steps(job) if s.get("uses", "").startswith("actions/checkout@")
+        ]
+        assert checkouts
+        for step in checkouts:
+            assert step["with"]["persist-credentials"] is False, (job, step)
+            if step["with"]["path"] != "program":
+                assert step["with"]["ref"] == "${{ github.event.pull_request.base.sha }}"
+    [program] = [
+        s for s in gate_steps("offline-preview") if s.get("with", {}).get("path") == "program"
+    ]
+    assert program["with"]["ref"] == "${{ github.event.pull_request.head.sha }}"
+    assert not [s for s in gate_steps("report") if s.get("with", {}).get("path") == "program"]
+
+
+def test_the_checker_is_installed_from_the_base_commit_and_the_program_never_is():
+    for job in ("offline-preview", "report"):
+        runs = "\n".join(step.get("run", "") for step in gate_steps(job))
+        installs = re.findall(r"pip\"? install (.*)", runs)
+        assert installs and all(args.strip('"').startswith("./checker") for args in installs)
+        assert "-e " not in runs and "requirements" not in runs and "cd program" not in runs
+        assert all("working-directory" not in step for step in gate_steps(job))
+        for step in gate_steps(job):  # no cache the base branch's runs would restore
+            assert "cache" not in step.get("with", {}), step
+    [preview] = [
+        s for s in gate_steps("offline-preview") if 'podsandbox" preview' in s.get("run", "")
+    ]
+    assert "--program program " in preview["run"] and "--strict" in preview["run"]
+
+
+def test_the_preview_steps_exit_status_is_the_verdict():
+    [preview] = [
+        s for s in gate_steps("offline-preview") if 'podsandbox" preview' in s.get("run", "")
+    ]
+    lines = preview["run"].strip().splitlines()
+    assert lines[-1] == 'exit "$status"'
+    assert "GITHUB_OUTPUT" not in (WORKFLOWS / GATE).read_text()
+    # Workflow commands are off while the checker runs, under a token made for this run.
+    stop, resume = lines.index('echo "::stop-commands::$token"'), lines.index('echo "::$token::"')
+    run_at = next(i for i, line in enumerate(lines) if 'podsandbox" preview' in line)
+    assert stop < run_at < resume and "openssl rand" in lines[stop - 1]
+    [upload] = [s for s in gate_steps("offline-preview") if "upload-artifact" in s.get("uses", "")]
+    assert upload["if"] == "always()"
+
+
+def test_the_report_job_renders_the_comment_itself_from_the_json_reports():
+    job = workflow(GATE)["jobs"]["report"]
+    assert job["needs"] == "offline-preview" and job["if"] == "${{ !cancelled() }}"
+    assert job["permissions"] == {
+        "contents": "read", "pull-requests": "write", "security-events": "write",
+    }  # fmt: skip
+    [render] = [s for s in job["steps"] if 'podsandbox" comment' in s.get("run", "")]
+    assert render["env"]["RESULT"] == "${{ needs.offline-preview.result }}"
+    assert "reports/preview-*.json" in render["run"] and '--result "$RESULT"' in render["run"]
+    [comment] = [s for s in job["steps"] if s.get("name") == "Comment on the pull request"]
+    assert "comment.md" in comment["run"] and "reports/" not in comment["run"]
+    [sarif] = [s for s in job["steps"] if "upload-sarif" in s.get("uses", "")]
+    assert sarif["if"] == "github.event.pull_request.head.repo.full_name == github.repository"
+
+
+def test_the_repository_tests_are_named_as_no_gate():
+    text = (WORKFLOWS / "repository-tests.yml").read_text()
+    document = workflow("repository-tests.yml")
+    assert document["name"] == "Repository tests" and "never a gate" in text
+    assert list(document["jobs"]) == ["tests"]
+    assert "podsandbox preview" not in text
 
 
 def test_real_preview_uses_oidc_and_the_policy_pack_only_with_credentials():
@@ -128,27 +204,18 @@ def test_the_oidc_subject_for_pull_requests_is_documented():
     assert "repo:OWNER/REPO:pull_request" in (REPO / "README.md").read_text()
 
 
-def test_the_report_is_posted_only_for_the_commit_that_was_previewed():
-    steps = workflow("pr-offline-report.yml")["jobs"]["report"]["steps"]
-    [check] = [step for step in steps if step.get("id") == "pr"]
-    assert check["env"]["HEAD_SHA"] == "${{ github.event.workflow_run.head_sha }}"
-    assert "--json headRefOid" in check["run"]
-    assert '[ "$head" != "$HEAD_SHA" ]' in check["run"]
-    posting = steps[steps.index(check) + 1 :]
-    assert len(posting) == 2
-    assert all(step["if"] == "steps.pr.outputs.current == 'true'" for step in posting)
-
-
 def test_the_report_updates_its_own_comment_found_by_its_marker():
-    steps = workflow("pr-offline-report.yml")["jobs"]["report"]["steps"]
+    steps = gate_steps("report")
     [comment] = [step for step in steps if step.get("name") == "Comment on the pull request"]
     assert "--edit-last" not in comment["run"]
     marker = comment["env"]["MARKER"]
-    assert marker == "<!-- podsandbox-offline-preview -->"
-    assert 'echo "$MARKER"' in comment["run"]
-    assert 'startswith(\\"$MARKER\\")' in comment["run"]
+    from podsandbox.preview.pr_comment import MARKER
+
+    assert marker == MARKER
+    assert 'endswith(\\"$MARKER\\")' in comment["run"]
     assert '.user.login == \\"github-actions[bot]\\"' in comment["run"]
     assert "--method PATCH" in comment["run"]
+    assert comment["env"]["PR"] == "${{ github.event.pull_request.number }}"
     # A failing search must fail the step (no pipe hides its status): never a second comment.
     search = comment["run"][comment["run"].index("gh api --paginate") :].split("\n\n")[0]
     assert "| head" not in search and 'ids="$(gh api --paginate' in comment["run"]
