@@ -6,13 +6,8 @@ import os
 
 import pulumi
 
-from podsandbox.rules.stack_settings import (
-    SETTINGS,
-    SKIP_VALIDATION_ENV,
-    SettingsError,
-    StackSettings,
-    load_settings,
-)
+from podsandbox.rules.judge import SKIP_VALIDATION_ENV, skips_validation
+from podsandbox.rules.stack_settings import SETTINGS, SettingsError, StackSettings, load_settings
 
 
 def read_stack_settings() -> StackSettings:
@@ -23,7 +18,7 @@ def read_stack_settings() -> StackSettings:
     config = pulumi.Config()
     values = {setting.key: _value(config, setting.key, setting.type) for setting in SETTINGS}
     location = pulumi.Config("azure-native").get("location")
-    enforce = os.environ.get(SKIP_VALIDATION_ENV, "").lower() not in ("1", "true")
+    enforce = not skips_validation(os.environ)
     try:
         settings = load_settings(
             {key: value for key, value in values.items() if value is not None},

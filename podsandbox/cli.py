@@ -13,15 +13,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, Optional
 
+from podsandbox.exit_codes import EXIT_OK, EXIT_USAGE, EXIT_VIOLATION
 from podsandbox.preview.program_process import FLAGS, Limits
 from podsandbox.rules import vmsizes
 
 if TYPE_CHECKING:
     from podsandbox.preview.recorder import ProgramRun
-
-EXIT_OK = 0
-EXIT_VIOLATION = 1
-EXIT_USAGE = 2
 
 
 class _Parser(argparse.ArgumentParser):

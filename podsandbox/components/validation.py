@@ -17,7 +17,6 @@ from pulumi.provider.experimental.util import camel_case
 from podsandbox.guardrail.plan import AUDIT, DENY, ENFORCEMENTS
 from podsandbox.karpenter import node_pool as karpenter
 from podsandbox.rules import aks, judge, pool_limits, workloads
-from podsandbox.rules.stack_settings import SKIP_VALIDATION_ENV
 
 
 @dataclass(frozen=True)
@@ -103,7 +102,7 @@ _AN_OUTPUT = _Shown("<an output of another resource>")
 
 def skip_validation() -> bool:
     """`--skip-validation` of the offline preview (or the variable set by hand)."""
-    return os.environ.get(SKIP_VALIDATION_ENV, "").lower() in ("1", "true")
+    return judge.skips_validation(os.environ)
 
 
 def _plain(
@@ -471,7 +470,7 @@ def enforce(component: str, problems: Sequence[PropertyProblem]) -> list[str]:
         raise ComponentInputError(component, stopping)
     if skip_validation():
         return [
-            f"{SKIP_VALIDATION_ENV} is set: {component} does not check the sandboxing rules"
+            f"{judge.SKIP_VALIDATION_ENV} is set: {component} does not check the sandboxing rules"
             + (
                 f" ({len(skipped)} skipped: " + "; ".join(str(p) for p in skipped) + ")"
                 if skipped

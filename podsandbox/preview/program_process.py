@@ -294,7 +294,7 @@ class RunningProgram:
         directory, in a session of its own (so that whatever it starts can be ended with it)."""
         environment = dict(environment if environment is not None else child_environment())
         if request.skip_validation:
-            from podsandbox.rules.stack_settings import SKIP_VALIDATION_ENV
+            from podsandbox.rules.judge import SKIP_VALIDATION_ENV
 
             environment[SKIP_VALIDATION_ENV] = "true"
         read_fd, write_fd = os.pipe()

@@ -10,11 +10,21 @@ works; callers only decide how to name the field and how to write the example.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Optional
 
 from podsandbox.rules import aks, network, pool_limits, vmsizes
+
+SKIP_VALIDATION_ENV = "PODSANDBOX_SKIP_VALIDATION"
+"""Set to "true" to let the sandboxing rules step aside in the program (types and names are still
+checked), so that a policy pack can be seen judging a bad stack."""
+
+
+def skips_validation(environment: Mapping[str, str]) -> bool:
+    """Whether `environment` (the process's) asks the sandboxing rules to step aside."""
+    return environment.get(SKIP_VALIDATION_ENV, "").lower() in ("1", "true")
+
 
 DEFAULT_NEW_CLUSTER_POOL = "nodepool1"
 """`az aks create` names the first pool nodepool1."""

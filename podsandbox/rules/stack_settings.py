@@ -48,10 +48,6 @@ DEFAULT_EXISTING_CLUSTER_POOL = judge.DEFAULT_EXISTING_CLUSTER_POOL
 
 LOCATION_KEY = "azure-native:location"
 
-SKIP_VALIDATION_ENV = "PODSANDBOX_SKIP_VALIDATION"
-"""Set to "true" to let the sandboxing rules step aside in the program (types and names are still
-checked), so that a policy pack can be seen judging a bad stack."""
-
 ConfigValue = Union[str, int, bool, list[str], dict[str, str], None]
 
 

@@ -14,7 +14,7 @@ from kubernetes.client import ApiClient
 from kubernetes.config.config_exception import ConfigException
 
 from podsandbox import default_project_dir
-from podsandbox.cli import EXIT_OK, EXIT_USAGE, EXIT_VIOLATION
+from podsandbox.exit_codes import EXIT_OK, EXIT_USAGE, EXIT_VIOLATION
 from podsandbox.guardrail.plan import policy_name
 from podsandbox.preview.stack_files import ProjectError, load_stack_config
 from podsandbox.rules.stack_settings import (
