@@ -7,7 +7,7 @@ import os
 import pulumi
 
 from podsandbox.rules.judge import SKIP_VALIDATION_ENV, skips_validation
-from podsandbox.rules.stack_settings import SETTINGS, SettingsError, StackSettings, load_settings
+from podsandbox.stack import SETTINGS, SettingsError, StackSettings, load_settings
 
 
 def read_stack_settings() -> StackSettings:

@@ -96,7 +96,7 @@ def pools_vs_bare(repeats: int, counts: tuple[int, ...] = POOL_COUNTS) -> dict[s
     from pulumi_azure_native import containerservice
 
     from podsandbox.preview.recorder import OfflineMocks, _program_environment, run_function
-    from podsandbox.preview.stack_files import load_stack_config
+    from podsandbox.stack.files import load_stack_config
 
     stack = load_stack_config(REPO, "dev")
 
@@ -150,7 +150,7 @@ def pools_vs_bare(repeats: int, counts: tuple[int, ...] = POOL_COUNTS) -> dict[s
 def policy_per_resource(repeats: int) -> dict[str, Any]:
     from podsandbox.preview.policy_evaluator import Analyzer, load_pack, resolve_config
     from podsandbox.preview.recorder import run_program
-    from podsandbox.preview.stack_files import load_stack_config
+    from podsandbox.stack.files import load_stack_config
 
     stack = load_stack_config(REPO, "dev")
     stack.config["podsandbox:extraPools"] = json.dumps(

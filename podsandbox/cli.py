@@ -316,7 +316,7 @@ def _preview(args: argparse.Namespace) -> int:
     from podsandbox import default_project_dir
     from podsandbox.preview.offline_preview import offline_preview
     from podsandbox.preview.program_process import Limits, ProcessStartError, ProgramError
-    from podsandbox.preview.stack_files import ProjectError
+    from podsandbox.stack.files import ProjectError
 
     program = args.program or default_project_dir()
     subject = args.stack or (args.config_file.name if args.config_file else "dev")

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from podsandbox.preview.recorder import ProgramRun, RegisteredResource, run_program
-from podsandbox.preview.stack_files import load_stack_config
+from podsandbox.stack.files import load_stack_config
 from tests.conftest import REPO
 
 NEW_CLUSTER_STACKS = [

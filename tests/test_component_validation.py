@@ -15,7 +15,7 @@ from podsandbox.components import (
     SandboxGuardrail,
     SandboxNodeProvisioning,
 )
-from podsandbox.rules.stack_settings import SettingsError, load_settings
+from podsandbox.stack import SettingsError, load_settings
 from tests.test_components import cluster_args, deploy, pool_args
 
 OUTPUT = "<an output>"

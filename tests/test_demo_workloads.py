@@ -8,8 +8,8 @@ import kubernetes_validate  # type: ignore[import-untyped]
 import pytest
 
 from podsandbox.preview.recorder import ProgramRun, run_program
-from podsandbox.preview.stack_files import load_stack_config
 from podsandbox.rules import aks
+from podsandbox.stack.files import load_stack_config
 from tests.conftest import REPO, AzureMocks, in_clear
 
 POD = "kubernetes:core/v1:Pod"

@@ -12,7 +12,7 @@ import pytest
 from podsandbox.components.sandbox_guardrail import SandboxGuardrail
 from podsandbox.components.validation import ComponentInputError
 from podsandbox.preview.recorder import ProgramRun, run_function, run_program
-from podsandbox.preview.stack_files import load_stack_config
+from podsandbox.stack.files import load_stack_config
 from tests.conftest import REPO, AzureMocks
 
 POLICY = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy"

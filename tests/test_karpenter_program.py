@@ -10,8 +10,8 @@ from podsandbox.components.node_provisioning import SandboxNodeProvisioning
 from podsandbox.components.validation import ComponentInputError
 from podsandbox.karpenter import node_pool as deployed
 from podsandbox.preview.recorder import run_function, run_program
-from podsandbox.preview.stack_files import load_stack_config
 from podsandbox.rules import karpenter
+from podsandbox.stack.files import load_stack_config
 from tests.conftest import REPO, AzureMocks
 
 

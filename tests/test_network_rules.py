@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from podsandbox.rules import judge, network
-from podsandbox.rules.stack_settings import SettingsError, load_settings
+from podsandbox.stack import SettingsError, load_settings
 
 
 def test_the_engines_and_the_network_profile_each_needs():

@@ -209,11 +209,12 @@ def test_policy_pack_file_has_runtime_version_and_description():
 @pytest.mark.reads_source
 def test_program_cli_and_pack_share_one_rules_module():
     import config  # the program's settings reader
-    from podsandbox.rules import policy_checks, stack_settings
+    from podsandbox.rules import policy_checks
+    from podsandbox.stack import load
 
     assert sandbox_policies.policy_checks is policy_checks  # type: ignore[attr-defined]
-    assert policy_checks.aks is stack_settings.aks is podsandbox.rules.aks  # type: ignore[attr-defined]
-    assert "podsandbox.rules.stack_settings" in config.__dict__["load_settings"].__module__
+    assert policy_checks.aks is load.aks is podsandbox.rules.aks  # type: ignore[attr-defined]
+    assert config.__dict__["load_settings"].__module__ == "podsandbox.stack.load"
     # No other source file spells a runtime value, RuntimeClass, node label or the OS SKU.
     literals = {
         value
@@ -618,7 +619,7 @@ def test_bad_config_is_a_clear_error(tmp_path, document, message):
 
 def differential_runs() -> list[tuple[str, ProgramRun]]:
     from podsandbox.preview.recorder import run_program
-    from podsandbox.preview.stack_files import load_stack_config
+    from podsandbox.stack.files import load_stack_config
 
     runs = []
     for stack in ("dev", "existing", "multipool"):

@@ -6,7 +6,7 @@ import pulumi
 import pytest
 
 from podsandbox.preview.recorder import SECRET, UNKNOWN, run_program
-from podsandbox.preview.stack_files import load_stack_config
+from podsandbox.stack.files import load_stack_config
 from tests.conftest import KUBECONFIG, REPO, AzureMocks, in_clear
 
 

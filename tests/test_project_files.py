@@ -12,8 +12,8 @@ import jsonschema
 import pytest
 import yaml
 
-from podsandbox.preview.stack_files import config_string
-from podsandbox.rules.stack_settings import PROJECT, SETTINGS, load_settings, unqualified
+from podsandbox.stack import PROJECT, SETTINGS, load_settings, unqualified
+from podsandbox.stack.files import config_string
 from tests.conftest import REPO, shared_file
 
 STACK_FILES = sorted(REPO.glob("Pulumi.*.yaml"))

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from podsandbox.preview.recorder import ProgramRun, run_program
-from podsandbox.preview.stack_files import load_stack_config
 from podsandbox.rules.pool_limits import FIXED_AT_CREATION
+from podsandbox.stack.files import load_stack_config
 from tests.conftest import REPO
 
 STACK_FILES = [
@@ -145,7 +145,7 @@ def test_the_default_engine_is_for_clusters_created_now_and_deployed_ones_keep_t
 
 
 def test_an_engine_cannot_be_chosen_for_an_existing_cluster():
-    from podsandbox.rules.stack_settings import SettingsError, load_settings
+    from podsandbox.stack import SettingsError, load_settings
 
     with pytest.raises(SettingsError) as caught:
         load_settings({"mode": "existing-cluster", "networkPolicy": "cilium"})

@@ -79,7 +79,7 @@ def test_rule_modules_import_only_the_standard_library_and_each_other(path):
 
 def test_the_rules_package_has_the_modules_the_others_rely_on():
     assert {path.stem for path in RULE_MODULES} >= {
-        "aks", "vmsizes", "sizing", "pools", "workloads", "policy_checks", "stack_settings"
+        "aks", "vmsizes", "sizing", "pools", "workloads", "policy_checks", "judge"
     }  # fmt: skip
 
 

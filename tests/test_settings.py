@@ -8,14 +8,14 @@ import pytest
 
 from podsandbox.guardrail.plan import plan_guardrail
 from podsandbox.rules import aks, workloads
+from podsandbox.rules.judge import dns_prefix
 from podsandbox.rules.pool_limits import PoolOptions
-from podsandbox.rules.stack_settings import (
+from podsandbox.stack import (
     EXISTING_CLUSTER,
     NEW_CLUSTER,
     SETTINGS,
     KarpenterSettings,
     SettingsError,
-    dns_prefix,
     load_settings,
 )
 

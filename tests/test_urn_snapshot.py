@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from podsandbox.preview.recorder import run_program
-from podsandbox.preview.stack_files import load_stack_config
+from podsandbox.stack.files import load_stack_config
 from tests.conftest import REPO
 
 SNAPSHOT = REPO / "tests" / "snapshots" / "urns.json"

@@ -14,7 +14,7 @@ from podsandbox.preview.program_process import (
     ProgramRequest,
     RunningProgram,
 )
-from podsandbox.preview.stack_files import StackConfig, load_stack_config
+from podsandbox.stack.files import StackConfig, load_stack_config
 
 if TYPE_CHECKING:  # imported at run time only once the program's process has started
     from podsandbox.preview.policy_evaluator import Analyzer

@@ -23,7 +23,7 @@ from podsandbox.preview.recorder import ProgramRun, RegisteredResource
 from podsandbox.rules import sizing, vmsizes
 from podsandbox.rules.judge import DEFAULT_EXISTING_CLUSTER_POOL, DEFAULT_NEW_CLUSTER_POOL
 from podsandbox.rules.pools import CLASSIC, SandboxingPool, sandboxing_pools
-from podsandbox.rules.stack_settings import SETTINGS_BY_KEY
+from podsandbox.stack import SETTINGS_BY_KEY
 
 KEY_INPUTS = (
     "apiVersion",

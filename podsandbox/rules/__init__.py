@@ -8,6 +8,7 @@ installs this package without extras) and the command line all judge with these 
 - `sizing`: sandbox VM sizes and node capacity, Kubernetes quantities;
 - `judge`: the one judge of a sandboxing pool's and cluster's settings, used by every caller;
 - `pools`, `workloads`: pools and pod specs found in engine-shaped inputs (as policies see them);
-- `policy_checks`: the checks behind the policy pack;
-- `stack_settings`: the program's stack settings, read and validated all at once.
+- `policy_checks`: the checks behind the policy pack.
+
+The stack's settings, which use these rules, are `podsandbox.stack`.
 """

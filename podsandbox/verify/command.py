@@ -16,14 +16,14 @@ from kubernetes.config.config_exception import ConfigException
 from podsandbox import default_project_dir
 from podsandbox.exit_codes import EXIT_OK, EXIT_USAGE, EXIT_VIOLATION
 from podsandbox.guardrail.plan import policy_name
-from podsandbox.preview.stack_files import ProjectError, load_stack_config
-from podsandbox.rules.stack_settings import (
+from podsandbox.rules.workloads import DEFAULT_UNTRUSTED_NAMESPACE
+from podsandbox.stack import (
     SettingsError,
     StackSettings,
     load_settings,
     unqualified,
 )
-from podsandbox.rules.workloads import DEFAULT_UNTRUSTED_NAMESPACE
+from podsandbox.stack.files import ProjectError, load_stack_config
 from podsandbox.verify.api_errors import ClusterUnreachableError
 from podsandbox.verify.guardrail import GuardrailExpectation
 from podsandbox.verify.isolation import Target, report_json, verify

@@ -1,0 +1,313 @@
+"""The stack's settings as declared: every key once, with its type, default and description.
+
+`SETTINGS` is the table; `Pulumi.yaml` declares the same keys for the Pulumi CLI and a test keeps
+the two identical. Nothing here imports Pulumi.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Union
+
+from podsandbox.rules import aks, judge
+from podsandbox.rules.workloads import DEFAULT_UNTRUSTED_NAMESPACE
+
+PROJECT = "podsandbox"
+"""The Pulumi project name: the namespace of every key below in a stack file."""
+
+NEW_CLUSTER = "new-cluster"
+
+EXISTING_CLUSTER = "existing-cluster"
+
+MODES = (NEW_CLUSTER, EXISTING_CLUSTER)
+
+DEFAULT_NEW_CLUSTER_POOL = judge.DEFAULT_NEW_CLUSTER_POOL
+
+DEFAULT_EXISTING_CLUSTER_POOL = judge.DEFAULT_EXISTING_CLUSTER_POOL
+
+LOCATION_KEY = "azure-native:location"
+
+ConfigValue = Union[str, int, bool, list[str], dict[str, str], None]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One stack setting as declared in `Pulumi.yaml`."""
+
+    key: str
+    type: str
+    """"string", "integer", "boolean", "array" or "object" (the types Pulumi.yaml can declare;
+    object since CLI v3.186.0)."""
+    default: ConfigValue
+    """None: no default (left unset, AKS's default applies)."""
+    description: str
+    items: str = "string"
+    """The type of an array's items."""
+
+    def declaration(self) -> dict[str, object]:
+        """This setting as Pulumi.yaml declares it."""
+        declared: dict[str, object] = {"type": self.type}
+        if self.type == "array":
+            declared["items"] = {"type": self.items}
+        declared["description"] = self.description
+        if self.default is not None:
+            declared["default"] = self.default
+        return declared
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "mode",
+        "string",
+        NEW_CLUSTER,
+        "new-cluster creates a resource group and an AKS cluster whose system pool is "
+        "sandboxing-enabled; existing-cluster adds a sandboxing node pool to an existing cluster.",
+    ),
+    Setting(
+        "runtime",
+        "string",
+        aks.DEFAULT_RUNTIME.workload_runtime,
+        "Workload runtime of the sandboxing pool: KataVmIsolation (GA) or the legacy preview "
+        "KataMshvVmIsolation (needs the KataVMIsolationPreview subscription feature registered).",
+    ),
+    Setting(
+        "resourceGroupName",
+        "string",
+        "myResourceGroup",
+        "Resource group of the cluster (created in new-cluster mode unless "
+        "createResourceGroup is false).",
+    ),
+    Setting(
+        "createResourceGroup",
+        "boolean",
+        True,
+        "new-cluster mode only: create the resource group (true) or use an existing one (false).",
+    ),
+    Setting(
+        "clusterName",
+        "string",
+        "myAKSCluster",
+        "Name of the AKS cluster to create (new-cluster) or to add the pool to (existing-cluster).",
+    ),
+    Setting(
+        "kubernetesVersion",
+        "string",
+        "",
+        "Kubernetes version of the cluster or pool, e.g. 1.33; empty for the AKS default. "
+        "At least 1.27.0 for KataVmIsolation, 1.24.0 for KataMshvVmIsolation.",
+    ),
+    Setting(
+        "nodeVmSize",
+        "string",
+        aks.DEFAULT_VM_SIZE,
+        "VM size of the sandboxing pool: Generation 2 with nested virtualization, e.g. "
+        "Standard_D4s_v3 (check one with `podsandbox vm-size NAME`).",
+    ),
+    Setting("nodeCount", "integer", 1, "Number of nodes in the sandboxing pool (at least 1)."),
+    Setting(
+        "nodePoolName",
+        "string",
+        "",
+        "Name of the sandboxing pool; empty for nodepool1 (new-cluster) or nodepool2 "
+        "(existing-cluster).",
+    ),
+    Setting(
+        "osSku",
+        "string",
+        aks.REQUIRED_OS_SKU,
+        "OS SKU of the sandboxing pool; Pod Sandboxing requires AzureLinux.",
+    ),
+    Setting(
+        "sshPublicKey",
+        "string",
+        "",
+        "new-cluster mode: OpenSSH public key for the nodes; empty to generate a key pair "
+        "(the private key becomes a secret stack output).",
+    ),
+    Setting(
+        "networkPolicy",
+        "string",
+        "",
+        "new-cluster mode only: the engine that enforces NetworkPolicy, cilium (Azure CNI overlay "
+        "powered by Cilium), azure (Azure Network Policy Manager) or none (not enforced); empty "
+        "for cilium on a cluster this stack creates while a cluster it deployed before keeps its "
+        "network profile. Choosing cilium or azure for a deployed cluster with another profile "
+        "replaces the cluster; protect blocks that.",
+    ),
+    Setting(
+        "kubeloginMode",
+        "string",
+        aks.DEFAULT_KUBELOGIN_MODE,
+        "existing-cluster mode only: how the kubeconfig signs in when the cluster uses Microsoft "
+        "Entra ID, azurecli (az login), workloadidentity or spn (service principal); kubelogin "
+        "must then be installed where pulumi runs.",
+    ),
+    Setting(
+        "nodeEnableAutoScaling",
+        "boolean",
+        False,
+        "Let the cluster autoscaler size the first pool between nodeMinCount and nodeMaxCount; "
+        "nodeCount is then its initial size, and later changes of it are ignored.",
+    ),
+    Setting(
+        "nodeMinCount",
+        "integer",
+        None,
+        "Fewest nodes of the first pool with autoscaling (1 or more for a new cluster's System "
+        "pool, 0 or more on an existing cluster).",
+    ),
+    Setting(
+        "nodeMaxCount",
+        "integer",
+        None,
+        "Most nodes of the first pool with autoscaling, at most 1000.",
+    ),
+    Setting(
+        "nodeMaxPods",
+        "integer",
+        None,
+        "Most pods per node of the first pool, 10 to 250 (room for 30 in the pool); fixed once "
+        "the pool exists. Unset: the network plugin's default.",
+    ),
+    Setting(
+        "nodeOsDiskType",
+        "string",
+        "",
+        "Managed or Ephemeral OS disks for the first pool; fixed once the pool exists. Empty: "
+        "Ephemeral where the VM size allows it, else Managed.",
+    ),
+    Setting(
+        "nodeOsDiskSizeGb",
+        "integer",
+        None,
+        "OS disk size of the first pool in GB, 30 to 2048; fixed once the pool exists. Unset: "
+        "AKS's for the VM size.",
+    ),
+    Setting(
+        "nodeAvailabilityZones",
+        "array",
+        [],
+        'Availability zones of the region for the first pool, e.g. ["1", "2", "3"]; '
+        "fixed once the pool exists.",
+    ),
+    Setting(
+        "nodeTaints",
+        "array",
+        [],
+        "Taints key=value:Effect on the first pool's nodes; a new cluster's System pool takes "
+        "only CriticalAddonsOnly=true:NoSchedule, and then needs another pool.",
+    ),
+    Setting(
+        "nodeLabels",
+        "object",
+        {},
+        'Labels on the first pool\'s nodes, e.g. {"workload": "sandboxed"}.',
+    ),
+    Setting(
+        "extraPools",
+        "array",
+        [],
+        "More sandboxing node pools on the same cluster, each NAME:VM_SIZE[:COUNT] (count 1 "
+        "when left out), e.g. kata8:Standard_D8s_v5:2; same runtime, OS SKU and version. The "
+        "short form of pools: a stack uses one or the other.",
+    ),
+    Setting(
+        "pools",
+        "array",
+        [],
+        "More sandboxing node pools, each an object with every pool setting: name, vmSize, "
+        "nodeCount, enableAutoScaling, minCount, maxCount, maxPods, osDiskType, osDiskSizeGb, "
+        "availabilityZones, nodeTaints, nodeLabels (the components' property names).",
+        items="object",
+    ),
+    Setting(
+        "demo",
+        "boolean",
+        True,
+        "Deploy the how-to's trusted and untrusted demo pods (the untrusted one sandboxed).",
+    ),
+    Setting(
+        "demoCpuLimit",
+        "string",
+        "500m",
+        "CPU limit (and request) of each demo pod, a Kubernetes quantity such as 500m or 1.",
+    ),
+    Setting(
+        "demoMemoryLimit",
+        "string",
+        "256Mi",
+        "Memory limit (and request) of each demo pod, at least 128Mi (the GA sandbox minimum).",
+    ),
+    Setting(
+        "demoPool",
+        "string",
+        "",
+        "Sandboxing pool the untrusted demo pod runs on (a nodeSelector on the pool name); "
+        "empty for any node of the RuntimeClass.",
+    ),
+    Setting(
+        "untrustedNamespace",
+        "string",
+        DEFAULT_UNTRUSTED_NAMESPACE,
+        "Namespace of the untrusted demo pod: Pod Security baseline enforced, default-deny "
+        "network policy.",
+    ),
+    Setting(
+        "guardrail",
+        "boolean",
+        True,
+        "Deploy the in-cluster guardrail: a ValidatingAdmissionPolicy that holds every workload "
+        "in the untrusted namespaces (and those labelled podsandbox.io/untrusted=true) to the "
+        "sandboxing rules, however it is applied; needs Kubernetes 1.30.",
+    ),
+    Setting(
+        "guardrailEnforcement",
+        "string",
+        "",
+        "deny (refuse what breaks a rule) or audit (warn and audit only); empty for deny on a "
+        "new cluster and audit on an existing, possibly shared, one.",
+    ),
+    Setting(
+        "karpenter",
+        "boolean",
+        False,
+        "existing-cluster mode only: deploy a Karpenter AKSNodeClass (KataVmIsolation, "
+        "AzureLinux) and a NodePool of it kept to eligible VM sizes; the cluster must run "
+        "Karpenter's Azure provider in its aksmachineapi or bootstrappingclient mode.",
+    ),
+    Setting(
+        "karpenterCpuLimit",
+        "string",
+        "",
+        "Most CPU Karpenter's NodePool may provision in all, e.g. 64; empty for no limit.",
+    ),
+    Setting(
+        "karpenterMemoryLimit",
+        "string",
+        "",
+        "Most memory Karpenter's NodePool may provision in all, e.g. 256Gi; empty for no limit.",
+    ),
+    Setting(
+        "karpenterConsolidationPolicy",
+        "string",
+        "WhenEmptyOrUnderutilized",
+        "When Karpenter removes or replaces nodes: WhenEmpty, WhenEmptyOrUnderutilized or "
+        "Balanced.",
+    ),
+    Setting(
+        "karpenterConsolidateAfter",
+        "string",
+        "0s",
+        "How long a node may sit empty or underused first, e.g. 30s, 5m or Never.",
+    ),
+    Setting(
+        "protect",
+        "boolean",
+        False,
+        "Protect the cluster (new-cluster) or the node pool (existing-cluster) from deletion "
+        "by `pulumi destroy`.",
+    ),
+)
+"""Every stack setting, in the order of `Pulumi.yaml`."""
+
+SETTINGS_BY_KEY: dict[str, Setting] = {setting.key: setting for setting in SETTINGS}

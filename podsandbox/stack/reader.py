@@ -1,0 +1,130 @@
+"""Reading raw config values one key at a time, collecting every problem instead of stopping:
+what the settings loader and the pools reader share."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from collections.abc import Mapping
+from typing import Optional
+
+from podsandbox.rules import judge
+from podsandbox.stack.declarations import PROJECT, SETTINGS_BY_KEY
+from podsandbox.stack.settings import Problem
+
+
+def set_example(key: str, value: str) -> str:
+    """The command that sets `key` to `value`, quoted for a shell where it must be (a value
+    given quoted already, such as `"1.30"` to keep YAML from reading a number, stays as it is);
+    a list item's key needs `--path`."""
+    shown = value if value.startswith('"') else shlex.quote(value)
+    if "[" in key:
+        return f"pulumi config set --path '{key}' {shown}"
+    return f"pulumi config set {key} {shown}"
+
+
+TRUE_WORDS = {"true", "1", "yes"}
+
+FALSE_WORDS = {"false", "0", "no"}
+
+
+class Reader:
+    """Reads raw values one key at a time, collecting problems instead of stopping."""
+
+    def __init__(self, values: Mapping[str, object]) -> None:
+        unknown = set(values) - set(SETTINGS_BY_KEY)
+        self.problems: list[Problem] = [
+            Problem(
+                key,
+                values[key],
+                "is not a setting of this project",
+                "one of " + ", ".join(SETTINGS_BY_KEY),
+                set_example("nodeCount", "1"),
+            )
+            for key in sorted(unknown)
+        ]
+        self.values = values
+
+    def raw(self, key: str) -> object:
+        value = self.values.get(key)
+        return SETTINGS_BY_KEY[key].default if value is None else value
+
+    def text(self, key: str) -> str:
+        return str(self.raw(key)).strip()
+
+    def integer(self, key: str) -> Optional[int]:
+        value = self.raw(key)
+        if isinstance(value, bool):
+            value = str(value)
+        try:
+            return int(str(value).strip())
+        except ValueError:
+            self.problem(key, value, "is not a whole number", "an integer", set_example(key, "1"))
+            return None
+
+    def boolean(self, key: str) -> Optional[bool]:
+        value = self.raw(key)
+        if isinstance(value, bool):
+            return value
+        lowered = str(value).strip().lower()
+        if lowered in TRUE_WORDS | FALSE_WORDS:
+            return lowered in TRUE_WORDS
+        self.problem(key, value, "is not a boolean", "true or false", set_example(key, "true"))
+        return None
+
+    def optional_integer(self, key: str) -> Optional[int]:
+        """An integer setting without a default: None when not set."""
+        value = self.values.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        return self.integer(key)
+
+    def structured(self, key: str, kind: type) -> object:
+        """An array or object setting: as the CLI's get_object gives it, or its JSON text; the
+        default when empty. Anything else is returned as given, for the caller to report."""
+        raw = self.raw(key)
+        if isinstance(raw, str) and not raw.strip():
+            return SETTINGS_BY_KEY[key].default
+        if isinstance(raw, str):
+            try:
+                parsed = json.loads(raw)
+            except json.JSONDecodeError:
+                return raw
+            return parsed if isinstance(parsed, kind) else raw
+        return raw
+
+    def problem(self, key: str, value: object, reason: str, allowed: str, example: str) -> None:
+        self.problems.append(Problem(key, value, reason, allowed, example))
+
+    def finding(self, finding: judge.Finding, key: Optional[str] = None) -> None:
+        """A judge's finding, named by its config key (`key` when the setting is a list item)."""
+        key = key or config_key(finding.field)
+        example = set_example(key, finding.example)
+        self.problem(key, finding.value, finding.reason, finding.allowed, example)
+
+
+CONFIG_KEYS = {
+    "workloadRuntime": "runtime",
+    "vmSize": "nodeVmSize",
+    "enableAutoScaling": "nodeEnableAutoScaling",
+    "minCount": "nodeMinCount",
+    "maxCount": "nodeMaxCount",
+    "maxPods": "nodeMaxPods",
+    "osDiskType": "nodeOsDiskType",
+    "osDiskSizeGb": "nodeOsDiskSizeGb",
+    "availabilityZones": "nodeAvailabilityZones",
+}
+"""The stack settings whose key differs from the property name the judge uses."""
+
+
+def config_key(field_name: str) -> str:
+    """The config key of a judged field, list items included (`availabilityZones[1]` is
+    `nodeAvailabilityZones[1]`)."""
+    base, bracket, index = field_name.partition("[")
+    return CONFIG_KEYS.get(base, base) + bracket + index
+
+
+def unqualified(config: Mapping[str, object], project: str = PROJECT) -> dict[str, object]:
+    """`{"podsandbox:nodeCount": "2", "azure-native:location": ...}` -> `{"nodeCount": "2"}`."""
+    prefix = f"{project}:"
+    return {key[len(prefix) :]: value for key, value in config.items() if key.startswith(prefix)}
