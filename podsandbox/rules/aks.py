@@ -3,7 +3,8 @@
 This module is the single source of truth for the runtime generations, the OS SKU and the minimum
 Kubernetes versions: the Pulumi program, the policy pack and the command line all read it. It
 imports nothing from Pulumi so that each of them (and the tests) can use it as plain Python.
-Facts come from the product spec (AKS Pod Sandboxing docs, preview and GA).
+Facts come from the AKS Pod Sandboxing docs, preview and GA
+(https://learn.microsoft.com/azure/aks/use-pod-sandboxing).
 """
 
 from __future__ import annotations

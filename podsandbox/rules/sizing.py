@@ -1,6 +1,7 @@
 """How big each sandbox VM is, and how many sandboxed pods fit on a node.
 
-Two sizing models, from the product spec (pod-sandboxing.md, "How pod resources size the sandbox"):
+Two sizing models, from the AKS Pod Sandboxing docs (https://learn.microsoft.com/azure/aks/
+use-pod-sandboxing: the original preview how-to, and the current GA page):
 
 - legacy (preview, KataMshvVmIsolation): the VM has 2 GB and 1 vCPU when no limits are set; with
   limits it gets `1 + limits.cpu` vCPUs and `2 GB + limits.memory`. Requests are ignored.

@@ -2,7 +2,9 @@
 
 A sandboxing pool needs a Generation 2 size whose series supports nested virtualization. No Azure
 API exposes nested virtualization, so the answer comes from a static catalog by series, copied from
-the Azure size docs (see the product spec, vm-sizes.md). A series that is not in the catalog, or
+each series' page of the Azure size docs (https://learn.microsoft.com/azure/virtual-machines/sizes/
+overview: "Nested Virtualization: Supported"; generations from the Resource SKUs API's
+`HyperVGenerations`). A series that is not in the catalog, or
 that the docs do not confirm, is never eligible: the verdict says "unverified" or "unknown".
 """
 
@@ -44,7 +46,8 @@ class SeriesInfo:
     note: str = ""
 
 
-# Rows of vm-sizes.md, in its order. Columns: series, keys, Gen1, Gen2, nested virtualization, arch.
+# One row per series of the Azure size docs. Columns: series, keys, Gen1, Gen2, nested
+# virtualization, arch.
 CATALOG: tuple[SeriesInfo, ...] = (
     SeriesInfo("Av2", ("Av2", "Amv2"), True, False, False),
     SeriesInfo("B (v1)", ("Bs", "Bms"), True, True, False),

@@ -25,7 +25,8 @@ AGENT_SANDBOX_KINDS: frozenset[tuple[str, str]] = frozenset(
 )
 """kubernetes-sigs/agent-sandbox resources (AKS's Agent Sandbox extension runs AI agents' code
 on Pod Sandboxing with them): (API group, kind), served as v1alpha1 and v1beta1, so any version
-counts. Their pods' template is at `spec.podTemplate` (product spec, real-engine.md)."""
+counts. Their pods' template is at `spec.podTemplate` (https://github.com/kubernetes-sigs/
+agent-sandbox, the Sandbox API)."""
 AGENT_SANDBOX_POD_SPEC = ("spec", "podTemplate", "spec")
 
 
