@@ -112,7 +112,15 @@ def build_parser() -> argparse.ArgumentParser:
         description="AKS Pod Sandboxing: offline preview and VM size checks around `pulumi up`.",
     )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for add in (_add_preview, _add_policy, _add_comment, _add_vm_size, _add_verify):
+        add(commands)
+    return parser
 
+
+Commands = argparse._SubParsersAction  # what `add_subparsers` returns
+
+
+def _add_preview(commands: Commands[_Parser]) -> None:
     preview = commands.add_parser(
         "preview",
         help="run the program for a stack without the Pulumi CLI or Azure, and report",
@@ -170,6 +178,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="let the program's own sandboxing checks step aside, so the policies judge the stack",
     )
 
+
+def _add_policy(commands: Commands[_Parser]) -> None:
     policy = commands.add_parser(
         "policy",
         help="the policy pack: bundle it for `pulumi policy publish`",
@@ -185,6 +195,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bundle.add_argument("dir", type=Path, help="where to write the pack, e.g. dist/policy-pack")
 
+
+def _add_comment(commands: Commands[_Parser]) -> None:
     comment = commands.add_parser(
         "comment",
         help="the offline-preview gate's pull-request comment, from its JSON reports",
@@ -206,6 +218,8 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     comment.add_argument("--output", type=Path, required=True, metavar="FILE")
 
+
+def _add_vm_size(commands: Commands[_Parser]) -> None:
     size = commands.add_parser(
         "vm-size",
         help="can this Azure VM size host a Pod Sandboxing node pool?",
@@ -215,6 +229,8 @@ def build_parser() -> argparse.ArgumentParser:
     size.add_argument("name", help="a VM size, e.g. Standard_D4s_v3")
     size.add_argument("--json", action="store_true", help="print the verdict as JSON")
 
+
+def _add_verify(commands: Commands[_Parser]) -> None:
     check = commands.add_parser(
         "verify",
         help="after `pulumi up`: prove the untrusted pod runs on its own kernel",
@@ -240,7 +256,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--timeout", type=float, default=120.0, help="seconds to wait for the pods (default 120)"
     )
     check.add_argument("--format", choices=("text", "json"), default="text")
-    return parser
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
