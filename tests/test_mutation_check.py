@@ -10,7 +10,7 @@ from tests.mutation import warm_session
 from tests.mutation.__main__ import CANARY, Equivalent, Mutant, _function_of, _mutated_lines, judge
 
 
-def mutant(index: int, killed: bool, module: str = "aks", function: str = "f") -> Mutant:
+def mutant(index: int, killed: bool, module: str = "rules.aks", function: str = "f") -> Mutant:
     return Mutant(
         f"m{index}", module, function, f"line {index}", killed, "killed" if killed else "survived"
     )
@@ -24,16 +24,16 @@ def test_a_module_below_the_threshold_fails():
     run = [canary(), *(mutant(i, i != 0) for i in range(19))]  # 19 of 20 killed: 95%
     assert judge(run, [])[1] == []
     worse = [canary(), *(mutant(i, i > 1) for i in range(19))]  # 18 of 20: 90%
-    assert judge(worse, [])[1] == ["aks: 90.0% of its mutants killed, below 95.0%"]
+    assert judge(worse, [])[1] == ["rules.aks: 90.0% of its mutants killed, below 95.0%"]
 
 
 def test_listed_equivalents_leave_the_count_and_must_stay_true():
     run = [canary(), mutant(0, False), *(mutant(i, True) for i in range(1, 5))]
-    listed = [Equivalent("aks", "f", "line 0", "changes nothing")]
+    listed = [Equivalent("rules.aks", "f", "line 0", "changes nothing")]
     lines, problems = judge(run, listed)
     assert problems == [] and "Surviving" not in "\n".join(lines)
-    killed = [Equivalent("aks", "f", "line 1", "wrong")]
-    gone = [Equivalent("aks", "f", "line 99", "moved")]
+    killed = [Equivalent("rules.aks", "f", "line 1", "wrong")]
+    gone = [Equivalent("rules.aks", "f", "line 99", "moved")]
     assert "is killed" in judge(run, listed + killed)[1][0]
     assert "no longer exists" in judge(run, listed + gone)[1][0]
 
@@ -41,7 +41,7 @@ def test_listed_equivalents_leave_the_count_and_must_stay_true():
 def test_a_run_without_the_canary_killed_fails():
     run = [mutant(i, True) for i in range(10)]
     [problem] = judge(run, [])[1]
-    assert problem.startswith("the canary mutant (aks: meets_minimum_version:")
+    assert problem.startswith("the canary mutant (rules.aks: meets_minimum_version:")
     missed = [Mutant("canary", *CANARY, False, "survived"), *run]
     assert any("canary" in problem for problem in judge(missed, [])[1])
 

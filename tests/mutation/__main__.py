@@ -1,11 +1,13 @@
-"""Mutation testing of the rules package: `.venv/bin/python -m tests.mutation`.
+"""Mutation testing of the pure packages: `.venv/bin/python -m tests.mutation`.
 
-Runs mutmut (configured in pyproject.toml: every module of `podsandbox/rules/`, the tests that
+Runs mutmut (configured in pyproject.toml: every module of `podsandbox/rules/`, `stack/`,
+`guardrail/` and `karpenter/` (`PURE_PACKAGES`), the tests that
 exercise them, forkserver isolation; each mutant's tests run in a pytest session collected once,
 `warm_session.py`), then judges the result per module:
 
-- a mutant is known by its module, its function and the mutated line, not by mutmut's positional
-  name, so that a listed mutant keeps its identity when code around it moves;
+- a mutant is known by its module (`rules.aks`, `stack.pools`: folder and file), its function
+  and the mutated line, not by mutmut's positional name, so that a listed mutant keeps its
+  identity when code around it moves;
 - the mutants that change nothing observable are listed, each with its reason, in
   `equivalent_mutants.toml`; they leave the denominator, and the check fails when a listed one
   is killed or no longer exists (the list must stay true);
@@ -35,12 +37,13 @@ from podsandbox import REPOSITORY_ROOT
 
 HERE = Path(__file__).resolve().parent
 EQUIVALENTS = HERE / "equivalent_mutants.toml"
-RULES = Path("podsandbox") / "rules"
+PURE_PACKAGES = ("rules", "stack", "guardrail", "karpenter")
+"""The folders of `podsandbox/` whose every module is mutated (pyproject's `only_mutate`)."""
 THRESHOLD = 95.0
 """Per module, in percent of the non-equivalent mutants."""
 TIME_LIMIT = 600
 """Seconds the mutation run may take (the issue's budget, on 2 cores)."""
-CANARY = ("aks", "meets_minimum_version", "return version > runtime.min_kubernetes_version")
+CANARY = ("rules.aks", "meets_minimum_version", "return version > runtime.min_kubernetes_version")
 """(module, function, mutated line) of a mutant every working run kills: >= made >."""
 
 KILLED = {1, 3, 36, 24, -24, 152, 255}
@@ -74,13 +77,16 @@ def _mutated_lines(diff: str) -> str:
 
 
 def collect() -> list[Mutant]:
-    """Every mutant of the rules package, with its status, from mutmut's results in mutants/."""
+    """Every mutant of the pure packages, with its status, from mutmut's results in mutants/."""
     from mutmut.mutation.data import SourceFileMutationData
     from mutmut.mutation.diff_apply import get_diff_for_mutant
     from mutmut.stats import status_by_exit_code
 
     mutants = []
-    for source in sorted(RULES.glob("*.py")):
+    sources = [
+        path for folder in PURE_PACKAGES for path in (Path("podsandbox") / folder).glob("*.py")
+    ]
+    for source in sorted(sources):
         data = SourceFileMutationData(path=source)
         if not data.meta_path.exists():
             continue
@@ -90,7 +96,7 @@ def collect() -> list[Mutant]:
             mutants.append(
                 Mutant(
                     name,
-                    source.stem,
+                    f"{source.parent.name}.{source.stem}",
                     _function_of(name),
                     _mutated_lines(diff),
                     exit_code in KILLED,
@@ -140,7 +146,7 @@ def judge(mutants: list[Mutant], listed: Iterable[Equivalent]) -> tuple[list[str
             "the canary mutant (" + ": ".join(CANARY) + ") was not killed: the run did not test "
             "the mutated copy (an installed podsandbox shadowing mutants/?)"
         )
-    lines = [f"{'module':<16}{'mutants':>8}{'equivalent':>11}{'killed':>8}{'score':>8}"]
+    lines = [f"{'module':<26}{'mutants':>8}{'equivalent':>11}{'killed':>8}{'score':>8}"]
     survivors: list[Mutant] = []
     for module in sorted({mutant.module for mutant in mutants}):
         own = [m for m in mutants if m.module == module]
@@ -148,7 +154,7 @@ def judge(mutants: list[Mutant], listed: Iterable[Equivalent]) -> tuple[list[str
         killed = sum(m.killed for m in counted)
         score = 100.0 * killed / len(counted) if counted else 100.0
         lines.append(
-            f"{module:<16}{len(own):>8}{len(own) - len(counted):>11}{killed:>8}{score:>7.1f}%"
+            f"{module:<26}{len(own):>8}{len(own) - len(counted):>11}{killed:>8}{score:>7.1f}%"
         )
         if score < THRESHOLD:
             problems.append(f"{module}: {score:.1f}% of its mutants killed, below {THRESHOLD}%")
