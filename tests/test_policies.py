@@ -26,7 +26,8 @@ from pulumi_policy.policy import PolicyCustomTimeouts
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
 import podsandbox.rules.aks
-from podsandbox import policies as sandbox_policies
+from podsandbox import pack as sandbox_policies
+from podsandbox.pack import pools as pack_pools
 from podsandbox.preview.policy_evaluator import (
     PolicyConfigError,
     load_pack,
@@ -211,7 +212,7 @@ def test_program_cli_and_pack_share_one_rules_module():
     import config  # the program's settings reader
     from podsandbox.rules import policy_checks, stack_settings
 
-    assert sandbox_policies.policy_checks is policy_checks  # type: ignore[attr-defined]
+    assert pack_pools.policy_checks is policy_checks  # type: ignore[attr-defined]
     assert policy_checks.aks is stack_settings.aks is podsandbox.rules.aks  # type: ignore[attr-defined]
     assert "podsandbox.rules.stack_settings" in config.__dict__["load_settings"].__module__
     # No other source file spells a runtime value, RuntimeClass, node label or the OS SKU.
@@ -247,7 +248,7 @@ def test_pack_runs_where_the_cli_puts_it(tmp_path):
         f"sys.path = [p for p in sys.path if p not in ('', {str(REPO)!r})]\n"
         f"sys.path.insert(0, {str(REPO / 'policy')!r})\n"
         f"for name in {blocked!r}: sys.modules[name] = None\n"
-        "import podsandbox.policies as s\n"
+        "import podsandbox.pack as s\n"
         "print(len(s.POLICIES))\n"
     )
     result = subprocess.run(
