@@ -240,7 +240,7 @@ def test_pack_runs_where_the_cli_puts_it(tmp_path):
     # without extras). The policies must need nothing the pack does not install.
     import subprocess
 
-    # (PyYAML comes with the pulumi SDK, a dependency of the policy SDK.)
+    # (PyYAML, which the pack reads kubeconfigs with, is one of the pack's requirements.)
     blocked = ["jsonschema", "kubernetes", "pulumi_azure_native", "pulumi_kubernetes",
                "pulumi_tls"]  # fmt: skip
     code = (

@@ -8,12 +8,15 @@ and asks it, over the analyzer's gRPC service, to judge a bad sandboxing pool.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
+import re
 import subprocess
 import sys
 import venv
 from collections.abc import Iterator
+from importlib.metadata import packages_distributions
 from pathlib import Path
 
 import grpc
@@ -98,6 +101,42 @@ def test_the_bundle_leaves_out_what_the_pack_does_not_import(tmp_path):
                    "cli.py", "components/__init__.py", "preview/__init__.py"):  # fmt: skip
         assert module not in shipped
     assert {"__init__.py", "pack/__init__.py", "rules/policy_checks.py"} <= shipped
+
+
+def requirement_names(specs: list[str]) -> set[str]:
+    """The distributions requirement lines name, normalized (PEP 503)."""
+    names = set()
+    for spec in specs:
+        found = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", spec)
+        if found:
+            names.add(re.sub(r"[-_.]+", "-", found.group()).lower())
+    return names
+
+
+def test_every_third_party_import_of_the_pack_is_a_named_requirement(tmp_path):
+    # The pack's environment is built from its requirements alone: a package that only arrives as
+    # some other package's dependency could leave with it.
+    pack = tmp_path / "pack"
+    bundle(pack)
+    sources = [pack / "__main__.py", *(pack / "podsandbox").rglob("*.py")]
+    imported = set()
+    for source in sources:
+        for node in ast.walk(ast.parse(source.read_text())):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.split(".")[0])
+    third_party = imported - set(sys.stdlib_module_names) - {"__future__", "podsandbox"}
+    assert "pulumi_policy" in third_party  # (the walk sees the pack's own imports)
+    lines = (REPO / "policy" / "requirements.txt").read_text().splitlines()
+    repository = [line for line in lines if line and not line.startswith("#")]
+    distributions = packages_distributions()
+    for specs in (REQUIREMENTS, repository):
+        named = requirement_names(specs)
+        for module in sorted(third_party):
+            providers = requirement_names(distributions.get(module, []))
+            assert providers, f"{module} is not installed here: which distribution provides it?"
+            assert providers & named, f"{module} ({', '.join(sorted(providers))}) not in {specs}"
 
 
 @pytest.fixture(scope="module")

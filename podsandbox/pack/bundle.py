@@ -26,8 +26,10 @@ from podsandbox.pack import metadata
 PACKAGE = Path(podsandbox.__file__).resolve().parent
 """This package: the bundle copies the part of it the pack imports (`pack_modules`)."""
 
-REQUIREMENTS = ["pulumi-policy>=1.21.0,<2.0.0"]
-"""What the pack needs besides the copied package (the policy SDK brings the Pulumi SDK)."""
+REQUIREMENTS = ["pulumi-policy>=1.21.0,<2.0.0", "PyYAML>=6.0,<7.0"]
+"""What the pack's modules import besides the copied package: the policy SDK, and PyYAML (the
+namespace a kubeconfig sets). A test holds this list to the third-party imports of what the
+bundle ships."""
 
 
 class BundleError(ValueError):
