@@ -274,7 +274,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 
 def _policy_bundle(destination: Path) -> int:
-    from podsandbox.policy_bundle import BundleError, bundle
+    from podsandbox.pack.bundle import BundleError, bundle
 
     try:
         written = bundle(destination)

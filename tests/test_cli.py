@@ -225,7 +225,7 @@ def test_the_command_line_works_from_an_installed_copy_of_the_package(tmp_path):
 
     bundled = podsandbox("policy", "bundle", "pack")
     assert bundled.returncode == 0, bundled.stderr
-    assert (work / "pack" / "podsandbox" / "policies.py").is_file()
+    assert (work / "pack" / "podsandbox" / "pack" / "__init__.py").is_file()
     judged = podsandbox("preview", "--program", str(REPO / "tests" / "programs" / "team-aks"))
     assert judged.returncode == 1, judged.stderr
     assert "sandbox-pool-vm-size" in judged.stdout and "Traceback" not in judged.stderr

@@ -406,7 +406,7 @@ def test_one_version_for_the_package_its_schema_its_pack_and_the_readmes_pin():
     import tomllib
     from importlib.metadata import version
 
-    from podsandbox.policies import PACK_VERSION
+    from podsandbox.pack import PACK_VERSION
 
     declared = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
     assert committed()["version"] == declared == version("podsandbox") == PACK_VERSION

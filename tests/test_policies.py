@@ -26,7 +26,8 @@ from pulumi_policy.policy import PolicyCustomTimeouts
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
 import podsandbox.rules.aks
-from podsandbox import policies as sandbox_policies
+from podsandbox import pack as sandbox_policies
+from podsandbox.pack import pools as pack_pools
 from podsandbox.preview.policy_evaluator import (
     PolicyConfigError,
     load_pack,
@@ -212,7 +213,7 @@ def test_program_cli_and_pack_share_one_rules_module():
     from podsandbox.rules import policy_checks
     from podsandbox.stack import load
 
-    assert sandbox_policies.policy_checks is policy_checks  # type: ignore[attr-defined]
+    assert pack_pools.policy_checks is policy_checks  # type: ignore[attr-defined]
     assert policy_checks.aks is load.aks is podsandbox.rules.aks  # type: ignore[attr-defined]
     assert config.__dict__["load_settings"].__module__ == "podsandbox.stack.load"
     # No other source file spells a runtime value, RuntimeClass, node label or the OS SKU.
@@ -240,7 +241,7 @@ def test_pack_runs_where_the_cli_puts_it(tmp_path):
     # without extras). The policies must need nothing the pack does not install.
     import subprocess
 
-    # (PyYAML comes with the pulumi SDK, a dependency of the policy SDK.)
+    # (PyYAML, which the pack reads kubeconfigs with, is one of the pack's requirements.)
     blocked = ["jsonschema", "kubernetes", "pulumi_azure_native", "pulumi_kubernetes",
                "pulumi_tls"]  # fmt: skip
     code = (
@@ -248,7 +249,7 @@ def test_pack_runs_where_the_cli_puts_it(tmp_path):
         f"sys.path = [p for p in sys.path if p not in ('', {str(REPO)!r})]\n"
         f"sys.path.insert(0, {str(REPO / 'policy')!r})\n"
         f"for name in {blocked!r}: sys.modules[name] = None\n"
-        "import podsandbox.policies as s\n"
+        "import podsandbox.pack as s\n"
         "print(len(s.POLICIES))\n"
     )
     result = subprocess.run(

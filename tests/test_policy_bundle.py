@@ -8,10 +8,15 @@ and asks it, over the analyzer's gRPC service, to judge a bad sandboxing pool.
 
 from __future__ import annotations
 
+import ast
+import json
 import os
+import re
 import subprocess
+import sys
 import venv
 from collections.abc import Iterator
+from importlib.metadata import packages_distributions
 from pathlib import Path
 
 import grpc
@@ -20,7 +25,7 @@ from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
 from podsandbox.cli import main
-from podsandbox.policy_bundle import MAIN, REQUIREMENTS, bundle, pulumi_policy_yaml
+from podsandbox.pack.bundle import MAIN, REQUIREMENTS, bundle, pack_modules, pulumi_policy_yaml
 from podsandbox.preview.policy_evaluator import load_pack
 from tests.conftest import REPO, AzureMocks
 from tests.plugin_host import MockEngine
@@ -44,10 +49,95 @@ def test_the_command_writes_the_pack_and_refuses_a_used_folder(tmp_path, capsys)
     assert main(["policy", "bundle", str(target)]) == 0
     assert f"pulumi policy publish {target}" in capsys.readouterr().out
     names = {path.relative_to(target).as_posix() for path in target.rglob("*.py")}
-    assert {"__main__.py", "podsandbox/policies.py", "podsandbox/rules/policy_checks.py"} <= names
+    assert {
+        "__main__.py",
+        "podsandbox/pack/__init__.py",
+        "podsandbox/rules/policy_checks.py",
+    } <= names
     assert (target / "requirements.txt").read_text().splitlines()[1:] == REQUIREMENTS
     assert main(["policy", "bundle", str(target)]) == 2
     assert "is not an empty directory" in capsys.readouterr().err
+
+
+def shipped_modules(pack: Path) -> set[str]:
+    """Every file the bundle put under its `podsandbox/`, relative to it."""
+    package = pack / "podsandbox"
+    return {path.relative_to(package).as_posix() for path in package.rglob("*") if path.is_file()}
+
+
+@pytest.mark.subprocess
+def test_the_bundle_ships_exactly_the_modules_the_pack_imports(tmp_path):
+    # Run the bundled pack's __main__.py (its server stubbed out) with the bundle first on the path
+    # and list the package's modules it loaded: each must come from the bundle, and the bundle must
+    # ship nothing else.
+    pack = tmp_path / "pack"
+    bundle(pack)
+    shipped = shipped_modules(pack)
+    assert shipped == set(pack_modules())
+    code = (
+        "import json, runpy, sys\n"
+        "import pulumi_policy\n"
+        "pulumi_policy.PolicyPack = lambda **kwargs: None\n"
+        f"sys.path = [{str(pack)!r}] + [p for p in sys.path if p not in ('', {str(REPO)!r})]\n"
+        f"runpy.run_path({str(pack / '__main__.py')!r}, run_name='__main__')\n"
+        "print(json.dumps(sorted(m.__file__ for n, m in sys.modules.items()\n"
+        "    if n == 'podsandbox' or n.startswith('podsandbox.'))))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=120, check=False)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    loaded = [Path(file) for file in json.loads(result.stdout)]
+    assert all(file.is_relative_to(pack / "podsandbox") for file in loaded), loaded
+    assert {file.relative_to(pack / "podsandbox").as_posix() for file in loaded} == shipped
+
+
+def test_the_bundle_leaves_out_what_the_pack_does_not_import(tmp_path):
+    pack = tmp_path / "pack"
+    bundle(pack)
+    shipped = shipped_modules(pack)
+    # The stack settings reader (and the Karpenter node pool it reads settings for), the bundle
+    # command itself, the components, the preview, the CLI: none of them is the pack's.
+    for module in ("stack/load.py", "stack/__init__.py", "karpenter/node_pool.py",
+                   "pack/bundle.py", "cli.py", "components/__init__.py",
+                   "preview/__init__.py"):  # fmt: skip
+        assert module not in shipped
+    assert {"__init__.py", "pack/__init__.py", "rules/policy_checks.py"} <= shipped
+
+
+def requirement_names(specs: list[str]) -> set[str]:
+    """The distributions requirement lines name, normalized (PEP 503)."""
+    names = set()
+    for spec in specs:
+        found = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", spec)
+        if found:
+            names.add(re.sub(r"[-_.]+", "-", found.group()).lower())
+    return names
+
+
+def test_every_third_party_import_of_the_pack_is_a_named_requirement(tmp_path):
+    # The pack's environment is built from its requirements alone: a package that only arrives as
+    # some other package's dependency could leave with it.
+    pack = tmp_path / "pack"
+    bundle(pack)
+    sources = [pack / "__main__.py", *(pack / "podsandbox").rglob("*.py")]
+    imported = set()
+    for source in sources:
+        for node in ast.walk(ast.parse(source.read_text())):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.split(".")[0])
+    third_party = imported - set(sys.stdlib_module_names) - {"__future__", "podsandbox"}
+    assert "pulumi_policy" in third_party  # (the walk sees the pack's own imports)
+    lines = (REPO / "policy" / "requirements.txt").read_text().splitlines()
+    repository = [line for line in lines if line and not line.startswith("#")]
+    distributions = packages_distributions()
+    for specs in (REQUIREMENTS, repository):
+        named = requirement_names(specs)
+        for module in sorted(third_party):
+            providers = requirement_names(distributions.get(module, []))
+            assert providers, f"{module} is not installed here: which distribution provides it?"
+            assert providers & named, f"{module} ({', '.join(sorted(providers))}) not in {specs}"
 
 
 @pytest.fixture(scope="module")

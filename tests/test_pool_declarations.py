@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from podsandbox import policies
+from podsandbox import pack
 from podsandbox.rules import pools
 from tests.test_policies import violations
 
-POOL_POLICIES = [p.name for p in policies.POLICIES if p.name.startswith("sandbox-pool-")]
+POOL_POLICIES = [p.name for p in pack.POLICIES if p.name.startswith("sandbox-pool-")]
 VERSIONED = "azure-native_containerservice_v20260502preview:containerservice/v20260502preview"
 
 GOOD = {"vmSize": "Standard_D4s_v3", "osType": "Linux", "osSKU": "AzureLinux",

@@ -104,9 +104,9 @@ def test_an_early_exit_writes_the_registrations_into_the_error_report(capsys, tm
     "tampering",
     [
         # emptying the pack's policy list
-        "import podsandbox.policies as p\np.POLICIES.clear()\n",
+        "import podsandbox.pack as p\np.POLICIES.clear()\n",
         # replacing the policy modules, and the policy SDK itself
-        "import sys, types\nsys.modules['podsandbox.policies'] = types.ModuleType('x')\n"
+        "import sys, types\nsys.modules['podsandbox.pack'] = types.ModuleType('x')\n"
         "sys.modules['pulumi_policy'] = types.ModuleType('y')\n",
         # making every later exit look like success
         "import os, atexit\natexit.register(lambda: os._exit(0))\n",

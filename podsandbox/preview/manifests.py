@@ -20,7 +20,7 @@ this module reads them the way the provider does (pulumi/pulumi-kubernetes
 One difference is kept on purpose: the provider gives a namespaced object without
 `metadata.namespace` its own default namespace (and puts it in the name). Offline that namespace
 is resolved later, by the policies, from the child's provider as the engine passes it
-(`policies._landing_workload`), so such a child is named without it here.
+(`pack.namespaces.landing_workload`), so such a child is named without it here.
 
 Components whose children cannot be seen offline (Helm charts, kustomize directories, any other
 multi-language component) are not expanded: `NOT_SEEN` says why, and every report lists them as

@@ -82,9 +82,9 @@ class PolicyPackDefinition:
 
 def load_pack() -> PolicyPackDefinition:
     """The pack's policies (imported, no server started), its name and version."""
-    from podsandbox import policies
+    from podsandbox import pack
 
-    return PolicyPackDefinition(policies.PACK_NAME, policies.PACK_VERSION, policies.POLICIES)
+    return PolicyPackDefinition(pack.PACK_NAME, pack.PACK_VERSION, pack.POLICIES)
 
 
 def resolve_config(

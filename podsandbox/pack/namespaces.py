@@ -1,0 +1,190 @@
+"""Untrusted namespaces: where a workload really lands, and the policies that require workloads
+there to be sandboxed.
+
+A workload that sets no namespace lands in its provider's (or its kubeconfig's), which only the
+engine's view of the provider tells; several families (runtime classes, the guardrail advice)
+need that answer and the stack's untrusted namespaces, so both are worked out once, here.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import yaml
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyProviderResource,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from pulumi_policy.proxy import UnknownValueError
+
+from podsandbox.guardrail import plan
+from podsandbox.pack.metadata import RUNTIME_CLASS_DOC, WORKLOAD_TAGS
+from podsandbox.pack.policy_config import (
+    UNTRUSTED_WORKLOAD_CONFIG,
+    configured_classes,
+    configured_untrusted,
+)
+from podsandbox.rules import aks, policy_checks, workloads
+
+NAMESPACE = "kubernetes:core/v1:Namespace"
+
+
+class NamespaceNotKnownError(UnknownValueError):
+    """The policy SDK's "value not known" error, with our message: the engine (and the offline
+    preview) then report the policy as not run for this resource, with that message."""
+
+    def __init__(self, message: str) -> None:
+        Exception.__init__(self, message)
+        self.unknown_type_sentinel = ""
+        self.props = ["metadata", "namespace"]
+        self.message = message
+
+
+def _kubeconfig_namespace(kubeconfig: str) -> Optional[str]:
+    """The namespace of a kubeconfig's current context, if it names one."""
+    try:
+        document = yaml.safe_load(kubeconfig)
+    except yaml.YAMLError:
+        return None
+    if not isinstance(document, dict):
+        return None
+    for context in document.get("contexts") or []:
+        if isinstance(context, dict) and context.get("name") == document.get("current-context"):
+            namespace = (context.get("context") or {}).get("namespace")
+            return namespace if isinstance(namespace, str) else None
+    return None
+
+
+def landing_workload(
+    resource_type: str,
+    props: Any,
+    name: str,
+    provider: Optional[PolicyProviderResource],
+    classes: dict[str, aks.RuntimeGeneration],
+) -> Optional[workloads.Workload]:
+    """The workload, with the namespace it really lands in (its provider's when it sets none).
+
+    Raises the policy SDK's `UnknownValueError` when that namespace cannot be known (an ambient
+    kubeconfig, or a provider input unknown during preview): the engine then reports the policy
+    as not run, and the offline preview lists it as not checked, never assumed "default".
+    """
+    workload = workloads.workload_of(resource_type, props, None, classes)
+    if workload is None or workload.declared_namespace is not None:
+        return workload
+    namespace: Optional[str] = None
+    if provider is not None:
+        kubeconfig = provider.props.get("kubeconfig")
+        namespace = workloads.provider_namespace(
+            provider.props.get("namespace"),
+            _kubeconfig_namespace(kubeconfig) if isinstance(kubeconfig, str) else None,
+            has_kubeconfig=bool(kubeconfig),
+        )
+    if namespace is None:
+        raise NamespaceNotKnownError(
+            f"{workload.kind} {name} sets no metadata.namespace and the namespace its "
+            "provider puts it in cannot be known here (the provider reads an ambient "
+            "kubeconfig, or its inputs are not known yet); set metadata.namespace, or the "
+            "provider's namespace"
+        )
+    return workloads.workload_of(resource_type, props, namespace, classes)
+
+
+def declared_namespaces(args: StackValidationArgs) -> dict[str, tuple[dict[str, str], str]]:
+    """The Namespaces the stack declares by name: their labels and URN."""
+    declared = {}
+    for resource in args.resources:
+        metadata = resource.props.get("metadata") or {}
+        if resource.resource_type == NAMESPACE and isinstance(metadata.get("name"), str):
+            labels = {k: str(v) for k, v in (metadata.get("labels") or {}).items()}
+            declared[metadata["name"]] = (labels, resource.urn)
+    return declared
+
+
+def _labelled_untrusted(declared: dict[str, tuple[dict[str, str], str]]) -> set[str]:
+    """Of the stack's Namespaces, those with the untrusted label: untrusted like the config's."""
+    return {name for name, (labels, _) in declared.items() if plan.is_labelled_untrusted(labels)}
+
+
+def untrusted_in_stack(
+    args: StackValidationArgs, declared: dict[str, tuple[dict[str, str], str]]
+) -> list[str]:
+    """The config's untrusted namespaces and those the stack labels untrusted."""
+    return sorted({*configured_untrusted(args.get_config()), *_labelled_untrusted(declared)})
+
+
+def _validate_untrusted_namespace(
+    args: ResourceValidationArgs, report_violation: ReportViolation
+) -> None:
+    config = args.get_config()
+    namespaces = configured_untrusted(config)
+    workload = landing_workload(
+        args.resource_type, args.props, args.name, args.provider, configured_classes(config)
+    )
+    if workload is None or workload.other_runtime_class is not None:
+        return  # another class: custom-runtime-class-sandboxed judges it with the stack's view
+    for message in policy_checks.workload_in_untrusted_namespace(workload, namespaces):
+        report_violation(message, None)
+
+
+UNTRUSTED_NAMESPACE_SANDBOXED = ResourceValidationPolicy(
+    name="untrusted-namespace-sandboxed",
+    description="Workloads in namespaces configured as untrusted must use a sandboxing "
+    "RuntimeClass.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.CRITICAL,
+    tags=WORKLOAD_TAGS,
+    remediation_steps=(
+        "Set spec.runtimeClassName: kata-vm-isolation on workloads in untrusted namespaces "
+        "(or move trusted workloads out of them); without it the pod shares the node's "
+        "kernel."
+    ),
+    url=RUNTIME_CLASS_DOC,
+    validate=_validate_untrusted_namespace,
+    config_schema=UNTRUSTED_WORKLOAD_CONFIG,
+)
+
+
+def _validate_labelled_namespace(
+    args: StackValidationArgs, report_violation: ReportViolation
+) -> None:
+    config = args.get_config()
+    labelled = _labelled_untrusted(declared_namespaces(args)) - set(configured_untrusted(config))
+    # (the configured ones are the resource policy's)
+    if not labelled:
+        return
+    classes = configured_classes(config)
+    for resource in args.resources:
+        try:
+            workload = landing_workload(
+                resource.resource_type, resource.props, resource.name, resource.provider, classes
+            )
+        except NamespaceNotKnownError:
+            continue  # untrusted-namespace-sandboxed reports it as not checked
+        if workload is None or workload.other_runtime_class is not None:
+            continue  # another class: custom-runtime-class-sandboxed judges it
+        for message in policy_checks.workload_in_untrusted_namespace(workload, labelled):
+            report_violation(message, resource.urn)
+
+
+LABELLED_NAMESPACE_SANDBOXED = StackValidationPolicy(
+    name="labelled-namespace-sandboxed",
+    description="Workloads in namespaces the stack labels podsandbox.io/untrusted=true must "
+    "use a sandboxing RuntimeClass, as in the configured untrusted namespaces.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.CRITICAL,
+    tags=WORKLOAD_TAGS,
+    remediation_steps=(
+        "Set spec.runtimeClassName: kata-vm-isolation on workloads in namespaces labelled "
+        "podsandbox.io/untrusted=true (the in-cluster guardrail guards them too), or remove "
+        "the label from a namespace that is not untrusted."
+    ),
+    url=RUNTIME_CLASS_DOC,
+    validate=_validate_labelled_namespace,
+    config_schema=UNTRUSTED_WORKLOAD_CONFIG,
+)
