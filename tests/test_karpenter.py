@@ -245,3 +245,21 @@ def test_the_node_pool_settings_are_judged():
     assert findings[2].allowed == "WhenEmpty, WhenEmptyOrUnderutilized or Balanced"
     assert deployed.limits("64", "") == {"cpu": "64"}
     assert deployed.limits("", "1Gi") == {"memory": "1Gi"}
+
+
+def test_karpenter_needs_kubernetes_132_for_a_kata_image():
+    problem = deployed.cluster_version_problem("1.31.9")
+    assert problem == (
+        "the cluster runs Kubernetes 1.31.9, below 1.32, where Karpenter's AzureLinux image "
+        "family is Azure Linux 2, which has no Kata image: no Kata node would ever come. "
+        "Upgrade the cluster, or turn Karpenter off: pulumi config set karpenter false"
+    )
+    assert deployed.cluster_version_problem("1.32.0") is None
+    assert deployed.cluster_version_problem(None) is None  # not read: the deployment goes on
+
+
+def test_a_limit_of_one_is_positive():
+    assert deployed.setting_findings("1", "1", "Balanced", "0s") == []
+    assert [f.field for f in deployed.setting_findings("0", "0", "Balanced", "0s")] == [
+        "cpuLimit", "memoryLimit",
+    ]  # fmt: skip

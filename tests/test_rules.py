@@ -158,3 +158,14 @@ def test_only_the_legacy_runtime_needs_its_feature_registered(runtime, state, pr
 )  # fmt: skip
 def test_a_clusters_version_is_below_a_minimum_only_when_it_is_known(text, below):
     assert aks.known_version_below(text, (1, 30, 0)) is below
+
+
+@pytest.mark.parametrize(
+    ("value", "skips"),
+    [("1", True), ("true", True), ("TRUE", True), ("yes", False), ("0", False), ("", False)],
+)
+def test_the_skip_validation_variable(value, skips):
+    from podsandbox.rules.judge import SKIP_VALIDATION_ENV, skips_validation
+
+    assert skips_validation({SKIP_VALIDATION_ENV: value}) is skips
+    assert skips_validation({}) is False
