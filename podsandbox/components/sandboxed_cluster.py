@@ -20,15 +20,14 @@ from podsandbox.components.agent_pool import (
 from podsandbox.components.feature_check import after, feature_gate
 from podsandbox.components.kubeconfig import depends_on_of, user_kubeconfig
 from podsandbox.components.lifecycle import output_of
-from podsandbox.components.validation import cluster_problems, enforce, plan_pools
+from podsandbox.components.validation import checked, cluster_inputs
 from podsandbox.rules import network
 from podsandbox.rules.aks import (
     INLINE_POOL_IMMUTABLE_FIELDS,
     LEGACY_ARM_API_VERSION,
     REQUIRED_OS_TYPE,
 )
-from podsandbox.rules.judge import DEFAULT_NEW_CLUSTER_POOL, dns_prefix
-from podsandbox.rules.pool_limits import SYSTEM
+from podsandbox.rules.judge import dns_prefix
 
 TYPE_TOKEN = "podsandbox:index:SandboxedCluster"
 ADMIN_USERNAME = "azureuser"
@@ -115,15 +114,12 @@ class SandboxedCluster(pulumi.ComponentResource):
         args: SandboxedClusterArgs,
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> None:
-        plan, problems = plan_pools(args, DEFAULT_NEW_CLUSTER_POOL, SYSTEM)
-        warnings = enforce("SandboxedCluster", cluster_problems(args) + problems)
-        chosen_engine = args.get("network_policy")
-        engine = network.find_engine(chosen_engine or "") or network.DEFAULT_ENGINE
+        values, warnings = checked("SandboxedCluster", cluster_inputs(args, name))
+        plan, engine = values.plan, values.engine
         super().__init__(TYPE_TOKEN, name, None, opts)
-        engine_warning = network.engine_warning(engine)
-        for warning in [*warnings, *plan.warnings, *([engine_warning] if engine_warning else [])]:
+        for warning in warnings:
             pulumi.log.warn(warning, resource=self)
-        if not chosen_engine:
+        if not values.engine_chosen:
             pulumi.log.info(network.DEFAULT_ENGINE_NOTE, resource=self)
         depends_on = depends_on_of(opts)
         # Every child waits for what the caller's depends_on names (it is not inherited).
@@ -179,7 +175,7 @@ class SandboxedCluster(pulumi.ComponentResource):
             # The default engine is for clusters created now: one deployed before with AKS's
             # default profile keeps it. The engine applies ignoreChanges whenever the state has
             # the cluster, to an update and to a replacement's create alike.
-            ignore_changes=None if chosen_engine else [f"{body}networkProfile"],
+            ignore_changes=None if values.engine_chosen else [f"{body}networkProfile"],
         )
         # The inline pool's options: its count once the autoscaler owns it, and its fields fixed
         # at creation (which replace the cluster, as the ones above).

@@ -17,10 +17,9 @@ from podsandbox.components.agent_pool import (
 from podsandbox.components.feature_check import after, feature_gate
 from podsandbox.components.kubeconfig import depends_on_of, user_kubeconfig
 from podsandbox.components.runtime_class import RuntimeClassMissingError, check_runtime_class
-from podsandbox.components.validation import enforce, node_pool_problems, plan_pools
+from podsandbox.components.validation import checked, node_pool_inputs
 from podsandbox.rules import network
 from podsandbox.rules.aks import DEFAULT_KUBELOGIN_MODE, existing_cluster_version_problem
-from podsandbox.rules.judge import DEFAULT_EXISTING_CLUSTER_POOL
 
 TYPE_TOKEN = "podsandbox:index:SandboxedNodePool"
 
@@ -94,10 +93,9 @@ class SandboxedNodePool(pulumi.ComponentResource):
         args: SandboxedNodePoolArgs,
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> None:
-        plan, problems = plan_pools(args, DEFAULT_EXISTING_CLUSTER_POOL)
-        warnings = enforce("SandboxedNodePool", node_pool_problems(args) + problems)
+        plan, warnings = checked("SandboxedNodePool", node_pool_inputs(args, name))
         super().__init__(TYPE_TOKEN, name, None, opts)
-        for warning in [*warnings, *plan.warnings]:
+        for warning in warnings:
             pulumi.log.warn(warning, resource=self)
         depends_on = depends_on_of(opts)
         runtime = plan.runtime
