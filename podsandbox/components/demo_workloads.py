@@ -80,79 +80,14 @@ class DemoWorkloads(pulumi.ComponentResource):
             limits={"cpu": args.cpu_limit, "memory": args.memory_limit},
             requests={"cpu": args.cpu_limit, "memory": args.memory_limit},
         )
-
-        namespace = Namespace(
-            f"{name}-untrusted-namespace",
-            metadata=ObjectMetaArgs(
-                name=args.untrusted_namespace,
-                labels={
-                    "pod-security.kubernetes.io/enforce": "baseline",
-                    "pod-security.kubernetes.io/warn": "restricted",
-                    "pod-security.kubernetes.io/audit": "restricted",
-                },
-            ),
-            opts=objects,
-        )
-        deny_all = NetworkPolicy(
-            f"{name}-default-deny",
-            metadata=ObjectMetaArgs(name="default-deny", namespace=namespace.metadata.name),
-            spec=NetworkPolicySpecArgs(
-                pod_selector=LabelSelectorArgs(),
-                policy_types=["Ingress", "Egress"],
-            ),
-            opts=objects,
-        )
-
-        trusted = Pod(
-            f"{name}-trusted",
-            metadata=ObjectMetaArgs(name="trusted", namespace=TRUSTED_NAMESPACE),
-            spec=PodSpecArgs(
-                # runc applies the container runtime's default seccomp filter to this pod.
-                security_context=PodSecurityContextArgs(seccomp_profile=RUNTIME_DEFAULT_SECCOMP),
-                containers=[
-                    ContainerArgs(name="trusted", image=IMAGE, command=COMMAND, resources=resources)
-                ],
-            ),
-            opts=objects,
-        )
-        untrusted = Pod(
-            f"{name}-untrusted",
-            metadata=ObjectMetaArgs(name="untrusted", namespace=namespace.metadata.name),
-            spec=PodSpecArgs(
-                runtime_class_name=args.runtime.runtime_class_name,
-                node_selector={AGENT_POOL_LABEL: args.pool_name} if args.pool_name else None,
-                tolerations=[
-                    TolerationArgs(
-                        key=t["key"], operator=t["operator"], value=t["value"], effect=t["effect"]
-                    )
-                    for t in args.tolerations
-                ]
-                or None,
-                automount_service_account_token=False,
-                security_context=PodSecurityContextArgs(
-                    run_as_non_root=True,
-                    run_as_user=NOBODY,
-                    run_as_group=NOBODY,
-                    # Admission compliance, not protection: Pod Security `restricted` (warned and
-                    # audited here) requires it, but AKS runs the Kata guest without seccomp.
-                    seccomp_profile=RUNTIME_DEFAULT_SECCOMP,
-                ),
-                containers=[
-                    ContainerArgs(
-                        name="untrusted",
-                        image=IMAGE,
-                        command=COMMAND,
-                        resources=resources,
-                        security_context=SecurityContextArgs(
-                            allow_privilege_escalation=False,
-                            capabilities=CapabilitiesArgs(drop=["ALL"]),
-                        ),
-                    )
-                ],
-            ),
-            opts=pulumi.ResourceOptions.merge(
-                objects, pulumi.ResourceOptions(depends_on=[deny_all])
-            ),
+        namespace, deny_all = _untrusted_namespace(name, args, objects)
+        trusted = _trusted_pod(name, resources, objects)
+        untrusted = _untrusted_pod(
+            name,
+            args,
+            namespace,
+            resources,
+            pulumi.ResourceOptions.merge(objects, pulumi.ResourceOptions(depends_on=[deny_all])),
         )
 
         self.trusted_pod = pulumi.Output.concat(TRUSTED_NAMESPACE, "/", "trusted")
@@ -165,3 +100,98 @@ class DemoWorkloads(pulumi.ComponentResource):
                 "untrusted": untrusted.id,
             }
         )
+
+
+def _untrusted_namespace(
+    name: str, args: DemoWorkloadsArgs, objects: pulumi.ResourceOptions
+) -> tuple[Namespace, NetworkPolicy]:
+    """The untrusted pod's hardened namespace (Pod Security `baseline` enforced, `restricted`
+    warned and audited) and its default-deny NetworkPolicy."""
+    namespace = Namespace(
+        f"{name}-untrusted-namespace",
+        metadata=ObjectMetaArgs(
+            name=args.untrusted_namespace,
+            labels={
+                "pod-security.kubernetes.io/enforce": "baseline",
+                "pod-security.kubernetes.io/warn": "restricted",
+                "pod-security.kubernetes.io/audit": "restricted",
+            },
+        ),
+        opts=objects,
+    )
+    deny_all = NetworkPolicy(
+        f"{name}-default-deny",
+        metadata=ObjectMetaArgs(name="default-deny", namespace=namespace.metadata.name),
+        spec=NetworkPolicySpecArgs(
+            pod_selector=LabelSelectorArgs(),
+            policy_types=["Ingress", "Egress"],
+        ),
+        opts=objects,
+    )
+    return namespace, deny_all
+
+
+def _trusted_pod(
+    name: str, resources: ResourceRequirementsArgs, objects: pulumi.ResourceOptions
+) -> Pod:
+    """The pod on the node's own kernel (runc), in the trusted namespace."""
+    return Pod(
+        f"{name}-trusted",
+        metadata=ObjectMetaArgs(name="trusted", namespace=TRUSTED_NAMESPACE),
+        spec=PodSpecArgs(
+            # runc applies the container runtime's default seccomp filter to this pod.
+            security_context=PodSecurityContextArgs(seccomp_profile=RUNTIME_DEFAULT_SECCOMP),
+            containers=[
+                ContainerArgs(name="trusted", image=IMAGE, command=COMMAND, resources=resources)
+            ],
+        ),
+        opts=objects,
+    )
+
+
+def _untrusted_pod(
+    name: str,
+    args: DemoWorkloadsArgs,
+    namespace: Namespace,
+    resources: ResourceRequirementsArgs,
+    opts: pulumi.ResourceOptions,
+) -> Pod:
+    """The pod in its own Kata VM: the runtime's RuntimeClass, on the sandboxing pool when one is
+    named, as nobody, without a service account token or privileges."""
+    return Pod(
+        f"{name}-untrusted",
+        metadata=ObjectMetaArgs(name="untrusted", namespace=namespace.metadata.name),
+        spec=PodSpecArgs(
+            runtime_class_name=args.runtime.runtime_class_name,
+            node_selector={AGENT_POOL_LABEL: args.pool_name} if args.pool_name else None,
+            tolerations=[
+                TolerationArgs(
+                    key=t["key"], operator=t["operator"], value=t["value"], effect=t["effect"]
+                )
+                for t in args.tolerations
+            ]
+            or None,
+            automount_service_account_token=False,
+            security_context=PodSecurityContextArgs(
+                run_as_non_root=True,
+                run_as_user=NOBODY,
+                run_as_group=NOBODY,
+                # Admission compliance, not protection: Pod Security `restricted` (warned and
+                # audited here) requires it, but AKS runs the Kata guest without seccomp.
+                seccomp_profile=RUNTIME_DEFAULT_SECCOMP,
+            ),
+            containers=[
+                ContainerArgs(
+                    name="untrusted",
+                    image=IMAGE,
+                    command=COMMAND,
+                    resources=resources,
+                    security_context=SecurityContextArgs(
+                        allow_privilege_escalation=False,
+                        capabilities=CapabilitiesArgs(drop=["ALL"]),
+                    ),
+                )
+            ],
+        ),
+        opts=opts,
+    )

@@ -16,7 +16,7 @@ from pulumi_kubernetes.apiextensions import CustomResource
 
 from podsandbox.components.kubeconfig import waits_for_version
 from podsandbox.components.lifecycle import on_cluster
-from podsandbox.components.validation import ComponentInputError, node_provisioning_inputs
+from podsandbox.components.validation import checked, node_provisioning_inputs
 from podsandbox.karpenter import node_pool as karpenter
 
 TYPE_TOKEN = "podsandbox:index:SandboxNodeProvisioning"
@@ -58,10 +58,10 @@ class SandboxNodeProvisioning(pulumi.ComponentResource):
         args: SandboxNodeProvisioningArgs,
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> None:
-        values, problems = node_provisioning_inputs(args, name)
-        if values is None:
-            raise ComponentInputError("SandboxNodeProvisioning", problems)
+        values, warnings = checked("SandboxNodeProvisioning", node_provisioning_inputs(args, name))
         super().__init__(TYPE_TOKEN, name, None, opts)
+        for warning in warnings:
+            pulumi.log.warn(warning, resource=self)
         # The provider comes with the parent; the order, fixed names and what the objects die
         # with are handed on (see `on_cluster`).
         version = args.get("cluster_kubernetes_version")

@@ -5,8 +5,9 @@
 component's `__init__` reaches another language wrapped, with a Python stack trace appended
 (`ComponentInitError`, pulumi/provider/server.py); only a `pulumi.InputPropertiesError` raised
 before the constructor comes back as a clean list of per-property errors. So this provider runs the
-components' own judge first (`components.validation.component_problems`) and the constructor only
-for valid inputs: a TypeScript, Go, C# or YAML program gets every problem, and no Python.
+components' own checks first (`components.validation.COMPONENT_INPUTS`, through `checked`, as the
+constructors do) and the constructor only for valid inputs: a TypeScript, Go, C# or YAML program
+gets every problem, and no Python.
 
 `python -m podsandbox.components.provider` prints the inferred schema (the committed `schema.json`).
 """
@@ -28,8 +29,7 @@ from podsandbox.components.node_provisioning import SandboxNodeProvisioning
 from podsandbox.components.sandbox_guardrail import SandboxGuardrail
 from podsandbox.components.sandboxed_cluster import SandboxedCluster
 from podsandbox.components.sandboxed_node_pool import SandboxedNodePool
-from podsandbox.components.validation import blocking, component_problems
-from podsandbox.rules import judge
+from podsandbox.components.validation import COMPONENT_INPUTS, ComponentInputError, checked
 
 PACKAGE = "podsandbox"
 """The package name: the first part of every type token (`podsandbox:index:SandboxedNodePool`)."""
@@ -73,15 +73,17 @@ class SandboxingComponentProvider(ComponentProvider):
     ) -> Any:
         component = resource_type.rsplit(":", 1)[-1]
         definition = self._component_defs.get(component)
-        if definition is not None:
-            # The same problems, and the same --skip-validation rule, as the component itself.
-            mapped = self.map_inputs(inputs, definition)
-            stopping = blocking(component_problems(component, name, mapped))
-            if stopping:
+        check = COMPONENT_INPUTS.get(component)
+        if definition is not None and check is not None:
+            # The same check, and the same --skip-validation rule, as the component itself; its
+            # warnings are the constructor's to log.
+            try:
+                checked(component, check(self.map_inputs(inputs, definition), name))
+            except ComponentInputError as error:
                 raise pulumi.InputPropertiesError(
-                    judge.problem_list(f"{component} inputs", stopping),
-                    [{"property_path": p.path, "reason": str(p)} for p in stopping],
-                )
+                    str(error),
+                    [{"property_path": p.path, "reason": str(p)} for p in error.problems],
+                ) from None
         return super().construct(name, resource_type, inputs, options)
 
 

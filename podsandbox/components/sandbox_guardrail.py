@@ -18,7 +18,7 @@ from pulumi_kubernetes.admissionregistration.v1 import (
 
 from podsandbox.components.kubeconfig import waits_for_version
 from podsandbox.components.lifecycle import on_cluster
-from podsandbox.components.validation import ComponentInputError, guardrail_inputs
+from podsandbox.components.validation import checked, guardrail_inputs
 from podsandbox.guardrail import admission_policy
 from podsandbox.guardrail import plan as guardrail
 
@@ -60,10 +60,10 @@ class SandboxGuardrail(pulumi.ComponentResource):
         args: SandboxGuardrailArgs,
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> None:
-        values, problems = guardrail_inputs(args, name)
-        if values is None:
-            raise ComponentInputError("SandboxGuardrail", problems)
+        values, warnings = checked("SandboxGuardrail", guardrail_inputs(args, name))
         super().__init__(TYPE_TOKEN, name, None, opts)
+        for warning in warnings:
+            pulumi.log.warn(warning, resource=self)
         # The provider comes with the parent; the order, fixed names and what the objects die
         # with are handed on (see `on_cluster`).
         version = args.get("cluster_kubernetes_version")

@@ -3,6 +3,7 @@
 No `from __future__ import annotations`: Pulumi's schema inference reads these annotations.
 """
 
+from dataclasses import dataclass
 from typing import NotRequired, Optional
 
 import pulumi
@@ -20,19 +21,22 @@ from podsandbox.components.agent_pool import (
 from podsandbox.components.feature_check import after, feature_gate
 from podsandbox.components.kubeconfig import depends_on_of, user_kubeconfig
 from podsandbox.components.lifecycle import output_of
-from podsandbox.components.validation import cluster_problems, enforce, plan_pools
+from podsandbox.components.validation import ClusterValues, PoolPlan, checked, cluster_inputs
 from podsandbox.rules import network
 from podsandbox.rules.aks import (
     INLINE_POOL_IMMUTABLE_FIELDS,
     LEGACY_ARM_API_VERSION,
     REQUIRED_OS_TYPE,
 )
-from podsandbox.rules.judge import DEFAULT_NEW_CLUSTER_POOL, dns_prefix
-from podsandbox.rules.pool_limits import SYSTEM
+from podsandbox.rules.judge import dns_prefix
 
 TYPE_TOKEN = "podsandbox:index:SandboxedCluster"
 ADMIN_USERNAME = "azureuser"
 """The Linux admin user `az aks create` sets up for the SSH key."""
+
+
+Cluster = resources.Resource | containerservice.ManagedCluster
+"""The cluster resource: the generic resource for the legacy runtime, else a `ManagedCluster`."""
 
 
 class SandboxedClusterArgs(PoolOptionsArgs):
@@ -115,179 +119,47 @@ class SandboxedCluster(pulumi.ComponentResource):
         args: SandboxedClusterArgs,
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> None:
-        plan, problems = plan_pools(args, DEFAULT_NEW_CLUSTER_POOL, SYSTEM)
-        warnings = enforce("SandboxedCluster", cluster_problems(args) + problems)
-        chosen_engine = args.get("network_policy")
-        engine = network.find_engine(chosen_engine or "") or network.DEFAULT_ENGINE
+        values, warnings = checked("SandboxedCluster", cluster_inputs(args, name))
         super().__init__(TYPE_TOKEN, name, None, opts)
-        engine_warning = network.engine_warning(engine)
-        for warning in [*warnings, *plan.warnings, *([engine_warning] if engine_warning else [])]:
+        for warning in warnings:
             pulumi.log.warn(warning, resource=self)
-        if not chosen_engine:
+        if not values.engine_chosen:
             pulumi.log.info(network.DEFAULT_ENGINE_NOTE, resource=self)
         depends_on = depends_on_of(opts)
         # Every child waits for what the caller's depends_on names (it is not inherited).
         child = pulumi.ResourceOptions(parent=self, depends_on=depends_on)
-        # Azure names are fixed: a replacement must delete the old resource before it creates.
-        fixed_name = pulumi.ResourceOptions.merge(
-            child, pulumi.ResourceOptions(delete_before_replace=True)
-        )
-        system, *extra = plan.pools
 
         # The legacy runtime's subscription feature is read first; everything waits for it.
-        gate = feature_gate(plan.runtime, self, depends_on)
+        gate = feature_gate(values.plan.runtime, self, depends_on)
         resource_group_name = after(gate, args["resource_group_name"])
-
-        # The configured name goes into the cluster as is (so previews and policies see it);
-        # depends_on keeps the order when this component creates the group.
-        cluster_waits_for = list(depends_on)
-        if args.get("create_resource_group", True):
-            cluster_waits_for.append(
-                resources.ResourceGroup(
-                    f"{name}-resource-group",
-                    resource_group_name=resource_group_name,
-                    location=args["location"],
-                    opts=fixed_name,
-                )
-            )
-
-        public_key: pulumi.Input[str]
-        given_key = args.get("ssh_public_key")
-        if given_key is not None:
-            public_key = given_key
-            self.ssh_private_key = pulumi.Output.from_input(None)
-        else:
-            key = tls.PrivateKey(
-                f"{name}-ssh-key", algorithm="RSA", rsa_bits=after(gate, 4096), opts=child
-            )
-            public_key = key.public_key_openssh
-            self.ssh_private_key = pulumi.Output.secret(key.private_key_openssh)
-
+        cluster_waits_for = _resource_group(name, args, resource_group_name, child, depends_on)
+        public_key, self.ssh_private_key = _ssh_key(name, args, gate, child)
         cluster_name = args["cluster_name"]
         dns = args.get("dns_prefix") or pulumi.Output.from_input(cluster_name).apply(dns_prefix)
-        # What AKS cannot change in place replaces the cluster on purpose (`protect` still blocks
-        # it): the inline pool's immutable fields and the network profile's one-way fields.
-        body = "properties." if plan.runtime.legacy else ""
-        cluster_options = pulumi.ResourceOptions(
-            parent=self,
-            depends_on=cluster_waits_for,
-            delete_before_replace=True,
-            replace_on_changes=[
-                *(f"{body}agentPoolProfiles[0].{key}" for key in INLINE_POOL_IMMUTABLE_FIELDS),
-                *(f"{body}networkProfile.{key}" for key in network.REPLACING_FIELDS),
-            ],
-            # The default engine is for clusters created now: one deployed before with AKS's
-            # default profile keeps it. The engine applies ignoreChanges whenever the state has
-            # the cluster, to an update and to a replacement's create alike.
-            ignore_changes=None if chosen_engine else [f"{body}networkProfile"],
+        spec = _ClusterSpec(
+            f"{name}-cluster",
+            resource_group_name,
+            cluster_name,
+            args["location"],
+            dns,
+            public_key,
+            values,
+            _cluster_options(self, values, cluster_waits_for),
         )
-        # The inline pool's options: its count once the autoscaler owns it, and its fields fixed
-        # at creation (which replace the cluster, as the ones above).
-        cluster_options = pulumi.ResourceOptions.merge(
-            cluster_options, pool_options(system.options, plan.runtime.legacy, inline_index=0)
-        )
-        cluster: pulumi.CustomResource
-        if plan.runtime.legacy:
-            # A preview API version lists the legacy runtime: see LEGACY_ARM_API_VERSION. The
-            # generic resource takes the ARM body itself (the same fields as the GA branch below).
-            system_pool = {
-                "name": system.name,
-                "mode": "System",
-                "type": "VirtualMachineScaleSets",
-                "count": system.node_count,
-                "vmSize": system.vm_size,
-                "osType": REQUIRED_OS_TYPE,
-                "osSKU": plan.os_sku,
-                "workloadRuntime": plan.runtime.workload_runtime,
-                **system.options.engine_inputs(),
-            }
-            properties: dict[str, object] = {
-                "dnsPrefix": dns,
-                "agentPoolProfiles": [system_pool],
-                "linuxProfile": {
-                    "adminUsername": ADMIN_USERNAME,
-                    "ssh": {"publicKeys": [{"keyData": public_key}]},
-                },
-            }
-            if plan.kubernetes_version is not None:
-                properties["kubernetesVersion"] = plan.kubernetes_version
-            if engine.network_profile:
-                properties["networkProfile"] = dict(engine.network_profile)
-            cluster = resources.Resource(
-                f"{name}-cluster",
-                resource_group_name=resource_group_name,
-                resource_provider_namespace=CONTAINER_SERVICE,
-                parent_resource_path="",
-                resource_type="managedClusters",
-                resource_name_=cluster_name,
-                api_version=LEGACY_ARM_API_VERSION,
-                location=args["location"],
-                identity=resources.IdentityArgs(
-                    type=resources.ResourceIdentityType.SYSTEM_ASSIGNED
-                ),
-                properties=properties,
-                opts=cluster_options,
-            )
-        else:
-            cluster = containerservice.ManagedCluster(
-                f"{name}-cluster",
-                resource_group_name=resource_group_name,
-                resource_name_=cluster_name,
-                location=args["location"],
-                dns_prefix=dns,
-                kubernetes_version=plan.kubernetes_version,
-                network_profile=_network_profile(engine),
-                identity=containerservice.ManagedClusterIdentityArgs(
-                    type=containerservice.ResourceIdentityType.SYSTEM_ASSIGNED,
-                ),
-                linux_profile=containerservice.ContainerServiceLinuxProfileArgs(
-                    admin_username=ADMIN_USERNAME,
-                    ssh=containerservice.ContainerServiceSshConfigurationArgs(
-                        public_keys=[
-                            containerservice.ContainerServiceSshPublicKeyArgs(key_data=public_key)
-                        ],
-                    ),
-                ),
-                agent_pool_profiles=[
-                    containerservice.ManagedClusterAgentPoolProfileArgs(
-                        name=system.name,
-                        mode=containerservice.AgentPoolMode.SYSTEM,
-                        type=containerservice.AgentPoolType.VIRTUAL_MACHINE_SCALE_SETS,
-                        count=system.node_count,
-                        vm_size=system.vm_size,
-                        os_type=REQUIRED_OS_TYPE,
-                        os_sku=plan.os_sku,
-                        workload_runtime=plan.runtime.workload_runtime,
-                        **option_inputs(system.options),
-                    )
-                ],
-                opts=cluster_options,
-            )
+        cluster = _legacy_cluster(spec) if values.plan.runtime.legacy else _managed_cluster(spec)
+        _extra_pools(self, name, spec, cluster, depends_on)
+        self._publish(args, values.plan, cluster, depends_on)
 
-        # The pools die with the cluster: their cluster name comes from it and they name it in
-        # deleted_with, so a replaced cluster replaces them too (see `lifecycle`).
-        pools_cluster_name = output_of(cluster, cluster_name)
-        previous: pulumi.Resource = cluster
-        for pool in extra:
-            # One pool after the other: AKS may refuse concurrent operations on one cluster's pools.
-            previous = sandboxing_agent_pool(
-                f"{name}-pool-{pool.name}",
-                resource_group_name=resource_group_name,
-                cluster_name=pools_cluster_name,
-                pool_name=pool.name,
-                vm_size=pool.vm_size,
-                node_count=pool.node_count,
-                runtime=plan.runtime,
-                os_sku=plan.os_sku,
-                orchestrator_version=plan.kubernetes_version,
-                options=pool.options,
-                opts=pulumi.ResourceOptions(
-                    parent=self, depends_on=[*depends_on, previous], deleted_with=cluster
-                ),
-            )
-
+    def _publish(
+        self,
+        args: SandboxedClusterArgs,
+        plan: PoolPlan,
+        cluster: Cluster,
+        depends_on: list[pulumi.Input[pulumi.Resource]],
+    ) -> None:
+        """The component's outputs (the SSH private key is set with the key)."""
         self.resource_group_name = pulumi.Output.from_input(args["resource_group_name"])
-        self.cluster_name = pulumi.Output.from_input(cluster_name)
+        self.cluster_name = pulumi.Output.from_input(args["cluster_name"])
         self.node_pool_names = pulumi.Output.from_input([pool.name for pool in plan.pools])
         self.workload_runtime = pulumi.Output.from_input(plan.runtime.workload_runtime)
         self.runtime_class_name = pulumi.Output.from_input(plan.runtime.runtime_class_name)
@@ -313,6 +185,207 @@ class SandboxedCluster(pulumi.ComponentResource):
                 "kubeconfig": self.kubeconfig,
                 "sshPrivateKey": self.ssh_private_key,
             }
+        )
+
+
+def _resource_group(
+    name: str,
+    args: SandboxedClusterArgs,
+    resource_group_name: pulumi.Input[str],
+    child: pulumi.ResourceOptions,
+    depends_on: list[pulumi.Input[pulumi.Resource]],
+) -> list[pulumi.Input[pulumi.Resource]]:
+    """The resource group, unless createResourceGroup is false; returns what the cluster waits
+    for. The configured name goes into the cluster as is (so previews and policies see it);
+    depends_on keeps the order when this component creates the group."""
+    cluster_waits_for = list(depends_on)
+    if args.get("create_resource_group", True):
+        # Azure names are fixed: a replacement must delete the old resource before it creates.
+        fixed_name = pulumi.ResourceOptions.merge(
+            child, pulumi.ResourceOptions(delete_before_replace=True)
+        )
+        cluster_waits_for.append(
+            resources.ResourceGroup(
+                f"{name}-resource-group",
+                resource_group_name=resource_group_name,
+                location=args["location"],
+                opts=fixed_name,
+            )
+        )
+    return cluster_waits_for
+
+
+def _ssh_key(
+    name: str,
+    args: SandboxedClusterArgs,
+    gate: Optional[pulumi.Output[str]],
+    child: pulumi.ResourceOptions,
+) -> tuple[pulumi.Input[str], pulumi.Output[Optional[str]]]:
+    """The nodes' public key and the private key output: the given key (no private key), or a
+    generated RSA key pair (as `--generate-ssh-keys`)."""
+    given_key = args.get("ssh_public_key")
+    if given_key is not None:
+        return given_key, pulumi.Output.from_input(None)
+    key = tls.PrivateKey(f"{name}-ssh-key", algorithm="RSA", rsa_bits=after(gate, 4096), opts=child)
+    return key.public_key_openssh, pulumi.Output.secret(key.private_key_openssh)
+
+
+@dataclass(frozen=True)
+class _ClusterSpec:
+    """What the cluster is built from, in either branch (GA or legacy)."""
+
+    resource_name: str
+    resource_group_name: pulumi.Input[str]
+    cluster_name: pulumi.Input[str]
+    location: pulumi.Input[str]
+    dns_prefix: pulumi.Input[str]
+    public_key: pulumi.Input[str]
+    values: ClusterValues
+    opts: pulumi.ResourceOptions
+
+
+def _cluster_options(
+    parent: pulumi.Resource,
+    values: ClusterValues,
+    cluster_waits_for: list[pulumi.Input[pulumi.Resource]],
+) -> pulumi.ResourceOptions:
+    """The cluster's resource options. What AKS cannot change in place replaces the cluster on
+    purpose (`protect` still blocks it): the inline pool's immutable fields and the network
+    profile's one-way fields."""
+    plan = values.plan
+    body = "properties." if plan.runtime.legacy else ""
+    cluster_options = pulumi.ResourceOptions(
+        parent=parent,
+        depends_on=cluster_waits_for,
+        delete_before_replace=True,
+        replace_on_changes=[
+            *(f"{body}agentPoolProfiles[0].{key}" for key in INLINE_POOL_IMMUTABLE_FIELDS),
+            *(f"{body}networkProfile.{key}" for key in network.REPLACING_FIELDS),
+        ],
+        # The default engine is for clusters created now: one deployed before with AKS's
+        # default profile keeps it. The engine applies ignoreChanges whenever the state has
+        # the cluster, to an update and to a replacement's create alike.
+        ignore_changes=None if values.engine_chosen else [f"{body}networkProfile"],
+    )
+    # The inline pool's options: its count once the autoscaler owns it, and its fields fixed
+    # at creation (which replace the cluster, as the ones above).
+    return pulumi.ResourceOptions.merge(
+        cluster_options, pool_options(plan.pools[0].options, plan.runtime.legacy, inline_index=0)
+    )
+
+
+def _legacy_cluster(spec: _ClusterSpec) -> resources.Resource:
+    """The cluster for the legacy runtime: a preview API version lists it (see
+    LEGACY_ARM_API_VERSION), so the generic resource takes the ARM body itself (the same fields
+    as `_managed_cluster`)."""
+    plan, engine = spec.values.plan, spec.values.engine
+    system = plan.pools[0]
+    system_pool = {
+        "name": system.name,
+        "mode": "System",
+        "type": "VirtualMachineScaleSets",
+        "count": system.node_count,
+        "vmSize": system.vm_size,
+        "osType": REQUIRED_OS_TYPE,
+        "osSKU": plan.os_sku,
+        "workloadRuntime": plan.runtime.workload_runtime,
+        **system.options.engine_inputs(),
+    }
+    properties: dict[str, object] = {
+        "dnsPrefix": spec.dns_prefix,
+        "agentPoolProfiles": [system_pool],
+        "linuxProfile": {
+            "adminUsername": ADMIN_USERNAME,
+            "ssh": {"publicKeys": [{"keyData": spec.public_key}]},
+        },
+    }
+    if plan.kubernetes_version is not None:
+        properties["kubernetesVersion"] = plan.kubernetes_version
+    if engine.network_profile:
+        properties["networkProfile"] = dict(engine.network_profile)
+    return resources.Resource(
+        spec.resource_name,
+        resource_group_name=spec.resource_group_name,
+        resource_provider_namespace=CONTAINER_SERVICE,
+        parent_resource_path="",
+        resource_type="managedClusters",
+        resource_name_=spec.cluster_name,
+        api_version=LEGACY_ARM_API_VERSION,
+        location=spec.location,
+        identity=resources.IdentityArgs(type=resources.ResourceIdentityType.SYSTEM_ASSIGNED),
+        properties=properties,
+        opts=spec.opts,
+    )
+
+
+def _managed_cluster(spec: _ClusterSpec) -> containerservice.ManagedCluster:
+    """The cluster for the GA runtime: a `ManagedCluster` with its system pool inline."""
+    plan = spec.values.plan
+    system = plan.pools[0]
+    return containerservice.ManagedCluster(
+        spec.resource_name,
+        resource_group_name=spec.resource_group_name,
+        resource_name_=spec.cluster_name,
+        location=spec.location,
+        dns_prefix=spec.dns_prefix,
+        kubernetes_version=plan.kubernetes_version,
+        network_profile=_network_profile(spec.values.engine),
+        identity=containerservice.ManagedClusterIdentityArgs(
+            type=containerservice.ResourceIdentityType.SYSTEM_ASSIGNED,
+        ),
+        linux_profile=containerservice.ContainerServiceLinuxProfileArgs(
+            admin_username=ADMIN_USERNAME,
+            ssh=containerservice.ContainerServiceSshConfigurationArgs(
+                public_keys=[
+                    containerservice.ContainerServiceSshPublicKeyArgs(key_data=spec.public_key)
+                ],
+            ),
+        ),
+        agent_pool_profiles=[
+            containerservice.ManagedClusterAgentPoolProfileArgs(
+                name=system.name,
+                mode=containerservice.AgentPoolMode.SYSTEM,
+                type=containerservice.AgentPoolType.VIRTUAL_MACHINE_SCALE_SETS,
+                count=system.node_count,
+                vm_size=system.vm_size,
+                os_type=REQUIRED_OS_TYPE,
+                os_sku=plan.os_sku,
+                workload_runtime=plan.runtime.workload_runtime,
+                **option_inputs(system.options),
+            )
+        ],
+        opts=spec.opts,
+    )
+
+
+def _extra_pools(
+    parent: pulumi.Resource,
+    name: str,
+    spec: _ClusterSpec,
+    cluster: pulumi.CustomResource,
+    depends_on: list[pulumi.Input[pulumi.Resource]],
+) -> None:
+    """The extra pools, one after the other (AKS may refuse concurrent operations on one
+    cluster's pools). They die with the cluster: their cluster name comes from it and they name
+    it in deleted_with, so a replaced cluster replaces them too (see `lifecycle`)."""
+    plan = spec.values.plan
+    pools_cluster_name = output_of(cluster, spec.cluster_name)
+    previous: pulumi.Resource = cluster
+    for pool in plan.pools[1:]:
+        previous = sandboxing_agent_pool(
+            f"{name}-pool-{pool.name}",
+            resource_group_name=spec.resource_group_name,
+            cluster_name=pools_cluster_name,
+            pool_name=pool.name,
+            vm_size=pool.vm_size,
+            node_count=pool.node_count,
+            runtime=plan.runtime,
+            os_sku=plan.os_sku,
+            orchestrator_version=plan.kubernetes_version,
+            options=pool.options,
+            opts=pulumi.ResourceOptions(
+                parent=parent, depends_on=[*depends_on, previous], deleted_with=cluster
+            ),
         )
 
 

@@ -4,6 +4,7 @@ No `from __future__ import annotations`: Pulumi's schema inference reads these a
 """
 
 import asyncio
+from functools import partial
 from typing import Any, NotRequired, Optional, cast
 
 import pulumi
@@ -17,10 +18,13 @@ from podsandbox.components.agent_pool import (
 from podsandbox.components.feature_check import after, feature_gate
 from podsandbox.components.kubeconfig import depends_on_of, user_kubeconfig
 from podsandbox.components.runtime_class import RuntimeClassMissingError, check_runtime_class
-from podsandbox.components.validation import enforce, node_pool_problems, plan_pools
+from podsandbox.components.validation import PoolPlan, checked, node_pool_inputs
 from podsandbox.rules import network
-from podsandbox.rules.aks import DEFAULT_KUBELOGIN_MODE, existing_cluster_version_problem
-from podsandbox.rules.judge import DEFAULT_EXISTING_CLUSTER_POOL
+from podsandbox.rules.aks import (
+    DEFAULT_KUBELOGIN_MODE,
+    RuntimeGeneration,
+    existing_cluster_version_problem,
+)
 
 TYPE_TOKEN = "podsandbox:index:SandboxedNodePool"
 
@@ -94,15 +98,13 @@ class SandboxedNodePool(pulumi.ComponentResource):
         args: SandboxedNodePoolArgs,
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> None:
-        plan, problems = plan_pools(args, DEFAULT_EXISTING_CLUSTER_POOL)
-        warnings = enforce("SandboxedNodePool", node_pool_problems(args) + problems)
+        plan, warnings = checked("SandboxedNodePool", node_pool_inputs(args, name))
         super().__init__(TYPE_TOKEN, name, None, opts)
-        for warning in [*warnings, *plan.warnings]:
+        for warning in warnings:
             pulumi.log.warn(warning, resource=self)
         depends_on = depends_on_of(opts)
-        runtime = plan.runtime
         # The legacy runtime's subscription feature is read first; the pools wait for it.
-        gate = feature_gate(runtime, self, depends_on)
+        gate = feature_gate(plan.runtime, self, depends_on)
         resource_group_name = after(gate, args["resource_group_name"])
 
         existing = containerservice.get_managed_cluster_output(
@@ -110,90 +112,42 @@ class SandboxedNodePool(pulumi.ComponentResource):
             resource_name=args["cluster_name"],
             opts=pulumi.InvokeOutputOptions(parent=self, depends_on=depends_on),
         )
-
-        def checked_version(cluster: containerservice.GetManagedClusterResult) -> Optional[str]:
-            version = cluster.current_kubernetes_version or cluster.kubernetes_version
-            problem = existing_cluster_version_problem(cluster.name, version, runtime)
-            if problem is not None:
-                raise pulumi.RunError(problem)
-            profile = cluster.network_profile
-            warning = network.existing_cluster_warning(
-                cluster.name, profile.network_policy if profile is not None else None
-            )
-            if warning is not None:
-                pulumi.log.warn(warning, resource=self)
-            return version
-
-        self.cluster_kubernetes_version = existing.apply(checked_version)
+        self.cluster_kubernetes_version = existing.apply(
+            partial(_checked_version, self, plan.runtime)
+        )
         # The pools wait for the check through depends_on, so a failed check registers no pool,
         # while their own inputs stay what the stack says (known to an offline preview, which
         # cannot read the cluster: there the check's value is unknown and nothing waits on it).
         version_checked = cast(
             pulumi.Output[pulumi.Resource], self.cluster_kubernetes_version.apply(lambda _: None)
         )
+        pools = _pools(self, name, args, plan, resource_group_name, depends_on, version_checked)
+        self._publish(args, plan, existing, pools, depends_on)
 
-        login_mode = args.get("kubelogin_mode") or DEFAULT_KUBELOGIN_MODE
-
-        def entra_login(cluster: containerservice.GetManagedClusterResult) -> Optional[str]:
-            if cluster.aad_profile is None:
-                return None
-            pulumi.log.info(
-                f"cluster {cluster.name} signs users in with Microsoft Entra ID: its kubeconfig "
-                f"runs `kubelogin get-token --login {login_mode}`, so kubelogin must be installed "
-                "wherever `pulumi preview` or `pulumi up` runs",
-                resource=self,
-            )
-            return login_mode
-
-        pools: list[pulumi.CustomResource] = []
-        for index, pool in enumerate(plan.pools):
-            # One pool after the other: AKS may refuse concurrent operations on one cluster's pools.
-            pools.append(
-                sandboxing_agent_pool(
-                    f"{name}-pool" if index == 0 else f"{name}-pool-{pool.name}",
-                    resource_group_name=resource_group_name,
-                    cluster_name=args["cluster_name"],
-                    pool_name=pool.name,
-                    vm_size=pool.vm_size,
-                    node_count=pool.node_count,
-                    runtime=runtime,
-                    os_sku=plan.os_sku,
-                    orchestrator_version=plan.kubernetes_version,
-                    options=pool.options,
-                    opts=pulumi.ResourceOptions(
-                        parent=self, depends_on=[*depends_on, *pools[-1:], version_checked]
-                    ),
-                )
-            )
-
+    def _publish(
+        self,
+        args: SandboxedNodePoolArgs,
+        plan: PoolPlan,
+        existing: pulumi.Output[containerservice.GetManagedClusterResult],
+        pools: list[pulumi.CustomResource],
+        depends_on: list[pulumi.Input[pulumi.Resource]],
+    ) -> None:
+        """The component's outputs (the cluster's version is set with its check)."""
+        runtime = plan.runtime
         self.resource_group_name = pulumi.Output.from_input(args["resource_group_name"])
         self.cluster_name = pulumi.Output.from_input(args["cluster_name"])
         first = plan.pools[0].name
         self.node_pool_name = pools[0].id.apply(lambda _: first)
         self.node_pool_names = pulumi.Output.from_input([pool.name for pool in plan.pools])
         self.workload_runtime = pulumi.Output.from_input(runtime.workload_runtime)
+        login_mode = args.get("kubelogin_mode") or DEFAULT_KUBELOGIN_MODE
         self.kubeconfig = user_kubeconfig(
             args["resource_group_name"],
             args["cluster_name"],
             parent=self,
             depends_on=depends_on,
-            entra_login=existing.apply(entra_login),
+            entra_login=existing.apply(partial(_entra_login, self, login_mode)),
         )
-
-        async def has_runtime_class(values: list[Any]) -> pulumi.CustomResource:
-            kubeconfig, group, cluster = values[0], values[1], values[2]
-            try:
-                # In a thread: kubelogin and the API server may take seconds, and the SDK's event
-                # loop carries every other registration meanwhile.
-                warning = await asyncio.to_thread(
-                    check_runtime_class, kubeconfig, runtime, group, cluster
-                )
-            except RuntimeClassMissingError as error:
-                raise pulumi.RunError(str(error)) from None
-            if warning is not None:
-                pulumi.log.warn(warning, resource=self)
-            return pools[-1]
-
         # Read once the pools exist (the class may come with them): a pod that waits for this
         # (`runtime_class_ready` in depends_on, or the runtimeClassName output) is never refused.
         self.runtime_class_ready: pulumi.Output[pulumi.CustomResource] = pulumi.Output.all(
@@ -201,7 +155,7 @@ class SandboxedNodePool(pulumi.ComponentResource):
             args["resource_group_name"],
             args["cluster_name"],
             *(pool.id for pool in pools),
-        ).apply(has_runtime_class)
+        ).apply(partial(_has_runtime_class, self, runtime, pools[-1]))
         # Not a secret, though it waits for one (the kubeconfig).
         self.runtime_class_name = pulumi.Output.unsecret(
             self.runtime_class_ready.apply(lambda _: runtime.runtime_class_name)
@@ -218,3 +172,94 @@ class SandboxedNodePool(pulumi.ComponentResource):
                 "kubeconfig": self.kubeconfig,
             }
         )
+
+
+def _checked_version(
+    component: pulumi.Resource,
+    runtime: RuntimeGeneration,
+    cluster: containerservice.GetManagedClusterResult,
+) -> Optional[str]:
+    """The existing cluster's version, once it meets the runtime's minimum (else the deployment
+    stops); warns when the cluster enforces no NetworkPolicy."""
+    version = cluster.current_kubernetes_version or cluster.kubernetes_version
+    problem = existing_cluster_version_problem(cluster.name, version, runtime)
+    if problem is not None:
+        raise pulumi.RunError(problem)
+    profile = cluster.network_profile
+    warning = network.existing_cluster_warning(
+        cluster.name, profile.network_policy if profile is not None else None
+    )
+    if warning is not None:
+        pulumi.log.warn(warning, resource=component)
+    return version
+
+
+def _pools(
+    parent: pulumi.Resource,
+    name: str,
+    args: SandboxedNodePoolArgs,
+    plan: PoolPlan,
+    resource_group_name: pulumi.Input[str],
+    depends_on: list[pulumi.Input[pulumi.Resource]],
+    version_checked: pulumi.Output[pulumi.Resource],
+) -> list[pulumi.CustomResource]:
+    """The pools, one after the other (AKS may refuse concurrent operations on one cluster's
+    pools), each once the cluster's version passed its check."""
+    pools: list[pulumi.CustomResource] = []
+    for index, pool in enumerate(plan.pools):
+        pools.append(
+            sandboxing_agent_pool(
+                f"{name}-pool" if index == 0 else f"{name}-pool-{pool.name}",
+                resource_group_name=resource_group_name,
+                cluster_name=args["cluster_name"],
+                pool_name=pool.name,
+                vm_size=pool.vm_size,
+                node_count=pool.node_count,
+                runtime=plan.runtime,
+                os_sku=plan.os_sku,
+                orchestrator_version=plan.kubernetes_version,
+                options=pool.options,
+                opts=pulumi.ResourceOptions(
+                    parent=parent, depends_on=[*depends_on, *pools[-1:], version_checked]
+                ),
+            )
+        )
+    return pools
+
+
+def _entra_login(
+    component: pulumi.Resource,
+    login_mode: str,
+    cluster: containerservice.GetManagedClusterResult,
+) -> Optional[str]:
+    """How the kubeconfig signs in: `login_mode` for an Entra ID cluster, None for local
+    accounts."""
+    if cluster.aad_profile is None:
+        return None
+    pulumi.log.info(
+        f"cluster {cluster.name} signs users in with Microsoft Entra ID: its kubeconfig "
+        f"runs `kubelogin get-token --login {login_mode}`, so kubelogin must be installed "
+        "wherever `pulumi preview` or `pulumi up` runs",
+        resource=component,
+    )
+    return login_mode
+
+
+async def _has_runtime_class(
+    component: pulumi.Resource,
+    runtime: RuntimeGeneration,
+    last_pool: pulumi.CustomResource,
+    values: list[Any],
+) -> pulumi.CustomResource:
+    """The last pool, once the cluster has the runtime's RuntimeClass (else the deployment
+    stops)."""
+    kubeconfig, group, cluster = values[0], values[1], values[2]
+    try:
+        # In a thread: kubelogin and the API server may take seconds, and the SDK's event
+        # loop carries every other registration meanwhile.
+        warning = await asyncio.to_thread(check_runtime_class, kubeconfig, runtime, group, cluster)
+    except RuntimeClassMissingError as error:
+        raise pulumi.RunError(str(error)) from None
+    if warning is not None:
+        pulumi.log.warn(warning, resource=component)
+    return last_pool

@@ -1,22 +1,25 @@
 """The components' own input checks: the rules' judge, with each problem named by its property.
 
-Both components call `plan_pools` (and the cluster's name checks) before they register anything,
-and the multi-language provider calls `component_problems` before it constructs one, so a Python
-program, a YAML program and the stack settings all get the same reasons for the same mistakes.
-Property names are the schema's (camelCase), as every Pulumi language spells them.
+One protocol for the four validated components: each has a check, `xxx_inputs(args, name)`,
+returning `Inputs` (its values, every problem, its warnings), and `checked` raises
+`ComponentInputError` with every problem at once or returns the values and warnings. The
+constructors run it before they register anything, and the multi-language provider runs the same
+checks (`COMPONENT_INPUTS`) before it constructs one, so a Python program, a YAML program and the
+stack settings all get the same reasons for the same mistakes. Property names are the schema's
+(camelCase), as every Pulumi language spells them.
 """
 
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Optional
+from typing import Any, Generic, Optional, TypeVar
 
 import pulumi
 from pulumi.provider.experimental.util import camel_case
 
 from podsandbox.guardrail.plan import AUDIT, DENY, ENFORCEMENTS
 from podsandbox.karpenter import node_pool as karpenter
-from podsandbox.rules import aks, judge, pool_limits, workloads
+from podsandbox.rules import aks, judge, network, pool_limits, workloads
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,60 @@ class ComponentInputError(pulumi.RunError):
         super().__init__(judge.problem_list(f"{component} inputs", self.problems))
 
 
+V = TypeVar("V")
+
+
+@dataclass(frozen=True)
+class Inputs(Generic[V]):
+    """What a component's input check found: the one shape every component's check returns
+    (`cluster_inputs`, `node_pool_inputs`, `guardrail_inputs`, `node_provisioning_inputs`), which
+    `checked` turns into values or one error, for the constructors and the provider alike."""
+
+    values: Optional[V]
+    """The inputs with defaults applied; None when a problem leaves none to use."""
+    problems: list[PropertyProblem]
+    """Every problem, in the order the error lists them."""
+    warnings: list[str] = field(default_factory=list)
+    """What the component logs once it exists, when no problem stops it."""
+    sandboxing_rules: bool = False
+    """Whether the sandboxing rules are among the checks (the pools'), which `--skip-validation`
+    sets aside with a warning."""
+
+
+def checked(component: str, found: Inputs[V]) -> tuple[V, list[str]]:
+    """The values and the warnings to log; raises `ComponentInputError` with every problem that
+    stops the component, so that nothing is registered before its inputs are known good.
+
+    With `--skip-validation` the sandboxing rules step aside (as for the stack settings), so that
+    the policy pack can be seen judging them; values that cannot be used at all still stop it.
+    """
+    stopping = blocking(found.problems)
+    if stopping or found.values is None:
+        raise ComponentInputError(component, stopping or found.problems)
+    return found.values, [*_skip_warnings(component, found), *found.warnings]
+
+
+def blocking(problems: Sequence[PropertyProblem]) -> list[PropertyProblem]:
+    """The problems that stop a component: all of them, or with `--skip-validation` only values
+    that cannot be used at all (the sandboxing rules step aside, as for the stack settings)."""
+    return [problem for problem in problems if not (problem.sandboxing_rule and skip_validation())]
+
+
+def _skip_warnings(component: str, found: Inputs[Any]) -> list[str]:
+    """That the sandboxing rules were not checked, and the problems they would have stopped."""
+    if not (found.sandboxing_rules and skip_validation()):
+        return []
+    skipped = [problem for problem in found.problems if problem.sandboxing_rule]
+    return [
+        f"{judge.SKIP_VALIDATION_ENV} is set: {component} does not check the sandboxing rules"
+        + (
+            f" ({len(skipped)} skipped: " + "; ".join(str(p) for p in skipped) + ")"
+            if skipped
+            else ""
+        )
+    ]
+
+
 @dataclass(frozen=True)
 class PoolValues:
     """One pool's validated values, defaults applied."""
@@ -84,7 +141,6 @@ class PoolPlan:
     kubernetes_version: Optional[str]
     pools: list[PoolValues]
     """The first pool, then each extra pool in order."""
-    warnings: list[str]
 
 
 class _Shown:
@@ -132,51 +188,78 @@ def _plain(
     return default, problem
 
 
-def plan_pools(
-    args: Mapping[str, Any], default_pool_name: str, first_mode: str = pool_limits.USER
-) -> tuple[PoolPlan, list[PropertyProblem]]:
-    """The component's pools with defaults applied, and every problem of their inputs.
-    `first_mode`: System for a new cluster's first pool; every other pool is a User pool."""
-    problems: list[PropertyProblem] = []
+class _Reader:
+    """Reads plain inputs with their defaults, keeping every problem in the order it is read
+    (the order the error lists them in)."""
+
+    def __init__(self) -> None:
+        self.problems: list[PropertyProblem] = []
 
     def plain(
-        key: str, kind: type, default: Any, source: Mapping[str, Any] = args, prefix: str = ""
+        self, source: Mapping[str, Any], key: str, kind: type, default: Any, prefix: str = ""
     ) -> Any:
         value, problem = _plain(source, key, kind, default, prefix)
         if problem is not None:
-            problems.append(problem)
+            self.problems.append(problem)
         return value
 
-    def options(source: Mapping[str, Any], prefix: str = "") -> pool_limits.PoolOptions:
+    def options(self, source: Mapping[str, Any], prefix: str = "") -> pool_limits.PoolOptions:
+        """A pool's options (`PoolOptionsArgs`), from the component's inputs or an extra pool."""
+        plain = self.plain
         return pool_limits.PoolOptions(
-            enable_auto_scaling=plain("enable_auto_scaling", bool, False, source, prefix),
-            min_count=plain("min_count", int, None, source, prefix),
-            max_count=plain("max_count", int, None, source, prefix),
-            max_pods=plain("max_pods", int, None, source, prefix),
-            os_disk_type=plain("os_disk_type", str, None, source, prefix),
-            os_disk_size_gb=plain("os_disk_size_gb", int, None, source, prefix),
-            availability_zones=tuple(plain("availability_zones", list, [], source, prefix)),
-            node_taints=tuple(plain("node_taints", list, [], source, prefix)),
-            node_labels=tuple(plain("node_labels", dict, {}, source, prefix).items()),
+            enable_auto_scaling=plain(source, "enable_auto_scaling", bool, False, prefix),
+            min_count=plain(source, "min_count", int, None, prefix),
+            max_count=plain(source, "max_count", int, None, prefix),
+            max_pods=plain(source, "max_pods", int, None, prefix),
+            os_disk_type=plain(source, "os_disk_type", str, None, prefix),
+            os_disk_size_gb=plain(source, "os_disk_size_gb", int, None, prefix),
+            availability_zones=tuple(plain(source, "availability_zones", list, [], prefix)),
+            node_taints=tuple(plain(source, "node_taints", list, [], prefix)),
+            node_labels=tuple(plain(source, "node_labels", dict, {}, prefix).items()),
         )
 
+
+def plan_pools(
+    args: Mapping[str, Any], default_pool_name: str, first_mode: str = pool_limits.USER
+) -> Inputs[PoolPlan]:
+    """The component's pools with defaults applied, every problem of their inputs, and the
+    judge's warnings. `first_mode`: System for a new cluster's first pool; every other pool is a
+    User pool."""
+    read = _Reader()
     first = judge.PoolSettings(
-        name=plain("node_pool_name", str, default_pool_name),
-        vm_size=plain("vm_size", str, aks.DEFAULT_VM_SIZE),
-        node_count=plain("node_count", int, judge.DEFAULT_NODE_COUNT),
-        os_sku=plain("os_sku", str, aks.REQUIRED_OS_SKU),
-        workload_runtime=plain("workload_runtime", str, aks.DEFAULT_RUNTIME.workload_runtime),
-        kubernetes_version=plain("kubernetes_version", str, None),
+        name=read.plain(args, "node_pool_name", str, default_pool_name),
+        vm_size=read.plain(args, "vm_size", str, aks.DEFAULT_VM_SIZE),
+        node_count=read.plain(args, "node_count", int, judge.DEFAULT_NODE_COUNT),
+        os_sku=read.plain(args, "os_sku", str, aks.REQUIRED_OS_SKU),
+        workload_runtime=read.plain(
+            args, "workload_runtime", str, aks.DEFAULT_RUNTIME.workload_runtime
+        ),
+        kubernetes_version=read.plain(args, "kubernetes_version", str, None),
         mode=first_mode,
-        options=options(args),
+        options=read.options(args),
     )
     verdict = judge.judge_pool(first)
-    problems += [PropertyProblem.of(finding) for finding in verdict.findings]
+    read.problems += [PropertyProblem.of(finding) for finding in verdict.findings]
     pools = [PoolValues(first.name, verdict.vm_size, _count(first.node_count), first.options)]
+    pools += _extra_pools(read, args, verdict)
+    for index, finding in judge.duplicate_pool_names([pool.name for pool in pools]):
+        path = "nodePoolName" if index == 0 else f"extraPools[{index - 1}].name"
+        read.problems.append(PropertyProblem.of(finding).at(path))
+    if first_mode == pool_limits.SYSTEM:
+        dedicated = judge.dedicated_system_pool_finding(first.options, len(pools) - 1)
+        if dedicated is not None:
+            read.problems.append(PropertyProblem.of(dedicated))
+    plan = PoolPlan(verdict.runtime, verdict.os_sku, verdict.kubernetes_version, pools)
+    return Inputs(plan, read.problems, list(verdict.warnings), sandboxing_rules=True)
 
+
+def _extra_pools(
+    read: _Reader, args: Mapping[str, Any], first: judge.PoolVerdict
+) -> list[PoolValues]:
+    """The extra pools, each judged as a User pool sharing the first pool's OS SKU and runtime."""
     extra = args.get("extra_pools") or []
     if not isinstance(extra, list):
-        problems.append(
+        read.problems.append(
             PropertyProblem(
                 "extraPools",
                 extra,
@@ -186,45 +269,41 @@ def plan_pools(
             )
         )
         extra = []
+    pools = []
     for index, item in enumerate(extra):
         prefix = f"extraPools[{index}]."
         item = item if isinstance(item, Mapping) else {}
         pool = judge.PoolSettings(
-            name=plain("name", str, "", item, prefix),
-            vm_size=plain("vm_size", str, aks.DEFAULT_VM_SIZE, item, prefix),
-            node_count=plain("node_count", int, judge.DEFAULT_NODE_COUNT, item, prefix),
-            os_sku=verdict.os_sku,
-            workload_runtime=verdict.runtime.workload_runtime,
-            options=options(item, prefix),
+            name=read.plain(item, "name", str, "", prefix),
+            vm_size=read.plain(item, "vm_size", str, aks.DEFAULT_VM_SIZE, prefix),
+            node_count=read.plain(item, "node_count", int, judge.DEFAULT_NODE_COUNT, prefix),
+            os_sku=first.os_sku,
+            workload_runtime=first.runtime.workload_runtime,
+            options=read.options(item, prefix),
         )
-        extra_verdict = judge.judge_pool(pool)
-        for finding in extra_verdict.findings:
-            if finding.field == "nodePoolName" and item.get("name") is None:
-                problems.append(
-                    PropertyProblem(
-                        prefix + "name", None, "is required", judge.POOL_NAME_ALLOWED, "kata8"
-                    )
-                )
-            elif finding.field == "nodePoolName":  # an extra pool's name is its `name`
-                problem = PropertyProblem.of(finding, prefix)
-                problems.append(replace(problem, path=prefix + "name", example="kata8"))
-            elif finding.field not in ("workloadRuntime", "osSku", "kubernetesVersion"):
-                problems.append(PropertyProblem.of(finding, prefix))  # shared: judged above
-        pools.append(
-            PoolValues(pool.name, extra_verdict.vm_size, _count(pool.node_count), pool.options)
-        )
-    for index, finding in judge.duplicate_pool_names([pool.name for pool in pools]):
-        path = "nodePoolName" if index == 0 else f"extraPools[{index - 1}].name"
-        problems.append(PropertyProblem.of(finding).at(path))
-    if first_mode == pool_limits.SYSTEM:
-        dedicated = judge.dedicated_system_pool_finding(first.options, len(pools) - 1)
-        if dedicated is not None:
-            problems.append(PropertyProblem.of(dedicated))
+        verdict = judge.judge_pool(pool)
+        for finding in verdict.findings:
+            if (problem := _extra_pool_problem(finding, item, prefix)) is not None:
+                read.problems.append(problem)
+        pools.append(PoolValues(pool.name, verdict.vm_size, _count(pool.node_count), pool.options))
+    return pools
 
-    plan = PoolPlan(
-        verdict.runtime, verdict.os_sku, verdict.kubernetes_version, pools, verdict.warnings
-    )
-    return plan, problems
+
+def _extra_pool_problem(
+    finding: judge.Finding, item: Mapping[str, Any], prefix: str
+) -> Optional[PropertyProblem]:
+    """An extra pool's finding under its own path; None for what the first pool's judging
+    already reported (the settings they share)."""
+    if finding.field == "nodePoolName" and item.get("name") is None:
+        return PropertyProblem(
+            prefix + "name", None, "is required", judge.POOL_NAME_ALLOWED, "kata8"
+        )
+    if finding.field == "nodePoolName":  # an extra pool's name is its `name`
+        problem = PropertyProblem.of(finding, prefix)
+        return replace(problem, path=prefix + "name", example="kata8")
+    if finding.field not in ("workloadRuntime", "osSku", "kubernetesVersion"):
+        return PropertyProblem.of(finding, prefix)
+    return None
 
 
 def _count(value: object) -> int:
@@ -294,6 +373,39 @@ def _judged_string(
 
 
 @dataclass(frozen=True)
+class ClusterValues:
+    """A new cluster's validated inputs: its pools and its NetworkPolicy engine."""
+
+    plan: PoolPlan
+    engine: network.NetworkPolicyEngine
+    engine_chosen: bool
+    """Whether networkPolicy was given: a cluster deployed before keeps its profile otherwise."""
+
+
+def cluster_inputs(args: Mapping[str, Any], name: str) -> Inputs[ClusterValues]:
+    """A new cluster's values and every problem of its inputs, its names' before its pools'.
+    `name` (the component's) is unused: every component's check takes it."""
+    pools = plan_pools(args, judge.DEFAULT_NEW_CLUSTER_POOL, pool_limits.SYSTEM)
+    assert pools.values is not None  # the pools always have values: defaults stand in
+    chosen, _ = _plain(args, "network_policy", str, None)  # a wrong type is a problem below
+    engine = network.find_engine(chosen or "") or network.DEFAULT_ENGINE
+    engine_warning = network.engine_warning(engine)
+    return Inputs(
+        ClusterValues(pools.values, engine, bool(chosen)),
+        cluster_problems(args) + pools.problems,
+        [*pools.warnings, *([engine_warning] if engine_warning else [])],
+        sandboxing_rules=True,
+    )
+
+
+def node_pool_inputs(args: Mapping[str, Any], name: str) -> Inputs[PoolPlan]:
+    """Pools on an existing cluster, and every problem of their inputs, the cluster's first.
+    `name` (the component's) is unused: every component's check takes it."""
+    pools = plan_pools(args, judge.DEFAULT_EXISTING_CLUSTER_POOL)
+    return replace(pools, problems=node_pool_problems(args) + pools.problems)
+
+
+@dataclass(frozen=True)
 class GuardrailValues:
     """The guardrail's validated inputs, defaults applied."""
 
@@ -308,9 +420,7 @@ POLICY_NAME_LENGTH = 253 - len("-labelled")
 """The policy's bindings are named after it, with a suffix, and all are RFC 1123 subdomains."""
 
 
-def guardrail_inputs(
-    args: Mapping[str, Any], default_policy_name: str
-) -> tuple[Optional[GuardrailValues], list[PropertyProblem]]:
+def guardrail_inputs(args: Mapping[str, Any], default_policy_name: str) -> Inputs[GuardrailValues]:
     """The guardrail's values (None when a problem leaves none), and every problem of its inputs.
 
     The names become Kubernetes object names and, for the RuntimeClasses, string literals in the
@@ -342,9 +452,9 @@ def guardrail_inputs(
                         _namespace_problem, problems)  # fmt: skip
     classes = _names(args, "extra_runtime_classes", [], _runtime_class_problem, problems)
     if problems or runtime is None:
-        return None, problems
+        return Inputs(None, problems)
     values = GuardrailValues(policy_name, runtime, enforcement.lower(), namespaces, classes)
-    return values, []
+    return Inputs(values, [])
 
 
 def _names(
@@ -407,7 +517,7 @@ class NodeProvisioningValues:
 
 def node_provisioning_inputs(
     args: Mapping[str, Any], default_name: str
-) -> tuple[Optional[NodeProvisioningValues], list[PropertyProblem]]:
+) -> Inputs[NodeProvisioningValues]:
     """Karpenter's settings (None when a problem leaves none), and every problem of them."""
     problems: list[PropertyProblem] = []
 
@@ -432,49 +542,15 @@ def node_provisioning_inputs(
         for finding in karpenter.setting_findings(cpu, memory, policy, after)
     ]
     if problems:
-        return None, problems
-    return NodeProvisioningValues(name, karpenter.limits(cpu, memory), policy, after), []
+        return Inputs(None, problems)
+    return Inputs(NodeProvisioningValues(name, karpenter.limits(cpu, memory), policy, after), [])
 
 
-def component_problems(component: str, name: str, args: Mapping[str, Any]) -> list[PropertyProblem]:
-    """Every problem of a component's (Python-named) inputs; what its constructor also checks.
-    `name` is the component's resource name (the guardrail's policy is named after it)."""
-    if component == "SandboxedCluster":
-        _, problems = plan_pools(args, judge.DEFAULT_NEW_CLUSTER_POOL, pool_limits.SYSTEM)
-        return cluster_problems(args) + problems
-    if component == "SandboxedNodePool":
-        _, problems = plan_pools(args, judge.DEFAULT_EXISTING_CLUSTER_POOL)
-        return node_pool_problems(args) + problems
-    if component == "SandboxGuardrail":
-        return guardrail_inputs(args, name)[1]
-    if component == "SandboxNodeProvisioning":
-        return node_provisioning_inputs(args, name)[1]
-    return []
-
-
-def blocking(problems: Sequence[PropertyProblem]) -> list[PropertyProblem]:
-    """The problems that stop a component: all of them, or with `--skip-validation` only values
-    that cannot be used at all (the sandboxing rules step aside, as for the stack settings)."""
-    return [problem for problem in problems if not (problem.sandboxing_rule and skip_validation())]
-
-
-def enforce(component: str, problems: Sequence[PropertyProblem]) -> list[str]:
-    """Raise `ComponentInputError` with every problem; returns the warnings to log instead.
-
-    With `--skip-validation` the sandboxing rules step aside (as for the stack settings), so that
-    the policy pack can be seen judging them; values that cannot be used at all still stop it.
-    """
-    stopping = blocking(problems)
-    skipped = [problem for problem in problems if problem not in stopping]
-    if stopping:
-        raise ComponentInputError(component, stopping)
-    if skip_validation():
-        return [
-            f"{judge.SKIP_VALIDATION_ENV} is set: {component} does not check the sandboxing rules"
-            + (
-                f" ({len(skipped)} skipped: " + "; ".join(str(p) for p in skipped) + ")"
-                if skipped
-                else ""
-            )
-        ]
-    return []
+COMPONENT_INPUTS: dict[str, Callable[[Mapping[str, Any], str], Inputs[Any]]] = {
+    "SandboxedCluster": cluster_inputs,
+    "SandboxedNodePool": node_pool_inputs,
+    "SandboxGuardrail": guardrail_inputs,
+    "SandboxNodeProvisioning": node_provisioning_inputs,
+}
+"""Each validated component's input check, by its type name: what the provider runs (with
+`checked`) before it constructs one, as the constructor itself does."""
