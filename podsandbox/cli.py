@@ -18,7 +18,7 @@ from podsandbox.preview.program_process import FLAGS, Limits
 from podsandbox.rules import vmsizes
 
 if TYPE_CHECKING:
-    from podsandbox.preview.recorder import ProgramRun
+    from podsandbox.preview.records import ProgramRun
 
 
 class _Parser(argparse.ArgumentParser):

@@ -89,11 +89,7 @@ def main() -> NoReturn:
     program_dir = Path(request["programDir"]).resolve()
     ended: dict[str, Any] = DONE
     try:
-        from podsandbox.preview.recorder import (
-            ProgramFailedError,
-            ProgramStoppedError,
-            run_program,
-        )
+        from podsandbox.preview.recorder import ProgramFailedError, ProgramStoppedError, run_program
 
         try:
             run_program(

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
 if TYPE_CHECKING:
-    from podsandbox.preview.recorder import Invoke, ProgramRun, RegisteredResource
+    from podsandbox.preview.records import Invoke, ProgramRun, RegisteredResource
 
 MIB = 1024 * 1024
 
@@ -328,7 +328,7 @@ class RunningProgram:
 
     def finish(self) -> ProgramRun:
         """Wait for the program, within the limits; its run, or a `ProgramError`."""
-        from podsandbox.preview.recorder import ProgramRun
+        from podsandbox.preview.records import ProgramRun
 
         run = ProgramRun(
             project=self.request.project,
@@ -444,13 +444,8 @@ class RunningProgram:
             self._apply(event, run)
 
     def _apply(self, event: dict[str, Any], run: ProgramRun) -> None:
-        from podsandbox.preview.recorder import (
-            Invoke,
-            RegisteredResource,
-            StackOutput,
-            redact,
-            revive_markers,
-        )
+        from podsandbox.preview.engine_values import redact, revive_markers
+        from podsandbox.preview.records import Invoke, RegisteredResource, StackOutput
 
         if self._ended is not None:
             raise _MalformedEventError("an event after the end of the run")

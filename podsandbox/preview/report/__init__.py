@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from podsandbox.preview.policy_evaluator import Violation, load_pack
-from podsandbox.preview.recorder import ProgramRun, RegisteredResource
+from podsandbox.preview.records import ProgramRun, RegisteredResource
 from podsandbox.preview.report.fixed_names import FixedName, fixed_name
 from podsandbox.preview.report.markdown import to_markdown
 from podsandbox.preview.report.pools import pool_summary

@@ -10,7 +10,7 @@ from podsandbox.preview.report.sarif import SARIF_DRIVER, sarif_document
 from podsandbox.preview.report.values import strict_json
 
 if TYPE_CHECKING:
-    from podsandbox.preview.recorder import ProgramRun
+    from podsandbox.preview.records import ProgramRun
 
 
 def render_error(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from podsandbox.preview.recorder import RegisteredResource
+from podsandbox.preview.records import RegisteredResource
 from podsandbox.preview.report.values import show
 from podsandbox.rules.judge import DEFAULT_EXISTING_CLUSTER_POOL, DEFAULT_NEW_CLUSTER_POOL
 from podsandbox.rules.stack_settings import SETTINGS_BY_KEY

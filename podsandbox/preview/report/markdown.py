@@ -17,7 +17,7 @@ from podsandbox.preview.report.values import show
 from podsandbox.rules import sizing
 
 if TYPE_CHECKING:
-    from podsandbox.preview.recorder import ProgramRun
+    from podsandbox.preview.records import ProgramRun
     from podsandbox.preview.report import PreviewReport
 
 

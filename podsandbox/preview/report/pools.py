@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from podsandbox.preview.recorder import RegisteredResource
+from podsandbox.preview.records import RegisteredResource
 from podsandbox.preview.report.values import show
 from podsandbox.rules import vmsizes
 from podsandbox.rules.pools import CLASSIC, SandboxingPool

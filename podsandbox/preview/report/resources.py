@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Optional
 
-from podsandbox.preview.recorder import RegisteredResource
+from podsandbox.preview.records import RegisteredResource
 
 KEY_INPUTS = (
     "apiVersion",

@@ -14,7 +14,7 @@ from podsandbox.preview.policy_evaluator import Violation
 from podsandbox.preview.report.unchecked import CANNOT_RUN
 
 if TYPE_CHECKING:
-    from podsandbox.preview.recorder import RegisteredResource
+    from podsandbox.preview.records import RegisteredResource
     from podsandbox.preview.report import PreviewReport
 
 SARIF_SCHEMA = (
