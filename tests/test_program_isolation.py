@@ -37,7 +37,7 @@ def flagged(document: dict[str, Any]) -> bool:
 
 def resource_event(**changes: Any) -> str:
     """A well-formed resource event of the checker's protocol, with `changes` made to it."""
-    from podsandbox.preview.program_process import encode_record
+    from podsandbox.preview.program_events import encode_record
     from podsandbox.preview.records import RegisteredResource
 
     resource = RegisteredResource(
