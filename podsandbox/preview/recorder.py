@@ -181,7 +181,7 @@ def _close_event_loops() -> None:
     self-pipe may already be gone: a traceback ("Invalid file descriptor: -1") on stderr.
     """
     # Instances of the loop class refer to it: found without holding every object (see
-    # `live_secret_texts`).
+    # `engine_values.live_secret_texts`).
     for loop in gc.get_referrers(asyncio.SelectorEventLoop):
         if isinstance(loop, asyncio.AbstractEventLoop) and not loop.is_running():
             if not loop.is_closed():
