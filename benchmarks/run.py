@@ -95,7 +95,8 @@ def pools_vs_bare(repeats: int, counts: tuple[int, ...] = POOL_COUNTS) -> dict[s
 
     from pulumi_azure_native import containerservice
 
-    from podsandbox.preview.recorder import OfflineMocks, _program_environment, run_function
+    from podsandbox.preview.mock_engine import OfflineMocks
+    from podsandbox.preview.recorder import _program_environment, run_function
     from podsandbox.stack.files import load_stack_config
 
     stack = load_stack_config(REPO, "dev")

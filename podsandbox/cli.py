@@ -18,7 +18,7 @@ from podsandbox.preview.program_process import FLAGS, Limits
 from podsandbox.rules import vmsizes
 
 if TYPE_CHECKING:
-    from podsandbox.preview.recorder import ProgramRun
+    from podsandbox.preview.records import ProgramRun
 
 
 class _Parser(argparse.ArgumentParser):
@@ -344,7 +344,7 @@ def _preview(args: argparse.Namespace) -> int:
 
     def fail(message: str, run: Optional[ProgramRun] = None) -> int:
         """Exit 2: one line on stderr, and each report asked for, with the error as its content."""
-        from podsandbox.preview.report import render_error
+        from podsandbox.preview.report.errors import render_error
 
         _print_program_output(run)
         print("error: " + " ".join(message.split()), file=sys.stderr)

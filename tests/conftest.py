@@ -12,7 +12,9 @@ import pytest
 from pulumi.runtime.mocks import MockResourceArgs
 
 from podsandbox import REPOSITORY_ROOT
-from podsandbox.preview.recorder import UNKNOWN, OfflineMocks, ProgramRun, convert
+from podsandbox.preview.engine_values import UNKNOWN, convert
+from podsandbox.preview.mock_engine import OfflineMocks
+from podsandbox.preview.records import ProgramRun
 
 if TYPE_CHECKING:
     from tests.fake_apiserver import FakeCluster

@@ -30,7 +30,7 @@ from pulumi.runtime.proto import (
     resource_pb2_grpc,
 )
 
-from podsandbox.preview.recorder import engine_urn
+from podsandbox.preview.mock_engine import engine_urn
 from tests.conftest import REPO
 
 STACK, PROJECT = "test", "consumer"

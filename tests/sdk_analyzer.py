@@ -21,7 +21,7 @@ from podsandbox.preview.policy_evaluator import (
     engine_provider,
     struct,
 )
-from podsandbox.preview.recorder import ProgramRun, RegisteredResource
+from podsandbox.preview.records import ProgramRun, RegisteredResource
 
 _PROTO_LEVELS = {
     EnforcementLevel.ADVISORY: proto.ADVISORY,

@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from podsandbox.preview.recorder import ProgramRun, RegisteredResource, run_program
+from podsandbox.preview.recorder import run_program
+from podsandbox.preview.records import ProgramRun, RegisteredResource
 from podsandbox.stack.files import load_stack_config
 from tests.conftest import REPO
 

@@ -19,7 +19,9 @@ from podsandbox.components import (
     SandboxedNodePool,
     SandboxedNodePoolArgs,
 )
-from podsandbox.preview.recorder import SECRET, ProgramRun, run_function
+from podsandbox.preview.engine_values import SECRET
+from podsandbox.preview.recorder import run_function
+from podsandbox.preview.records import ProgramRun
 from podsandbox.rules import aks
 from tests.conftest import KUBECONFIG, PRIVATE_KEY, PUBLIC_KEY, REPO, AzureMocks
 

@@ -13,7 +13,8 @@ import pytest
 import yaml
 from pulumi.runtime.mocks import MockResourceArgs
 
-from podsandbox.preview.recorder import ProgramRun, run_program
+from podsandbox.preview.recorder import run_program
+from podsandbox.preview.records import ProgramRun
 from podsandbox.stack.files import load_stack_config
 from tests.conftest import REPO, AzureMocks, in_clear
 from tests.fake_apiserver import FakeApiServer, FakeCluster

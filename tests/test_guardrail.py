@@ -11,7 +11,8 @@ import pytest
 
 from podsandbox.components.sandbox_guardrail import SandboxGuardrail
 from podsandbox.components.validation import ComponentInputError
-from podsandbox.preview.recorder import ProgramRun, run_function, run_program
+from podsandbox.preview.recorder import run_function, run_program
+from podsandbox.preview.records import ProgramRun
 from podsandbox.stack.files import load_stack_config
 from tests.conftest import REPO, AzureMocks
 

@@ -24,7 +24,7 @@ FORBIDDEN_IMPORTS = [
     ("layers", "verify/command.py", "import podsandbox.preview.offline_preview"),
     ("layers", "rules/aks.py", "import podsandbox.stack"),
     ("layers", "stack/load.py", "import podsandbox.pack"),
-    ("acyclic", "preview/manifests.py", "import podsandbox.preview.offline_preview"),
+    ("acyclic", "preview/program_process.py", "import podsandbox.preview.offline_preview"),
     ("pure", "stack/reader.py", "import pulumi"),
     ("rules-standard-library", "guardrail/plan.py", "import yaml"),
     ("components", "components/kubelogin.py", "import podsandbox.stack"),

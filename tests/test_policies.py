@@ -33,7 +33,7 @@ from podsandbox.preview.policy_evaluator import (
     load_pack,
     resolve_config,
 )
-from podsandbox.preview.recorder import ProgramRun, RegisteredResource
+from podsandbox.preview.records import ProgramRun, RegisteredResource
 from podsandbox.rules import pools
 from tests.conftest import REPO
 from tests.sdk_analyzer import SdkAnalyzer

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from podsandbox.preview.recorder import ProgramRun, run_program
+from podsandbox.preview.recorder import run_program
+from podsandbox.preview.records import ProgramRun
 from podsandbox.rules.pool_limits import FIXED_AT_CREATION
 from podsandbox.stack.files import load_stack_config
 from tests.conftest import REPO

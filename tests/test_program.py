@@ -5,7 +5,8 @@ from __future__ import annotations
 import pulumi
 import pytest
 
-from podsandbox.preview.recorder import SECRET, UNKNOWN, run_program
+from podsandbox.preview.engine_values import SECRET, UNKNOWN
+from podsandbox.preview.recorder import run_program
 from podsandbox.stack.files import load_stack_config
 from tests.conftest import KUBECONFIG, REPO, AzureMocks, in_clear
 

@@ -37,8 +37,8 @@ def flagged(document: dict[str, Any]) -> bool:
 
 def resource_event(**changes: Any) -> str:
     """A well-formed resource event of the checker's protocol, with `changes` made to it."""
-    from podsandbox.preview.program_process import encode_record
-    from podsandbox.preview.recorder import RegisteredResource
+    from podsandbox.preview.program_events import encode_record
+    from podsandbox.preview.records import RegisteredResource
 
     resource = RegisteredResource(
         urn="urn:pulumi:dev::team::t::n", type="t", name="n", parent=None, custom=True,

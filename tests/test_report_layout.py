@@ -14,8 +14,8 @@ import pytest
 
 from podsandbox.cli import main
 from podsandbox.preview.offline_preview import creation_order
-from podsandbox.preview.recorder import RegisteredResource
-from podsandbox.preview.report import TEXT_WIDTH
+from podsandbox.preview.records import RegisteredResource
+from podsandbox.preview.report.text import TEXT_WIDTH
 from tests.conftest import REPO, python_project
 
 UNKNOWN_SIZE = REPO / "tests" / "programs" / "unknown-size"

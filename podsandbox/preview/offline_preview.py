@@ -18,7 +18,7 @@ from podsandbox.stack.files import StackConfig, load_stack_config
 
 if TYPE_CHECKING:  # imported at run time only once the program's process has started
     from podsandbox.preview.policy_evaluator import Analyzer
-    from podsandbox.preview.recorder import ProgramRun, RegisteredResource
+    from podsandbox.preview.records import ProgramRun, RegisteredResource
     from podsandbox.preview.report import PreviewReport
 
 

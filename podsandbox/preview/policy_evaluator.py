@@ -47,7 +47,7 @@ from pulumi_policy.policy import (
 )
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
-from podsandbox.preview.recorder import ProgramRun, RegisteredResource
+from podsandbox.preview.records import ProgramRun, RegisteredResource
 
 LEVELS = {level.value: level for level in EnforcementLevel}
 

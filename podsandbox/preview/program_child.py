@@ -22,7 +22,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, NoReturn, Optional
 
-from podsandbox.preview.program_process import DONE, MIB, encode_failure, encode_record
+from podsandbox.preview.program_events import DONE, MIB, encode_failure, encode_record
 
 RESERVE_BYTES = 4 * MIB
 """Memory held while the program runs and freed when it runs out, so that the report of it can
@@ -89,11 +89,7 @@ def main() -> NoReturn:
     program_dir = Path(request["programDir"]).resolve()
     ended: dict[str, Any] = DONE
     try:
-        from podsandbox.preview.recorder import (
-            ProgramFailedError,
-            ProgramStoppedError,
-            run_program,
-        )
+        from podsandbox.preview.recorder import ProgramFailedError, ProgramStoppedError, run_program
 
         try:
             run_program(

@@ -13,8 +13,9 @@ prints. Each exceeded bound, early exit or crash is a `ProgramError` (exit 2) th
 happened and carries what was registered until then. The child gets only a few plain variables of
 the checker's environment (`PASSED_ENVIRONMENT`): no tokens or cloud credentials.
 
-This module imports only the standard library at load time, so that the checker can start the
-child before it imports the Pulumi and policy SDKs itself (both then import at once).
+The events, and the checks of their shape, are `program_events`'s. This module (and that one)
+imports only the standard library at load time, so that the checker can start the child before it
+imports the Pulumi and policy SDKs itself (both then import at once).
 """
 
 from __future__ import annotations
@@ -31,10 +32,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
-if TYPE_CHECKING:
-    from podsandbox.preview.recorder import Invoke, ProgramRun, RegisteredResource
+from podsandbox.preview.program_events import MIB, MalformedEventError, apply_event, decode_line
 
-MIB = 1024 * 1024
+if TYPE_CHECKING:
+    from podsandbox.preview.records import ProgramRun
 
 
 @dataclass(frozen=True)
@@ -68,10 +69,6 @@ else (CI tokens, cloud credentials) stays out of its reach, so it cannot leak in
 
 EXIT_GRACE_SECONDS = 1.0
 """How long after the child's exit its pipes may stay open (held by a process it started)."""
-
-MAX_DEPTH = 100
-"""The deepest nesting of a value the checker takes (Kubernetes objects nest a few dozen levels at
-most); deeper values would exhaust the recursion of the walks over them."""
 
 SUMMARY_LIMIT = 10
 """Registrations named in the one-line error; the error report lists all of them."""
@@ -124,136 +121,6 @@ class _BoundExceededError(Exception):
     def __init__(self, bound: str, what: str) -> None:
         super().__init__(what)
         self.bound = bound
-
-
-class _MalformedEventError(Exception):
-    """The child sent something that is not an event of the protocol."""
-
-
-# The protocol. Each event is a JSON object with a "kind"; the child encodes with `encode_record`,
-# `encode_failure` and `DONE`, the checker decodes with `RunningProgram._apply`.
-
-DONE = {"kind": "done"}
-
-
-def encode_record(kind: str, item: Any) -> dict[str, Any]:
-    """The event for one `ProgramRun.record` call."""
-    if kind == "resource":
-        resource: RegisteredResource = item
-        return {
-            "kind": kind,
-            "urn": resource.urn,
-            "type": resource.type,
-            "name": resource.name,
-            "parent": resource.parent,
-            "custom": resource.custom,
-            "protect": resource.protect,
-            "engineInputs": resource.engine_inputs,
-            "dependencies": list(resource.dependencies),
-            "propertyDependencies": {
-                key: list(urns) for key, urns in resource.property_dependencies.items()
-            },
-            "deletedWith": resource.deleted_with,
-            "provider": resource.provider,
-            "deleteBeforeReplace": resource.delete_before_replace,
-            "replaceOnChanges": list(resource.replace_on_changes),
-            "retainOnDelete": resource.retain_on_delete,
-            "ignoreChanges": list(resource.ignore_changes),
-            "aliases": list(resource.aliases),
-            "notChecked": resource.not_checked,
-        }
-    if kind == "invoke":
-        invoke: Invoke = item
-        return {
-            "kind": kind,
-            "token": invoke.token,
-            "args": invoke.args,
-            "answered": invoke.answered,
-            "provider": invoke.provider,
-        }
-    if kind == "output":
-        name, output = item
-        return {
-            "kind": kind,
-            "name": name,
-            "wire": output.wire,
-            "secret": output.secret,
-            "known": output.known,
-        }
-    return {"kind": kind, "message": item}
-
-
-def encode_failure(
-    failure: str,
-    error: Optional[str] = None,
-    message: str = "",
-    where: Optional[str] = None,
-    module: Optional[str] = None,
-) -> dict[str, Any]:
-    """The event that ends a run that did not finish: `failure` is "stopped" (a `pulumi.RunError`,
-    the program's own error message), "failed" (another exception), "exited" (`sys.exit`) or
-    "memory" (out of the memory allowed)."""
-    return {
-        "kind": "failed",
-        "failure": failure,
-        "error": error,
-        "message": message,
-        "where": where,
-        "module": module,
-    }
-
-
-def _text(event: Mapping[str, Any], key: str) -> str:
-    value = event.get(key)
-    if not isinstance(value, str):
-        raise _MalformedEventError(f"{key!r} is not a string")
-    return value
-
-
-def _optional_text(event: Mapping[str, Any], key: str) -> Optional[str]:
-    value = event.get(key)
-    if value is not None and not isinstance(value, str):
-        raise _MalformedEventError(f"{key!r} is not a string")
-    return value
-
-
-def _flag(event: Mapping[str, Any], key: str) -> bool:
-    value = event.get(key)
-    if not isinstance(value, bool):
-        raise _MalformedEventError(f"{key!r} is not a boolean")
-    return value
-
-
-def _texts(event: Mapping[str, Any], key: str) -> tuple[str, ...]:
-    value = event.get(key)
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise _MalformedEventError(f"{key!r} is not a list of strings")
-    return tuple(value)
-
-
-def _texts_by_key(event: Mapping[str, Any], key: str) -> dict[str, tuple[str, ...]]:
-    return {name: _texts(_mapping(event, key), name) for name in _mapping(event, key)}
-
-
-def _mapping(event: Mapping[str, Any], key: str) -> dict[str, Any]:
-    value = event.get(key)
-    if not isinstance(value, dict):
-        raise _MalformedEventError(f"{key!r} is not an object")
-    return value
-
-
-def _nested_deeper_than(value: Any, limit: int) -> bool:
-    """Whether `value` nests lists and objects more than `limit` levels deep (no recursion)."""
-    stack = [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        if depth > limit:
-            return True
-        if isinstance(item, dict):
-            stack.extend((inner, depth + 1) for inner in item.values())
-        elif isinstance(item, list):
-            stack.extend((inner, depth + 1) for inner in item)
-    return False
 
 
 def child_environment() -> dict[str, str]:
@@ -328,7 +195,7 @@ class RunningProgram:
 
     def finish(self) -> ProgramRun:
         """Wait for the program, within the limits; its run, or a `ProgramError`."""
-        from podsandbox.preview.recorder import ProgramRun
+        from podsandbox.preview.records import ProgramRun
 
         run = ProgramRun(
             project=self.request.project,
@@ -343,7 +210,7 @@ class RunningProgram:
         except _BoundExceededError as exceeded:
             self.stop()
             raise ProgramError(self._exceeded_message(exceeded, run), run) from None
-        except _MalformedEventError as malformed:
+        except MalformedEventError as malformed:
             self.stop()
             raise ProgramError(
                 "the judged program's process sent the checker something that is not a report "
@@ -433,85 +300,17 @@ class RunningProgram:
                 return
             line = bytes(self._pending[:end])
             del self._pending[: end + 1]
-            try:
-                event = json.loads(line)
-            except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-                raise _MalformedEventError("a line that is not JSON") from None
-            if not isinstance(event, dict):
-                raise _MalformedEventError("an event that is not an object")
-            if _nested_deeper_than(event, MAX_DEPTH):
-                raise _MalformedEventError(f"a value nested more than {MAX_DEPTH} levels deep")
-            self._apply(event, run)
+            self._apply(decode_line(line), run)
 
     def _apply(self, event: dict[str, Any], run: ProgramRun) -> None:
-        from podsandbox.preview.recorder import (
-            Invoke,
-            RegisteredResource,
-            StackOutput,
-            redact,
-            revive_markers,
-        )
-
         if self._ended is not None:
-            raise _MalformedEventError("an event after the end of the run")
-        kind = event.get("kind")
-        if kind == "resource":
-            if len(run.resources) >= self.limits.max_resources:
-                raise _BoundExceededError(
-                    "max_resources", f"registered more than {self.limits.max_resources} resources"
-                )
-            engine_inputs = _mapping(event, "engineInputs")
-            run.resources.append(
-                RegisteredResource(
-                    urn=_text(event, "urn"),
-                    type=_text(event, "type"),
-                    name=_text(event, "name"),
-                    parent=_optional_text(event, "parent"),
-                    custom=_flag(event, "custom"),
-                    protect=_flag(event, "protect"),
-                    inputs=redact(engine_inputs),
-                    engine_inputs=engine_inputs,
-                    dependencies=_texts(event, "dependencies"),
-                    property_dependencies=_texts_by_key(event, "propertyDependencies"),
-                    deleted_with=_optional_text(event, "deletedWith"),
-                    provider=_optional_text(event, "provider"),
-                    delete_before_replace=_flag(event, "deleteBeforeReplace"),
-                    replace_on_changes=_texts(event, "replaceOnChanges"),
-                    retain_on_delete=_flag(event, "retainOnDelete"),
-                    ignore_changes=_texts(event, "ignoreChanges"),
-                    aliases=_texts(event, "aliases"),
-                    not_checked=_optional_text(event, "notChecked"),
-                )
+            raise MalformedEventError("an event after the end of the run")
+        if event.get("kind") == "resource" and len(run.resources) >= self.limits.max_resources:
+            raise _BoundExceededError(
+                "max_resources", f"registered more than {self.limits.max_resources} resources"
             )
-        elif kind == "invoke":
-            run.invokes.append(
-                Invoke(
-                    token=_text(event, "token"),
-                    args=revive_markers(_mapping(event, "args")),
-                    answered=_flag(event, "answered"),
-                    provider=_optional_text(event, "provider"),
-                )
-            )
-        elif kind in ("error", "warning", "info"):
-            {"error": run.errors, "warning": run.warnings, "info": run.infos}[kind].append(
-                _text(event, "message")
-            )
-        elif kind == "output":
-            wire = event.get("wire")
-            run.outputs[_text(event, "name")] = StackOutput(
-                redact(wire), _flag(event, "secret"), _flag(event, "known"), wire
-            )
-        elif kind == "secrets":
-            run.secret_values.update(_texts(event, "values"))
-        elif kind == "failed":
-            _text(event, "failure"), _text(event, "message")
-            for key in ("error", "where", "module"):
-                _optional_text(event, key)
+        if apply_event(event, run):
             self._ended = event
-        elif kind == "done":
-            self._ended = event
-        else:
-            raise _MalformedEventError(f"an event of unknown kind {kind!r}")
 
     def stop(self) -> None:
         """End the child and everything it started (its session), and reap it."""

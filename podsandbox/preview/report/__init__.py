@@ -1,0 +1,169 @@
+"""The offline preview's report, in four formats: text, JSON, Markdown (a PR comment), SARIF.
+
+The JSON document is the stable, machine-readable one; Markdown is for a pull-request comment and
+SARIF 2.1.0 for code scanning (one result per violation, pointing at the stack file). Secrets are
+never shown: every secret value is "[secret]", every value known only after deployment "[unknown]".
+
+`PreviewReport` holds what the preview found, its JSON document and the verdict; each other format
+has its module (`text`, `markdown`, `sarif`), and `errors` writes the report of a preview that an
+error stopped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from podsandbox.preview.policy_evaluator import Violation, load_pack
+from podsandbox.preview.records import ProgramRun, RegisteredResource
+from podsandbox.preview.report.fixed_names import FixedName, fixed_name
+from podsandbox.preview.report.markdown import to_markdown
+from podsandbox.preview.report.pools import pool_summary
+from podsandbox.preview.report.sarif import to_sarif
+from podsandbox.preview.report.text import to_text
+from podsandbox.preview.report.unchecked import CANNOT_RUN, NOT_SEEN_PREFIX
+from podsandbox.preview.report.values import strict_json
+from podsandbox.rules.pools import SandboxingPool, sandboxing_pools
+
+
+@dataclass
+class PreviewReport:
+    """What `podsandbox preview` prints, in either format."""
+
+    run: ProgramRun
+    stack_file: Path
+    warnings: list[str] = field(default_factory=list)
+    violations: list[Violation] = field(default_factory=list)
+
+    @property
+    def pools(self) -> list[tuple[RegisteredResource, SandboxingPool]]:
+        return [
+            (resource, pool)
+            for resource in self.run.resources
+            for pool in sandboxing_pools(resource.type, resource.inputs)
+        ]
+
+    def summary(self) -> dict[str, Any]:
+        by_type: dict[str, int] = {}
+        for resource in self.run.resources:
+            by_type[resource.type] = by_type.get(resource.type, 0) + 1
+        return {
+            "create": len(self.run.resources),
+            "byType": by_type,
+            "sandboxingPools": [
+                pool_summary(resource, pool, self._declared_clusters())
+                for resource, pool in self.pools
+            ],
+            "warnings": self.warnings,
+            "unansweredInvokes": [
+                {"token": invoke.token, "args": invoke.args}
+                for invoke in self.run.unanswered_invokes
+            ],
+            "mandatoryViolations": self.mandatory_violations,
+            "fixedNames": [name.to_dict() for name in self.fixed_names],
+            "notChecked": self.not_checked,
+            "notSeen": [
+                {"urn": r.urn, "type": r.type, "name": r.name, "reason": r.not_checked}
+                for r in self.not_seen
+            ],
+        }
+
+    def _declared_clusters(self) -> set[str]:
+        """The clusters this stack creates (by name): any other a pool names exists already."""
+        return {
+            str(resource.inputs.get("resourceName"))
+            for resource in self.run.resources
+            if resource.type.endswith(":ManagedCluster")
+            or resource.inputs.get("resourceType") == "managedClusters"
+        }
+
+    @property
+    def fixed_names(self) -> list[FixedName]:
+        return [name for resource in self.run.resources if (name := fixed_name(resource))]
+
+    @property
+    def not_checked(self) -> list[str]:
+        """What the policy pack could not judge offline (a policy that needed a value known only
+        after deployment); with `--strict` any of it fails the preview (exit 1).
+
+        Reads the offline run cannot answer are listed apart (`unansweredInvokes`): they feed the
+        program's own checks of a cluster that exists, which a real preview makes.
+        """
+        unjudged = [violation.message.splitlines()[0] for violation in self.unjudged]
+        return unjudged + [
+            f"{NOT_SEEN_PREFIX} {r.type} {r.name}: {r.not_checked}" for r in self.not_seen
+        ]
+
+    @property
+    def not_seen(self) -> list[RegisteredResource]:
+        """Components whose resources the offline run cannot see (a Helm chart, a kustomize
+        directory, a multi-language component): nothing they declare was judged."""
+        return [resource for resource in self.run.resources if resource.not_checked]
+
+    @property
+    def judged(self) -> list[Violation]:
+        """The violations: what a policy found wrong."""
+        return [v for v in self.violations if not v.message.startswith(CANNOT_RUN)]
+
+    @property
+    def unjudged(self) -> list[Violation]:
+        """The policies that could not run on a resource offline (a value only known after
+        deployment): no violation, checked only by a real preview."""
+        return [v for v in self.violations if v.message.startswith(CANNOT_RUN)]
+
+    @property
+    def mandatory_violations(self) -> int:
+        return sum(1 for violation in self.judged if violation.enforcement == "mandatory")
+
+    def verdict(self) -> str:
+        """The one-line verdict that opens the text and Markdown reports."""
+        levels: dict[str, int] = {}
+        for violation in self.judged:
+            levels[violation.enforcement] = levels.get(violation.enforcement, 0) + 1
+        counts = ", ".join(f"{count} {level}" for level, count in sorted(levels.items()))
+        parts = [counts or "no policy violations"]
+        if self.unjudged:
+            parts.append(f"{len(self.unjudged)} checked only by a real preview")
+        if self.not_seen:
+            parts.append(f"{len(self.not_seen)} not checked")
+        outcome = "FAIL" if self.mandatory_violations else "PASS"
+        return f"{outcome}: " + "; ".join(parts)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "stack": self.run.stack,
+            "resources": [
+                {
+                    "urn": resource.urn,
+                    "type": resource.type,
+                    "name": resource.name,
+                    "parent": resource.parent,
+                    "inputs": resource.inputs,
+                    "propertyDependencies": {
+                        key: sorted(urns) for key, urns in resource.property_dependencies.items()
+                    },
+                    "options": self.run.options(resource),
+                }
+                for resource in self.run.resources
+            ],
+            "outputs": {name: output.value for name, output in self.run.outputs.items()},
+            "invokes": [
+                {"token": invoke.token, "answered": invoke.answered} for invoke in self.run.invokes
+            ],
+            "verdict": self.verdict(),
+            "violations": [violation.to_dict() for violation in self.judged],
+            "checkedOnlyByRealPreview": [violation.to_dict() for violation in self.unjudged],
+            "summary": self.summary(),
+        }
+
+
+def render(report: PreviewReport, output_format: str) -> str:
+    """The report as text, json, markdown or sarif."""
+    if output_format == "json":
+        return strict_json(report.to_json())
+    if output_format == "markdown":
+        return to_markdown(report, load_pack().policies)
+    if output_format == "sarif":
+        return strict_json(to_sarif(report, load_pack().policies))
+    return to_text(report)
