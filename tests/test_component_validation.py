@@ -354,7 +354,7 @@ def test_every_problem_is_reported_at_once():
             "extra_pools": [{"name": "kata8", "vm_size": "Standard_B2s"}, {"name": "kata8"}],
         },
     )
-    assert [problem.path for problem in error.problems] == [
+    assert [problem.where for problem in error.problems] == [
         "nodePoolName",
         "nodeCount",
         "vmSize",
@@ -408,7 +408,7 @@ def test_skip_validation_lets_the_sandboxing_rules_step_aside_with_a_warning(mon
     assert "SandboxedCluster does not check the sandboxing rules (2 skipped" in warning
     # Values that cannot be used at all still stop it.
     error, _ = judged("pool", {"node_count": 0})
-    assert [problem.path for problem in error.problems] == ["nodeCount"]
+    assert [problem.where for problem in error.problems] == ["nodeCount"]
 
 
 @pytest.mark.subprocess  # the judged program runs in a process of its own

@@ -89,7 +89,7 @@ def test_the_component_checks_its_own_inputs_all_at_once():
 
     with pytest.raises(ComponentInputError) as raised:
         run_function(program, "team", "dev", {})
-    assert [problem.path for problem in raised.value.problems] == [
+    assert [problem.where for problem in raised.value.problems] == [
         "workloadRuntime", "enforcement", "untrustedNamespaces[0]", "untrustedNamespaces[2]",
     ]  # fmt: skip
 

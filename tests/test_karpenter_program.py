@@ -40,7 +40,7 @@ def test_the_component_checks_its_own_inputs_all_at_once():
 
     with pytest.raises(ComponentInputError) as raised:
         run_function(program, "team", "dev", {})
-    assert [problem.path for problem in raised.value.problems] == [
+    assert [problem.where for problem in raised.value.problems] == [
         "name", "cpuLimit", "consolidateAfter",
     ]  # fmt: skip
 

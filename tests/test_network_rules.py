@@ -96,7 +96,7 @@ def test_the_setting_left_empty_is_no_choice_and_a_chosen_one_is_read():
     assert load_settings({"networkPolicy": "Azure"}, "eastus").network_policy is network.AZURE
     with pytest.raises(SettingsError) as caught:
         load_settings({"networkPolicy": "calico"}, "eastus")
-    assert [problem.key for problem in caught.value.problems] == ["networkPolicy"]
+    assert [problem.where for problem in caught.value.problems] == ["networkPolicy"]
 
 
 def test_the_setting_warns_for_new_clusters_only():

@@ -151,7 +151,7 @@ def test_an_engine_cannot_be_chosen_for_an_existing_cluster():
     with pytest.raises(SettingsError) as caught:
         load_settings({"mode": "existing-cluster", "networkPolicy": "cilium"})
     [problem] = caught.value.problems
-    assert problem.key == "networkPolicy" and "applies to new clusters only" in problem.reason
+    assert problem.where == "networkPolicy" and "applies to new clusters only" in problem.reason
 
 
 def test_the_cluster_sends_only_its_own_pool_and_ignores_no_pool_changes():

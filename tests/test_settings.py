@@ -512,7 +512,7 @@ def test_every_problem_is_reported_at_once():
             },
             None,
         )
-    keys = [problem.key for problem in raised.value.problems]
+    keys = [problem.where for problem in raised.value.problems]
     assert sorted(keys) == sorted(
         [
             "azure-native:location",
@@ -695,7 +695,7 @@ def test_extra_pools_from_a_list_or_the_json_text_pulumi_passes():
 def test_every_bad_extra_pool_is_reported():
     with pytest.raises(SettingsError) as raised:
         load_settings({"extraPools": ["a:Standard_D4_v3", "b", "c:Standard_D4s_v3:x"]}, "eastus")
-    assert [problem.key for problem in raised.value.problems] == [
+    assert [problem.where for problem in raised.value.problems] == [
         "extraPools[0]",
         "extraPools[1]",
         "extraPools[2]",
@@ -809,7 +809,7 @@ def test_the_kubelogin_mode_is_read_for_existing_clusters():
     with pytest.raises(SettingsError) as caught:
         load_settings({"mode": "existing-cluster", "kubeloginMode": "devicecode"})
     [problem] = caught.value.problems
-    assert (problem.key, problem.value, problem.example) == (
+    assert (problem.where, problem.value, problem.example) == (
         "kubeloginMode",
         "devicecode",
         "pulumi config set kubeloginMode azurecli",
@@ -848,7 +848,7 @@ def test_an_invalid_runtime_does_not_hide_the_other_problems():
             },
             "eastus",
         )
-    keys = [problem.key for problem in raised.value.problems]
+    keys = [problem.where for problem in raised.value.problems]
     assert keys == ["runtime", "nodeVmSize", "kubernetesVersion", "osSku"]
     assert "checked against KataVmIsolation, the default" in str(raised.value.problems[0])
     assert "below the minimum 1.27.0 for KataVmIsolation" in str(raised.value.problems[2])
@@ -875,7 +875,7 @@ def test_the_untrusted_namespace_cannot_be_one_kubernetes_or_aks_owns(namespace,
     with pytest.raises(SettingsError) as raised:
         load_settings({"untrustedNamespace": namespace}, "eastus")
     [problem] = raised.value.problems
-    assert problem.key == "untrustedNamespace" and problem.value == namespace
+    assert problem.where == "untrustedNamespace" and problem.value == namespace
     assert problem.reason == (
         f"is {workloads.reserved_namespace(namespace)}; the program would take it over (Pod "
         "Security labels, a default-deny NetworkPolicy)"
@@ -1007,7 +1007,7 @@ def test_every_problem_of_every_pools_item_is_reported():
              {"vmSize": "Standard_D8s_v5"}]  # fmt: skip
     with pytest.raises(SettingsError) as raised:
         load_settings({"pools": items}, "eastus")
-    assert [problem.key for problem in raised.value.problems] == [
+    assert [problem.where for problem in raised.value.problems] == [
         "pools[0]", "pools[1].size", "pools[1].nodeCount", "pools[1].maxPods", "pools[2].name",
     ]  # fmt: skip
 

@@ -82,7 +82,7 @@ class SandboxingComponentProvider(ComponentProvider):
             except ComponentInputError as error:
                 raise pulumi.InputPropertiesError(
                     str(error),
-                    [{"property_path": p.path, "reason": str(p)} for p in error.problems],
+                    [{"property_path": p.where, "reason": str(p)} for p in error.problems],
                 ) from None
         return super().construct(name, resource_type, inputs, options)
 

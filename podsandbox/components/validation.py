@@ -20,40 +20,32 @@ from pulumi.provider.experimental.util import camel_case
 from podsandbox.guardrail.plan import AUDIT, DENY, ENFORCEMENTS
 from podsandbox.karpenter import node_pool as karpenter
 from podsandbox.rules import aks, judge, network, pool_limits, workloads
+from podsandbox.rules.judge import Problem
 
 
-@dataclass(frozen=True)
-class PropertyProblem:
-    """One bad component input, named by its property path (e.g. "extraPools[1].vmSize")."""
+def property_problem(
+    path: str, value: object, reason: str, allowed: str, example: str, sandboxing_rule: bool = False
+) -> Problem:
+    """A component input's problem, named by its property path (e.g. "extraPools[1].vmSize");
+    its example is `path: value`, as a program sets it."""
+    return Problem(path, value, reason, allowed, f"{path}: {example}", sandboxing_rule)
 
-    path: str
-    value: object
-    reason: str
-    allowed: str
-    example: str
-    sandboxing_rule: bool = False
 
-    def __str__(self) -> str:
-        shown = "(not set)" if self.value is None else f"= {self.value!r}"
-        return (
-            f"{self.path} {shown}: {self.reason}. Allowed: {self.allowed}. "
-            f"Example: {self.path}: {self.example}"
-        )
-
-    def at(self, path: str) -> "PropertyProblem":
-        """The same problem under another property path."""
-        return replace(self, path=path)
-
-    @classmethod
-    def of(cls, finding: judge.Finding, prefix: str = "") -> "PropertyProblem":
-        return cls(
-            prefix + finding.field,
-            finding.value,
-            finding.reason,
-            finding.allowed,
-            finding.example,
-            finding.sandboxing_rule,
-        )
+def finding_problem(
+    finding: judge.Finding,
+    prefix: str = "",
+    path: Optional[str] = None,
+    example: Optional[str] = None,
+) -> Problem:
+    """A judge's finding as a component input's problem: at `prefix` + its field, or at `path`."""
+    return property_problem(
+        path if path is not None else prefix + finding.field,
+        finding.value,
+        finding.reason,
+        finding.allowed,
+        example if example is not None else finding.example,
+        finding.sandboxing_rule,
+    )
 
 
 class ComponentInputError(pulumi.RunError):
@@ -62,7 +54,7 @@ class ComponentInputError(pulumi.RunError):
     A `RunError`: the Pulumi CLI prints the message alone, without a Python traceback.
     """
 
-    def __init__(self, component: str, problems: Sequence[PropertyProblem]) -> None:
+    def __init__(self, component: str, problems: Sequence[Problem]) -> None:
         self.component = component
         self.problems = list(problems)
         super().__init__(judge.problem_list(f"{component} inputs", self.problems))
@@ -79,7 +71,7 @@ class Inputs(Generic[V]):
 
     values: Optional[V]
     """The inputs with defaults applied; None when a problem leaves none to use."""
-    problems: list[PropertyProblem]
+    problems: list[Problem]
     """Every problem, in the order the error lists them."""
     warnings: list[str] = field(default_factory=list)
     """What the component logs once it exists, when no problem stops it."""
@@ -101,7 +93,7 @@ def checked(component: str, found: Inputs[V]) -> tuple[V, list[str]]:
     return found.values, [*_skip_warnings(component, found), *found.warnings]
 
 
-def blocking(problems: Sequence[PropertyProblem]) -> list[PropertyProblem]:
+def blocking(problems: Sequence[Problem]) -> list[Problem]:
     """The problems that stop a component: all of them, or with `--skip-validation` only values
     that cannot be used at all (the sandboxing rules step aside, as for the stack settings)."""
     return [problem for problem in problems if not (problem.sandboxing_rule and skip_validation())]
@@ -163,7 +155,7 @@ def skip_validation() -> bool:
 
 def _plain(
     args: Mapping[str, Any], key: str, kind: type, default: Any, prefix: str = ""
-) -> tuple[Any, Optional[PropertyProblem]]:
+) -> tuple[Any, Optional[Problem]]:
     """A plain input with its default; a problem when it has the wrong type (e.g. an Output)."""
     value = args.get(key)
     if value is None:
@@ -177,7 +169,7 @@ def _plain(
     wanted = {str: "a string", int: "a whole number", bool: "true or false", list: "a list",
               dict: "a map of strings"}[kind]  # fmt: skip
     shown = _AN_OUTPUT if isinstance(value, pulumi.Output) else value
-    problem = PropertyProblem(
+    problem = property_problem(
         prefix + camel_case(key),
         shown,
         f"must be {wanted} known when the program runs: it decides what is created and is "
@@ -193,7 +185,7 @@ class _Reader:
     (the order the error lists them in)."""
 
     def __init__(self) -> None:
-        self.problems: list[PropertyProblem] = []
+        self.problems: list[Problem] = []
 
     def plain(
         self, source: Mapping[str, Any], key: str, kind: type, default: Any, prefix: str = ""
@@ -239,16 +231,16 @@ def plan_pools(
         options=read.options(args),
     )
     verdict = judge.judge_pool(first)
-    read.problems += [PropertyProblem.of(finding) for finding in verdict.findings]
+    read.problems += [finding_problem(finding) for finding in verdict.findings]
     pools = [PoolValues(first.name, verdict.vm_size, _count(first.node_count), first.options)]
     pools += _extra_pools(read, args, verdict)
     for index, finding in judge.duplicate_pool_names([pool.name for pool in pools]):
         path = "nodePoolName" if index == 0 else f"extraPools[{index - 1}].name"
-        read.problems.append(PropertyProblem.of(finding).at(path))
+        read.problems.append(finding_problem(finding, path=path))
     if first_mode == pool_limits.SYSTEM:
         dedicated = judge.dedicated_system_pool_finding(first.options, len(pools) - 1)
         if dedicated is not None:
-            read.problems.append(PropertyProblem.of(dedicated))
+            read.problems.append(finding_problem(dedicated))
     plan = PoolPlan(verdict.runtime, verdict.os_sku, verdict.kubernetes_version, pools)
     return Inputs(plan, read.problems, list(verdict.warnings), sandboxing_rules=True)
 
@@ -260,7 +252,7 @@ def _extra_pools(
     extra = args.get("extra_pools") or []
     if not isinstance(extra, list):
         read.problems.append(
-            PropertyProblem(
+            property_problem(
                 "extraPools",
                 extra,
                 "is not a list",
@@ -291,18 +283,17 @@ def _extra_pools(
 
 def _extra_pool_problem(
     finding: judge.Finding, item: Mapping[str, Any], prefix: str
-) -> Optional[PropertyProblem]:
+) -> Optional[Problem]:
     """An extra pool's finding under its own path; None for what the first pool's judging
     already reported (the settings they share)."""
     if finding.field == "nodePoolName" and item.get("name") is None:
-        return PropertyProblem(
+        return property_problem(
             prefix + "name", None, "is required", judge.POOL_NAME_ALLOWED, "kata8"
         )
     if finding.field == "nodePoolName":  # an extra pool's name is its `name`
-        problem = PropertyProblem.of(finding, prefix)
-        return replace(problem, path=prefix + "name", example="kata8")
+        return finding_problem(finding, path=prefix + "name", example="kata8")
     if finding.field not in ("workloadRuntime", "osSku", "kubernetesVersion"):
-        return PropertyProblem.of(finding, prefix)
+        return finding_problem(finding, prefix)
     return None
 
 
@@ -310,7 +301,7 @@ def _count(value: object) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 1
 
 
-def name_problems(args: Mapping[str, Any], keys: Sequence[str]) -> list[PropertyProblem]:
+def name_problems(args: Mapping[str, Any], keys: Sequence[str]) -> list[Problem]:
     """Resource group and cluster names, when they are plain strings (an output of another
     resource is judged by Azure)."""
     problems = []
@@ -318,9 +309,9 @@ def name_problems(args: Mapping[str, Any], keys: Sequence[str]) -> list[Property
         value = args.get(key)
         judge_name, wanted, example = _NAMES[key]
         if value is None:
-            problems.append(PropertyProblem(camel_case(key), None, "is required", wanted, example))
+            problems.append(property_problem(camel_case(key), None, "is required", wanted, example))
         elif isinstance(value, str) and (finding := judge_name(value)) is not None:
-            problems.append(PropertyProblem.of(finding))
+            problems.append(finding_problem(finding))
     return problems
 
 
@@ -334,12 +325,12 @@ _NAMES = {
 }
 
 
-def cluster_problems(args: Mapping[str, Any]) -> list[PropertyProblem]:
+def cluster_problems(args: Mapping[str, Any]) -> list[Problem]:
     """What a new cluster needs besides its pools: names, region, SSH key, flags."""
     problems = name_problems(args, ("resource_group_name", "cluster_name"))
     if args.get("location") is None:
         problems.append(
-            PropertyProblem(
+            property_problem(
                 "location",
                 None,
                 "is required: a new cluster needs an Azure region",
@@ -355,7 +346,7 @@ def cluster_problems(args: Mapping[str, Any]) -> list[PropertyProblem]:
     return problems
 
 
-def node_pool_problems(args: Mapping[str, Any]) -> list[PropertyProblem]:
+def node_pool_problems(args: Mapping[str, Any]) -> list[Problem]:
     """What pools on an existing cluster need besides the pools: the cluster, how to sign in."""
     problems = name_problems(args, ("resource_group_name", "cluster_name"))
     return problems + _judged_string(args, "kubelogin_mode", judge.kubelogin_mode_finding)
@@ -363,13 +354,13 @@ def node_pool_problems(args: Mapping[str, Any]) -> list[PropertyProblem]:
 
 def _judged_string(
     args: Mapping[str, Any], key: str, finding_of: Callable[[str], Optional[judge.Finding]]
-) -> list[PropertyProblem]:
+) -> list[Problem]:
     """An optional string input: wrong when it is not a plain string, or when the judge says so."""
     value, problem = _plain(args, key, str, None)
     if problem is not None:
         return [problem]
     finding = finding_of(value) if value is not None else None
-    return [PropertyProblem.of(finding)] if finding is not None else []
+    return [finding_problem(finding)] if finding is not None else []
 
 
 @dataclass(frozen=True)
@@ -429,7 +420,7 @@ def guardrail_inputs(args: Mapping[str, Any], default_policy_name: str) -> Input
     policy_name, problem = _plain(args, "policy_name", str, default_policy_name)
     problems = [problem] if problem is not None else []
     if problem is None and not workloads.is_object_name(policy_name, POLICY_NAME_LENGTH):
-        problems.append(PropertyProblem(
+        problems.append(property_problem(
             "policyName", policy_name, "is not a Kubernetes object name",
             f"at most {POLICY_NAME_LENGTH} {workloads.OBJECT_NAME_RULE} (its bindings add "
             "-named and -labelled)", "podsandbox-dev",
@@ -439,12 +430,12 @@ def guardrail_inputs(args: Mapping[str, Any], default_policy_name: str) -> Input
     if problem is not None:
         problems.append(problem)
     elif runtime is None:
-        problems.append(PropertyProblem.of(judge.runtime_finding(text, others_checked=False)))
+        problems.append(finding_problem(judge.runtime_finding(text, others_checked=False)))
     enforcement, problem = _plain(args, "enforcement", str, DENY)
     if problem is not None:
         problems.append(problem)
     elif enforcement.lower() not in ENFORCEMENTS:
-        problems.append(PropertyProblem(
+        problems.append(property_problem(
             "enforcement", enforcement, "is not a guardrail enforcement", " or ".join(ENFORCEMENTS),
             AUDIT,
         ))  # fmt: skip
@@ -461,8 +452,8 @@ def _names(
     args: Mapping[str, Any],
     key: str,
     default: list[str],
-    problem_of: Callable[[str, object], Optional[PropertyProblem]],
-    problems: list[PropertyProblem],
+    problem_of: Callable[[str, object], Optional[Problem]],
+    problems: list[Problem],
 ) -> list[str]:
     """A list of names (its default when absent or empty); each bad one adds a problem."""
     values = args.get(key)
@@ -471,7 +462,7 @@ def _names(
     path = camel_case(key)
     if not isinstance(values, list):
         shown = _AN_OUTPUT if isinstance(values, pulumi.Output) else values
-        problems.append(PropertyProblem(
+        problems.append(property_problem(
             path, shown, "must be a list of names known when the program runs", "a list of "
             "strings", repr(default),
         ))  # fmt: skip
@@ -482,27 +473,27 @@ def _names(
     return [value for value in values if isinstance(value, str)]
 
 
-def _namespace_problem(path: str, value: object) -> Optional[PropertyProblem]:
+def _namespace_problem(path: str, value: object) -> Optional[Problem]:
     example = workloads.DEFAULT_UNTRUSTED_NAMESPACE
     if not isinstance(value, str) or not workloads.is_namespace_name(value):
         shown = _AN_OUTPUT if isinstance(value, pulumi.Output) else value
-        return PropertyProblem(path, shown, "is not a Kubernetes namespace name",
+        return property_problem(path, shown, "is not a Kubernetes namespace name",
                                workloads.NAMESPACE_NAME_RULE, example)  # fmt: skip
     owner = workloads.reserved_namespace(value)
     if owner is None:
         return None
-    return PropertyProblem(
+    return property_problem(
         path, value, f"is {owner}; the guardrail would hold its workloads to the sandboxing rules",
         "a namespace of your own, not default, kube-* or one AKS and its add-ons own", example,
     )  # fmt: skip
 
 
-def _runtime_class_problem(path: str, value: object) -> Optional[PropertyProblem]:
+def _runtime_class_problem(path: str, value: object) -> Optional[Problem]:
     if isinstance(value, str) and workloads.is_object_name(value):
         return None
     shown = _AN_OUTPUT if isinstance(value, pulumi.Output) else value
     allowed = f"at most 253 {workloads.OBJECT_NAME_RULE}"
-    return PropertyProblem(path, shown, "is not a RuntimeClass name", allowed, "kata-dedicated")
+    return property_problem(path, shown, "is not a RuntimeClass name", allowed, "kata-dedicated")
 
 
 @dataclass(frozen=True)
@@ -519,7 +510,7 @@ def node_provisioning_inputs(
     args: Mapping[str, Any], default_name: str
 ) -> Inputs[NodeProvisioningValues]:
     """Karpenter's settings (None when a problem leaves none), and every problem of them."""
-    problems: list[PropertyProblem] = []
+    problems: list[Problem] = []
 
     def plain(key: str, default: str) -> str:
         value, problem = _plain(args, key, str, default)
@@ -531,14 +522,14 @@ def node_provisioning_inputs(
     # Karpenter labels each node it makes with its NodePool's name (karpenter.sh/nodepool), and a
     # label value has at most 63 characters.
     if not workloads.is_object_name(name, 63):
-        problems.append(PropertyProblem("name", name, "is not a Kubernetes object name that fits "
+        problems.append(property_problem("name", name, "is not a Kubernetes object name that fits "
                                         "a label value", f"at most 63 {workloads.OBJECT_NAME_RULE}",
                                         "podsandbox-dev"))  # fmt: skip
     cpu, memory = plain("cpu_limit", ""), plain("memory_limit", "")
     policy = plain("consolidation_policy", karpenter.DEFAULT_CONSOLIDATION_POLICY)
     after = plain("consolidate_after", karpenter.DEFAULT_CONSOLIDATE_AFTER)
     problems += [
-        PropertyProblem.of(finding)
+        finding_problem(finding)
         for finding in karpenter.setting_findings(cpu, memory, policy, after)
     ]
     if problems:

@@ -67,6 +67,31 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class Problem:
+    """One invalid stack setting or component input: enough to fix it without reading the code.
+
+    The stack's settings and the components (from Python and over the plugin) report with it."""
+
+    where: str
+    """The stack key (`nodeCount`, `pools[0].vmSize`) or the component's property path
+    (`extraPools[1].vmSize`)."""
+    value: object
+    reason: str
+    allowed: str
+    example: str
+    """What works instead, as its user writes it: a `pulumi config set` command for a stack key,
+    `path: value` for a component property."""
+    sandboxing_rule: bool = False
+    """See `Finding.sandboxing_rule`."""
+
+    def __str__(self) -> str:
+        shown = "(not set)" if self.value is None else f"= {self.value!r}"
+        return (
+            f"{self.where} {shown}: {self.reason}. Allowed: {self.allowed}. Example: {self.example}"
+        )
+
+
+@dataclass(frozen=True)
 class PoolSettings:
     """A sandboxing node pool as plain values, before defaults are known to be valid."""
 

@@ -6,6 +6,7 @@ take their inputs from their callers.
 The names below are the settings' public surface; the modules are internal.
 """
 
+from podsandbox.rules.judge import Problem
 from podsandbox.stack.declarations import (
     DEFAULT_EXISTING_CLUSTER_POOL,
     DEFAULT_NEW_CLUSTER_POOL,
@@ -20,13 +21,7 @@ from podsandbox.stack.declarations import (
 )
 from podsandbox.stack.load import load_settings
 from podsandbox.stack.reader import config_key, unqualified
-from podsandbox.stack.settings import (
-    KarpenterSettings,
-    PoolSpec,
-    Problem,
-    SettingsError,
-    StackSettings,
-)
+from podsandbox.stack.settings import KarpenterSettings, PoolSpec, SettingsError, StackSettings
 
 __all__ = [
     "DEFAULT_EXISTING_CLUSTER_POOL",

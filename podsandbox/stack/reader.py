@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from typing import Optional
 
 from podsandbox.rules import judge
+from podsandbox.rules.judge import Problem
 from podsandbox.stack.declarations import PROJECT, SETTINGS_BY_KEY
-from podsandbox.stack.settings import Problem
 
 
 def set_example(key: str, value: str) -> str:

@@ -8,26 +8,10 @@ from typing import Optional
 
 from podsandbox.guardrail.plan import DENY, GuardrailPlan
 from podsandbox.rules import aks, judge, network
+from podsandbox.rules.judge import Problem
 from podsandbox.rules.pool_limits import SYSTEM_POOL_TAINT, PoolOptions
 from podsandbox.rules.workloads import DEFAULT_UNTRUSTED_NAMESPACE
 from podsandbox.stack.declarations import NEW_CLUSTER
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One invalid setting: enough to fix it without reading the code."""
-
-    key: str
-    value: object
-    reason: str
-    allowed: str
-    example: str
-
-    def __str__(self) -> str:
-        shown = "(not set)" if self.value is None else f"= {self.value!r}"
-        return (
-            f"{self.key} {shown}: {self.reason}. Allowed: {self.allowed}. Example: {self.example}"
-        )
 
 
 class SettingsError(ValueError):
