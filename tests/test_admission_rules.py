@@ -16,7 +16,14 @@ from podsandbox.rules import aks, policy_checks, workloads
 from tests.cel_admission import AdmissionPolicy
 
 NAMESPACE = "untrusted"
-RULES = [rule.name for rule in admission.rules(aks.GA_RUNTIME)]
+
+
+def rule_names() -> list[str]:
+    """The rules' names, asked at test time (a name computed while collecting would not see a
+    change to the rules made after, as mutation testing makes them)."""
+    return [rule.name for rule in admission.rules(aks.GA_RUNTIME)]
+
+
 MEMORY = {"limits": {"memory": "256Mi", "cpu": "1"}, "requests": {"memory": "256Mi", "cpu": "1"}}
 
 
@@ -165,7 +172,7 @@ def ga_policy() -> AdmissionPolicy:
 
 def test_the_table_covers_each_rule_both_ways(ga_policy):
     assert len(CASES) >= 40
-    for rule in RULES:
+    for rule in rule_names():
         flagged = [
             name for name, case in CASES.items() if rule in pack_flags(case, aks.GA_RUNTIME, {})
         ]
@@ -176,7 +183,7 @@ def test_the_table_covers_each_rule_both_ways(ga_policy):
 @pytest.mark.parametrize("case", CASES, ids=list(CASES))
 def test_the_admission_policy_and_the_pack_flag_the_same_rules(ga_policy, case):
     manifest = CASES[case]
-    assert cel_flags(ga_policy, manifest, RULES) == pack_flags(manifest, aks.GA_RUNTIME, {})
+    assert cel_flags(ga_policy, manifest, rule_names()) == pack_flags(manifest, aks.GA_RUNTIME, {})
 
 
 @pytest.mark.parametrize(
@@ -192,7 +199,7 @@ def test_the_admission_policy_and_the_pack_flag_the_same_rules(ga_policy, case):
 def test_the_legacy_generation_has_its_own_class(case):
     policy = AdmissionPolicy(admission.policy_object("p", aks.LEGACY_RUNTIME))
     manifest = CASES[case]
-    assert cel_flags(policy, manifest, RULES) == pack_flags(manifest, aks.LEGACY_RUNTIME, {})
+    assert cel_flags(policy, manifest, rule_names()) == pack_flags(manifest, aks.LEGACY_RUNTIME, {})
 
 
 @pytest.mark.parametrize("class_name", ["kata-dedicated", "kata-vm-isolation", "runc"])
@@ -200,8 +207,8 @@ def test_an_extra_sandboxing_class_is_accepted_by_both(class_name):
     policy = AdmissionPolicy(admission.policy_object("p", aks.GA_RUNTIME, ["kata-dedicated"]))
     manifest = pod(spec(runtimeClassName=class_name))
     extra = {"kata-dedicated": aks.GA_RUNTIME}
-    assert cel_flags(policy, manifest, RULES) == pack_flags(manifest, aks.GA_RUNTIME, extra)
-    assert ("runtime-class" in cel_flags(policy, manifest, RULES)) is (class_name == "runc")
+    assert cel_flags(policy, manifest, rule_names()) == pack_flags(manifest, aks.GA_RUNTIME, extra)
+    assert ("runtime-class" in cel_flags(policy, manifest, rule_names())) is (class_name == "runc")
 
 
 @pytest.mark.parametrize("version", ["1.30", kubernetes_validate.latest_version()])
