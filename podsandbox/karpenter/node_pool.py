@@ -97,11 +97,7 @@ def setting_findings(
         ("cpuLimit", cpu_limit, "cpu", "64"),
         ("memoryLimit", memory_limit, "memory", "256Gi"),
     ):
-        try:
-            positive = not text or sizing.parse_quantity(text) > 0
-        except sizing.QuantityError:
-            positive = False
-        if not positive:
+        if not _empty_or_positive(text):
             findings.append(judge.Finding(field_name, text, "is not a positive quantity",
                                           f"a {resource} quantity, or empty for no limit",
                                           example))  # fmt: skip
@@ -115,6 +111,16 @@ def setting_findings(
                                       "is not a Karpenter duration", "seconds, minutes or hours "
                                       "such as 30s, 5m or 1h30m, or Never", "5m"))  # fmt: skip
     return findings
+
+
+def _empty_or_positive(text: str) -> bool:
+    """Whether a limit is left out (empty) or a quantity above zero."""
+    if not text:
+        return True
+    try:
+        return sizing.parse_quantity(text) > 0
+    except sizing.QuantityError:
+        return False
 
 
 def limits(cpu_limit: str, memory_limit: str) -> dict[str, str]:
