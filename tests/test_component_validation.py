@@ -425,3 +425,16 @@ def test_another_teams_program_gets_the_same_errors_as_the_stack_settings(capsys
     for problem in settings.value.problems:
         assert f": {problem.reason}. Allowed: {problem.allowed}." in error
     assert "Traceback" not in error
+
+
+def test_a_component_takes_at_most_100_pools():
+    from podsandbox.components.validation import ComponentInputError, checked, node_pool_inputs
+
+    pools = [{"name": f"p{index}"} for index in range(99)]
+    checked("SandboxedNodePool", node_pool_inputs(pool_args(extra_pools=pools), "pool"))
+    more = [*pools, {"name": "p99"}]
+    with pytest.raises(ComponentInputError) as raised:
+        checked("SandboxedNodePool", node_pool_inputs(pool_args(extra_pools=more), "pool"))
+    [problem] = raised.value.problems
+    assert (problem.where, problem.value) == ("extraPools", 100)
+    assert "more than the 100 node pools an AKS cluster takes" in problem.reason

@@ -1085,3 +1085,22 @@ def test_karpenter_is_read_for_an_existing_cluster():
     assert both.karpenter.limits == {"cpu": "64", "memory": "256Gi"}
     defaults = load_settings({**EXISTING, "karpenter": True})
     assert defaults.karpenter == KarpenterSettings({}, "WhenEmptyOrUnderutilized", "0s")
+
+
+@pytest.mark.parametrize("key", ["extraPools", "pools"])
+def test_a_cluster_takes_at_most_100_pools(key):
+    # AKS's quota: 100 node pools per cluster, the first pool included.
+    def items(count: int) -> list[object]:
+        if key == "extraPools":
+            return [f"p{index}:Standard_D4s_v3" for index in range(count)]
+        return [{"name": f"p{index}"} for index in range(count)]
+
+    assert len(load_settings({"mode": "existing-cluster", key: items(99)}).pools) == 100
+    with pytest.raises(SettingsError) as raised:
+        load_settings({"mode": "existing-cluster", key: items(100)})
+    [problem] = raised.value.problems
+    assert (problem.where, problem.value) == (key, 100)
+    assert "more than the 100 node pools an AKS cluster takes" in problem.reason
+    # The example works when followed: without the list, the stack is valid.
+    assert problem.example == f"pulumi config rm {key}"
+    assert len(load_settings({"mode": "existing-cluster"}).pools) == 1

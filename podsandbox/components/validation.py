@@ -237,6 +237,8 @@ def plan_pools(
     for index, finding in judge.duplicate_pool_names([pool.name for pool in pools]):
         path = "nodePoolName" if index == 0 else f"extraPools[{index - 1}].name"
         read.problems.append(finding_problem(finding, path=path))
+    if (too_many := judge.pool_count_finding(len(pools))) is not None:
+        read.problems.append(finding_problem(too_many))
     if first_mode == pool_limits.SYSTEM:
         dedicated = judge.dedicated_system_pool_finding(first.options, len(pools) - 1)
         if dedicated is not None:

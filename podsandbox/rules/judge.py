@@ -143,6 +143,20 @@ def dedicated_system_pool_finding(
     return Finding(problem.field, problem.value, problem.reason, problem.allowed, "[]")
 
 
+def pool_count_finding(pools: int) -> Optional[Finding]:
+    """More pools than a cluster takes (the first pool included)."""
+    if pools <= pool_limits.MAX_POOLS_PER_CLUSTER:
+        return None
+    return Finding(
+        "extraPools",
+        pools - 1,
+        f"make {pools} pools with the first one, more than the {pool_limits.MAX_POOLS_PER_CLUSTER} "
+        "node pools an AKS cluster takes (AKS quota)",
+        f"at most {pool_limits.MAX_POOLS_PER_CLUSTER - 1} more pools",
+        "[]",
+    )
+
+
 def option_findings(mode: str, count: int, options: pool_limits.PoolOptions) -> list[Finding]:
     """The pool options' problems as findings, each with an example."""
     return [finding_of(p, mode) for p in pool_limits.options_problems(mode, count, options)]

@@ -41,6 +41,9 @@ from typing import Optional
 SYSTEM = "System"
 USER = "User"
 MAX_NODES_PER_POOL = 1000
+MAX_POOLS_PER_CLUSTER = 100
+"""AKS's quota: at most 100 node pools per cluster (MicrosoftDocs/azure-docs
+`includes/container-service-limits.md`, "Maximum node pools per cluster: 100")."""
 MIN_NODES = {USER: 0, SYSTEM: 1}
 """A User pool may scale to zero; a System pool keeps at least one node."""
 MIN_MAX_PODS = 10

@@ -63,7 +63,10 @@ def read_more_pools(
         read.problem("pools", read.raw("pools"), "and extraPools both declare pools",
                      "pools (every pool setting) or extraPools (NAME:VM_SIZE[:COUNT]), not both",
                      "pulumi config rm extraPools")  # fmt: skip
+    key = "pools" if structured else "extraPools"
     extra_pools = extra_pools or structured
+    if (finding := judge.pool_count_finding(1 + len(extra_pools))) is not None:
+        read.problem(key, finding.value, finding.reason, finding.allowed, f"pulumi config rm {key}")
     if system_first:
         finding = judge.dedicated_system_pool_finding(first.options, len(extra_pools))
         if finding is not None:
