@@ -437,4 +437,8 @@ def test_a_component_takes_at_most_100_pools():
         checked("SandboxedNodePool", node_pool_inputs(pool_args(extra_pools=more), "pool"))
     [problem] = raised.value.problems
     assert (problem.where, problem.value) == ("extraPools", 100)
-    assert "more than the 100 node pools an AKS cluster takes" in problem.reason
+    assert problem.reason == (
+        "make 101 pools with the first one, more than the 100 node pools an AKS cluster takes "
+        "(AKS quota)"
+    )
+    assert (problem.allowed, problem.example) == ("at most 99 more pools", "extraPools: []")
