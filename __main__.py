@@ -21,8 +21,7 @@ from podsandbox.components.node_provisioning import (
 )
 from podsandbox.components.sandbox_guardrail import SandboxGuardrail, SandboxGuardrailArgs
 from podsandbox.guardrail import plan as guardrail
-from podsandbox.rules.pool_limits import SYSTEM_POOL_TAINT
-from podsandbox.rules.sizing import node_capacity, pool_capacity, sandbox_size, uniform_pod
+from podsandbox.rules.sizing import node_capacity, sandbox_size, uniform_pod
 
 settings = read_stack_settings()
 runtime = settings.runtime
@@ -153,10 +152,8 @@ if settings.demo:
     pulumi.export(
         "sandboxCapacity",
         {
-            pool.name: pool_capacity(
-                pool.vm_size, pool.options.nodes(pool.count), sandbox, pool.options.max_pods
-            ).to_dict()
+            pool.name: pool.options.capacity(pool.vm_size, pool.count, sandbox).to_dict()
             for pool in settings.pools
-            if SYSTEM_POOL_TAINT not in pool.options.node_taints
+            if not pool.options.system_pods_only
         },
     )

@@ -205,8 +205,8 @@ def test_text_and_markdown_show_protection_and_replacement(capsys, tmp_path):
     cluster = cluster.split("\n  + ")[0]  # up to the next resource
     assert flat(cluster.split("\n          ")[0]).endswith(
         "sandbox-cluster [protected] [deleted before replaced] [replaced on change of "
-        "agentPoolProfiles[0].{vmSize, workloadRuntime, osSKU, availabilityZones, maxPods, "
-        "osDiskType, osDiskSizeGB}, networkProfile.{networkPlugin, networkPluginMode, "
+        "agentPoolProfiles[0].{vmSize, workloadRuntime, osSKU, maxPods, osDiskType, "
+        "osDiskSizeGB, availabilityZones}, networkProfile.{networkPlugin, networkPluginMode, "
         "networkDataplane, networkPolicy, podCidr}] "
         "[ignores changes to networkProfile]"
     )

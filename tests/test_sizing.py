@@ -287,12 +287,12 @@ def test_a_pools_capacity_at_its_bounds():
 
 def test_max_pods_caps_a_node_and_says_so():
     sandbox = sandbox_size(uniform_pod("500m", "256Mi"), GA)
-    capped = sizing.pool_capacity("Standard_D8s_v5", (2, 2), sandbox, max_pods=10)
+    capped = sizing.pool_capacity("Standard_D8s_v5", (2, 2), sandbox, pod_cap=10)
     assert (capped.per_node, capped.bound) == (10, "maxPods")
     assert capped.to_dict()["atMaximum"] == 20
-    roomy = sizing.pool_capacity("Standard_D8s_v5", (1, 3), sandbox, max_pods=110)
+    roomy = sizing.pool_capacity("Standard_D8s_v5", (1, 3), sandbox, pod_cap=110)
     assert (roomy.per_node, roomy.bound) == (16, "CPU")
-    exact = sizing.pool_capacity("Standard_D8s_v5", (1, 1), sandbox, max_pods=16)
+    exact = sizing.pool_capacity("Standard_D8s_v5", (1, 1), sandbox, pod_cap=16)
     assert (exact.per_node, exact.bound) == (16, "CPU")  # both: the resources say it first
     assert sizing.describe({"a": exact.to_dict(), "b": roomy.to_dict(), "c": capped.to_dict()}) == (
         "a: 16 (16 per Standard_D8s_v5 node x 1 node, CPU bound); "
@@ -303,7 +303,7 @@ def test_max_pods_caps_a_node_and_says_so():
 
 def test_an_unknown_node_leaves_the_pool_unknown():
     sandbox = sandbox_size(uniform_pod("500m", "256Mi"), GA)
-    unknown = sizing.pool_capacity("Standard_D64s_v5", (1, 2), sandbox, max_pods=30)
+    unknown = sizing.pool_capacity("Standard_D64s_v5", (1, 2), sandbox, pod_cap=30)
     assert unknown.per_node is None
     assert unknown.to_dict()["atMinimum"] is None and unknown.to_dict()["atMaximum"] is None
     assert sizing.describe({"big": unknown.to_dict()}) == (

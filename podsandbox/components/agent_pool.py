@@ -5,7 +5,6 @@ all of its pools, so a pool's fields are written once. (No `from __future__ impo
 here: Pulumi's schema inference reads these annotations at run time.)
 """
 
-import dataclasses
 from typing import Any, NotRequired, Optional, TypedDict, cast
 
 import pulumi
@@ -65,17 +64,7 @@ class SandboxPoolArgs(PoolOptionsArgs):
 def option_inputs(options: PoolOptions) -> dict[str, Any]:
     """The options that are set, by their Python input names (the same in `PoolOptionsArgs`,
     `ManagedClusterAgentPoolProfileArgs` and `AgentPool`); the bounds only with autoscaling."""
-    inputs: dict[str, Any] = {}
-    for field in dataclasses.fields(options):
-        value = getattr(options, field.name)
-        bound = field.name in ("min_count", "max_count")
-        unset = value is None or value is False or value == ()  # 0 is a count: `is`, not ==
-        if unset or (bound and not options.enable_auto_scaling):
-            continue
-        if field.name == "node_labels":
-            value = dict(value)
-        inputs[field.name] = list(value) if isinstance(value, tuple) else value
-    return inputs
+    return {setting.field: value for setting, value in options.set_values() if value is not None}
 
 
 def set_pool_options(args: PoolOptionsArgs, options: PoolOptions) -> None:

@@ -21,6 +21,7 @@ from podsandbox.guardrail.plan import AUDIT, DENY, ENFORCEMENTS
 from podsandbox.karpenter import node_pool as karpenter
 from podsandbox.rules import aks, judge, network, pool_limits, workloads
 from podsandbox.rules.judge import Problem
+from podsandbox.rules.pool_settings import POOL_SETTINGS
 
 
 def property_problem(
@@ -197,18 +198,15 @@ class _Reader:
 
     def options(self, source: Mapping[str, Any], prefix: str = "") -> pool_limits.PoolOptions:
         """A pool's options (`PoolOptionsArgs`), from the component's inputs or an extra pool."""
-        plain = self.plain
-        return pool_limits.PoolOptions(
-            enable_auto_scaling=plain(source, "enable_auto_scaling", bool, False, prefix),
-            min_count=plain(source, "min_count", int, None, prefix),
-            max_count=plain(source, "max_count", int, None, prefix),
-            max_pods=plain(source, "max_pods", int, None, prefix),
-            os_disk_type=plain(source, "os_disk_type", str, None, prefix),
-            os_disk_size_gb=plain(source, "os_disk_size_gb", int, None, prefix),
-            availability_zones=tuple(plain(source, "availability_zones", list, [], prefix)),
-            node_taints=tuple(plain(source, "node_taints", list, [], prefix)),
-            node_labels=tuple(plain(source, "node_labels", dict, {}, prefix).items()),
-        )
+        values = {
+            option.name: self.plain(source, option.field, option.kind, _UNSET[option.kind], prefix)
+            for option in POOL_SETTINGS
+        }
+        return pool_limits.options_of(values)
+
+
+_UNSET: dict[type, object] = {bool: False, int: None, str: None, list: [], dict: {}}
+"""A pool option left out, by its kind (AKS's default applies)."""
 
 
 def plan_pools(

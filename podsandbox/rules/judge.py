@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Optional
 
-from podsandbox.rules import aks, network, pool_limits, vmsizes
+from podsandbox.rules import aks, network, pool_limits, pool_settings, vmsizes
 
 SKIP_VALIDATION_ENV = "PODSANDBOX_SKIP_VALIDATION"
 """Set to "true" to let the sandboxing rules step aside in the program (types and names are still
@@ -112,23 +112,16 @@ class PoolSettings:
 
 OPTION_EXAMPLES = {
     "nodeCount": "1",
-    "minCount": "1",
-    "maxCount": "3",
-    "maxPods": "110",
-    "osDiskType": "Managed",
-    "osDiskSizeGb": "128",
-    "availabilityZones": "1",
-    "nodeTaints": "sandbox=true:NoSchedule",
-    "nodeLabels": '{"workload": "sandboxed"}',
+    **{setting.name: setting.example for setting in pool_settings.POOL_SETTINGS},
 }
 """A value that works, for each pool option (by property name, list items included)."""
 
 
 def finding_of(problem: pool_limits.LimitProblem, mode: str = pool_limits.USER) -> Finding:
     """A pool option's problem as a finding, with an example."""
-    base = problem.field.split("[")[0]  # nodeTaints[1]: the list's example
+    base = problem.field.split("[")[0]  # a list item's problem takes the list's example
     example = problem.example or OPTION_EXAMPLES[base]
-    if base == "nodeTaints" and mode == pool_limits.SYSTEM:
+    if base == pool_settings.TAINTS.name and mode == pool_limits.SYSTEM:
         example = pool_limits.SYSTEM_POOL_TAINT
     return Finding(problem.field, problem.value, problem.reason, problem.allowed, example)
 

@@ -38,6 +38,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Optional
 
+from podsandbox.rules import pool_settings
+from podsandbox.rules.pool_settings import HIGHEST, LOWEST, POOL_SETTINGS
+from podsandbox.rules.sizing import PoolCapacity, SandboxSize, pool_capacity
+
 SYSTEM = "System"
 USER = "User"
 MAX_NODES_PER_POOL = 1000
@@ -57,9 +61,9 @@ TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
 REPELLING_EFFECTS = ("NoSchedule", "NoExecute")
 """The effects that keep a pod without the matching toleration off a node."""
 SYSTEM_POOL_TAINT = "CriticalAddonsOnly=true:NoSchedule"
-FIXED_AT_CREATION = ("availabilityZones", "maxPods", "osDiskType", "osDiskSizeGB")
+FIXED_AT_CREATION = pool_settings.FIXED_AT_CREATION
 """Pool properties (AKS API names) AKS cannot change once the pool exists: a change replaces the
-pool. Problems name the components' properties instead, where this one is `osDiskSizeGb`."""
+pool (the table's fixed-at-creation column)."""
 
 _NAME = r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?"
 _PREFIX = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*"
@@ -93,25 +97,35 @@ class PoolOptions:
     node_taints: tuple[str, ...] = ()
     node_labels: tuple[tuple[str, str], ...] = ()
 
+    def set_values(self) -> list[tuple[pool_settings.PoolSetting, object]]:
+        """Each setting that is set, with its value as the engine takes it (lists and maps as
+        such); the autoscaler's bounds with autoscaling only, and then always."""
+        found: list[tuple[pool_settings.PoolSetting, object]] = []
+        for setting in POOL_SETTINGS:
+            value = getattr(self, setting.field)
+            if setting in (LOWEST, HIGHEST):
+                if self.enable_auto_scaling:
+                    found.append((setting, value))
+                continue
+            if value is None or value is False or value == ():  # 0 is a value: not `not value`
+                continue
+            shown = dict(value) if setting.kind is dict else value
+            found.append((setting, list(shown) if isinstance(shown, tuple) else shown))
+        return found
+
     def engine_inputs(self) -> dict[str, object]:
         """The settings that are set, by their AKS API (engine) names."""
-        inputs: dict[str, object] = {}
-        if self.enable_auto_scaling:
-            inputs.update(enableAutoScaling=True, minCount=self.min_count, maxCount=self.max_count)
-        for key, value in (
-            ("maxPods", self.max_pods),
-            ("osDiskType", self.os_disk_type),
-            ("osDiskSizeGB", self.os_disk_size_gb),
-        ):
-            if value is not None:
-                inputs[key] = value
-        if self.availability_zones:
-            inputs["availabilityZones"] = list(self.availability_zones)
-        if self.node_taints:
-            inputs["nodeTaints"] = list(self.node_taints)
-        if self.node_labels:
-            inputs["nodeLabels"] = dict(self.node_labels)
-        return inputs
+        return {setting.engine_name: value for setting, value in self.set_values()}
+
+    @property
+    def system_pods_only(self) -> bool:
+        """Whether the pool keeps to system pods (the System pool's CriticalAddonsOnly taint)."""
+        return SYSTEM_POOL_TAINT in self.node_taints
+
+    def capacity(self, vm_size: str, count: int, sandbox: SandboxSize) -> PoolCapacity:
+        """The pool's capacity for sandboxes of `sandbox`'s size at its fewest and most nodes,
+        capped by its pods-per-node setting."""
+        return pool_capacity(vm_size, self.nodes(count), sandbox, self.max_pods)
 
     def nodes(self, count: int) -> tuple[int, int]:
         """The fewest and the most nodes the pool has: its bounds, or its fixed count."""
@@ -124,17 +138,7 @@ class PoolOptions:
         return [taint.toleration() for taint in repelling_taints(self.node_taints)]
 
 
-OPTION_FIELDS = {
-    "enableAutoScaling": "enable_auto_scaling",
-    "minCount": "min_count",
-    "maxCount": "max_count",
-    "maxPods": "max_pods",
-    "osDiskType": "os_disk_type",
-    "osDiskSizeGb": "os_disk_size_gb",
-    "availabilityZones": "availability_zones",
-    "nodeTaints": "node_taints",
-    "nodeLabels": "node_labels",
-}
+OPTION_FIELDS = {setting.name: setting.field for setting in POOL_SETTINGS}
 """Each option's property name (as the components and `pools` items name it) and field."""
 
 

@@ -34,6 +34,7 @@ from typing import Any, Optional
 
 from podsandbox.rules import vmsizes
 from podsandbox.rules.aks import RuntimeGeneration
+from podsandbox.rules.pool_settings import PODS_PER_NODE
 
 MI = 1024**2
 GI = 1024**3
@@ -246,19 +247,20 @@ class PoolCapacity:
     node: NodeCapacity
     min_nodes: int
     max_nodes: int
-    max_pods: Optional[int] = None
-    """The pool's maxPods setting, which also caps a node (its DaemonSet pods count too)."""
+    pod_cap: Optional[int] = None
+    """The pool's pods-per-node setting, which also caps a node (its DaemonSet pods count too)."""
 
     @property
     def per_node(self) -> Optional[int]:
-        if self.node.pods is None or self.max_pods is None:
+        if self.node.pods is None or self.pod_cap is None:
             return self.node.pods
-        return min(self.node.pods, self.max_pods)
+        return min(self.node.pods, self.pod_cap)
 
     @property
     def bound(self) -> Optional[str]:
-        capped = self.max_pods is not None and self.per_node == self.max_pods
-        return "maxPods" if capped and self.node.pods != self.max_pods else self.node.bound
+        """What limits a node: the sandbox's size (the node's bound) or the setting's name."""
+        capped = self.pod_cap is not None and self.per_node == self.pod_cap
+        return PODS_PER_NODE.name if capped and self.node.pods != self.pod_cap else self.node.bound
 
     def to_dict(self) -> dict[str, object]:
         per_node = self.per_node
@@ -274,10 +276,10 @@ class PoolCapacity:
 
 
 def pool_capacity(
-    vm_size: str, nodes: tuple[int, int], sandbox: SandboxSize, max_pods: Optional[int] = None
+    vm_size: str, nodes: tuple[int, int], sandbox: SandboxSize, pod_cap: Optional[int] = None
 ) -> PoolCapacity:
     """A pool's capacity for sandboxes of `sandbox`'s size, at `nodes` (fewest, most)."""
-    return PoolCapacity(node_capacity(vm_size, sandbox), nodes[0], nodes[1], max_pods)
+    return PoolCapacity(node_capacity(vm_size, sandbox), nodes[0], nodes[1], pod_cap)
 
 
 def unfit_warning(sandbox: SandboxSize, pools: Sequence[tuple[str, str]]) -> Optional[str]:

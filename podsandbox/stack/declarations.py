@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Union
 
 from podsandbox.rules import aks, judge
+from podsandbox.rules.pool_settings import POOL_SETTINGS
 from podsandbox.rules.workloads import DEFAULT_UNTRUSTED_NAMESPACE
 
 PROJECT = "podsandbox"
@@ -142,66 +143,15 @@ SETTINGS: tuple[Setting, ...] = (
         "Entra ID, azurecli (az login), workloadidentity or spn (service principal); kubelogin "
         "must then be installed where pulumi runs.",
     ),
-    Setting(
-        "nodeEnableAutoScaling",
-        "boolean",
-        False,
-        "Let the cluster autoscaler size the first pool between nodeMinCount and nodeMaxCount; "
-        "nodeCount is then its initial size, and later changes of it are ignored.",
-    ),
-    Setting(
-        "nodeMinCount",
-        "integer",
-        None,
-        "Fewest nodes of the first pool with autoscaling (1 or more for a new cluster's System "
-        "pool, 0 or more on an existing cluster).",
-    ),
-    Setting(
-        "nodeMaxCount",
-        "integer",
-        None,
-        "Most nodes of the first pool with autoscaling, at most 1000.",
-    ),
-    Setting(
-        "nodeMaxPods",
-        "integer",
-        None,
-        "Most pods per node of the first pool, 10 to 250 (room for 30 in the pool); fixed once "
-        "the pool exists. Unset: the network plugin's default.",
-    ),
-    Setting(
-        "nodeOsDiskType",
-        "string",
-        "",
-        "Managed or Ephemeral OS disks for the first pool; fixed once the pool exists. Empty: "
-        "Ephemeral where the VM size allows it, else Managed.",
-    ),
-    Setting(
-        "nodeOsDiskSizeGb",
-        "integer",
-        None,
-        "OS disk size of the first pool in GB, 30 to 2048; fixed once the pool exists. Unset: "
-        "AKS's for the VM size.",
-    ),
-    Setting(
-        "nodeAvailabilityZones",
-        "array",
-        [],
-        'Availability zones of the region for the first pool, e.g. ["1", "2", "3"]; '
-        "fixed once the pool exists.",
-    ),
-    Setting(
-        "nodeTaints",
-        "array",
-        [],
-        "Taints key=value:Effect on the first pool's nodes; a new cluster's System pool takes "
-        "only CriticalAddonsOnly=true:NoSchedule, and then needs another pool.",
-    ),
-    Setting(
-        "nodeLabels",
-        "object",
-        {},
-        'Labels on the first pool\'s nodes, e.g. {"workload": "sandboxed"}.',
+    # The first pool's options, from the pool settings' table.
+    *(
+        Setting(
+            option.config_key,
+            option.config_type,
+            option.config_default,  # type: ignore[arg-type]
+            option.config_description,
+        )
+        for option in POOL_SETTINGS
     ),
     Setting(
         "extraPools",
@@ -216,8 +166,8 @@ SETTINGS: tuple[Setting, ...] = (
         "array",
         [],
         "More sandboxing node pools, each an object with every pool setting: name, vmSize, "
-        "nodeCount, enableAutoScaling, minCount, maxCount, maxPods, osDiskType, osDiskSizeGb, "
-        "availabilityZones, nodeTaints, nodeLabels (the components' property names).",
+        + ", ".join(["nodeCount", *(option.name for option in POOL_SETTINGS)])
+        + " (the components' property names).",
         items="object",
     ),
     Setting(

@@ -15,7 +15,6 @@ from podsandbox.rules import aks, judge, network, sizing
 from podsandbox.rules.pool_limits import (
     SYSTEM_POOL_TAINT,
     PoolOptions,
-    repelling_taints,
 )
 from podsandbox.rules.workloads import (
     DEFAULT_UNTRUSTED_NAMESPACE,
@@ -313,13 +312,13 @@ def _check_demo_placement(
     """On a cluster this stack creates, every pool (name, options; the System pool first) is
     known: the demo's pods must fit one. The trusted pod tolerates nothing; the untrusted one is
     not a system pod."""
-    if all(repelling_taints(options.node_taints) for _, options in pools):
+    if all(options.tolerations() for _, options in pools):
         read.problem("demo", True, "the trusted demo pod tolerates no taint, and every pool of "
                      "the cluster has a NoSchedule or NoExecute taint",
                      "a pool without such taints, or no demo",
                      "pulumi config set demo false")  # fmt: skip
     system, system_options = pools[0]
-    if demo_pool == system and SYSTEM_POOL_TAINT in system_options.node_taints:
+    if demo_pool == system and system_options.system_pods_only:
         read.problem("demoPool", demo_pool, f"is the System pool, whose {SYSTEM_POOL_TAINT} "
                      "taint keeps application pods off it",
                      "one of the other pools: " + ", ".join(name for name, _ in pools[1:]),

@@ -12,6 +12,7 @@ from typing import Any, Optional
 
 from podsandbox.rules import aks, judge
 from podsandbox.rules.pool_limits import SYSTEM, USER, PoolOptions, options_of
+from podsandbox.rules.pool_settings import POOL_SETTINGS, PoolSetting
 from podsandbox.stack.reader import FALSE_WORDS, TRUE_WORDS, Reader, set_example
 from podsandbox.stack.settings import PoolSpec
 
@@ -76,22 +77,26 @@ def read_more_pools(
 
 def read_first_pool_options(read: Reader) -> PoolOptions:
     """The first pool's options from their `node*` keys (types here, values by the judge)."""
-    labels = read.structured("nodeLabels", dict)
-    if not isinstance(labels, dict):
-        read.problem("nodeLabels", labels, "is not a map of labels", "an object of strings",
-                     """pulumi config set --path 'nodeLabels.workload' sandboxed""")  # fmt: skip
-        labels = {}
-    return options_of({
-        "enableAutoScaling": read.boolean("nodeEnableAutoScaling") is True,
-        "minCount": read.optional_integer("nodeMinCount"),
-        "maxCount": read.optional_integer("nodeMaxCount"),
-        "maxPods": read.optional_integer("nodeMaxPods"),
-        "osDiskType": read.text("nodeOsDiskType") or None,
-        "osDiskSizeGb": read.optional_integer("nodeOsDiskSizeGb"),
-        "availabilityZones": _string_list(read, "nodeAvailabilityZones", '["1", "2", "3"]'),
-        "nodeTaints": _string_list(read, "nodeTaints", '["sandbox=true:NoSchedule"]'),
-        "nodeLabels": labels,
-    })  # fmt: skip
+    return options_of({option.name: _first_pool_value(read, option) for option in POOL_SETTINGS})
+
+
+def _first_pool_value(read: Reader, option: PoolSetting) -> object:
+    """One option of the first pool from its `node*` key, by its kind."""
+    key = option.config_key
+    if option.kind is bool:
+        return read.boolean(key) is True
+    if option.kind is int:
+        return read.optional_integer(key)
+    if option.kind is str:
+        return read.text(key) or None
+    if option.kind is list:
+        return _string_list(read, key, option.value_example)
+    value = read.structured(key, dict)
+    if not isinstance(value, dict):
+        read.problem(key, value, "is not a map of labels", "an object of strings",
+                     f"pulumi config set --path '{key}.workload' sandboxed")  # fmt: skip
+        return {}
+    return value
 
 
 def _string_list(read: Reader, key: str, example: str) -> list[str]:
@@ -105,9 +110,8 @@ def _string_list(read: Reader, key: str, example: str) -> list[str]:
 
 
 POOL_KEYS = {
-    "name": str, "vmSize": str, "nodeCount": int, "enableAutoScaling": bool, "minCount": int,
-    "maxCount": int, "maxPods": int, "osDiskType": str, "osDiskSizeGb": int,
-    "availabilityZones": list, "nodeTaints": list, "nodeLabels": dict,
+    "name": str, "vmSize": str, "nodeCount": int,
+    **{option.name: option.kind for option in POOL_SETTINGS},
 }  # fmt: skip
 """What a `pools` item may set, with its type: the components' property names."""
 
@@ -173,9 +177,7 @@ _KIND_NAMES = {str: "a string", int: "a whole number", bool: "true or false", li
                dict: "an object"}  # fmt: skip
 
 _POOL_EXAMPLES = {"name": "kata8", "vmSize": aks.DEFAULT_VM_SIZE, "nodeCount": "1",
-                  **judge.OPTION_EXAMPLES, "enableAutoScaling": "true",
-                  "availabilityZones": '["1", "2", "3"]',
-                  "nodeTaints": '["sandbox=true:NoSchedule"]'}  # fmt: skip
+                  **{option.name: option.value_example for option in POOL_SETTINGS}}  # fmt: skip
 
 
 def _judged_item(

@@ -10,6 +10,7 @@ from typing import Optional
 
 from podsandbox.rules import judge
 from podsandbox.rules.judge import Problem
+from podsandbox.rules.pool_settings import POOL_SETTINGS
 from podsandbox.stack.declarations import PROJECT, SETTINGS_BY_KEY
 
 
@@ -106,13 +107,11 @@ class Reader:
 CONFIG_KEYS = {
     "workloadRuntime": "runtime",
     "vmSize": "nodeVmSize",
-    "enableAutoScaling": "nodeEnableAutoScaling",
-    "minCount": "nodeMinCount",
-    "maxCount": "nodeMaxCount",
-    "maxPods": "nodeMaxPods",
-    "osDiskType": "nodeOsDiskType",
-    "osDiskSizeGb": "nodeOsDiskSizeGb",
-    "availabilityZones": "nodeAvailabilityZones",
+    **{
+        option.name: option.config_key
+        for option in POOL_SETTINGS
+        if option.config_key != option.name
+    },
 }
 """The stack settings whose key differs from the property name the judge uses."""
 

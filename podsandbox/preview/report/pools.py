@@ -9,7 +9,11 @@ from typing import Any
 from podsandbox.preview.records import RegisteredResource
 from podsandbox.preview.report.values import show
 from podsandbox.rules import vmsizes
+from podsandbox.rules.pool_settings import AUTOSCALING, HIGHEST, LOWEST, POOL_SETTINGS
 from podsandbox.rules.pools import CLASSIC, SandboxingPool
+
+SHOWN_BESIDE_THE_COUNT = [setting for setting in POOL_SETTINGS if setting.report_label]
+"""The pool options the pool list shows beside the count (zones, taints)."""
 
 
 def pool_summary(
@@ -56,11 +60,10 @@ def _scaling_and_placement(pool: SandboxingPool) -> dict[str, Any]:
     """Autoscaling bounds, zones and taints as azure-native names them (the classic provider's
     names differ, and neither this project nor the pack declares them there: shown as none)."""
     props = pool.props if pool.fields is not CLASSIC else {}
-    bounds = {"minCount": props.get("minCount"), "maxCount": props.get("maxCount")}
+    bounds = {bound.name: props.get(bound.engine_name) for bound in (LOWEST, HIGHEST)}
     return {
-        "autoscaling": bounds if props.get("enableAutoScaling") is True else None,
-        "availabilityZones": props.get("availabilityZones"),
-        "nodeTaints": props.get("nodeTaints"),
+        "autoscaling": bounds if props.get(AUTOSCALING.engine_name) is True else None,
+        **{shown.name: props.get(shown.engine_name) for shown in SHOWN_BESIDE_THE_COUNT},
     }
 
 
@@ -76,9 +79,9 @@ def count_text(info: Mapping[str, Any]) -> str:
 def placement_text(info: Mapping[str, Any]) -> str:
     """ "zones 1, 2, 3; taints sandbox=true:NoSchedule", or "" when neither is set."""
     parts = []
-    for key, label in (("availabilityZones", "zones"), ("nodeTaints", "taints")):
-        value = info[key]
+    for setting in SHOWN_BESIDE_THE_COUNT:
+        value = info[setting.name]
         if value:
             shown = ", ".join(map(show, value)) if isinstance(value, list) else show(value)
-            parts.append(f"{label} {shown}")
+            parts.append(f"{setting.report_label} {shown}")
     return "; ".join(parts)
