@@ -1,0 +1,126 @@
+"""The pool settings' table (rules/pool_settings.py) is the one place a pool option is described:
+the typed options, the components' inputs and the SDK's engine names are held to it, and each
+option's name is spelled in at most three production files."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import io
+import re
+import tokenize
+import typing
+from pathlib import Path
+
+import pytest
+from pulumi_azure_native import containerservice
+
+from podsandbox.components.agent_pool import PoolOptionsArgs
+from podsandbox.rules import pool_settings
+from podsandbox.rules.pool_limits import PoolOptions
+from podsandbox.rules.pool_settings import POOL_SETTINGS
+from podsandbox.stack import SETTINGS_BY_KEY
+from tests.conftest import REPO
+
+PRODUCTION = sorted(
+    [*(REPO / "podsandbox").rglob("*.py"), REPO / "__main__.py", REPO / "config.py"]
+)
+MEASURED = ("maxPods", "osDiskSizeGb", "availabilityZones", "nodeTaints")
+"""The issue's measure: each option spelled in at most three production files."""
+
+
+def test_the_named_rows_are_the_options_they_say():
+    named = {
+        "AUTOSCALING": "enableAutoScaling", "LOWEST": "minCount", "HIGHEST": "maxCount",
+        "PODS_PER_NODE": "maxPods", "ZONES": "availabilityZones", "TAINTS": "nodeTaints",
+        "LABELS": "nodeLabels",
+    }  # fmt: skip
+    assert {handle: getattr(pool_settings, handle).name for handle in named} == named
+
+
+def test_the_typed_options_are_the_tables_rows():
+    assert [f.name for f in dataclasses.fields(PoolOptions)] == [s.field for s in POOL_SETTINGS]
+
+
+def docstrings(cls: type) -> dict[str, str]:
+    """Each annotated field's docstring, as the schema inference reads it."""
+    source = Path(typing.cast(str, __import__("inspect").getsourcefile(cls))).read_text()
+    [node] = [n for n in ast.walk(ast.parse(source)) if isinstance(n, ast.ClassDef)
+              and n.name == cls.__name__]  # fmt: skip
+    found = {}
+    for field, doc in zip(node.body, node.body[1:], strict=False):
+        if isinstance(field, ast.AnnAssign) and isinstance(doc, ast.Expr):
+            assert isinstance(field.target, ast.Name)
+            found[field.target.id] = " ".join(str(ast.literal_eval(doc.value)).split())
+    return found
+
+
+def test_the_components_inputs_are_the_tables_rows():
+    hints = typing.get_type_hints(PoolOptionsArgs, include_extras=True)
+    assert list(hints) == [setting.field for setting in POOL_SETTINGS]
+    for setting in POOL_SETTINGS:
+        assert typing.get_origin(hints[setting.field]) is typing.NotRequired
+        [inner] = typing.get_args(hints[setting.field])
+        assert (typing.get_origin(inner) or inner) is setting.kind, setting.name
+    assert docstrings(PoolOptionsArgs) == {s.field: s.description for s in POOL_SETTINGS}
+
+
+@pytest.mark.parametrize(
+    "args", [containerservice.AgentPoolArgs, containerservice.ManagedClusterAgentPoolProfileArgs]
+)
+def test_the_engine_names_are_the_sdks(args):
+    # The SDK maps each Python input to its engine name with @pulumi.getter(name=...).
+    for setting in POOL_SETTINGS:
+        getter = getattr(args, setting.field)
+        assert getter.fget._pulumi_name == setting.engine_name, setting.name
+
+
+def test_the_first_pools_stack_settings_come_from_the_table():
+    for setting in POOL_SETTINGS:
+        declared = SETTINGS_BY_KEY[setting.config_key]
+        assert (declared.type, declared.default, declared.description) == (
+            setting.config_type, setting.config_default, setting.config_description,
+        )  # fmt: skip
+
+
+def code_without_comments_and_docstrings(path: Path) -> str:
+    source = path.read_text(encoding="utf-8")
+    skipped: set[int] = set()
+    for node in ast.walk(ast.parse(source)):
+        body = getattr(node, "body", None)
+        if not isinstance(body, list):
+            continue
+        for index, statement in enumerate(body):
+            is_text = isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
+            if is_text and isinstance(statement.value.value, str):  # a docstring
+                follows = index == 0 or isinstance(body[index - 1], (ast.Assign, ast.AnnAssign))
+                if follows:
+                    skipped.update(range(statement.lineno, (statement.end_lineno or 0) + 1))
+    tokens = tokenize.generate_tokens(io.StringIO(source).readline)
+    return " ".join(
+        token.string for token in tokens
+        if token.type != tokenize.COMMENT and token.start[0] not in skipped
+    )  # fmt: skip
+
+
+def spelled(name: str) -> re.Pattern[str]:
+    """The name in any spelling, case ignored: maxPods, max_pods, MAX_PODS, nodeMaxPods."""
+    words = re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])", name)
+    return re.compile("_?".join(words), re.IGNORECASE)
+
+
+@pytest.mark.reads_source
+@pytest.mark.parametrize("name", MEASURED)
+def test_an_option_is_spelled_in_at_most_three_production_files(name):
+    found = [
+        path.relative_to(REPO).as_posix()
+        for path in PRODUCTION
+        if spelled(name).search(code_without_comments_and_docstrings(path))
+    ]
+    assert len(found) <= 3, found
+
+
+def test_the_spelling_search_finds_every_spelling():
+    for text in ("maxPods", "max_pods", "MAX_PODS", "nodeMaxPods", "MaxPods"):
+        assert spelled("maxPods").search(text), text
+    assert not spelled("maxPods").search("max_count pods")
