@@ -17,6 +17,7 @@ that became unknown taken from its source:
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -175,3 +176,32 @@ def test_the_json_report_gives_deleted_with_and_property_dependencies(tmp_path):
     assert by_name["sandbox-cluster"]["options"]["deletedWith"] is None
     for resource in document["resources"]:
         assert all(urns == sorted(urns) for urns in resource["propertyDependencies"].values())
+
+
+def test_a_legacy_resource_replaces_on_what_its_typed_twin_replaces_on():
+    # The typed resources replace on their provider's force-new fields and path parameters by
+    # themselves; the generic resource the legacy runtime is sent through has no such metadata,
+    # so its replaceOnChanges carries them, under `properties.` (pulumi-azure-native
+    # `provider/pkg/gen/replacement.go`; `location` is create-only in the ARM spec).
+    from podsandbox.rules.aks import AGENT_POOL_FORCE_NEW, MANAGED_CLUSTER_FORCE_NEW
+
+    ga = preview(REPO / "Pulumi.multipool.yaml")
+    legacy = preview(REPO / "tests" / "stacks" / "Pulumi.legacy.yaml")
+
+    def under_properties(paths: Sequence[str]) -> set[str]:
+        return {f"properties.{path}" for path in paths}
+
+    assert set(the_cluster(legacy).replace_on_changes) == (
+        under_properties(the_cluster(ga).replace_on_changes)
+        | under_properties(MANAGED_CLUSTER_FORCE_NEW)
+        | {"location"}
+    )
+    [typed_pool, *_] = ga.of_type(AGENT_POOL)
+    legacy_pools = [r for r in legacy.of_type(GENERIC) if r.name != "sandbox-cluster"]
+    assert legacy_pools
+    for pool in legacy_pools:
+        assert set(pool.replace_on_changes) == (
+            under_properties(typed_pool.replace_on_changes)
+            | under_properties(AGENT_POOL_FORCE_NEW)
+            | {"parentResourcePath"}
+        )

@@ -9,6 +9,7 @@ import pytest
 
 from podsandbox.preview.recorder import run_program
 from podsandbox.preview.records import ProgramRun
+from podsandbox.rules.aks import MANAGED_CLUSTER_FORCE_NEW
 from podsandbox.rules.pool_limits import FIXED_AT_CREATION
 from podsandbox.stack.files import load_stack_config
 from tests.conftest import REPO
@@ -90,7 +91,16 @@ def test_what_aks_cannot_change_in_place_replaces_the_cluster(stack_file: Path, 
     cluster = the_cluster(run)
     options = run.options(cluster)
     fixed = [f"agentPoolProfiles[0].{field}" for field in FIXED_AT_CREATION]
-    assert options["replaceOnChanges"] == [body + path for path in INLINE_POOL + NETWORK + fixed]
+    # A legacy cluster, a generic resource, also carries what a typed cluster replaces itself on
+    # (tests/test_cluster_replacement.py compares the two).
+    typed_twin = [
+        "location",
+        *(body + key for key in MANAGED_CLUSTER_FORCE_NEW if key.removeprefix("networkProfile.")
+          not in [path.removeprefix("networkProfile.") for path in NETWORK]),
+    ] if body else []  # fmt: skip
+    assert options["replaceOnChanges"] == [
+        body + path for path in INLINE_POOL + NETWORK
+    ] + typed_twin + [body + path for path in fixed]
     assert options["deleteBeforeReplace"] is True
     # Each path names an input the cluster really sends (azure-native's detailed diff reports a
     # change under exactly this path, which is what the engine matches replaceOnChanges against).

@@ -10,7 +10,12 @@ from typing import Any, NotRequired, Optional, TypedDict, cast
 import pulumi
 from pulumi_azure_native import containerservice, resources
 
-from podsandbox.rules.aks import LEGACY_ARM_API_VERSION, REQUIRED_OS_TYPE, RuntimeGeneration
+from podsandbox.rules.aks import (
+    AGENT_POOL_FORCE_NEW,
+    LEGACY_ARM_API_VERSION,
+    REQUIRED_OS_TYPE,
+    RuntimeGeneration,
+)
 from podsandbox.rules.pool_limits import FIXED_AT_CREATION, PoolOptions
 
 CONTAINER_SERVICE = "Microsoft.ContainerService"
@@ -129,7 +134,13 @@ def sandboxing_agent_pool(
         # The generic resource carries no force-new metadata of its own: moving the pool to
         # another (or a replaced) cluster must replace it, as an AgentPool's resourceName does.
         opts = pulumi.ResourceOptions.merge(
-            opts, pulumi.ResourceOptions(replace_on_changes=[LEGACY_POOL_PARENT])
+            opts,
+            pulumi.ResourceOptions(
+                replace_on_changes=[
+                    LEGACY_POOL_PARENT,
+                    *(f"properties.{key}" for key in AGENT_POOL_FORCE_NEW),
+                ]
+            ),
         )
         return resources.Resource(
             name,

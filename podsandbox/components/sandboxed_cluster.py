@@ -26,6 +26,7 @@ from podsandbox.rules import network
 from podsandbox.rules.aks import (
     INLINE_POOL_IMMUTABLE_FIELDS,
     LEGACY_ARM_API_VERSION,
+    MANAGED_CLUSTER_FORCE_NEW,
     REQUIRED_OS_TYPE,
 )
 from podsandbox.rules.judge import dns_prefix
@@ -244,6 +245,15 @@ class _ClusterSpec:
     opts: pulumi.ResourceOptions
 
 
+LEGACY_LOCATION = "location"
+"""The generic resource's region: a top-level input, create-only in ARM."""
+_LEGACY_ONLY = [
+    key for key in MANAGED_CLUSTER_FORCE_NEW
+    if key not in {f"networkProfile.{field}" for field in network.REPLACING_FIELDS}
+]  # fmt: skip
+"""The typed cluster's force-new properties that the replacement list does not have yet."""
+
+
 def _cluster_options(
     parent: pulumi.Resource,
     values: ClusterValues,
@@ -261,6 +271,8 @@ def _cluster_options(
         replace_on_changes=[
             *(f"{body}agentPoolProfiles[0].{key}" for key in INLINE_POOL_IMMUTABLE_FIELDS),
             *(f"{body}networkProfile.{key}" for key in network.REPLACING_FIELDS),
+            # What a typed cluster replaces itself on, which the generic resource does not.
+            *((LEGACY_LOCATION, *(f"{body}{key}" for key in _LEGACY_ONLY)) if body else ()),
         ],
         # The default engine is for clusters created now: one deployed before with AKS's
         # default profile keeps it. The engine applies ignoreChanges whenever the state has

@@ -93,6 +93,22 @@ INLINE_POOL_IMMUTABLE_FIELDS = ("vmSize", "workloadRuntime", "osSKU")
 previews as an update and fails at `up` (pulumi-azure-native issues #1504 and #959; PR #2774 took
 them off the provider's replace list and points to `replaceOnChanges`)."""
 
+AGENT_POOL_FORCE_NEW = ("vmSize", "gpuInstanceProfile", "networkProfile.nodePublicIPTags")
+"""What a typed `AgentPool` replaces itself on, by the provider's own metadata
+(pulumi-azure-native `provider/pkg/gen/replacement.go`, `forceNewMap`, after PR #4771); the
+generic `resources:Resource` a legacy pool is sent through has none of it."""
+MANAGED_CLUSTER_FORCE_NEW = (
+    "dnsPrefix", "fqdnSubdomain", "diskEncryptionSetID", "linuxProfile", "windowsProfile",
+    "nodeResourceGroup", "networkProfile.serviceCidr", "networkProfile.serviceCidrs",
+    "networkProfile.podCidrs", "networkProfile.dnsServiceIP", "networkProfile.networkMode",
+    "networkProfile.networkPlugin", "networkProfile.networkPluginMode", "networkProfile.podCidr",
+    "networkProfile.networkDataplane", "networkProfile.networkPolicy",
+    "networkProfile.outboundType", "networkProfile.ipFamilies",
+)  # fmt: skip
+"""The same for a typed `ManagedCluster`'s properties (its `location` too: the ARM spec marks it
+create-only, `x-ms-mutability`); a legacy cluster, a generic resource, needs them in
+`replaceOnChanges`."""
+
 
 def find_runtime(value: str) -> Optional[RuntimeGeneration]:
     """The runtime generation whose `workloadRuntime` is `value` (ARM enums ignore case)."""
