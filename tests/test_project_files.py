@@ -91,3 +91,12 @@ def test_stack_files_use_declared_qualified_keys_and_valid_values(path):
     assert settings.node_vm_size == "Standard_D4s_v3"
     assert settings.cluster_name == "myAKSCluster"
     assert settings.resource_group_name == "myResourceGroup"
+
+
+def test_the_config_block_is_what_the_documented_command_writes():
+    # .venv/bin/python -m podsandbox.stack.project_file rewrites it from the declarations.
+    from podsandbox.stack.project_file import render
+
+    text = (REPO / "Pulumi.yaml").read_text(encoding="utf-8")
+    assert render(text) == text
+    assert "project_file" in (REPO / "README.md").read_text(encoding="utf-8")

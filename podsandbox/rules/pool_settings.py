@@ -13,6 +13,7 @@ cited in `pool_limits` (which holds each option's bounds).
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
 from typing import Optional
@@ -74,7 +75,8 @@ class PoolSetting:
 
     @property
     def config_default(self) -> object:
-        return CONFIG_DEFAULTS[self.kind]
+        """A fresh default each time (a list or map is never shared)."""
+        return copy.copy(CONFIG_DEFAULTS[self.kind])
 
 
 POOL_SETTINGS: tuple[PoolSetting, ...] = (
