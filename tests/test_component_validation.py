@@ -198,6 +198,12 @@ BAD_INPUTS = [
     ),
     pytest.param(
         "pool",
+        {"scale_down_mode": "Deallocate", "os_disk_type": "Ephemeral"},
+        "scaleDownMode = 'Deallocate': keeps stopped nodes, which Ephemeral OS disks do not allow. Allowed: Delete with Ephemeral OS disks (or Managed disks with Deallocate). Example: scaleDownMode: Delete",
+        id="deallocated nodes on ephemeral disks",
+    ),
+    pytest.param(
+        "pool",
         {"max_pods": 251},
         "maxPods = 251: is outside what AKS takes. Allowed: 10 to 250. Example: maxPods: 110",
         id="max pods above 250",

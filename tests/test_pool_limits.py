@@ -320,3 +320,20 @@ def test_options_from_values_named_as_the_components_name_them():
     assert set(limits.OPTION_FIELDS.values()) == {
         field for field in PoolOptions.__dataclass_fields__
     }
+
+
+def test_the_scale_down_mode():
+    # The AKS API's ScaleDownMode; Deallocate keeps stopped nodes, which ephemeral OS disks do
+    # not allow (AKS, scale-down-mode.md).
+    assert limits.scale_down_problems(None, "Ephemeral") == []
+    assert limits.scale_down_problems("Deallocate", "Managed") == []
+    assert limits.scale_down_problems("Delete", "Ephemeral") == []
+    [bad] = limits.scale_down_problems("Stop", None)
+    assert (bad.field, bad.value, bad.reason, bad.allowed) == (
+        "scaleDownMode", "Stop", "is not a scale-down mode", "Delete or Deallocate",
+    )  # fmt: skip
+    [ephemeral] = limits.scale_down_problems("Deallocate", "Ephemeral")
+    assert (ephemeral.reason, ephemeral.example) == (
+        "keeps stopped nodes, which Ephemeral OS disks do not allow", "Delete",
+    )  # fmt: skip
+    assert ephemeral.allowed == "Delete with Ephemeral OS disks (or Managed disks with Deallocate)"

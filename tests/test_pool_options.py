@@ -25,6 +25,7 @@ PRODUCTION = {
     "os_disk_size_gb": 128,
     "availability_zones": ["1", "2", "3"],
     "node_taints": ["sandbox=true:NoSchedule"],
+    "scale_down_mode": "Deallocate",
     "node_labels": {"workload": "sandboxed"},
 }
 """An autoscaled, tainted, zonal pool, as a component's inputs."""
@@ -38,6 +39,7 @@ ENGINE = {
     "osDiskSizeGB": 128,
     "availabilityZones": ["1", "2", "3"],
     "nodeTaints": ["sandbox=true:NoSchedule"],
+    "scaleDownMode": "Deallocate",
     "nodeLabels": {"workload": "sandboxed"},
 }
 """The same pool as the AKS API (the engine) names it."""

@@ -142,7 +142,7 @@ BAD_INPUTS = [
     ),
     pytest.param(
         {"pools": '[{"name": "kata8", "size": "x"}]'},
-        "pools[0].size = 'x': is not a pool setting. Allowed: name, vmSize, nodeCount, enableAutoScaling, minCount, maxCount, maxPods, osDiskType, osDiskSizeGb, availabilityZones, nodeTaints, nodeLabels. Example: pulumi config set --path 'pools[0].vmSize' Standard_D4s_v3",
+        "pools[0].size = 'x': is not a pool setting. Allowed: name, vmSize, nodeCount, enableAutoScaling, minCount, maxCount, maxPods, osDiskType, osDiskSizeGb, availabilityZones, nodeTaints, scaleDownMode, nodeLabels. Example: pulumi config set --path 'pools[0].vmSize' Standard_D4s_v3",
         id="pools unknown setting",
     ),
     pytest.param(
@@ -1104,3 +1104,31 @@ def test_a_cluster_takes_at_most_100_pools(key):
     # The example works when followed: without the list, the stack is valid.
     assert problem.example == f"pulumi config rm {key}"
     assert len(load_settings({"mode": "existing-cluster"}).pools) == 1
+
+
+def test_the_scale_down_mode_is_read_for_every_pool():
+    settings = load_settings(
+        {
+            "mode": "existing-cluster",
+            "nodeScaleDownMode": "Deallocate",
+            "pools": [{"name": "kata8", "scaleDownMode": "Delete"}],
+        }
+    )
+    assert [pool.options.scale_down_mode for pool in settings.pools] == ["Deallocate", "Delete"]
+    assert load_settings({"mode": "existing-cluster"}).node_options.scale_down_mode is None
+    with pytest.raises(SettingsError) as raised:
+        load_settings(
+            {"mode": "existing-cluster", "nodeScaleDownMode": "Deallocate",
+             "nodeOsDiskType": "Ephemeral"}
+        )  # fmt: skip
+    [problem] = raised.value.problems
+    assert (problem.where, problem.example) == (
+        "nodeScaleDownMode", "pulumi config set nodeScaleDownMode Delete",
+    )  # fmt: skip
+    # The example works when followed.
+    fixed = {
+        "mode": "existing-cluster",
+        "nodeScaleDownMode": "Delete",
+        "nodeOsDiskType": "Ephemeral",
+    }
+    assert load_settings(fixed).node_options.scale_down_mode == "Delete"

@@ -49,6 +49,10 @@ class PoolOptionsArgs(TypedDict):
     node_taints: NotRequired[list[str]]
     """Taints key=value:Effect on the nodes, e.g. sandbox=true:NoSchedule, which pods must
     tolerate; a System pool takes only CriticalAddonsOnly=true:NoSchedule. Default: none."""
+    scale_down_mode: NotRequired[str]
+    """What the autoscaler does with a node it scales down: Delete, or Deallocate (the node is
+    stopped and kept, so that scaling up again is faster; not with Ephemeral OS disks).
+    Default: Delete."""
     node_labels: NotRequired[dict[str, str]]
     """Labels on the nodes, e.g. {"workload": "sandboxed"}. Default: none."""
 

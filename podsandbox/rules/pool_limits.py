@@ -95,6 +95,7 @@ class PoolOptions:
     os_disk_size_gb: Optional[int] = None
     availability_zones: tuple[str, ...] = ()
     node_taints: tuple[str, ...] = ()
+    scale_down_mode: Optional[str] = None
     node_labels: tuple[tuple[str, str], ...] = ()
 
     def set_values(self) -> list[tuple[pool_settings.PoolSetting, object]]:
@@ -166,6 +167,7 @@ def options_problems(mode: str, count: int, options: PoolOptions) -> list[LimitP
         *os_disk_problems(options.os_disk_type, options.os_disk_size_gb),
         *zone_problems(options.availability_zones),
         *taint_problems(mode, options.node_taints),
+        *scale_down_problems(options.scale_down_mode, options.os_disk_type),
         *label_problems(dict(options.node_labels)),
     ]
 
@@ -337,6 +339,30 @@ def os_disk_problems(disk_type: Optional[str], size_gb: Optional[int]) -> list[L
             )
         )
     return problems
+
+
+SCALE_DOWN_MODES = ("Delete", "Deallocate")
+"""The AKS API's `ScaleDownMode` (2025-09-01); AKS's `scale-down-mode.md`: Deallocate keeps the
+nodes stopped, and "Ephemeral OS disks aren't supported" with it."""
+
+
+def scale_down_problems(scale_down: Optional[str], disk_type: Optional[str]) -> list[LimitProblem]:
+    if scale_down is None:
+        return []
+    if scale_down not in SCALE_DOWN_MODES:
+        allowed = " or ".join(SCALE_DOWN_MODES)
+        return [LimitProblem("scaleDownMode", scale_down, "is not a scale-down mode", allowed)]
+    if scale_down == "Deallocate" and disk_type == "Ephemeral":
+        return [
+            LimitProblem(
+                "scaleDownMode",
+                scale_down,
+                "keeps stopped nodes, which Ephemeral OS disks do not allow",
+                "Delete with Ephemeral OS disks (or Managed disks with Deallocate)",
+                "Delete",
+            )
+        ]
+    return []
 
 
 def zone_problems(zones: Sequence[object]) -> list[LimitProblem]:

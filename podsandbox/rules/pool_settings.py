@@ -142,6 +142,14 @@ POOL_SETTINGS: tuple[PoolSetting, ...] = (
         list_example='["sandbox=true:NoSchedule"]',
     ),
     PoolSetting(
+        "scaleDownMode", str, "Delete",
+        "What the autoscaler does with a node it scales down: Delete, or Deallocate (the node is "
+        "stopped and kept, so that scaling up again is faster; not with Ephemeral OS disks). "
+        "Default: Delete.",
+        "What the autoscaler does with the first pool's nodes it scales down: Delete, or "
+        "Deallocate (stopped and kept; not with Ephemeral OS disks). Empty: Delete.",
+    ),
+    PoolSetting(
         "nodeLabels", dict, '{"workload": "sandboxed"}',
         'Labels on the nodes, e.g. {"workload": "sandboxed"}. Default: none.',
         'Labels on the first pool\'s nodes, e.g. {"workload": "sandboxed"}.',
@@ -150,7 +158,7 @@ POOL_SETTINGS: tuple[PoolSetting, ...] = (
 """Every pool option, in the order the components' schema and `Pulumi.yaml` list them."""
 
 BY_NAME: dict[str, PoolSetting] = {setting.name: setting for setting in POOL_SETTINGS}
-AUTOSCALING, LOWEST, HIGHEST, PODS_PER_NODE, _, _, ZONES, TAINTS, LABELS = POOL_SETTINGS
+AUTOSCALING, LOWEST, HIGHEST, PODS_PER_NODE, _, _, ZONES, TAINTS, _, LABELS = POOL_SETTINGS
 """The rows other code names: the autoscaler switch and its bounds, the pods-per-node limit,
 zones, taints and labels (a test holds each to its name)."""
 FIXED_AT_CREATION = tuple(s.engine_name for s in POOL_SETTINGS if s.fixed_at_creation)
