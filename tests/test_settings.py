@@ -1132,3 +1132,32 @@ def test_the_scale_down_mode_is_read_for_every_pool():
         "nodeOsDiskType": "Ephemeral",
     }
     assert load_settings(fixed).node_options.scale_down_mode == "Delete"
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"nodeEnableAutoScaling": "true"},
+        {"nodeEnableAutoScaling": "true", "nodeMinCount": "5", "nodeMaxCount": "10"},
+        {
+            "nodeEnableAutoScaling": "true",
+            "nodeMinCount": "5",
+            "nodeMaxCount": "3",
+            "nodeCount": "5",
+        },
+        {"nodeEnableAutoScaling": "true", "nodeMinCount": "0", "nodeMaxCount": "2000"},
+        {"nodeMaxPods": "10"},
+        {"nodeMaxPods": "300"},
+        {"nodeOsDiskSizeGb": "10"},
+    ],
+)
+def test_each_printed_example_works_when_followed(values):
+    # Apply every `pulumi config set KEY VALUE` the error prints: the settings are then valid.
+    values = {"mode": "existing-cluster", **values}
+    with pytest.raises(SettingsError) as raised:
+        load_settings(values)
+    for problem in raised.value.problems:
+        command = problem.example.split()
+        assert command[:3] == ["pulumi", "config", "set"], problem.example
+        values[command[3]] = command[4]
+    assert load_settings(values).node_options is not None

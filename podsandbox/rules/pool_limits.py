@@ -277,6 +277,7 @@ def scaling_problems(
                 max_count,
                 f"is below the minimum count {min_count}",
                 f"{min_count} to {MAX_NODES_PER_POOL}",
+                str(min(min_count, MAX_NODES_PER_POOL)),  # from the user's own minimum
             )
         )
     elif min_count is not None and max_count is not None and not min_count <= count <= max_count:
