@@ -61,7 +61,7 @@ def test_scaling_messages_say_the_range_for_the_pools_mode():
         "2 to 5", "2",
     )  # fmt: skip
     [order] = limits.scaling_problems(USER, 3, True, 4, 2)
-    assert order == LimitProblem("maxCount", 2, "is below the minimum count 4", "4 to 1000")
+    assert order == LimitProblem("maxCount", 2, "is below the minimum count 4", "4 to 1000", "4")
     [missing] = limits.scaling_problems(USER, 1, True, 1, None)
     assert missing == LimitProblem("maxCount", None, "is required with autoscaling", "0 to 1000")
     [alone] = limits.scaling_problems(USER, 1, False, None, 4)
