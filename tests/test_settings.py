@@ -401,6 +401,16 @@ BAD_INPUTS = [
         id="extra-zero-count",
     ),
     pytest.param(
+        {"extraPools": ["kata8:Standard_D8s_v5:\u00b2"]},
+        "extraPools[0] = 'kata8:Standard_D8s_v5:\u00b2': node count '\u00b2' is not a whole number of 1 or more. Allowed: NAME:VM_SIZE:COUNT with COUNT of 1 or more. Example: pulumi config set --path 'extraPools[0]' kata8:Standard_D8s_v5:2",
+        id="extra-superscript-count",
+    ),
+    pytest.param(
+        {"extraPools": ["kata8:Standard_D8s_v5:5000"]},
+        "extraPools[0] = 'kata8:Standard_D8s_v5:5000': node count 5000 is above AKS's limit of 1000 nodes per pool. Allowed: NAME:VM_SIZE:COUNT with COUNT of 1 to 1000. Example: pulumi config set --path 'extraPools[0]' kata8:Standard_D8s_v5:1",
+        id="extra-count-above-the-pool-limit",
+    ),
+    pytest.param(
         {"extraPools": ["kata8:D8s_v5:2"]},
         "extraPools[0] = 'D8s_v5': is not an Azure VM size name. Allowed: a size name such as Standard_D4s_v3 (tier_FamilyVCPUsFeatures_version). Example: pulumi config set --path 'extraPools[0]' kata8:Standard_D4s_v3:2",
         id="extra-not-a-size",

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from podsandbox.rules import aks, judge
-from podsandbox.rules.pool_limits import SYSTEM, USER, PoolOptions, options_of
+from podsandbox.rules.pool_limits import MAX_NODES_PER_POOL, SYSTEM, USER, PoolOptions, options_of
 from podsandbox.rules.pool_settings import POOL_SETTINGS, PoolSetting
 from podsandbox.stack.reader import FALSE_WORDS, TRUE_WORDS, Reader, set_example
 from podsandbox.stack.settings import PoolSpec
@@ -218,6 +218,15 @@ def _unused_pool_name(seen: set[str]) -> str:
 _EXTRA_POOL_EXAMPLE = "pulumi config set --path 'extraPools[0]' kata8:Standard_D8s_v5:2"
 
 
+def _judge_count(read: Reader, key: str, name: str, vm_size: str, count: int) -> None:
+    """An `extraPools` item's node count, judged by the pools' one judge (as a `pools` item's)."""
+    for finding in judge.option_findings(USER, count, PoolOptions()):
+        fixed = f"{name}:{vm_size}:{finding.example}"
+        read.problem(key, f"{name}:{vm_size}:{count}", f"node count {count} {finding.reason}",
+                     f"NAME:VM_SIZE:COUNT with COUNT of 1 to {MAX_NODES_PER_POOL}",
+                     f"pulumi config set --path '{key}' {fixed}")  # fmt: skip
+
+
 def read_extra_pools(
     read: Reader, main_pool: str, enforce_sandboxing_rules: bool
 ) -> list[PoolSpec]:
@@ -247,7 +256,8 @@ def read_extra_pools(
                          example)  # fmt: skip
             continue
         name, vm_size, count_text = parts[0].strip(), parts[1].strip(), (parts[2:] or ["1"])[0]
-        count = int(count_text) if count_text.strip().isdigit() else 0
+        # ASCII digits only: str.isdigit() takes "²", which int() refuses.
+        count = int(count_text) if re.fullmatch(r"[0-9]+", count_text.strip()) else 0
         if (finding := judge.pool_name_finding(name)) is not None:
             read.problem(key, item, f"pool name {name!r} {finding.reason}", finding.allowed,
                          example)  # fmt: skip
@@ -263,6 +273,8 @@ def read_extra_pools(
             fixed = f"{name}:{finding.example}:{max(count, 1)}"
             read.problem(key, finding.value, finding.reason, finding.allowed,
                          f"pulumi config set --path '{key}' {fixed}")  # fmt: skip
+        if count >= 1:  # the rest of what the judge says of a pool: the count's upper bound
+            _judge_count(read, key, name, vm_size, count)
         # Any pool with a problem stops the stack (SettingsError); the others are kept as given.
         found.append(PoolSpec(name, vm_size, count))
     return found
