@@ -337,3 +337,15 @@ def test_the_scale_down_mode():
         "keeps stopped nodes, which Ephemeral OS disks do not allow", "Delete",
     )  # fmt: skip
     assert ephemeral.allowed == "Delete with Ephemeral OS disks (or Managed disks with Deallocate)"
+
+
+def test_a_pools_capacity_is_at_its_fewest_and_most_nodes_capped_per_node():
+    from podsandbox.rules import aks, sizing
+
+    sandbox = sizing.sandbox_size(sizing.uniform_pod("1", "1Gi"), aks.GA_RUNTIME)
+    options = PoolOptions(enable_auto_scaling=True, min_count=1, max_count=3, max_pods=10)
+    assert options.capacity("Standard_D8s_v5", 2, sandbox) == sizing.pool_capacity(
+        "Standard_D8s_v5", (1, 3), sandbox, 10
+    )
+    fixed = PoolOptions().capacity("Standard_D8s_v5", 2, sandbox)
+    assert (fixed.min_nodes, fixed.max_nodes, fixed.pod_cap) == (2, 2, None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -100,3 +101,13 @@ def test_the_config_block_is_what_the_documented_command_writes():
     text = (REPO / "Pulumi.yaml").read_text(encoding="utf-8")
     assert render(text) == text
     assert "project_file" in (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_readmes_settings_table_has_a_row_for_every_setting():
+    # The docs' table is written by hand: it is held to the declarations (a key per row, in the
+    # first column; a row may name two keys, e.g. `nodeMinCount`, `nodeMaxCount`).
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("## Settings") :].split("\n## ", 1)[0]
+    first_cells = [line.split("|")[1] for line in table.splitlines() if line.startswith("| `")]
+    documented = {key for cell in first_cells for key in re.findall(r"`([A-Za-z]+)`", cell)}
+    assert documented == {setting.key for setting in SETTINGS}

@@ -1111,6 +1111,7 @@ def test_a_cluster_takes_at_most_100_pools(key):
     [problem] = raised.value.problems
     assert (problem.where, problem.value) == (key, 100)
     assert "more than the 100 node pools an AKS cluster takes" in problem.reason
+    assert problem.allowed == "at most 99 more pools"
     # The example works when followed: without the list, the stack is valid.
     assert problem.example == f"pulumi config rm {key}"
     assert len(load_settings({"mode": "existing-cluster"}).pools) == 1

@@ -273,8 +273,7 @@ def read_extra_pools(
             fixed = f"{name}:{finding.example}:{max(count, 1)}"
             read.problem(key, finding.value, finding.reason, finding.allowed,
                          f"pulumi config set --path '{key}' {fixed}")  # fmt: skip
-        if count >= 1:  # the rest of what the judge says of a pool: the count's upper bound
-            _judge_count(read, key, name, vm_size, count)
+        _judge_count(read, key, name, vm_size, count)  # the upper bound, as for any pool
         # Any pool with a problem stops the stack (SettingsError); the others are kept as given.
         found.append(PoolSpec(name, vm_size, count))
     return found
