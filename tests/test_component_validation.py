@@ -198,6 +198,12 @@ BAD_INPUTS = [
     ),
     pytest.param(
         "pool",
+        {"max_count": 3},
+        "maxCount = 3: applies only when the pool autoscales. Allowed: autoscaling on, or leave it out. Example: maxCount: (leave it out)",
+        id="a bound without autoscaling",
+    ),
+    pytest.param(
+        "pool",
         {"scale_down_mode": "Deallocate", "os_disk_type": "Ephemeral"},
         "scaleDownMode = 'Deallocate': keeps stopped nodes, which Ephemeral OS disks do not allow. Allowed: Delete with Ephemeral OS disks (or Managed disks with Deallocate). Example: scaleDownMode: Delete",
         id="deallocated nodes on ephemeral disks",

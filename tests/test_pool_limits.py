@@ -66,8 +66,9 @@ def test_scaling_messages_say_the_range_for_the_pools_mode():
     assert missing == LimitProblem("maxCount", None, "is required with autoscaling", "0 to 1000")
     [alone] = limits.scaling_problems(USER, 1, False, None, 4)
     assert alone == LimitProblem(
-        "maxCount", 4, "applies only when the pool autoscales", "autoscaling on, or leave it out"
-    )
+        "maxCount", 4, "applies only when the pool autoscales", "autoscaling on, or leave it out",
+        limits.LEAVE_IT_OUT,
+    )  # fmt: skip
     [big] = limits.scaling_problems(SYSTEM, 1001, False, None, None)
     assert big == LimitProblem(
         "nodeCount", 1001, "is above AKS's limit of 1000 nodes per pool", "1 to 1000"

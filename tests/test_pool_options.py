@@ -107,7 +107,7 @@ def test_the_legacy_generation_sends_the_options_in_the_arm_body():
           "maxCount: 3"]),
         ({"min_count": 1},
          ["minCount = 1: applies only when the pool autoscales. Allowed: autoscaling on, or "
-          "leave it out. Example: minCount: 1"]),
+          "leave it out. Example: minCount: (leave it out)"]),
     ],
 )  # fmt: skip
 def test_autoscaling_bounds_go_together(changes, messages):

@@ -52,7 +52,7 @@ BAD_INPUTS = [
     ),
     pytest.param(
         {"nodeMinCount": "1"},
-        "nodeMinCount = 1: applies only when the pool autoscales. Allowed: autoscaling on, or leave it out. Example: pulumi config set nodeMinCount 1",
+        "nodeMinCount = 1: applies only when the pool autoscales. Allowed: autoscaling on, or leave it out. Example: pulumi config rm nodeMinCount",
         id="bounds without autoscaling",
     ),
     pytest.param(
@@ -172,7 +172,7 @@ BAD_INPUTS = [
     ),
     pytest.param(
         {"pools": '[{"name": "kata8", "maxCount": 3}]'},
-        "pools[0].maxCount = 3: applies only when the pool autoscales. Allowed: autoscaling on, or leave it out. Example: pulumi config set --path 'pools[0].maxCount' 3",
+        "pools[0].maxCount = 3: applies only when the pool autoscales. Allowed: autoscaling on, or leave it out. Example: pulumi config rm --path 'pools[0].maxCount'",
         id="pools bound without autoscaling",
     ),
     pytest.param(
@@ -1160,15 +1160,21 @@ def test_the_scale_down_mode_is_read_for_every_pool():
         {"nodeMaxPods": "10"},
         {"nodeMaxPods": "300"},
         {"nodeOsDiskSizeGb": "10"},
+        {"nodeMinCount": "2"},
+        {"nodeMinCount": "1", "nodeMaxCount": "3"},
     ],
 )
 def test_each_printed_example_works_when_followed(values):
-    # Apply every `pulumi config set KEY VALUE` the error prints: the settings are then valid.
+    # Apply every `pulumi config set KEY VALUE` or `pulumi config rm KEY` the error prints: the
+    # settings are then valid.
     values = {"mode": "existing-cluster", **values}
     with pytest.raises(SettingsError) as raised:
         load_settings(values)
     for problem in raised.value.problems:
         command = problem.example.split()
-        assert command[:3] == ["pulumi", "config", "set"], problem.example
-        values[command[3]] = command[4]
+        assert command[:2] == ["pulumi", "config"] and command[2] in ("set", "rm"), problem.example
+        if command[2] == "rm":
+            del values[command[3]]
+        else:
+            values[command[3]] = command[4]
     assert load_settings(values).node_options is not None

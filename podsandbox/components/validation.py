@@ -176,7 +176,7 @@ def _plain(
         f"must be {wanted} known when the program runs: it decides what is created and is "
         "checked before anything is",
         wanted,
-        str(default) if default is not None else "(leave it out)",
+        str(default) if default is not None else pool_limits.LEAVE_IT_OUT,
     )
     return default, problem
 

@@ -45,6 +45,9 @@ from podsandbox.rules.sizing import PoolCapacity, SandboxSize, pool_capacity
 SYSTEM = "System"
 USER = "User"
 MAX_NODES_PER_POOL = 1000
+LEAVE_IT_OUT = "(leave it out)"
+"""The example of a setting that must go: the stack prints `pulumi config rm KEY`, a component
+`property: (leave it out)`."""
 MAX_POOLS_PER_CLUSTER = 100
 """AKS's quota: at most 100 node pools per cluster (MicrosoftDocs/azure-docs
 `includes/container-service-limits.md`, "Maximum node pools per cluster: 100")."""
@@ -251,6 +254,7 @@ def scaling_problems(
                         value,
                         "applies only when the pool autoscales",
                         "autoscaling on, or leave it out",
+                        LEAVE_IT_OUT,
                     )
                 )
         return problems

@@ -10,6 +10,7 @@ from typing import Optional
 
 from podsandbox.rules import judge
 from podsandbox.rules.judge import Problem
+from podsandbox.rules.pool_limits import LEAVE_IT_OUT
 from podsandbox.rules.pool_settings import POOL_SETTINGS
 from podsandbox.stack.declarations import PROJECT, SETTINGS_BY_KEY
 
@@ -22,6 +23,11 @@ def set_example(key: str, value: str) -> str:
     if "[" in key:
         return f"pulumi config set --path '{key}' {shown}"
     return f"pulumi config set {key} {shown}"
+
+
+def rm_example(key: str) -> str:
+    """The command that removes `key`; a list item's key needs `--path`."""
+    return f"pulumi config rm --path '{key}'" if "[" in key else f"pulumi config rm {key}"
 
 
 TRUE_WORDS = {"true", "1", "yes"}
@@ -100,7 +106,11 @@ class Reader:
     def finding(self, finding: judge.Finding, key: Optional[str] = None) -> None:
         """A judge's finding, named by its config key (`key` when the setting is a list item)."""
         key = key or config_key(finding.field)
-        example = set_example(key, finding.example)
+        example = (
+            rm_example(key)
+            if finding.example == LEAVE_IT_OUT
+            else set_example(key, finding.example)
+        )
         self.problem(key, finding.value, finding.reason, finding.allowed, example)
 
 
