@@ -124,3 +124,11 @@ def test_the_spelling_search_finds_every_spelling():
     for text in ("maxPods", "max_pods", "MAX_PODS", "nodeMaxPods", "MaxPods"):
         assert spelled("maxPods").search(text), text
     assert not spelled("maxPods").search("max_count pods")
+
+
+def test_each_option_fixed_at_creation_cites_its_source():
+    fixed = [setting for setting in POOL_SETTINGS if setting.fixed_at_creation]
+    assert {setting.engine_name for setting in fixed} == set(pool_settings.FIXED_AT_CREATION)
+    for setting in fixed:
+        source, _, words = setting.fixed_at_creation.partition(": ")
+        assert source and words.startswith('"') and words.endswith('"'), setting.name

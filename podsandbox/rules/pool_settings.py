@@ -40,8 +40,9 @@ class PoolSetting:
     """The first pool's stack setting's description (`Pulumi.yaml`)."""
     engine: Optional[str] = None
     """The AKS API name when it differs from `name`, e.g. osDiskSizeGB."""
-    fixed_at_creation: bool = False
-    """AKS cannot change it once the pool exists: a change replaces the pool."""
+    fixed_at_creation: str = ""
+    """Why AKS cannot change it once the pool exists (the source's words), or empty when it can:
+    a change of a fixed option replaces the pool."""
     report_label: Optional[str] = None
     """How the preview's pool list names it, when it shows it beside the count."""
     list_example: Optional[str] = None
@@ -105,7 +106,8 @@ POOL_SETTINGS: tuple[PoolSetting, ...] = (
         "plugin's (250 with Azure CNI overlay, 110 with kubenet).",
         "Most pods per node of the first pool, 10 to 250 (room for 30 in the pool); fixed once "
         "the pool exists. Unset: the network plugin's default.",
-        fixed_at_creation=True,
+        fixed_at_creation="azure-aks-docs create-node-pools.md: \"You can't change the max pods "
+        "setting of a node pool after you create it\"",
     ),
     PoolSetting(
         "osDiskType", str, "Managed",
@@ -113,7 +115,7 @@ POOL_SETTINGS: tuple[PoolSetting, ...] = (
         "which Azure checks). Default: Ephemeral where the VM size allows it, else Managed.",
         "Managed or Ephemeral OS disks for the first pool; fixed once the pool exists. Empty: "
         "Ephemeral where the VM size allows it, else Managed.",
-        fixed_at_creation=True,
+        fixed_at_creation="AKS API 2025-09-01, OSDiskType: \"May not be changed after creation\"",
     ),
     PoolSetting(
         "osDiskSizeGb", int, "128",
@@ -121,14 +123,16 @@ POOL_SETTINGS: tuple[PoolSetting, ...] = (
         "OS disk size of the first pool in GB, 30 to 2048; fixed once the pool exists. Unset: "
         "AKS's for the VM size.",
         engine="osDiskSizeGB",
-        fixed_at_creation=True,
+        fixed_at_creation="azure-aks-docs concepts-storage.md: \"You can't change the OS disk "
+        "size after cluster or node pool creation\"",
     ),
     PoolSetting(
         "availabilityZones", list, "1",
         'Availability zones of the region for the nodes, e.g. ["1", "2", "3"]. Default: none.',
         'Availability zones of the region for the first pool, e.g. ["1", "2", "3"]; fixed once '
         "the pool exists.",
-        fixed_at_creation=True,
+        fixed_at_creation="azure-aks-docs reliability-availability-zones-configure.md: \"You "
+        "can't change the number of availability zones after you create a node pool\"",
         report_label="zones",
         list_example='["1", "2", "3"]',
     ),
@@ -162,4 +166,5 @@ AUTOSCALING, LOWEST, HIGHEST, PODS_PER_NODE, _, _, ZONES, TAINTS, _, LABELS = PO
 """The rows other code names: the autoscaler switch and its bounds, the pods-per-node limit,
 zones, taints and labels (a test holds each to its name)."""
 FIXED_AT_CREATION = tuple(s.engine_name for s in POOL_SETTINGS if s.fixed_at_creation)
-"""AKS API names of what AKS cannot change once a pool exists: a change replaces the pool."""
+"""AKS API names of what AKS cannot change once a pool exists: a change replaces the pool (each
+row's `fixed_at_creation` cites its source)."""
