@@ -32,8 +32,7 @@ MEASURED = ("maxPods", "osDiskSizeGb", "availabilityZones", "nodeTaints")
 def test_the_named_rows_are_the_options_they_say():
     named = {
         "AUTOSCALING": "enableAutoScaling", "LOWEST": "minCount", "HIGHEST": "maxCount",
-        "PODS_PER_NODE": "maxPods", "ZONES": "availabilityZones", "TAINTS": "nodeTaints",
-        "LABELS": "nodeLabels",
+        "PODS_PER_NODE": "maxPods", "TAINTS": "nodeTaints",
     }  # fmt: skip
     assert {handle: getattr(pool_settings, handle).name for handle in named} == named
 

@@ -162,9 +162,13 @@ POOL_SETTINGS: tuple[PoolSetting, ...] = (
 """Every pool option, in the order the components' schema and `Pulumi.yaml` list them."""
 
 BY_NAME: dict[str, PoolSetting] = {setting.name: setting for setting in POOL_SETTINGS}
-AUTOSCALING, LOWEST, HIGHEST, PODS_PER_NODE, _, _, ZONES, TAINTS, _, LABELS = POOL_SETTINGS
-"""The rows other code names: the autoscaler switch and its bounds, the pods-per-node limit,
-zones, taints and labels (a test holds each to its name)."""
+AUTOSCALING = BY_NAME["enableAutoScaling"]
+LOWEST = BY_NAME["minCount"]
+HIGHEST = BY_NAME["maxCount"]
+PODS_PER_NODE = BY_NAME["maxPods"]
+TAINTS = BY_NAME["nodeTaints"]
+"""The rows other code names (the autoscaler switch and its bounds, the pods-per-node limit,
+the taints), found by name: a row added anywhere in the table leaves them as they are."""
 FIXED_AT_CREATION = tuple(s.engine_name for s in POOL_SETTINGS if s.fixed_at_creation)
 """AKS API names of what AKS cannot change once a pool exists: a change replaces the pool (each
 row's `fixed_at_creation` cites its source)."""
