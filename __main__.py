@@ -17,7 +17,7 @@ from podsandbox.components.agent_pool import set_pool_options
 from podsandbox.components.demo_workloads import DemoWorkloads, DemoWorkloadsArgs
 from podsandbox.components.node_provisioning import (
     SandboxNodeProvisioning,
-    SandboxNodeProvisioningArgs,
+    node_provisioning_args,
 )
 from podsandbox.components.sandbox_guardrail import SandboxGuardrail, SandboxGuardrailArgs
 from podsandbox.guardrail import plan as guardrail
@@ -107,12 +107,8 @@ if settings.guardrail.enabled:
 
 if settings.karpenter is not None:
     # Karpenter (already running on the cluster) provisions Kata nodes as pods need them.
-    karpenter_args = SandboxNodeProvisioningArgs(
-        name=guardrail.policy_name(pulumi.get_project(), pulumi.get_stack()),
-        cpu_limit=settings.karpenter.limits.get("cpu", ""),
-        memory_limit=settings.karpenter.limits.get("memory", ""),
-        consolidation_policy=settings.karpenter.consolidation_policy,
-        consolidate_after=settings.karpenter.consolidate_after,
+    karpenter_args = node_provisioning_args(
+        guardrail.policy_name(pulumi.get_project(), pulumi.get_stack()), settings.karpenter.values
     )
     if isinstance(target, SandboxedNodePool):  # an existing cluster (always): its version is read
         version = cast(pulumi.Output[str], target.cluster_kubernetes_version)  # None: not read

@@ -22,6 +22,8 @@ from podsandbox.rules import aks
 from tests.conftest import REPO
 
 GOLDEN = REPO / "tests" / "snapshots" / "deployables"
+LIMITED = {"cpuLimit": "64", "memoryLimit": "256Gi", "consolidationPolicy": "Balanced",
+           "consolidateAfter": "5m"}  # fmt: skip
 OBJECTS: dict[str, Callable[[], Any]] = {
     "policy-ga": lambda: admission_policy.policy_object("podsandbox-dev", aks.GA_RUNTIME),
     "policy-legacy": lambda: admission_policy.policy_object("p", aks.LEGACY_RUNTIME),
@@ -36,9 +38,11 @@ OBJECTS: dict[str, Callable[[], Any]] = {
     ),
     "node-class": lambda: node_pool.node_class_manifest("podsandbox-dev"),
     "node-pool-limited": lambda: node_pool.node_pool_manifest(
-        "podsandbox-dev", "podsandbox-dev", {"cpu": "64", "memory": "256Gi"}, "Balanced", "5m"
+        "podsandbox-dev", "podsandbox-dev", LIMITED
     ),
-    "node-pool-unlimited": lambda: node_pool.node_pool_manifest("p", "c", {}, "WhenEmpty", "Never"),
+    "node-pool-unlimited": lambda: node_pool.node_pool_manifest(
+        "p", "c", {"consolidationPolicy": "WhenEmpty", "consolidateAfter": "Never"}
+    ),
 }
 
 

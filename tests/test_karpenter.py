@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 
 from podsandbox.karpenter import node_pool as deployed
+from podsandbox.karpenter.settings import setting_findings
 from podsandbox.rules import karpenter, vmsizes
+from podsandbox.rules.judge import Finding
 from tests.crd_schema import NODE_CLASS_CRD, NODE_POOL_CRD, refusals
 from tests.test_policies import stack_violations, violations
 
@@ -22,7 +24,9 @@ def node_class(name: str = "kata", **spec: Any) -> dict[str, Any]:
 
 def node_pool(node_class_name: str = "kata", requirements: Any = None) -> dict[str, Any]:
     manifest = deployed.node_pool_manifest(
-        "kata", node_class_name, {"cpu": "64", "memory": "256Gi"}, "WhenEmptyOrUnderutilized", "1m"
+        "kata",
+        node_class_name,
+        {"cpuLimit": "64", "memoryLimit": "256Gi", "consolidateAfter": "1m"},
     )
     if requirements is not None:
         manifest["spec"]["template"]["spec"]["requirements"] = requirements
@@ -234,17 +238,37 @@ def test_reading_a_node_pool_that_is_not_shaped_as_one():
     assert karpenter.requirements({"template": "x"}) == []
 
 
+def findings_of(cpu: str, memory: str, policy: str, after: str) -> list[Finding]:
+    return setting_findings({"cpuLimit": cpu, "memoryLimit": memory, "consolidationPolicy": policy,
+                             "consolidateAfter": after})  # fmt: skip
+
+
 def test_the_node_pool_settings_are_judged():
-    assert deployed.setting_findings("64", "256Gi", "Balanced", "1h30m") == []
-    assert deployed.setting_findings("", "", "WhenEmpty", "Never") == []
-    findings = deployed.setting_findings("-1", "x", "Always", "5 min")
+    assert findings_of("64", "256Gi", "Balanced", "1h30m") == []
+    assert findings_of("", "", "WhenEmpty", "Never") == []
+    assert setting_findings({}) == []  # every default is valid
+    findings = findings_of("-1", "x", "Always", "5 min")
     assert [(f.field, f.example) for f in findings] == [
         ("cpuLimit", "64"), ("memoryLimit", "256Gi"), ("consolidationPolicy", "WhenEmpty"),
         ("consolidateAfter", "5m"),
     ]  # fmt: skip
+    assert [f.value for f in findings] == ["-1", "x", "Always", "5 min"]
+    assert [f.reason for f in findings] == [
+        "is not a positive quantity", "is not a positive quantity",
+        "is not a Karpenter consolidation policy", "is not a Karpenter duration",
+    ]  # fmt: skip
+    assert findings[0].allowed == "a cpu quantity, or empty for no limit"
+    assert findings[1].allowed == "a memory quantity, or empty for no limit"
     assert findings[2].allowed == "WhenEmpty, WhenEmptyOrUnderutilized or Balanced"
-    assert deployed.limits("64", "") == {"cpu": "64"}
-    assert deployed.limits("", "1Gi") == {"memory": "1Gi"}
+    assert findings[3].allowed == "seconds, minutes or hours such as 30s, 5m or 1h30m, or Never"
+
+
+def test_each_setting_lands_at_its_path_and_an_empty_limit_is_left_out():
+    spec = deployed.node_pool_manifest("p", "c", {"cpuLimit": "64", "memoryLimit": ""})["spec"]
+    assert spec["limits"] == {"cpu": "64"}
+    assert spec["disruption"] == {"consolidationPolicy": "WhenEmptyOrUnderutilized",
+                                  "consolidateAfter": "0s"}  # fmt: skip
+    assert "limits" not in deployed.node_pool_manifest("p", "c", {})["spec"]
 
 
 def test_karpenter_needs_kubernetes_132_for_a_kata_image():
@@ -259,7 +283,7 @@ def test_karpenter_needs_kubernetes_132_for_a_kata_image():
 
 
 def test_a_limit_of_one_is_positive():
-    assert deployed.setting_findings("1", "1", "Balanced", "0s") == []
-    assert [f.field for f in deployed.setting_findings("0", "0", "Balanced", "0s")] == [
+    assert findings_of("1", "1", "Balanced", "0s") == []
+    assert [f.field for f in findings_of("0", "0", "Balanced", "0s")] == [
         "cpuLimit", "memoryLimit",
     ]  # fmt: skip

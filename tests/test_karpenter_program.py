@@ -23,9 +23,7 @@ def test_an_existing_cluster_with_karpenter_gets_the_node_class_and_pool_on_its_
     [node_pool_resource] = run.of_type(karpenter.NODE_POOL_TYPE)
     assert node_class_resource.inputs == deployed.node_class_manifest("podsandbox-existing")
     name = "podsandbox-existing"
-    expected = deployed.node_pool_manifest(
-        name, name, {"cpu": "64"}, "WhenEmptyOrUnderutilized", "0s"
-    )
+    expected = deployed.node_pool_manifest(name, name, {"cpuLimit": "64"})
     assert node_pool_resource.inputs == expected
     for resource in (node_class_resource, node_pool_resource):
         options = run.options(resource)

@@ -1088,13 +1088,18 @@ def test_karpenter_is_read_for_an_existing_cluster():
     settings = load_settings({**EXISTING, "karpenter": "true", "karpenterCpuLimit": "64",
                               "karpenterConsolidationPolicy": "WhenEmpty",
                               "karpenterConsolidateAfter": "5m"})  # fmt: skip
-    assert settings.karpenter == KarpenterSettings({"cpu": "64"}, "WhenEmpty", "5m")
+    assert settings.karpenter == KarpenterSettings({"cpuLimit": "64", "memoryLimit": "",
+                                                    "consolidationPolicy": "WhenEmpty",
+                                                    "consolidateAfter": "5m"})  # fmt: skip
     both = load_settings({**EXISTING, "karpenter": "true", "karpenterCpuLimit": "64",
                           "karpenterMemoryLimit": "256Gi"})  # fmt: skip
     assert both.karpenter is not None
-    assert both.karpenter.limits == {"cpu": "64", "memory": "256Gi"}
+    assert both.karpenter.values["cpuLimit"] == "64"
+    assert both.karpenter.values["memoryLimit"] == "256Gi"
     defaults = load_settings({**EXISTING, "karpenter": True})
-    assert defaults.karpenter == KarpenterSettings({}, "WhenEmptyOrUnderutilized", "0s")
+    assert defaults.karpenter == KarpenterSettings({"cpuLimit": "", "memoryLimit": "",
+                                                    "consolidationPolicy": "WhenEmptyOrUnderutilized",
+                                                    "consolidateAfter": "0s"})  # fmt: skip
 
 
 @pytest.mark.parametrize("key", ["extraPools", "pools"])

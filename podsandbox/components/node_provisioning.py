@@ -9,7 +9,8 @@ or `bootstrappingclient`): AKS's own node auto-provisioning does not support Pod
 No `from __future__ import annotations`: Pulumi's schema inference reads these annotations.
 """
 
-from typing import NotRequired, Optional, TypedDict
+from collections.abc import Mapping
+from typing import NotRequired, Optional, TypedDict, cast
 
 import pulumi
 from pulumi_kubernetes.apiextensions import CustomResource
@@ -18,12 +19,14 @@ from podsandbox.components.kubeconfig import waits_for_version
 from podsandbox.components.lifecycle import on_cluster
 from podsandbox.components.validation import checked, node_provisioning_inputs
 from podsandbox.karpenter import node_pool as karpenter
+from podsandbox.karpenter.settings import KARPENTER_SETTINGS
 
 TYPE_TOKEN = "podsandbox:index:SandboxNodeProvisioning"
 
 
 class SandboxNodeProvisioningArgs(TypedDict):
-    """Karpenter's Kata node class and node pool; each input has a default."""
+    """Karpenter's Kata node class and node pool; each input has a default. The NodePool's
+    settings are the rows of `podsandbox.karpenter.settings` (a test holds them equal)."""
 
     name: NotRequired[str]
     """Name of the AKSNodeClass and the NodePool (cluster-wide objects: unique per stack).
@@ -76,13 +79,7 @@ class SandboxNodeProvisioning(pulumi.ComponentResource):
             spec=node_class["spec"],
             opts=objects,
         )
-        manifest = karpenter.node_pool_manifest(
-            values.name,
-            values.name,
-            values.limits,
-            values.consolidation_policy,
-            values.consolidate_after,
-        )
+        manifest = karpenter.node_pool_manifest(values.name, values.name, values.settings)
         CustomResource(
             f"{name}-node-pool",
             api_version=manifest["apiVersion"],
@@ -96,3 +93,10 @@ class SandboxNodeProvisioning(pulumi.ComponentResource):
         self.register_outputs(
             {"nodeClassName": self.node_class_name, "nodePoolName": self.node_pool_name}
         )
+
+
+def node_provisioning_args(name: str, settings: Mapping[str, str]) -> SandboxNodeProvisioningArgs:
+    """The component's inputs for the NodePool `settings` (by property name, as the stack reads
+    them), under `name`."""
+    inputs = {row.field: settings[row.name] for row in KARPENTER_SETTINGS if row.name in settings}
+    return cast(SandboxNodeProvisioningArgs, {"name": name, **inputs})

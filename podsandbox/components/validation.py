@@ -18,7 +18,7 @@ import pulumi
 from pulumi.provider.experimental.util import camel_case
 
 from podsandbox.guardrail.plan import AUDIT, DENY, ENFORCEMENTS
-from podsandbox.karpenter import node_pool as karpenter
+from podsandbox.karpenter.settings import KARPENTER_SETTINGS, setting_findings
 from podsandbox.rules import aks, judge, network, pool_limits, workloads
 from podsandbox.rules.judge import Problem
 from podsandbox.rules.pool_settings import POOL_SETTINGS
@@ -501,9 +501,8 @@ class NodeProvisioningValues:
     """Karpenter's node class and pool settings, validated, defaults applied."""
 
     name: str
-    limits: dict[str, str]
-    consolidation_policy: str
-    consolidate_after: str
+    settings: dict[str, str]
+    """Each NodePool setting by property name (`podsandbox.karpenter.settings`)."""
 
 
 def node_provisioning_inputs(
@@ -525,16 +524,11 @@ def node_provisioning_inputs(
         problems.append(property_problem("name", name, "is not a Kubernetes object name that fits "
                                         "a label value", f"at most 63 {workloads.OBJECT_NAME_RULE}",
                                         "podsandbox-dev"))  # fmt: skip
-    cpu, memory = plain("cpu_limit", ""), plain("memory_limit", "")
-    policy = plain("consolidation_policy", karpenter.DEFAULT_CONSOLIDATION_POLICY)
-    after = plain("consolidate_after", karpenter.DEFAULT_CONSOLIDATE_AFTER)
-    problems += [
-        finding_problem(finding)
-        for finding in karpenter.setting_findings(cpu, memory, policy, after)
-    ]
+    settings = {row.name: plain(row.field, row.default) for row in KARPENTER_SETTINGS}
+    problems += [finding_problem(finding) for finding in setting_findings(settings)]
     if problems:
         return Inputs(None, problems)
-    return Inputs(NodeProvisioningValues(name, karpenter.limits(cpu, memory), policy, after), [])
+    return Inputs(NodeProvisioningValues(name, settings), [])
 
 
 COMPONENT_INPUTS: dict[str, Callable[[Mapping[str, Any], str], Inputs[Any]]] = {

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Union
 
+from podsandbox.karpenter.settings import KARPENTER_SETTINGS
 from podsandbox.rules import aks, judge
 from podsandbox.rules.pool_settings import POOL_SETTINGS
 from podsandbox.rules.workloads import DEFAULT_UNTRUSTED_NAMESPACE
@@ -225,30 +226,10 @@ SETTINGS: tuple[Setting, ...] = (
         "AzureLinux) and a NodePool of it kept to eligible VM sizes; the cluster must run "
         "Karpenter's Azure provider in its aksmachineapi or bootstrappingclient mode.",
     ),
-    Setting(
-        "karpenterCpuLimit",
-        "string",
-        "",
-        "Most CPU Karpenter's NodePool may provision in all, e.g. 64; empty for no limit.",
-    ),
-    Setting(
-        "karpenterMemoryLimit",
-        "string",
-        "",
-        "Most memory Karpenter's NodePool may provision in all, e.g. 256Gi; empty for no limit.",
-    ),
-    Setting(
-        "karpenterConsolidationPolicy",
-        "string",
-        "WhenEmptyOrUnderutilized",
-        "When Karpenter removes or replaces nodes: WhenEmpty, WhenEmptyOrUnderutilized or "
-        "Balanced.",
-    ),
-    Setting(
-        "karpenterConsolidateAfter",
-        "string",
-        "0s",
-        "How long a node may sit empty or underused first, e.g. 30s, 5m or Never.",
+    # Karpenter's NodePool settings, from its table.
+    *(
+        Setting(row.config_key, "string", row.default, row.config_description)
+        for row in KARPENTER_SETTINGS
     ),
     Setting(
         "protect",

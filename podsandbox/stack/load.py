@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Optional
 
 from podsandbox.guardrail.plan import AUDIT, ENFORCEMENTS, GuardrailPlan, plan_guardrail
-from podsandbox.karpenter import node_pool as karpenter
+from podsandbox.karpenter.settings import KARPENTER_SETTINGS
 from podsandbox.rules import aks, judge, network, sizing
 from podsandbox.rules.pool_limits import (
     SYSTEM_POOL_TAINT,
@@ -172,22 +172,14 @@ def _demo_fit_warnings(
     return (warning,) if warning is not None else ()
 
 
-KARPENTER_KEYS = {
-    "cpuLimit": "karpenterCpuLimit",
-    "memoryLimit": "karpenterMemoryLimit",
-    "consolidationPolicy": "karpenterConsolidationPolicy",
-    "consolidateAfter": "karpenterConsolidateAfter",
-}
-
-
 def _read_karpenter(read: Reader, mode: Optional[str]) -> Optional[KarpenterSettings]:
     """Karpenter's node class and pool: existing clusters only (a cluster this stack creates has
     no Karpenter, and AKS's node auto-provisioning does not support Pod Sandboxing yet)."""
     wanted = read.boolean("karpenter")
-    values = {key: read.text(key) for key in KARPENTER_KEYS.values()}
-    findings = karpenter.setting_findings(*values.values())
-    for finding in findings:
-        read.finding(finding, KARPENTER_KEYS[finding.field])
+    values = {row.name: read.text(row.config_key) for row in KARPENTER_SETTINGS}
+    for row in KARPENTER_SETTINGS:
+        if (finding := row.finding(values[row.name])) is not None:
+            read.finding(finding, row.config_key)
     if not wanted:
         return None
     if mode == NEW_CLUSTER:
@@ -196,11 +188,7 @@ def _read_karpenter(read: Reader, mode: Optional[str]) -> Optional[KarpenterSett
                      "auto-provisioning does not support Pod Sandboxing yet (Azure/AKS #5843)",
                      "false in new-cluster mode", "pulumi config set karpenter false")  # fmt: skip
         return None
-    return KarpenterSettings(
-        karpenter.limits(values["karpenterCpuLimit"], values["karpenterMemoryLimit"]),
-        values["karpenterConsolidationPolicy"],
-        values["karpenterConsolidateAfter"],
-    )
+    return KarpenterSettings(values)
 
 
 def _read_network_policy(

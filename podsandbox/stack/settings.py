@@ -34,11 +34,10 @@ class PoolSpec:
 
 @dataclass(frozen=True)
 class KarpenterSettings:
-    """Karpenter's NodePool settings, validated."""
+    """Karpenter's NodePool settings, validated: each by its property name (the rows of
+    `podsandbox.karpenter.settings`), e.g. {"cpuLimit": "64", "consolidateAfter": "0s"}."""
 
-    limits: dict[str, str]
-    consolidation_policy: str
-    consolidate_after: str
+    values: dict[str, str]
 
 
 @dataclass(frozen=True)
