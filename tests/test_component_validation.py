@@ -204,6 +204,12 @@ BAD_INPUTS = [
     ),
     pytest.param(
         "pool",
+        {"max_surge": "0"},
+        "maxSurge = '0': is not a surge AKS takes. Allowed: a number of nodes from 1 to 1000 (a pool's most), or a percentage from 1% to 100%. Example: maxSurge: 33%",
+        id="no surge at all",
+    ),
+    pytest.param(
+        "pool",
         {"scale_down_mode": "Deallocate", "os_disk_type": "Ephemeral"},
         "scaleDownMode = 'Deallocate': keeps stopped nodes, which Ephemeral OS disks do not allow. Allowed: Delete with Ephemeral OS disks (or Managed disks with Deallocate). Example: scaleDownMode: Delete",
         id="deallocated nodes on ephemeral disks",

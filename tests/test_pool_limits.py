@@ -340,6 +340,28 @@ def test_the_scale_down_mode():
     assert ephemeral.allowed == "Delete with Ephemeral OS disks (or Managed disks with Deallocate)"
 
 
+@pytest.mark.parametrize("surge", ["1", "5", "1000", "1%", "33%", "100%"])
+def test_a_surge_of_nodes_or_a_percentage_is_taken(surge):
+    assert limits.max_surge_problems(surge) == []
+
+
+@pytest.mark.parametrize(
+    "surge", ["0", "0%", "1001", "101%", "05", "5 nodes", "33 %", "%", "", "1.5", "-1", "10000"]
+)
+def test_a_surge_aks_refuses_is_a_problem(surge):
+    # AKS API 2025-09-01 AgentPoolUpgradeSettings.maxSurge: an integer or a percentage; with no
+    # maxUnavailable it must be above 0; a pool has at most 1000 nodes.
+    [bad] = limits.max_surge_problems(surge)
+    assert (bad.field, bad.value, bad.reason, bad.allowed) == (
+        "maxSurge", surge, "is not a surge AKS takes",
+        "a number of nodes from 1 to 1000 (a pool's most), or a percentage from 1% to 100%",
+    )  # fmt: skip
+
+
+def test_no_surge_is_no_problem():
+    assert limits.max_surge_problems(None) == []
+
+
 def test_a_pools_capacity_is_at_its_fewest_and_most_nodes_capped_per_node():
     from podsandbox.rules import aks, sizing
 

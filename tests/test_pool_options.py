@@ -26,6 +26,7 @@ PRODUCTION = {
     "availability_zones": ["1", "2", "3"],
     "node_taints": ["sandbox=true:NoSchedule"],
     "scale_down_mode": "Deallocate",
+    "max_surge": "33%",
     "node_labels": {"workload": "sandboxed"},
 }
 """An autoscaled, tainted, zonal pool, as a component's inputs."""
@@ -40,6 +41,7 @@ ENGINE = {
     "availabilityZones": ["1", "2", "3"],
     "nodeTaints": ["sandbox=true:NoSchedule"],
     "scaleDownMode": "Deallocate",
+    "upgradeSettings": {"maxSurge": "33%"},
     "nodeLabels": {"workload": "sandboxed"},
 }
 """The same pool as the AKS API (the engine) names it."""

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from pulumi_azure_native import containerservice
 
-from podsandbox.components.agent_pool import PoolOptionsArgs
+from podsandbox.components.agent_pool import PoolOptionsArgs, option_inputs, set_pool_options
 from podsandbox.rules import pool_settings
 from podsandbox.rules.pool_limits import PoolOptions
 from podsandbox.rules.pool_settings import POOL_SETTINGS
@@ -68,10 +68,29 @@ def test_the_components_inputs_are_the_tables_rows():
     "args", [containerservice.AgentPoolArgs, containerservice.ManagedClusterAgentPoolProfileArgs]
 )
 def test_the_engine_names_are_the_sdks(args):
-    # The SDK maps each Python input to its engine name with @pulumi.getter(name=...).
+    # The SDK maps each Python input to its engine name with @pulumi.getter(name=...); a nested
+    # one's getter is typed with the nested map's own args class (AgentPoolUpgradeSettingsArgs).
     for setting in POOL_SETTINGS:
-        getter = getattr(args, setting.field)
-        assert getter.fget._pulumi_name == setting.engine_name, setting.name
+        names, here = [], args
+        for index, python_name in enumerate(setting.sdk_path):
+            getter = getattr(here, python_name).fget
+            names.append(getter._pulumi_name)
+            if index < len(setting.sdk_path) - 1:
+                reference = typing.get_args(getter.__annotations__["return"])[0]
+                here = getattr(containerservice, reference.__forward_arg__)
+        assert tuple(names) == setting.engine_path, setting.name
+
+
+def test_a_nested_setting_reaches_every_body_nested():
+    surge = pool_settings.BY_NAME["maxSurge"]
+    assert surge.engine_path == ("upgradeSettings", "maxSurge")
+    assert surge.sdk_path == ("upgrade_settings", "max_surge")
+    options = PoolOptions(max_surge="33%", max_pods=50)
+    assert options.engine_inputs() == {"maxPods": 50, "upgradeSettings": {"maxSurge": "33%"}}
+    assert option_inputs(options) == {"max_pods": 50, "upgrade_settings": {"max_surge": "33%"}}
+    args: dict[str, object] = {}
+    set_pool_options(typing.cast(PoolOptionsArgs, args), options)
+    assert args == {"max_pods": 50, "max_surge": "33%"}  # the component's inputs stay flat
 
 
 def test_the_first_pools_stack_settings_come_from_the_table():

@@ -61,6 +61,7 @@ PURE_MODULES = {
     "podsandbox.guardrail.plan": REPO / "podsandbox" / "guardrail" / "plan.py",
     "podsandbox.karpenter": REPO / "podsandbox" / "karpenter" / "__init__.py",
     "podsandbox.karpenter.node_pool": REPO / "podsandbox" / "karpenter" / "node_pool.py",
+    "podsandbox.karpenter.settings": REPO / "podsandbox" / "karpenter" / "settings.py",
 }
 """Modules outside `rules/` that the rules (and the pack) import: held to the same standard."""
 

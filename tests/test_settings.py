@@ -142,7 +142,7 @@ BAD_INPUTS = [
     ),
     pytest.param(
         {"pools": '[{"name": "kata8", "size": "x"}]'},
-        "pools[0].size = 'x': is not a pool setting. Allowed: name, vmSize, nodeCount, enableAutoScaling, minCount, maxCount, maxPods, osDiskType, osDiskSizeGb, availabilityZones, nodeTaints, scaleDownMode, nodeLabels. Example: pulumi config set --path 'pools[0].vmSize' Standard_D4s_v3",
+        "pools[0].size = 'x': is not a pool setting. Allowed: name, vmSize, nodeCount, enableAutoScaling, minCount, maxCount, maxPods, osDiskType, osDiskSizeGb, availabilityZones, nodeTaints, scaleDownMode, maxSurge, nodeLabels. Example: pulumi config set --path 'pools[0].vmSize' Standard_D4s_v3",
         id="pools unknown setting",
     ),
     pytest.param(
@@ -1120,6 +1120,23 @@ def test_a_cluster_takes_at_most_100_pools(key):
     # The example works when followed: without the list, the stack is valid.
     assert problem.example == f"pulumi config rm {key}"
     assert len(load_settings({"mode": "existing-cluster"}).pools) == 1
+
+
+def test_the_upgrade_surge_is_read_for_every_pool_and_its_example_works():
+    settings = load_settings(
+        {"mode": "existing-cluster", "nodeMaxSurge": "33%",
+         "pools": [{"name": "kata8", "maxSurge": "5"}], "extraPools": []}
+    )  # fmt: skip
+    assert [pool.options.max_surge for pool in settings.pools] == ["33%", "5"]
+    assert load_settings({"mode": "existing-cluster"}).node_options.max_surge is None
+    with pytest.raises(SettingsError) as raised:
+        load_settings({"mode": "existing-cluster", "nodeMaxSurge": "150%"})
+    [problem] = raised.value.problems
+    assert (problem.where, problem.example) == (
+        "nodeMaxSurge", "pulumi config set nodeMaxSurge 33%",
+    )  # fmt: skip
+    fixed = {"mode": "existing-cluster", "nodeMaxSurge": "33%"}  # the example, followed
+    assert load_settings(fixed).node_options.max_surge == "33%"
 
 
 def test_the_scale_down_mode_is_read_for_every_pool():

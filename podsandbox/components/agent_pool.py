@@ -17,6 +17,7 @@ from podsandbox.rules.aks import (
     RuntimeGeneration,
 )
 from podsandbox.rules.pool_limits import FIXED_AT_CREATION, PoolOptions
+from podsandbox.rules.pool_settings import nest
 
 CONTAINER_SERVICE = "Microsoft.ContainerService"
 LEGACY_POOL_PARENT = "parentResourcePath"
@@ -53,6 +54,10 @@ class PoolOptionsArgs(TypedDict):
     """What the autoscaler does with a node it scales down: Delete, or Deallocate (the node is
     stopped and kept, so that scaling up again is faster; not with Ephemeral OS disks).
     Default: Delete."""
+    max_surge: NotRequired[str]
+    """How many extra nodes an upgrade adds at a time: a number of nodes such as 5, or a
+    percentage of the pool such as 33%. Changeable on a deployed pool. Default: AKS's (10% in the
+    API reference, 1 node in the rolling-upgrade guide)."""
     node_labels: NotRequired[dict[str, str]]
     """Labels on the nodes, e.g. {"workload": "sandboxed"}. Default: none."""
 
@@ -71,14 +76,17 @@ class SandboxPoolArgs(PoolOptionsArgs):
 
 
 def option_inputs(options: PoolOptions) -> dict[str, Any]:
-    """The options that are set, by their Python input names (the same in `PoolOptionsArgs`,
-    `ManagedClusterAgentPoolProfileArgs` and `AgentPool`); the bounds only with autoscaling."""
-    return {setting.field: value for setting, value in options.set_values() if value is not None}
+    """The options that are set, by the SDK's Python input names (the same in
+    `ManagedClusterAgentPoolProfileArgs` and `AgentPool`), nested where the API nests them (the
+    SDK names a nested map's keys in Python too); the bounds only with autoscaling."""
+    return nest((s.sdk_path, value) for s, value in options.set_values() if value is not None)
 
 
 def set_pool_options(args: PoolOptionsArgs, options: PoolOptions) -> None:
-    """Put validated options into a component's inputs (a pool's, or its first pool's)."""
-    cast(dict[str, Any], args).update(option_inputs(options))
+    """Put validated options into a component's inputs (a pool's, or its first pool's): flat,
+    by `PoolOptionsArgs`' names."""
+    inputs = {s.field: value for s, value in options.set_values() if value is not None}
+    cast(dict[str, Any], args).update(inputs)
 
 
 def pool_options(

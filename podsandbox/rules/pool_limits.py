@@ -99,6 +99,7 @@ class PoolOptions:
     availability_zones: tuple[str, ...] = ()
     node_taints: tuple[str, ...] = ()
     scale_down_mode: Optional[str] = None
+    max_surge: Optional[str] = None
     node_labels: tuple[tuple[str, str], ...] = ()
 
     def set_values(self) -> list[tuple[pool_settings.PoolSetting, object]]:
@@ -118,8 +119,11 @@ class PoolOptions:
         return found
 
     def engine_inputs(self) -> dict[str, object]:
-        """The settings that are set, by their AKS API (engine) names."""
-        return {setting.engine_name: value for setting, value in self.set_values()}
+        """The settings that are set, by their AKS API (engine) names, nested where the API
+        nests them (upgradeSettings.maxSurge)."""
+        return pool_settings.nest(
+            (setting.engine_path, value) for setting, value in self.set_values()
+        )
 
     @property
     def system_pods_only(self) -> bool:
@@ -171,6 +175,7 @@ def options_problems(mode: str, count: int, options: PoolOptions) -> list[LimitP
         *zone_problems(options.availability_zones),
         *taint_problems(mode, options.node_taints),
         *scale_down_problems(options.scale_down_mode, options.os_disk_type),
+        *max_surge_problems(options.max_surge),
         *label_problems(dict(options.node_labels)),
     ]
 
@@ -344,6 +349,24 @@ def os_disk_problems(disk_type: Optional[str], size_gb: Optional[int]) -> list[L
             )
         )
     return problems
+
+
+_SURGE = re.compile(r"(?P<number>[1-9][0-9]{0,3})(?P<percent>%?)")
+SURGE_ALLOWED = "a number of nodes from 1 to 1000 (a pool's most), or a percentage from 1% to 100%"
+
+
+def max_surge_problems(surge: Optional[str]) -> list[LimitProblem]:
+    """The AKS API's `AgentPoolUpgradeSettings.maxSurge` (2025-09-01): "an integer (e.g. '5') or a
+    percentage (e.g. '50%')", a percentage "of the total agent pool size"; at least one node or 1%,
+    since the pool sets no maxUnavailable ("One of MaxSurge and MaxUnavailable must be greater
+    than 0"); at most a pool's size: 1000 nodes, or 100%."""
+    if surge is None:
+        return []
+    found = _SURGE.fullmatch(surge)
+    limit = 100 if found is not None and found["percent"] else MAX_NODES_PER_POOL
+    if found is None or int(found["number"]) > limit:
+        return [LimitProblem("maxSurge", surge, "is not a surge AKS takes", SURGE_ALLOWED)]
+    return []
 
 
 SCALE_DOWN_MODES = ("Delete", "Deallocate")

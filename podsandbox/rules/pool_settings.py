@@ -15,13 +15,30 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional
 
 CONFIG_TYPES = {bool: "boolean", int: "integer", str: "string", list: "array", dict: "object"}
 """How `Pulumi.yaml` declares a value of each kind."""
 CONFIG_DEFAULTS: dict[type, object] = {bool: False, int: None, str: "", list: [], dict: {}}
 """The stack setting's default for each kind: unset (AKS's default applies)."""
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def nest(values: Iterable[tuple[Sequence[str], object]]) -> dict[str, object]:
+    """A body with each value at its path (maps made on the way), e.g. (("upgradeSettings",
+    "maxSurge"), "33%") -> {"upgradeSettings": {"maxSurge": "33%"}}."""
+    body: dict[str, Any] = {}
+    for path, value in values:
+        here = body
+        for key in path[:-1]:
+            here = here.setdefault(key, {})
+        here[path[-1]] = value
+    return body
 
 
 @dataclass(frozen=True)
@@ -39,7 +56,8 @@ class PoolSetting:
     config_description: str
     """The first pool's stack setting's description (`Pulumi.yaml`)."""
     engine: Optional[str] = None
-    """The AKS API name when it differs from `name`, e.g. osDiskSizeGB."""
+    """The AKS API name when it differs from `name`, e.g. osDiskSizeGB, or its path in the pool
+    when it is nested, e.g. upgradeSettings.maxSurge."""
     fixed_at_creation: str = ""
     """Why AKS cannot change it once the pool exists (the source's words), or empty when it can:
     a change of a fixed option replaces the pool."""
@@ -56,11 +74,23 @@ class PoolSetting:
     @property
     def field(self) -> str:
         """The Python name (`PoolOptions`, `PoolOptionsArgs`): snake_case of `name`."""
-        return re.sub(r"(?<!^)(?=[A-Z])", "_", self.name).lower()
+        return _snake(self.name)
 
     @property
     def engine_name(self) -> str:
+        """The AKS API name, dotted when nested (as `replaceOnChanges` paths take it)."""
         return self.engine or self.name
+
+    @property
+    def engine_path(self) -> tuple[str, ...]:
+        """The AKS API names from the pool's body down to the value."""
+        return tuple(self.engine_name.split("."))
+
+    @property
+    def sdk_path(self) -> tuple[str, ...]:
+        """The SDK's Python input names down to the value: snake_case of each enclosing name, and
+        `field` last (the SDK spells osDiskSizeGB as os_disk_size_gb)."""
+        return (*(_snake(part) for part in self.engine_path[:-1]), self.field)
 
     @property
     def config_key(self) -> str:
@@ -152,6 +182,15 @@ POOL_SETTINGS: tuple[PoolSetting, ...] = (
         "Default: Delete.",
         "What the autoscaler does with the first pool's nodes it scales down: Delete, or "
         "Deallocate (stopped and kept; not with Ephemeral OS disks). Empty: Delete.",
+    ),
+    PoolSetting(
+        "maxSurge", str, "33%",
+        "How many extra nodes an upgrade adds at a time: a number of nodes such as 5, or a "
+        "percentage of the pool such as 33%. Changeable on a deployed pool. Default: AKS's (10% "
+        "in the API reference, 1 node in the rolling-upgrade guide).",
+        "How many extra nodes an upgrade of the first pool adds at a time: a number such as 5 or "
+        "a percentage such as 33%. Empty: AKS's default.",
+        engine="upgradeSettings.maxSurge",
     ),
     PoolSetting(
         "nodeLabels", dict, '{"workload": "sandboxed"}',
