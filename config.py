@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 
 import pulumi
+from pulumi.runtime import config as runtime_config
+from pulumi.runtime.config import is_config_secret
 
 from podsandbox.rules.judge import SKIP_VALIDATION_ENV, skips_validation
 from podsandbox.stack import SETTINGS, SettingsError, StackSettings, load_settings
@@ -17,13 +19,18 @@ def read_stack_settings() -> StackSettings:
     """
     config = pulumi.Config()
     values = {setting.key: _value(config, setting.key, setting.type) for setting in SETTINGS}
+    # Keys of this project that Pulumi.yaml does not declare are refused (the CLI hands them to
+    # the program all the same, and a typo would otherwise be ignored in silence).
+    values.update({key: value for key, value in _project_values().items() if key not in values})
     location = pulumi.Config("azure-native").get("location")
     enforce = not skips_validation(os.environ)
+    secret = [key for key in values if is_config_secret(f"{pulumi.get_project()}:{key}")]
     try:
         settings = load_settings(
             {key: value for key, value in values.items() if value is not None},
             location,
             enforce_sandboxing_rules=enforce,
+            secret_keys=secret,
         )
     except SettingsError as error:
         raise pulumi.RunError(str(error)) from None
@@ -42,3 +49,13 @@ def _value(config: pulumi.Config, key: str, kind: str) -> object:
         return config.get_object(key)
     except pulumi.ConfigTypeError:
         return config.get(key)
+
+
+def _project_values() -> dict[str, object]:
+    """Every config value of this project the program was given, by unqualified key: the config
+    map the SDK reads (the stack's config, which the Python language host passes as
+    `PULUMI_CONFIG` and pulumi-language-python-exec loads with `set_all_config`, as the
+    Automation API and the mocks do)."""
+    given = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    prefix = f"{pulumi.get_project()}:"
+    return {key[len(prefix) :]: value for key, value in given.items() if key.startswith(prefix)}

@@ -73,3 +73,34 @@ def test_a_bad_ssh_key_is_shown_cut_to_40_characters(key, shown):
 )
 def test_the_dns_prefix_keeps_letters_and_falls_back_to_aks(cluster, prefix):
     assert judge.dns_prefix(cluster) == prefix
+
+
+@pytest.mark.parametrize(
+    ("name", "meant"),
+    [
+        ("vmSize", "vm_size"),  # camelCase from Python: the snake_case name
+        ("VM_SIZE", "vm_size"),
+        ("nodeVMSize", "nodeVmSize"),  # another case
+        ("node_cont", "node_count"),  # a typo, near enough
+        ("nodeCnt", "node_count"),
+        ("colour", None),  # near nothing: no guess
+        ("node", None),
+    ],
+)
+def test_the_key_a_user_most_likely_meant(name, meant):
+    allowed = ["vm_size", "node_count", "nodeVmSize", "max_pods"]
+    assert judge.closest(name, allowed) == meant
+
+
+def test_the_same_letters_win_over_a_near_name():
+    # Both are near "maxpod"; the one with the same letters is the one meant.
+    assert judge.closest("max_pod_s", ["max_pod", "maxpods"]) == "maxpods"
+    assert judge.closest("maxpod", ["maxpods", "max_pod"]) == "max_pod"
+
+
+def test_a_value_shown_by_a_description():
+    assert repr(judge.SECRET) == "[secret]"
+    assert (
+        str(judge.Problem("k", judge.SECRET, "r", "a", "e"))
+        == "k = [secret]: r. Allowed: a. Example: e"
+    )

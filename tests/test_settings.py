@@ -716,11 +716,26 @@ def test_unknown_keys_are_each_named_with_every_setting_there_is():
     with pytest.raises(SettingsError) as raised:
         load_settings({"zoneCount": "3", "nodeVMSize": "x"}, "eastus")
     every = ", ".join(setting.key for setting in SETTINGS)
+    # The old example (pulumi config set nodeCount 1) fixed nothing: the key it meant gets the
+    # value; a key near nothing is removed.
     assert [str(problem) for problem in raised.value.problems] == [
-        f"{key} = {value!r}: is not a setting of this project. Allowed: one of {every}. "
-        "Example: pulumi config set nodeCount 1"
-        for key, value in (("nodeVMSize", "x"), ("zoneCount", "3"))
+        f"nodeVMSize = 'x': is not a setting of this project (did you mean nodeVmSize?). Allowed: "
+        f"one of {every}. Example: pulumi config rm nodeVMSize && pulumi config set nodeVmSize x",
+        f"zoneCount = '3': is not a setting of this project. Allowed: one of {every}. "
+        "Example: pulumi config rm zoneCount",
     ]
+
+
+def test_an_unknown_secret_key_is_named_but_its_value_never_shown():
+    with pytest.raises(SettingsError) as raised:
+        load_settings({"sshPublicKy": "hunter2", "nodeCount": "x"}, "eastus",
+                      secret_keys=["sshPublicKy", "nodeCount"])  # fmt: skip
+    assert "hunter2" not in str(raised.value) and "'x'" not in str(raised.value)
+    assert [(problem.where, repr(problem.value), problem.example) for problem in
+            raised.value.problems] == [
+        ("sshPublicKy", "[secret]", "pulumi config rm sshPublicKy"),
+        ("nodeCount", "[secret]", "pulumi config set nodeCount 1"),
+    ]  # fmt: skip
 
 
 def test_a_boolean_is_not_a_node_count():

@@ -15,6 +15,7 @@ from typing import NotRequired, Optional, TypedDict, cast
 import pulumi
 from pulumi_kubernetes.apiextensions import CustomResource
 
+from podsandbox.components.input_keys import python_unknown_keys
 from podsandbox.components.kubeconfig import waits_for_version
 from podsandbox.components.lifecycle import on_cluster
 from podsandbox.components.validation import checked, node_provisioning_inputs
@@ -61,7 +62,11 @@ class SandboxNodeProvisioning(pulumi.ComponentResource):
         args: SandboxNodeProvisioningArgs,
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> None:
-        values, warnings = checked("SandboxNodeProvisioning", node_provisioning_inputs(args, name))
+        values, warnings = checked(
+            "SandboxNodeProvisioning",
+            node_provisioning_inputs(args, name),
+            python_unknown_keys(args, SandboxNodeProvisioningArgs),
+        )
         super().__init__(TYPE_TOKEN, name, None, opts)
         for warning in warnings:
             pulumi.log.warn(warning, resource=self)

@@ -25,6 +25,7 @@ from pulumi.provider.experimental.component import ComponentProvider
 from pulumi.provider.experimental.util import camel_case
 
 from podsandbox.components.agent_pool import PoolOptionsArgs
+from podsandbox.components.input_keys import schema_unknown_keys
 from podsandbox.components.node_provisioning import SandboxNodeProvisioning
 from podsandbox.components.sandbox_guardrail import SandboxGuardrail
 from podsandbox.components.sandboxed_cluster import SandboxedCluster
@@ -77,8 +78,10 @@ class SandboxingComponentProvider(ComponentProvider):
         if definition is not None and check is not None:
             # The same check, and the same --skip-validation rule, as the component itself; its
             # warnings are the constructor's to log.
+            # The SDK's mapping keeps only declared properties: unknown keys are judged first.
+            unknown = schema_unknown_keys(inputs, definition.inputs, self._type_defs)
             try:
-                checked(component, check(self.map_inputs(inputs, definition), name))
+                checked(component, check(self.map_inputs(inputs, definition), name), unknown)
             except ComponentInputError as error:
                 raise pulumi.InputPropertiesError(
                     str(error),

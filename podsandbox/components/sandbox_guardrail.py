@@ -16,6 +16,7 @@ from pulumi_kubernetes.admissionregistration.v1 import (
     ValidatingAdmissionPolicyBinding,
 )
 
+from podsandbox.components.input_keys import python_unknown_keys
 from podsandbox.components.kubeconfig import waits_for_version
 from podsandbox.components.lifecycle import on_cluster
 from podsandbox.components.validation import checked, guardrail_inputs
@@ -60,7 +61,11 @@ class SandboxGuardrail(pulumi.ComponentResource):
         args: SandboxGuardrailArgs,
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> None:
-        values, warnings = checked("SandboxGuardrail", guardrail_inputs(args, name))
+        values, warnings = checked(
+            "SandboxGuardrail",
+            guardrail_inputs(args, name),
+            python_unknown_keys(args, SandboxGuardrailArgs),
+        )
         super().__init__(TYPE_TOKEN, name, None, opts)
         for warning in warnings:
             pulumi.log.warn(warning, resource=self)

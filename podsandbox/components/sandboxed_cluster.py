@@ -19,6 +19,7 @@ from podsandbox.components.agent_pool import (
     sandboxing_agent_pool,
 )
 from podsandbox.components.feature_check import after, feature_gate
+from podsandbox.components.input_keys import python_unknown_keys
 from podsandbox.components.kubeconfig import depends_on_of, user_kubeconfig
 from podsandbox.components.lifecycle import output_of
 from podsandbox.components.validation import ClusterValues, PoolPlan, checked, cluster_inputs
@@ -120,7 +121,11 @@ class SandboxedCluster(pulumi.ComponentResource):
         args: SandboxedClusterArgs,
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> None:
-        values, warnings = checked("SandboxedCluster", cluster_inputs(args, name))
+        values, warnings = checked(
+            "SandboxedCluster",
+            cluster_inputs(args, name),
+            python_unknown_keys(args, SandboxedClusterArgs),
+        )
         super().__init__(TYPE_TOKEN, name, None, opts)
         for warning in warnings:
             pulumi.log.warn(warning, resource=self)

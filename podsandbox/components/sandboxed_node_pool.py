@@ -16,6 +16,7 @@ from podsandbox.components.agent_pool import (
     sandboxing_agent_pool,
 )
 from podsandbox.components.feature_check import after, feature_gate
+from podsandbox.components.input_keys import python_unknown_keys
 from podsandbox.components.kubeconfig import depends_on_of, user_kubeconfig
 from podsandbox.components.runtime_class import RuntimeClassMissingError, check_runtime_class
 from podsandbox.components.validation import PoolPlan, checked, node_pool_inputs
@@ -98,7 +99,11 @@ class SandboxedNodePool(pulumi.ComponentResource):
         args: SandboxedNodePoolArgs,
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> None:
-        plan, warnings = checked("SandboxedNodePool", node_pool_inputs(args, name))
+        plan, warnings = checked(
+            "SandboxedNodePool",
+            node_pool_inputs(args, name),
+            python_unknown_keys(args, SandboxedNodePoolArgs),
+        )
         super().__init__(TYPE_TOKEN, name, None, opts)
         for warning in warnings:
             pulumi.log.warn(warning, resource=self)

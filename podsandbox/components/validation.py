@@ -81,14 +81,17 @@ class Inputs(Generic[V]):
     sets aside with a warning."""
 
 
-def checked(component: str, found: Inputs[V]) -> tuple[V, list[str]]:
+def checked(
+    component: str, found: Inputs[V], unknown: Sequence[Problem] = ()
+) -> tuple[V, list[str]]:
     """The values and the warnings to log; raises `ComponentInputError` with every problem that
-    stops the component, so that nothing is registered before its inputs are known good.
+    stops the component (`unknown`: the keys it does not know, first), so that nothing is
+    registered before its inputs are known good.
 
     With `--skip-validation` the sandboxing rules step aside (as for the stack settings), so that
     the policy pack can be seen judging them; values that cannot be used at all still stop it.
     """
-    stopping = blocking(found.problems)
+    stopping = [*unknown, *blocking(found.problems)]
     if stopping or found.values is None:
         raise ComponentInputError(component, stopping or found.problems)
     return found.values, [*_skip_warnings(component, found), *found.warnings]
@@ -136,17 +139,7 @@ class PoolPlan:
     """The first pool, then each extra pool in order."""
 
 
-class _Shown:
-    """A value shown by a description instead of its repr."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def __repr__(self) -> str:
-        return self.text
-
-
-_AN_OUTPUT = _Shown("<an output of another resource>")
+_AN_OUTPUT = judge.Shown("<an output of another resource>")
 
 
 def skip_validation() -> bool:

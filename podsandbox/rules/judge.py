@@ -9,6 +9,7 @@ works; callers only decide how to name the field and how to write the example.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -47,6 +48,36 @@ VM_SIZES_THAT_NEST = "a Generation 2 x64 size with nested virtualization, e.g. "
 )
 """What a sandboxing pool's VM size must be, with examples."""
 VM_SIZE_ALLOWED = VM_SIZES_THAT_NEST + " (check one with `podsandbox vm-size NAME`)"
+
+
+class Shown:
+    """A value a problem shows by a description instead of its repr: an output of another
+    resource (not known yet), or a secret (never echoed)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+SECRET = Shown("[secret]")
+
+
+def closest(name: str, allowed: Sequence[str]) -> Optional[str]:
+    """The allowed name `name` most likely meant: the same letters in another case or with
+    underscores (vmSize, vm_size and VMSize are one), else the nearest by `difflib` (a typo such
+    as nodeCont), or None when none is near."""
+
+    def letters(text: str) -> str:
+        return text.replace("_", "").lower()
+
+    for candidate in allowed:
+        if letters(candidate) == letters(name):
+            return candidate
+    by_letters = {letters(candidate): candidate for candidate in allowed}
+    near = difflib.get_close_matches(letters(name), list(by_letters), n=1, cutoff=0.8)
+    return by_letters[near[0]] if near else None
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ tests share it as is."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from decimal import Decimal
 from typing import Optional
 
@@ -40,15 +40,16 @@ def load_settings(
     location: Optional[str] = None,
     *,
     enforce_sandboxing_rules: bool = True,
+    secret_keys: Collection[str] = (),
 ) -> StackSettings:
     """Validate raw config values (unqualified keys) and return typed settings.
 
     Missing keys take their declared default, as the Pulumi CLI does. Raises `SettingsError` with
     every problem, in the order the keys are read. With `enforce_sandboxing_rules=False` only
     values that cannot be used at all (wrong types, unknown names) are errors, so that a policy
-    pack can judge the rest.
+    pack can judge the rest. A key of `secret_keys` is named in problems, its value never.
     """
-    read = Reader(values)
+    read = Reader(values, secret_keys)
     mode = _read_mode(read)
     resource_group, cluster = _read_names(read)
     default_pool = (

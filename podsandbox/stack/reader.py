@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import shlex
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Optional
 
 from podsandbox.rules import judge
@@ -38,19 +38,24 @@ FALSE_WORDS = {"false", "0", "no"}
 class Reader:
     """Reads raw values one key at a time, collecting problems instead of stopping."""
 
-    def __init__(self, values: Mapping[str, object]) -> None:
-        unknown = set(values) - set(SETTINGS_BY_KEY)
-        self.problems: list[Problem] = [
-            Problem(
-                key,
-                values[key],
-                "is not a setting of this project",
-                "one of " + ", ".join(SETTINGS_BY_KEY),
-                set_example("nodeCount", "1"),
-            )
-            for key in sorted(unknown)
-        ]
+    def __init__(self, values: Mapping[str, object], secret_keys: Collection[str] = ()) -> None:
         self.values = values
+        self.secret_keys = frozenset(secret_keys)
+        """Keys whose values are secret: a problem shows `[secret]`, never the value."""
+        self.problems: list[Problem] = []
+        for key in sorted(set(values) - set(SETTINGS_BY_KEY)):
+            self._unknown(key, values[key])
+
+    def _unknown(self, key: str, value: object) -> None:
+        """A key Pulumi.yaml does not declare: refused (it would be ignored in silence), with the
+        key it most likely meant; the example moves a plain value there."""
+        meant = judge.closest(key, list(SETTINGS_BY_KEY))
+        hint = f" (did you mean {meant}?)" if meant is not None else ""
+        example = rm_example(key)
+        if meant is not None and isinstance(value, str) and key not in self.secret_keys:
+            example += " && " + set_example(meant, value)
+        self.problem(key, value, f"is not a setting of this project{hint}",
+                     "one of " + ", ".join(SETTINGS_BY_KEY), example)  # fmt: skip
 
     def raw(self, key: str) -> object:
         value = self.values.get(key)
@@ -101,7 +106,11 @@ class Reader:
         return raw
 
     def problem(self, key: str, value: object, reason: str, allowed: str, example: str) -> None:
-        self.problems.append(Problem(key, value, reason, allowed, example))
+        """A problem of `key` (a list item's too: `pools[0].vmSize`), its value hidden when the
+        setting is secret."""
+        setting = key.split("[")[0]
+        shown = judge.SECRET if setting in self.secret_keys and value is not None else value
+        self.problems.append(Problem(key, shown, reason, allowed, example))
 
     def finding(self, finding: judge.Finding, key: Optional[str] = None) -> None:
         """A judge's finding, named by its config key (`key` when the setting is a list item)."""
