@@ -3,6 +3,8 @@ message naming the property (camelCase, as the schema names it), and nothing is 
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -329,6 +331,13 @@ def construct(kind: str, changes: dict[str, Any]) -> Any:
     return component("x", args)  # type: ignore[arg-type]
 
 
+CONSTRUCTED_AT = "tests/test_component_validation.py:{}".format(
+    next(number for number, line in enumerate(Path(__file__).read_text().splitlines(), 1)
+         if line.strip() == 'return component("x", args)  # type: ignore[arg-type]')
+)  # fmt: skip
+"""Where `construct` builds the pools: the line a pool's error names."""
+
+
 def test_there_are_at_least_20_bad_inputs():
     assert len(BAD_INPUTS) >= 20
 
@@ -355,7 +364,9 @@ def test_each_bad_input_gets_its_exact_message_and_nothing_is_registered(kind, c
     error, registered = judged(kind, changes)
     assert [str(problem) for problem in error.problems] == [message]
     component = COMPONENT_NAMES[kind]
-    assert str(error).startswith(f"invalid {component} inputs")
+    # The error names the component, its name and the program line that built it.
+    called = re.escape(f"invalid {component} 'x' inputs at tests/test_component_validation.py:")
+    assert re.match(called + r"\d+ \(", str(error)), str(error)
     assert message in str(error)
     assert registered == ["pulumi:pulumi:Stack"]
 
@@ -381,7 +392,9 @@ def test_every_problem_is_reported_at_once():
         "extraPools[0].vmSize",
         "extraPools[1].name",
     ]
-    assert str(error).startswith("invalid SandboxedNodePool inputs (7 problems):\n  - ")
+    assert str(error).startswith(
+        f"invalid SandboxedNodePool 'x' inputs at {CONSTRUCTED_AT} (7 problems):\n  - "
+    )
     assert registered == ["pulumi:pulumi:Stack"]
 
 
@@ -437,7 +450,9 @@ def test_another_teams_program_gets_the_same_errors_as_the_stack_settings(capsys
     program = REPO / "tests" / "programs" / "team-component"
     assert main(["preview", "--program", str(program)]) == 2
     error = capsys.readouterr().err
-    assert error.startswith("error: invalid SandboxedNodePool inputs (2 problems):")
+    assert error.startswith(
+        "error: invalid SandboxedNodePool 'kata' inputs at __main__.py:8 (2 problems):"
+    )
     with pytest.raises(SettingsError) as settings:
         load_settings({"nodeVmSize": "Standard_D4_v3", "osSku": "Ubuntu"}, "eastus")
     for problem in settings.value.problems:

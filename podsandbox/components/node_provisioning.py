@@ -66,6 +66,7 @@ class SandboxNodeProvisioning(pulumi.ComponentResource):
             "SandboxNodeProvisioning",
             node_provisioning_inputs(args, name),
             python_unknown_keys(args, SandboxNodeProvisioningArgs),
+            name,
         )
         super().__init__(TYPE_TOKEN, name, None, opts)
         for warning in warnings:

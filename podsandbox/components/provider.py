@@ -81,7 +81,8 @@ class SandboxingComponentProvider(ComponentProvider):
             # The SDK's mapping keeps only declared properties: unknown keys are judged first.
             unknown = schema_unknown_keys(inputs, definition.inputs, self._type_defs)
             try:
-                checked(component, check(self.map_inputs(inputs, definition), name), unknown)
+                mapped = self.map_inputs(inputs, definition)
+                checked(component, check(mapped, name), unknown, name, from_python=False)
             except ComponentInputError as error:
                 raise pulumi.InputPropertiesError(
                     str(error),

@@ -65,6 +65,7 @@ class SandboxGuardrail(pulumi.ComponentResource):
             "SandboxGuardrail",
             guardrail_inputs(args, name),
             python_unknown_keys(args, SandboxGuardrailArgs),
+            name,
         )
         super().__init__(TYPE_TOKEN, name, None, opts)
         for warning in warnings:

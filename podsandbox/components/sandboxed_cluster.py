@@ -125,6 +125,7 @@ class SandboxedCluster(pulumi.ComponentResource):
             "SandboxedCluster",
             cluster_inputs(args, name),
             python_unknown_keys(args, SandboxedClusterArgs),
+            name,
         )
         super().__init__(TYPE_TOKEN, name, None, opts)
         for warning in warnings:

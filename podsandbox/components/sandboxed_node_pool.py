@@ -103,6 +103,7 @@ class SandboxedNodePool(pulumi.ComponentResource):
             "SandboxedNodePool",
             node_pool_inputs(args, name),
             python_unknown_keys(args, SandboxedNodePoolArgs),
+            name,
         )
         super().__init__(TYPE_TOKEN, name, None, opts)
         for warning in warnings:

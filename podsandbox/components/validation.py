@@ -17,6 +17,7 @@ from typing import Any, Generic, Optional, TypeVar
 import pulumi
 from pulumi.provider.experimental.util import camel_case
 
+from podsandbox.components.call_site import program_call_site
 from podsandbox.guardrail.plan import AUDIT, DENY, ENFORCEMENTS
 from podsandbox.karpenter.settings import KARPENTER_SETTINGS, setting_findings
 from podsandbox.rules import aks, judge, network, pool_limits, workloads
@@ -55,10 +56,23 @@ class ComponentInputError(pulumi.RunError):
     A `RunError`: the Pulumi CLI prints the message alone, without a Python traceback.
     """
 
-    def __init__(self, component: str, problems: Sequence[Problem]) -> None:
+    def __init__(
+        self,
+        component: str,
+        problems: Sequence[Problem],
+        name: Optional[str] = None,
+        call_site: Optional[str] = None,
+    ) -> None:
         self.component = component
         self.problems = list(problems)
-        super().__init__(judge.problem_list(f"{component} inputs", self.problems))
+        self.call_site = call_site
+        """The Python program's file and line that built the component, when one did."""
+        subject = f"{component} {name!r}" if name is not None else component
+        if self.call_site is not None:
+            subject += f" inputs at {self.call_site}"
+        else:
+            subject += " inputs"
+        super().__init__(judge.problem_list(subject, self.problems))
 
 
 V = TypeVar("V")
@@ -82,18 +96,24 @@ class Inputs(Generic[V]):
 
 
 def checked(
-    component: str, found: Inputs[V], unknown: Sequence[Problem] = ()
+    component: str,
+    found: Inputs[V],
+    unknown: Sequence[Problem] = (),
+    name: Optional[str] = None,
+    from_python: bool = True,
 ) -> tuple[V, list[str]]:
     """The values and the warnings to log; raises `ComponentInputError` with every problem that
-    stops the component (`unknown`: the keys it does not know, first), so that nothing is
-    registered before its inputs are known good.
+    stops the component `name` (`unknown`: the keys it does not know, first), so that nothing is
+    registered before its inputs are known good. Built by a Python program (`from_python`), the
+    error names the program's line; the plugin's caller is another language's program.
 
     With `--skip-validation` the sandboxing rules step aside (as for the stack settings), so that
     the policy pack can be seen judging them; values that cannot be used at all still stop it.
     """
     stopping = [*unknown, *blocking(found.problems)]
     if stopping or found.values is None:
-        raise ComponentInputError(component, stopping or found.problems)
+        where = program_call_site() if from_python else None
+        raise ComponentInputError(component, stopping or found.problems, name, where)
     return found.values, [*_skip_warnings(component, found), *found.warnings]
 
 
