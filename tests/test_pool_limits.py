@@ -117,16 +117,27 @@ def test_os_disk_messages():
     ]  # fmt: skip
 
 
-def test_zones_are_passed_on_and_only_empty_or_repeated_ones_refused():
+def test_zones_are_passed_on_and_only_numbers_non_names_or_repeats_refused():
     assert limits.zone_problems(["1", "2", "3"]) == []
     assert limits.zone_problems(["westeurope-4"]) == []  # the region's to judge
-    not_a_zone = ("is not a zone name", "a zone of the region, e.g. 1")
-    assert limits.zone_problems(["1", "", 2, "1", " "]) == [
-        LimitProblem("availabilityZones[1]", "", *not_a_zone),
-        LimitProblem("availabilityZones[2]", 2, *not_a_zone),
-        LimitProblem("availabilityZones[3]", "1", "repeats a zone", "each zone once"),
-        LimitProblem("availabilityZones[4]", " ", *not_a_zone),
-    ]
+    # One problem per kind for the whole list, each with the list that works: the user's own
+    # zones as strings, each once (the per-item example set a repeated zone to itself again).
+    zones = ["1", "", 2, "1", " ", None, True]
+    fixed = '["1", "2"]'
+    assert limits.zone_problems(zones) == [
+        LimitProblem("availabilityZones", zones, "has numbers, not zone names (YAML reads an "
+                     "unquoted 1 as a number: quote each zone) at [2]",
+                     'zone names as strings, e.g. ["1", "2", "3"]', fixed),
+        LimitProblem("availabilityZones", zones, "has an item that is not a zone name at [1], "
+                     "[4], [5], [6]", 'a zone of the region, e.g. "1"', fixed),
+        LimitProblem("availabilityZones", zones, "repeats a zone at [3]", "each zone once",
+                     fixed),
+    ]  # fmt: skip
+    [numbers] = limits.zone_problems([1, 2])
+    assert numbers.reason.endswith(" at [0], [1]") and numbers.example == '["1", "2"]'
+    [nothing] = limits.zone_problems([""])
+    assert nothing.example == limits.LEAVE_IT_OUT  # no zone left: leave the setting out
+    assert limits.zone_problems(["2", "1", "2"])[0].example == '["2", "1"]'  # the user's order
 
 
 # --- taints and labels -------------------------------------------------------------------------
@@ -246,7 +257,7 @@ def test_options_problems_judge_the_max_pods_at_the_fewest_nodes():
         os_disk_size_gb=1, availability_zones=("",), node_taints=("x",), node_labels=(("-", "v"),),
     )  # fmt: skip
     assert fields(limits.options_problems(SYSTEM, 1, every)) == [
-        "maxCount", "maxPods", "osDiskType", "osDiskSizeGb", "availabilityZones[0]",
+        "maxCount", "maxPods", "osDiskType", "osDiskSizeGb", "availabilityZones",
         "nodeTaints[0]", "nodeLabels",
     ]  # fmt: skip
 

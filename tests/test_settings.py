@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import re
+import shlex
+from typing import Any
 
 import pytest
 
@@ -107,7 +111,7 @@ BAD_INPUTS = [
     ),
     pytest.param(
         {"nodeAvailabilityZones": '["1", "1"]'},
-        "nodeAvailabilityZones[1] = '1': repeats a zone. Allowed: each zone once. Example: pulumi config set --path 'nodeAvailabilityZones[1]' 1",
+        "nodeAvailabilityZones = ['1', '1']: repeats a zone at [1]. Allowed: each zone once. Example: pulumi config set nodeAvailabilityZones '[\"1\"]'",
         id="repeated zone",
     ),
     pytest.param(
@@ -127,7 +131,7 @@ BAD_INPUTS = [
     ),
     pytest.param(
         {"nodeLabels": '["a"]'},
-        "nodeLabels = '[\"a\"]': is not a map of labels. Allowed: an object of strings. Example: pulumi config set --path 'nodeLabels.workload' sandboxed",
+        'nodeLabels = \'["a"]\': is not a map of labels. Allowed: an object of strings. Example: pulumi config set nodeLabels \'{"workload": "sandboxed"}\'',
         id="labels not a map",
     ),
     pytest.param(
@@ -142,7 +146,7 @@ BAD_INPUTS = [
     ),
     pytest.param(
         {"pools": '[{"name": "kata8", "size": "x"}]'},
-        "pools[0].size = 'x': is not a pool setting. Allowed: name, vmSize, nodeCount, enableAutoScaling, minCount, maxCount, maxPods, osDiskType, osDiskSizeGb, availabilityZones, nodeTaints, scaleDownMode, maxSurge, nodeLabels. Example: pulumi config set --path 'pools[0].vmSize' Standard_D4s_v3",
+        "pools[0].size = 'x': is not a pool setting (did you mean vmSize?). Allowed: name, vmSize, nodeCount, enableAutoScaling, minCount, maxCount, maxPods, osDiskType, osDiskSizeGb, availabilityZones, nodeTaints, scaleDownMode, maxSurge, nodeLabels. Example: pulumi config rm --path 'pools[0].size' && pulumi config set --path 'pools[0].vmSize' x",
         id="pools unknown setting",
     ),
     pytest.param(
@@ -422,7 +426,7 @@ BAD_INPUTS = [
     ),
     pytest.param(
         {"extraPools": "kata8"},
-        "extraPools = 'kata8': is not a list. Allowed: a list of NAME:VM_SIZE[:COUNT]. Example: pulumi config set --path 'extraPools[0]' kata8:Standard_D8s_v5:2",
+        "extraPools = 'kata8': is not a list. Allowed: a list of NAME:VM_SIZE[:COUNT]. Example: pulumi config set extraPools '[\"kata8:Standard_D8s_v5:2\"]'",
         id="extra-not-a-list",
     ),
     pytest.param(
@@ -432,7 +436,7 @@ BAD_INPUTS = [
     ),
     pytest.param(
         {"pools": '{"name": "kata8"}'},
-        'pools = \'{"name": "kata8"}\': is not a list. Allowed: a list of pool objects. Example: pulumi config set --path \'pools[0]\' \'{"name": "kata8", "vmSize": "Standard_D8s_v5"}\'',
+        'pools = \'{"name": "kata8"}\': is not a list. Allowed: a list of pool objects. Example: pulumi config set pools \'[{"name": "kata8", "vmSize": "Standard_D8s_v5"}]\'',
         id="pools not a list",
     ),
     pytest.param(
@@ -1215,3 +1219,71 @@ def test_each_printed_example_works_when_followed(values):
         else:
             values[command[3]] = command[4]
     assert load_settings(values).node_options is not None
+
+
+NO_SINGLE_VALUE_FIX = {
+    "ssh": "the example reads the user's own key file ($(cat ~/.ssh/id_rsa.pub))",
+}
+"""Bad-input rows whose printed example is no single `pulumi config` command a test can apply,
+with why; a test holds this list to the rows whose example does not apply."""
+
+
+def config_path(key: str) -> list[str | int]:
+    """`pools[0].nodeTaints[1]` -> ["pools", 0, "nodeTaints", 1] (the CLI's `--path` syntax)."""
+    return [int(index) if index else name
+            for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", key)]  # fmt: skip
+
+
+def follow(values: dict[str, Any], location: object, example: str) -> tuple[dict[str, Any], object]:
+    """`values` and the region after running the printed `pulumi config set|rm` commands (joined
+    by &&), as the CLI would store them: text, a `--path` key inside its list or object."""
+    values = json.loads(json.dumps(values))
+    for command in example.split(" && "):
+        words = shlex.split(command)
+        assert words[:2] == ["pulumi", "config"] and words[2] in ("set", "rm"), example
+        path = "--path" in words
+        words = [word for word in words[3:] if word != "--path"]
+        key, value = words[0], (words[1] if len(words) > 1 else None)
+        if key == "azure-native:location":
+            location = value
+            continue
+        steps: list[str | int] = config_path(key) if path else [key]
+        here: Any = values
+        for step, following in itertools.pairwise(steps):
+            if isinstance(here, dict) and isinstance(here.get(step), str):
+                here[step] = json.loads(here[step])  # a structured setting given as JSON text
+            if isinstance(here, dict) and step not in here:
+                here[step] = [] if isinstance(following, int) else {}
+            here = here[step]
+        last = steps[-1]
+        if value is None:
+            del here[last]
+        elif isinstance(here, list) and last == len(here):
+            here.append(value)
+        else:
+            here[last] = value
+    return values, location
+
+
+def applied_rows() -> list[Any]:
+    return [row for row in BAD_INPUTS if "Example: pulumi config" in str(row.values[1])]
+
+
+@pytest.mark.parametrize(("overrides", "message"), applied_rows())
+def test_every_printed_fix_works_when_followed(request, overrides, message):
+    with pytest.raises(SettingsError) as raised:
+        load_settings(overrides, "eastus")
+    [problem] = [p for p in raised.value.problems if str(p) == message]
+    row = request.node.callspec.id
+    values, location = follow(dict(overrides), "eastus", problem.example)
+    try:
+        load_settings(values, location)  # type: ignore[arg-type]
+        left = []
+    except SettingsError as error:
+        left = [p for p in error.problems if (p.where, p.reason) == (problem.where, problem.reason)]
+    assert (left == []) is (row not in NO_SINGLE_VALUE_FIX), (row, problem.example, left)
+
+
+def test_the_rows_without_a_single_value_fix_are_rows():
+    ids = {row.id for row in BAD_INPUTS}
+    assert set(NO_SINGLE_VALUE_FIX) <= ids

@@ -33,6 +33,7 @@ This module imports nothing from Pulumi.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -394,19 +395,34 @@ def scale_down_problems(scale_down: Optional[str], disk_type: Optional[str]) -> 
 
 
 def zone_problems(zones: Sequence[object]) -> list[LimitProblem]:
-    """Zone names are the region's (not judged here): only empty or repeated ones are refused."""
-    seen: set[object] = set()
-    problems = []
+    """Zone names are the region's (not judged here): numbers (YAML reads an unquoted 1 as one),
+    items that are not names, and repeats are refused, each with the list that works: the user's
+    own, as strings, each zone once."""
+    fixed: list[str] = []
+    numbers, not_names, repeats = [], [], []
     for index, zone in enumerate(zones):
-        field = f"availabilityZones[{index}]"
+        if isinstance(zone, int) and not isinstance(zone, bool):
+            numbers.append(index)
+            zone = str(zone)
         if not isinstance(zone, str) or not zone.strip():
-            problems.append(
-                LimitProblem(field, zone, "is not a zone name", "a zone of the region, e.g. 1")
-            )
-        elif zone in seen:
-            problems.append(LimitProblem(field, zone, "repeats a zone", "each zone once"))
-        seen.add(zone)
-    return problems
+            not_names.append(index)
+        elif zone in fixed:
+            repeats.append(index)
+        else:
+            fixed.append(zone)
+    example = json.dumps(fixed) if fixed else LEAVE_IT_OUT
+    found = []
+    for indexes, reason, allowed in (
+        (numbers, "has numbers, not zone names (YAML reads an unquoted 1 as a number: quote each "
+                  "zone)", 'zone names as strings, e.g. ["1", "2", "3"]'),
+        (not_names, "has an item that is not a zone name", 'a zone of the region, e.g. "1"'),
+        (repeats, "repeats a zone", "each zone once"),
+    ):  # fmt: skip
+        if indexes:
+            at = ", ".join(f"[{index}]" for index in indexes)
+            found.append(LimitProblem("availabilityZones", list(zones), f"{reason} at {at}",
+                                      allowed, example))  # fmt: skip
+    return found
 
 
 def taint_problems(mode: str, taints: Sequence[object]) -> list[LimitProblem]:

@@ -13,7 +13,7 @@ from typing import Any, Optional
 from podsandbox.rules import aks, judge
 from podsandbox.rules.pool_limits import MAX_NODES_PER_POOL, SYSTEM, USER, PoolOptions, options_of
 from podsandbox.rules.pool_settings import POOL_SETTINGS, PoolSetting
-from podsandbox.stack.reader import FALSE_WORDS, TRUE_WORDS, Reader, set_example
+from podsandbox.stack.reader import FALSE_WORDS, TRUE_WORDS, Reader, rm_example, set_example
 from podsandbox.stack.settings import PoolSpec
 
 
@@ -94,7 +94,7 @@ def _first_pool_value(read: Reader, option: PoolSetting) -> object:
     value = read.structured(key, dict)
     if not isinstance(value, dict):
         read.problem(key, value, "is not a map of labels", "an object of strings",
-                     f"pulumi config set --path '{key}.workload' sandboxed")  # fmt: skip
+                     f"pulumi config set {key} '{option.value_example}'")  # fmt: skip
         return {}
     return value
 
@@ -115,14 +115,14 @@ POOL_KEYS = {
 }  # fmt: skip
 """What a `pools` item may set, with its type: the components' property names."""
 
-_POOLS_EXAMPLE = (
-    """pulumi config set --path 'pools[0]' '{"name": "kata8", "vmSize": "Standard_D8s_v5"}'"""
-)
+_POOL_JSON = '{"name": "kata8", "vmSize": "Standard_D8s_v5"}'
+_POOLS_EXAMPLE = f"pulumi config set --path 'pools[0]' '{_POOL_JSON}'"
+"""The CLI stores the item as text: the reader takes an item's JSON text as the object."""
 
 
 def _item_value(value: object, kind: type) -> tuple[object, bool]:
-    """A `pools` item's value as `kind` (the CLI's `--path` stores numbers and booleans as
-    text); and whether it is one."""
+    """A `pools` item's value as `kind` (the CLI's `--path` stores numbers, booleans and the
+    JSON of a list or map as text); and whether it is one."""
     if kind is int and isinstance(value, str) and re.fullmatch(r"-?[0-9]+", value.strip()):
         return int(value), True
     if (
@@ -131,6 +131,12 @@ def _item_value(value: object, kind: type) -> tuple[object, bool]:
         and value.strip().lower() in TRUE_WORDS | FALSE_WORDS
     ):
         return value.strip().lower() in TRUE_WORDS, True
+    if kind in (list, dict) and isinstance(value, str):  # JSON text, as the examples print it
+        try:
+            parsed = json.loads(value)
+        except json.JSONDecodeError:
+            return value, False
+        return parsed, isinstance(parsed, kind)
     ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
     return value, ok
 
@@ -142,12 +148,14 @@ def read_pools(
     version (what all pools share is judged once, on the first pool's keys)."""
     raw = read.structured("pools", list)
     if not isinstance(raw, list):
-        read.problem("pools", raw, "is not a list", "a list of pool objects", _POOLS_EXAMPLE)
+        read.problem("pools", raw, "is not a list", "a list of pool objects",
+                     f"pulumi config set pools '[{_POOL_JSON}]'")  # fmt: skip
         return []
     found: list[PoolSpec] = []
     seen = {main_pool}
     for index, item in enumerate(raw):
         where = f"pools[{index}]"
+        item, _ = _item_value(item, dict)  # an item set with --path is JSON text
         if not isinstance(item, dict):
             read.problem(where, item, "is not a pool object", "an object with a name and any "
                          "pool setting", _POOLS_EXAMPLE.replace("[0]", f"[{index}]"))  # fmt: skip
@@ -156,9 +164,7 @@ def read_pools(
         for key, value in item.items():
             kind = POOL_KEYS.get(key)
             if kind is None:
-                read.problem(f"{where}.{key}", value, "is not a pool setting",
-                             ", ".join(POOL_KEYS), set_example(f"{where}.vmSize",
-                             aks.DEFAULT_VM_SIZE))  # fmt: skip
+                _unknown_item_key(read, f"{where}.", key, value)
                 continue
             converted, ok = _item_value(value, kind)
             if not ok:
@@ -171,6 +177,19 @@ def read_pools(
         if spec is not None:
             found.append(spec)
     return found
+
+
+def _unknown_item_key(read: Reader, where: str, key: str, value: object) -> None:
+    """A `pools` item key that is no pool setting: removed, and its value moved to the key it
+    most likely meant (vmsize -> vmSize) when there is one."""
+    meant = judge.closest(key, list(POOL_KEYS))
+    example = rm_example(where + key)
+    if meant is not None:
+        shown = value if isinstance(value, str) else json.dumps(value)
+        example += " && " + set_example(where + meant, shown)
+    hint = f" (did you mean {meant}?)" if meant is not None else ""
+    read.problem(where + key, value, f"is not a pool setting{hint}", ", ".join(POOL_KEYS),
+                 example)  # fmt: skip
 
 
 _KIND_NAMES = {str: "a string", int: "a whole number", bool: "true or false", list: "a list",
@@ -242,7 +261,7 @@ def read_extra_pools(
             pass  # still text: not a list, reported below
     if not isinstance(raw, list):
         read.problem("extraPools", given, "is not a list", "a list of NAME:VM_SIZE[:COUNT]",
-                     _EXTRA_POOL_EXAMPLE)  # fmt: skip
+                     "pulumi config set extraPools '[\"kata8:Standard_D8s_v5:2\"]'")  # fmt: skip
         return []
     found: list[PoolSpec] = []
     seen = {main_pool}
