@@ -143,7 +143,10 @@ def test_vm_size_exit_codes_and_json(size, code, status, capsys):
 
 def test_vm_size_not_a_name_exits_2(capsys):
     assert main(["vm-size", "D4s_v3"]) == 2
-    assert "is not an Azure VM size name" in capsys.readouterr().err
+    error = capsys.readouterr().err
+    assert "'D4s_v3' is not an Azure VM size name (did you mean Standard_D4s_v3?)" in error
+    assert main(["vm-size", "Zzz"]) == 2
+    assert "did you mean" not in capsys.readouterr().err  # no size is near it
 
 
 def test_vm_size_text_report(capsys):

@@ -104,3 +104,12 @@ def test_a_value_shown_by_a_description():
         str(judge.Problem("k", judge.SECRET, "r", "a", "e"))
         == "k = [secret]: r. Allowed: a. Example: e"
     )
+
+
+def test_a_problem_shows_values_as_yaml_writes_them():
+    # "karpenter = True" read as Python; the stack file and the CLI say true.
+    assert str(judge.Problem("k", True, "r", "a", "e")).startswith("k = true: r.")
+    assert str(judge.Problem("k", False, "r", "a", "e")).startswith("k = false: r.")
+    assert str(judge.Problem("k", None, "r", "a", "e")).startswith("k (not set): r.")
+    assert str(judge.Problem("k", 1, "r", "a", "e")).startswith("k = 1: r.")
+    assert str(judge.Problem("k", "x", "r", "a", "e")).startswith("k = 'x': r.")

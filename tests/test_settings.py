@@ -25,8 +25,13 @@ from podsandbox.stack import (
 
 BAD_INPUTS = [
     pytest.param(
+        {"nodeVmSize": "Zzz"},
+        "nodeVmSize = 'Zzz': is not an Azure VM size name. Allowed: a size name such as Standard_D4s_v3 (tier_FamilyVCPUsFeatures_version). Example: pulumi config set nodeVmSize Standard_D4s_v3",
+        id="not a size at all",
+    ),
+    pytest.param(
         {"karpenter": "true"},
-        "karpenter = True: applies to existing clusters that run Karpenter's Azure provider: a cluster this stack creates has none, and AKS's node auto-provisioning does not support Pod Sandboxing yet (Azure/AKS #5843). Allowed: false in new-cluster mode. Example: pulumi config set karpenter false",
+        "karpenter = true: applies to existing clusters that run Karpenter's Azure provider: a cluster this stack creates has none, and AKS's node auto-provisioning does not support Pod Sandboxing yet (Azure/AKS #5843). Allowed: false in new-cluster mode. Example: pulumi config set karpenter false",
         id="karpenter on a new cluster",
     ),
     pytest.param(
@@ -266,7 +271,7 @@ BAD_INPUTS = [
     ),
     pytest.param(
         {"nodeVmSize": "D4s_v3"},
-        "nodeVmSize = 'D4s_v3': is not an Azure VM size name. Allowed: a size name such as Standard_D4s_v3 (tier_FamilyVCPUsFeatures_version). Example: pulumi config set nodeVmSize Standard_D4s_v3",
+        "nodeVmSize = 'D4s_v3': is not an Azure VM size name (did you mean Standard_D4s_v3?). Allowed: a size name such as Standard_D4s_v3 (tier_FamilyVCPUsFeatures_version). Example: pulumi config set nodeVmSize Standard_D4s_v3",
         id="not a size",
     ),
     pytest.param(
@@ -416,7 +421,7 @@ BAD_INPUTS = [
     ),
     pytest.param(
         {"extraPools": ["kata8:D8s_v5:2"]},
-        "extraPools[0] = 'D8s_v5': is not an Azure VM size name. Allowed: a size name such as Standard_D4s_v3 (tier_FamilyVCPUsFeatures_version). Example: pulumi config set --path 'extraPools[0]' kata8:Standard_D4s_v3:2",
+        "extraPools[0] = 'D8s_v5': is not an Azure VM size name (did you mean Standard_D8s_v5?). Allowed: a size name such as Standard_D4s_v3 (tier_FamilyVCPUsFeatures_version). Example: pulumi config set --path 'extraPools[0]' kata8:Standard_D8s_v5:2",
         id="extra-not-a-size",
     ),
     pytest.param(
@@ -1060,7 +1065,7 @@ def test_the_trusted_demo_pod_needs_an_untainted_pool_on_a_new_cluster():
         load_settings(tainted, "eastus")
     [problem] = raised.value.problems
     assert str(problem) == (
-        "demo = True: the trusted demo pod tolerates no taint, and every pool of the cluster has "
+        "demo = true: the trusted demo pod tolerates no taint, and every pool of the cluster has "
         "a NoSchedule or NoExecute taint. Allowed: a pool without such taints, or no demo. "
         "Example: pulumi config set demo false"
     )

@@ -208,8 +208,8 @@ def test_an_arm_size_is_never_something_to_allow_later():
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("D4s_v3", "'D4s_v3' is not an Azure VM size name; sizes look like Standard_D4s_v3 "
-                   "(tier_FamilyVCPUsFeatures_version)"),
+        ("D4s_v3", "'D4s_v3' is not an Azure VM size name (did you mean Standard_D4s_v3?); sizes "
+                   "look like Standard_D4s_v3 (tier_FamilyVCPUsFeatures_version)"),
         ("Standard_E16-16s_v5", "'Standard_E16-16s_v5' is not an Azure VM size name: a "
                                 "constrained size has fewer vCPUs than its parent (e.g. "
                                 "Standard_E16-4s_v5)"),
@@ -236,3 +236,17 @@ def test_the_suggested_sizes_are_eligible_and_spelt_as_azure_spells_them():
         "Standard_D4s_v3", "Standard_D4s_v5", "Standard_D4as_v5", "Standard_E4s_v5",
     )  # fmt: skip
     assert all(check_size(name).eligible for name in vmsizes.ELIGIBLE_EXAMPLES)
+
+
+def test_a_size_name_is_what_the_grammar_takes():
+    assert vmsizes.is_size_name("Standard_D4s_v3") and vmsizes.is_size_name("basic_a0")
+    assert not vmsizes.is_size_name("D4s_v3") and not vmsizes.is_size_name("Standard_E16-16s_v5")
+
+
+def test_a_name_without_its_tier_gets_the_standard_one_suggested():
+    with pytest.raises(vmsizes.SizeNameError) as raised:
+        vmsizes.parse_size(" D4s_v3 ")
+    assert "(did you mean Standard_D4s_v3?)" in str(raised.value)
+    with pytest.raises(vmsizes.SizeNameError) as raised:
+        vmsizes.parse_size("Zzz")
+    assert "did you mean" not in str(raised.value)

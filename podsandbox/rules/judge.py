@@ -116,7 +116,13 @@ class Problem:
     """See `Finding.sandboxing_rule`."""
 
     def __str__(self) -> str:
-        shown = "(not set)" if self.value is None else f"= {self.value!r}"
+        # As the user wrote it in YAML or a program: true, not Python's True.
+        if self.value is None:
+            shown = "(not set)"
+        elif isinstance(self.value, bool):
+            shown = f"= {str(self.value).lower()}"
+        else:
+            shown = f"= {self.value!r}"
         return (
             f"{self.where} {shown}: {self.reason}. Allowed: {self.allowed}. Example: {self.example}"
         )
@@ -305,12 +311,15 @@ def vm_size_verdict(vm_size: str) -> tuple[Optional[vmsizes.SizeVerdict], Option
     try:
         verdict = vmsizes.check_size(vm_size)
     except vmsizes.SizeNameError:
+        # A name without its tier (D4s_v3, as lists shorten it) is the Standard one.
+        meant = f"Standard_{vm_size.strip()}"
+        named = vmsizes.is_size_name(meant)
         return None, Finding(
             "vmSize",
             vm_size,
-            "is not an Azure VM size name",
+            "is not an Azure VM size name" + (f" (did you mean {meant}?)" if named else ""),
             "a size name such as Standard_D4s_v3 (tier_FamilyVCPUsFeatures_version)",
-            aks.DEFAULT_VM_SIZE,
+            meant if named else aks.DEFAULT_VM_SIZE,
         )
     if verdict.eligible:
         return verdict, None

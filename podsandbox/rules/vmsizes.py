@@ -200,6 +200,15 @@ class SizeNameError(ValueError):
     """The text is not an Azure VM size name."""
 
 
+def is_size_name(name: str) -> bool:
+    """Whether `name` follows the size-naming grammar (`parse_size` takes it)."""
+    try:
+        parse_size(name)
+    except SizeNameError:
+        return False
+    return True
+
+
 def parse_size(name: str) -> ParsedSize:
     """Parse `Standard_D4s_v3`, `standard_e16-4s_v5`, `Standard_NC4as_T4_v3`, `Basic_A0`...
 
@@ -208,8 +217,11 @@ def parse_size(name: str) -> ParsedSize:
     text = name.strip()
     match = _SIZE_NAME.match(text)
     if match is None:
+        # A name without its tier (D4s_v3, as the portal's lists shorten it) is the Standard one.
+        meant = f"Standard_{text}" if _SIZE_NAME.match(f"Standard_{text}") is not None else None
+        hint = f" (did you mean {meant}?)" if meant else ""
         raise SizeNameError(
-            f"{name!r} is not an Azure VM size name; sizes look like Standard_D4s_v3 "
+            f"{name!r} is not an Azure VM size name{hint}; sizes look like Standard_D4s_v3 "
             "(tier_FamilyVCPUsFeatures_version)"
         )
     parent_vcpus = int(match["vcpus"])
