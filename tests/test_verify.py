@@ -176,9 +176,41 @@ def test_unreachable_cluster_exits_2(tmp_path, capsys):
     assert "Traceback" not in err
 
 
-def test_missing_kubeconfig_exits_2(tmp_path, capsys):
-    assert main(["verify", "--kubeconfig", str(tmp_path / "nope")]) == 2
+def test_a_missing_kubeconfig_is_reported_as_missing(tmp_path, capsys):
+    # It said "cannot load ...: Invalid kube-config file. No configuration found."
+    missing = tmp_path / "nope"
+    assert main(["verify", "--kubeconfig", str(missing)]) == 2
+    assert capsys.readouterr().err == (
+        f"error: no kubeconfig at {missing} (no such file): pass --kubeconfig PATH, or get one "
+        "with `az aks get-credentials`\n"
+    )
+
+
+def test_no_default_kubeconfig_is_reported_as_missing(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("KUBECONFIG", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert main(["verify"]) == 2
+    assert f"$KUBECONFIG is not set and {tmp_path}/.kube/config does not exist" in (
+        capsys.readouterr().err
+    )
+    monkeypatch.setenv("KUBECONFIG", f"{tmp_path}/a:{tmp_path}/b")
+    assert main(["verify"]) == 2
+    assert f"none of $KUBECONFIG ({tmp_path}/a:{tmp_path}/b) exists" in capsys.readouterr().err
+
+
+def test_a_file_that_is_no_kubeconfig_cannot_be_loaded(tmp_path, capsys):
+    empty = tmp_path / "kubeconfig"
+    empty.write_text("")
+    assert main(["verify", "--kubeconfig", str(empty)]) == 2
     assert "cannot load" in capsys.readouterr().err
+
+
+def test_json_on_errors_too(tmp_path, capsys):
+    assert main(["verify", "--format", "json", "--kubeconfig", str(tmp_path / "nope")]) == 2
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    assert report["isolated"] is None and report["error"].startswith("no kubeconfig at ")
+    assert captured.err.startswith("error: no kubeconfig at ")
 
 
 def test_stack_mode_without_the_pulumi_cli_exits_2(capsys, monkeypatch):

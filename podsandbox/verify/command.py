@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -40,6 +42,8 @@ def run_verify(args: argparse.Namespace) -> int:
         report = verify(clients[0], clients[1], target, args.timeout, poll_interval)
     except (UsageError, ClusterUnreachableError) as error:
         print(f"error: {error}", file=sys.stderr)
+        if args.format == "json":  # a script reading stdout gets JSON whatever happened
+            print(json.dumps({"isolated": None, "error": str(error)}, indent=2))
         return EXIT_USAGE
     print(report_json(report) if args.format == "json" else report.to_text())
     return EXIT_OK if report.ok else EXIT_VIOLATION
@@ -104,6 +108,9 @@ def _stack_kubeconfig(stack: str) -> str:
 
 
 def _client_from_file(path: Optional[Path]) -> ApiClient:
+    missing = _missing_kubeconfig(path)
+    if missing is not None:
+        raise UsageError(missing)
     try:
         return kubeconfig.new_client_from_config(config_file=str(path) if path else None)
     except (ConfigException, OSError, yaml.YAMLError) as error:
@@ -116,3 +123,20 @@ def _client_from_dict(document: Any) -> ApiClient:
         return kubeconfig.new_client_from_config_dict(document)
     except (ConfigException, TypeError, AttributeError) as error:
         raise UsageError(f"the stack's kubeconfig output is not a kubeconfig: {error}") from None
+
+
+def _missing_kubeconfig(path: Optional[Path]) -> Optional[str]:
+    """Why there is no kubeconfig to read, or None when there is a file to try."""
+    fix = "pass --kubeconfig PATH, or get one with `az aks get-credentials`"
+    if path is not None:
+        return None if path.is_file() else f"no kubeconfig at {path} (no such file): {fix}"
+    variable = os.environ.get("KUBECONFIG")
+    if variable:  # the client reads every file of the list that exists
+        paths = [Path(part).expanduser() for part in variable.split(os.pathsep) if part]
+        if any(candidate.is_file() for candidate in paths):
+            return None
+        return f"no kubeconfig: none of $KUBECONFIG ({variable}) exists: {fix}"
+    default = Path("~/.kube/config").expanduser()
+    if default.is_file():
+        return None
+    return f"no kubeconfig: $KUBECONFIG is not set and {default} does not exist: {fix}"
