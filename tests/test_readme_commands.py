@@ -10,11 +10,13 @@ import argparse
 import importlib.util
 import re
 import shlex
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
+from packaging.requirements import Requirement
 
 from benchmarks.run import build_parser as benchmarks_parser
 from podsandbox.cli import build_parser, report_targets
@@ -82,9 +84,7 @@ def check(command: str) -> str:
         parses(build_parser(), args)
         return "parsed"
     if program == "pip":
-        assert args[0] == "install" and args[1] == "-r", command
-        assert (REPO / args[2]).is_file(), f"{command}: {args[2]} does not exist"
-        return "file"
+        return _pip(command, args)
     assert program == "python" and args[0] == "-m", command
     module, rest = args[1], args[2:]
     if module == "podsandbox":
@@ -100,6 +100,30 @@ def check(command: str) -> str:
     return "parsed"
 
 
+def _pip(command: str, args: list[str]) -> str:
+    """`pip install -r FILE` (the file exists), `pip wheel --no-deps -w DIR SOURCE`, or `pip
+    install` of this package with the `program` extra, from a clone, a wheel this version builds
+    or git pinned to a commit (a requirement pip parses)."""
+    if args[:2] == ["install", "-r"]:
+        assert (REPO / args[2]).is_file(), f"{command}: {args[2]} does not exist"
+        return "file"
+    if args[0] == "wheel":
+        assert args[1:4] == ["--no-deps", "-w", "dist"] and len(args) == 5, command
+        return "parsed"
+    assert args[0] == "install" and len(args) == 2, command
+    target = args[1]
+    if " @ " in target:
+        requirement = Requirement(target)
+        assert (requirement.name, requirement.extras) == ("podsandbox", {"program"}), command
+        assert requirement.url and requirement.url.startswith("git+https://"), command
+        return "parsed"
+    assert target.endswith("[program]"), command
+    if target.startswith("dist/"):
+        assert target == f"dist/podsandbox-{VERSION}-py3-none-any.whl[program]", command
+    return "parsed"
+
+
+VERSION = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
 COMMANDS = shell_commands(README)
 
 
