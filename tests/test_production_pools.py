@@ -3,13 +3,17 @@ what the demo tolerates, the capacity outputs, and a pool keeping its URN across
 
 from __future__ import annotations
 
+import json
 from typing import Any
+
+import pytest
 
 from podsandbox.preview.recorder import run_program
 from podsandbox.preview.records import ProgramRun
 from podsandbox.rules.pool_limits import FIXED_AT_CREATION
 from podsandbox.stack.files import load_stack_config
 from tests.conftest import REPO
+from tests.test_cli import cli
 
 AGENT_POOL = "azure-native:containerservice:AgentPool"
 CLUSTER = "azure-native:containerservice:ManagedCluster"
@@ -76,3 +80,44 @@ def test_a_pool_keeps_its_urn_when_it_moves_between_extra_pools_and_pools():
     [short_pool], [long_pool] = short.of_type(AGENT_POOL), long.of_type(AGENT_POOL)
     assert short_pool.urn == long_pool.urn
     assert short_pool.urn.endswith("azure-native:containerservice:AgentPool::sandbox-pool-kata")
+
+
+PLAIN_POOL_PROGRAM = """
+import pulumi
+from pulumi_azure_native import containerservice
+
+from podsandbox.components import SandboxedNodePool
+
+pool = SandboxedNodePool(
+    "kata", {"resource_group_name": "team-rg", "cluster_name": "team-aks",
+             "vm_size": "Standard_D8s_v5"},
+)
+containerservice.AgentPool(
+    "general",
+    resource_group_name="team-rg",
+    resource_name_="team-aks",
+    agent_pool_name="general",
+    mode="User",
+    vm_size="Standard_D4s_v5",
+    count=2,
+    os_type="Linux",
+    opts=pulumi.ResourceOptions(depends_on=[pool]),
+)
+"""
+
+
+@pytest.mark.subprocess  # the judged program runs in a process of its own
+def test_a_plain_pool_beside_the_sandboxing_ones_passes_the_pack(tmp_path):
+    # The README's "A plain (non-sandboxing) pool": the pack judges only pools that sandbox.
+    (tmp_path / "Pulumi.yaml").write_text("name: team-plain\nruntime: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
+    (tmp_path / "__main__.py").write_text(PLAIN_POOL_PROGRAM)
+    result = cli("preview", "--program", str(tmp_path), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    pools = [
+        r for r in report["resources"] if r["type"] == "azure-native:containerservice:AgentPool"
+    ]
+    runtimes = sorted(str(pool["inputs"].get("workloadRuntime")) for pool in pools)
+    assert runtimes == ["KataVmIsolation", "None"]
+    assert report["violations"] == []
