@@ -14,7 +14,7 @@ from podsandbox.preview.program_process import (
     ProgramRequest,
     RunningProgram,
 )
-from podsandbox.stack.files import StackConfig, load_stack_config
+from podsandbox.stack.files import ProjectError, StackConfig, load_stack_config
 
 if TYPE_CHECKING:  # imported at run time only once the program's process has started
     from podsandbox.preview.policy_evaluator import Analyzer
@@ -157,7 +157,7 @@ def offline_preview(
     failed, stopped early, exceeded a bound or logged an error).
     """
     limits = limits or Limits()
-    program_dir = (program_dir or default_project_dir()).resolve()
+    program_dir = _program_directory(program_dir or default_project_dir())
     stack_config = load_stack_config(program_dir, stack, config_file)
     running = RunningProgram.start(
         ProgramRequest(
@@ -191,6 +191,18 @@ def offline_preview(
     return judge(run, stack_config, analyzer)
 
 
+def _program_directory(given: Path) -> Path:
+    """`--program`, resolved; a loop of symbolic links is a `ProjectError`, not a traceback (a
+    file or FIFO is refused by `read_project`: not a directory)."""
+    try:
+        return given.resolve()
+    except (OSError, RuntimeError) as error:  # RuntimeError: Python 3.11's "Symlink loop"
+        raise ProjectError(
+            f"--program {given} cannot be resolved ({error}): a loop of symbolic links? Give the "
+            "folder of a Pulumi project (its Pulumi.yaml), e.g. --program ./infra"
+        ) from None
+
+
 def judge(run: ProgramRun, stack_config: StackConfig, analyzer: Analyzer) -> PreviewReport:
     """The report on a finished run: the policies' violations, and everything shown scrubbed."""
     from podsandbox.preview.report import PreviewReport
@@ -219,5 +231,9 @@ def judge(run: ProgramRun, stack_config: StackConfig, analyzer: Analyzer) -> Pre
         for name, output in run.outputs.items()
     }
     return PreviewReport(
-        run=run, stack_file=stack_config.source, warnings=warnings, violations=violations
+        run=run,
+        stack_file=stack_config.source,
+        warnings=warnings,
+        violations=violations,
+        stack_text=stack_config.text,
     )

@@ -91,16 +91,7 @@ def resolve_config(
     pack: PolicyPackDefinition, config_file: Optional[Path] = None
 ) -> dict[str, tuple[EnforcementLevel, dict[str, Any]]]:
     """Each policy's enforcement level and config: schema defaults, then the file's values."""
-    given: dict[str, Any] = {}
-    if config_file is not None:
-        try:
-            given = json.loads(config_file.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise PolicyConfigError(f"policy config file {config_file} does not exist") from None
-        except json.JSONDecodeError as error:
-            raise PolicyConfigError(f"{config_file} is not JSON: {error}") from None
-        if not isinstance(given, dict):
-            raise PolicyConfigError(f"{config_file}: expected a JSON object of policy names")
+    given = read_policy_config(config_file) if config_file is not None else {}
     names = {policy.name for policy in pack.policies}
     unknown = sorted(set(given) - names - {"all"})
     if unknown:
@@ -127,6 +118,72 @@ def resolve_config(
             )
         resolved[policy.name] = (level, properties)
     return resolved
+
+
+MAX_CONFIG_BYTES = 1_000_000
+"""A policy config file larger than this is refused (real ones are a few hundred bytes)."""
+MAX_CONFIG_DEPTH = 64
+"""How deeply a policy config's values may nest (as for stack files)."""
+CONFIG_EXAMPLE = (
+    'a JSON object of policy names (or "all") to an enforcement level or to an object of the '
+    'policy\'s config, e.g. {"all": "mandatory", "untrusted-namespace-sandboxed": '
+    '{"enforcementLevel": "advisory"}}'
+)
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object's members, refused when a key repeats (Python keeps the last silently)."""
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise PolicyConfigError(f"the key {key!r} appears twice in one object")
+        found[key] = value
+    return found
+
+
+def _no_constant(name: str) -> Any:
+    raise PolicyConfigError(f"{name} is not a JSON number")
+
+
+def _nesting(value: Any) -> int:
+    """How deeply `value` nests objects and lists (no recursion)."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        inner = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        stack.extend((child, depth + 1) for child in inner)
+    return deepest
+
+
+def read_policy_config(path: Path) -> dict[str, Any]:
+    """`--policy-config`, read as hostile input: once, from a regular file of at most
+    `MAX_CONFIG_BYTES`, UTF-8 JSON (as the CLI's Go parser: no NaN, no repeated key), nested at
+    most `MAX_CONFIG_DEPTH` levels, an object. Any other is a `PolicyConfigError` that names the
+    file, says why and shows what is allowed."""
+    from podsandbox.stack.reading import FileReadError, read_bounded
+
+    def refused(problem: str) -> PolicyConfigError:
+        return PolicyConfigError(f"--policy-config {path}: {problem}. Allowed: {CONFIG_EXAMPLE}")
+
+    try:
+        text = read_bounded(path, MAX_CONFIG_BYTES).decode("utf-8")
+        given = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+    except FileReadError as error:
+        raise refused(str(error).removeprefix(f"{path} ")) from None
+    except UnicodeDecodeError as error:
+        raise refused(f"not UTF-8 text (byte {error.start} cannot be decoded)") from None
+    except json.JSONDecodeError as error:
+        raise refused(f"is not JSON: {error}") from None
+    except RecursionError:
+        raise refused(f"nests more than {MAX_CONFIG_DEPTH} levels deep") from None
+    except PolicyConfigError as error:
+        raise refused(str(error)) from None
+    if _nesting(given) > MAX_CONFIG_DEPTH:
+        raise refused(f"nests more than {MAX_CONFIG_DEPTH} levels deep")
+    if not isinstance(given, dict):
+        raise refused(f"expected a JSON object of policy names, not a {type(given).__name__}")
+    return given
 
 
 def _level(value: Any, where: str) -> EnforcementLevel:

@@ -35,6 +35,8 @@ class PreviewReport:
     stack_file: Path
     warnings: list[str] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)
+    stack_text: str = ""
+    """The stack file's text as the preview read it (once): SARIF locates settings in it."""
 
     @property
     def pools(self) -> list[tuple[RegisteredResource, SandboxingPool]]:

@@ -115,10 +115,7 @@ def to_sarif(report: PreviewReport, policy_list: Sequence[Policy]) -> dict[str, 
     """SARIF 2.1.0: one result per violation, located in the stack file; one rule per policy."""
     rule_ids = list({policy.name: policy for policy in policy_list})
     uri = _artifact_uri(report.stack_file)
-    try:
-        stack_lines = report.stack_file.read_text(encoding="utf-8").splitlines()
-    except OSError:
-        stack_lines = []
+    stack_lines = report.stack_text.splitlines()  # as read once, not read again
     rules = [_sarif_rule(policy) for policy in policy_list]
     results = [
         _violation_result(violation, rule_ids, uri, stack_lines) for violation in report.violations
