@@ -173,10 +173,19 @@ def assert_text_inert(text: str) -> None:
         assert "##[" not in line, repr(line)
 
 
-def assert_gate(run: GateRun, exit_code: int, said: str = "", missing: Sequence[str] = ()) -> None:
+def assert_gate(
+    run: GateRun,
+    exit_code: int,
+    said: str = "",
+    missing: Sequence[str] = (),
+    judged: Optional[bool] = None,
+) -> None:
     """What every hostile case asks of a gate run: the exit code; every report there (but the
     `missing` ones, which could not be written), parsing, and inert; the text report and stderr
-    inert; an exit-2 error said in one line (holding `said`), no traceback; within `SECONDS`."""
+    inert; an exit-2 error said in one line (holding `said`), no traceback; within `SECONDS`.
+    The reports are error reports on exit 2 unless the run was `judged` (a report that could not
+    be written fails a judged run too)."""
+    judged = exit_code != 2 if judged is None else judged
     from podsandbox.preview.policy_evaluator import load_pack
 
     assert run.exit_code == exit_code, (run.exit_code, run.stderr[-2000:])
@@ -189,6 +198,7 @@ def assert_gate(run: GateRun, exit_code: int, said: str = "", missing: Sequence[
         last = run.stderr.rstrip("\n").split("\n")[-1]
         assert last.startswith("error: "), run.stderr[-2000:]
         assert said in last, last
+    if not judged:
         assert run.stdout == ""
     else:
         assert run.stdout.startswith("Verdict: "), run.stdout[:200]
@@ -198,7 +208,7 @@ def assert_gate(run: GateRun, exit_code: int, said: str = "", missing: Sequence[
         text = run.report(output_format)
         if output_format == "json":
             document = strict_json(text)
-            if exit_code == 2:
+            if not judged:
                 assert document["exitCode"] == 2 and said in document["error"]
             else:
                 assert run.stdout.startswith(f"Verdict: {document['verdict']}\n")
@@ -207,8 +217,8 @@ def assert_gate(run: GateRun, exit_code: int, said: str = "", missing: Sequence[
             jsonschema.validate(strict_json(text), json.loads(schema.read_text()))
         elif output_format == "markdown":
             verdict = (
-                "error (exit 2): the preview did not judge this stack."
-                if exit_code == 2
-                else run.stdout.split("\n", 1)[0].removeprefix("Verdict: ") + "."
+                run.stdout.split("\n", 1)[0].removeprefix("Verdict: ") + "."
+                if judged
+                else "error (exit 2): the preview did not judge this stack."
             )
-            assert_markdown_inert(text, verdict, urls, error=exit_code == 2)
+            assert_markdown_inert(text, verdict, urls, error=not judged)

@@ -77,7 +77,7 @@ CASES = {
 }
 
 
-def hostile_project(tmp_path: Path, code: str, config: dict[str, str]) -> Path:
+def hostile_project(tmp_path: Path, code: str, config: dict[str, dict[str, str]]) -> Path:
     project = "name: team\nruntime: python\nconfig:\n  declared:\n    default: x\n"
     folder = python_project(tmp_path / "program", LOADER + code, project, json.dumps(config))
     (folder / "texts.json").write_text(json.dumps(TEXTS), encoding="utf-8")

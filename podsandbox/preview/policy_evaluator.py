@@ -238,15 +238,23 @@ class EngineProvider:
     name: str
 
 
-def engine_provider(run: ProgramRun, resource: RegisteredResource) -> Optional[EngineProvider]:
+def engine_provider(
+    run: ProgramRun,
+    resource: RegisteredResource,
+    by_urn: Optional[Mapping[str, RegisteredResource]] = None,
+) -> Optional[EngineProvider]:
     """The resource's explicit provider (the registered provider's inputs), or else its package's
     default provider, whose inputs are the stack's config for that package (e.g.
-    `kubernetes:namespace`), as the engine passes them to a policy pack."""
+    `kubernetes:namespace`), as the engine passes them to a policy pack. `by_urn` (the run's
+    resources by URN) finds the provider at once: judging stays linear in the resources."""
     if not resource.custom or resource.type.startswith("pulumi:"):
         return None
     if resource.provider:
         urn = resource.provider.rsplit("::", 1)[0]
-        registered = next((r for r in run.resources if r.urn == urn), None)
+        if by_urn is not None:
+            registered = by_urn.get(urn)
+        else:
+            registered = next((r for r in run.resources if r.urn == urn), None)
         if registered is None:
             return None
         return EngineProvider(registered.type, registered.engine_inputs, urn, registered.name)
@@ -309,13 +317,14 @@ class Analyzer:
         """Every resource policy on every resource, then every stack policy once."""
         violations: list[Violation] = []
         resources: list[PolicyResource] = []
+        by_urn = {resource.urn: resource for resource in reversed(run.resources)}
         for resource in run.resources:
             # What the SDK's servicer does to each request's properties, done once.
             props = deserialize_properties(
                 json_format.MessageToDict(struct(resource.engine_inputs))
             )
             options = _policy_options(resource)
-            provider = _policy_provider(engine_provider(run, resource))
+            provider = _policy_provider(engine_provider(run, resource, by_urn))
             # The proxy copies the whole value once; it is read-only, so policies share it.
             proxied = unknown_checking_proxy(props)
             for policy in self.resource_policies:

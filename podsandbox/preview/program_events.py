@@ -35,6 +35,9 @@ inputs hold a few hundred; the event's bytes are bounded too (`--max-value-bytes
 VALUES_PER_MIB = 1024
 """The most JSON values a run may send per MiB of `--max-memory`: the checker keeps a few copies
 of each (inputs as shown, as the engine sends them, scrubbed), so this keeps it within the bound."""
+MAX_SECRET_VALUES = 2000
+"""The most secret values a run may report (a stack of this project has one or two): free text is
+searched for each of them, so their number bounds the checker's work per character shown."""
 MAX_NUMBER_DIGITS = 309
 """The most digits of a number the engine's protobuf `Value` (a double, at most about 1.8e308)
 can hold; longer literals are refused before Python converts them (it refuses integer strings of
@@ -241,6 +244,7 @@ class StreamChecks:
         self.max_values = memory_mib * VALUES_PER_MIB
         self.memory_mib = memory_mib
         self.values = 0
+        self.secrets = 0
         self.urns: set[str] = set()
 
     def decode(self, line: bytes) -> dict[str, Any]:
@@ -254,6 +258,15 @@ class StreamChecks:
                 "stopped before they were converted. Raise --max-memory if the program really "
                 "registers that much."
             )
+        secrets = event.get("values")
+        if event.get("kind") == "secrets" and isinstance(secrets, list):
+            self.secrets += len(secrets)
+            if self.secrets > MAX_SECRET_VALUES:
+                raise RefusedEventError(
+                    f"the judged program reported more than {MAX_SECRET_VALUES} secret values "
+                    "(the checker's bound: every text a report shows is searched for each one), "
+                    "so the check was stopped."
+                )
         urn = event.get("urn")
         if event.get("kind") == "resource" and isinstance(urn, str):
             if urn in self.urns:

@@ -50,12 +50,12 @@ class PreviewReport:
         by_type: dict[str, int] = {}
         for resource in self.run.resources:
             by_type[resource.type] = by_type.get(resource.type, 0) + 1
+        declared = self._declared_clusters()  # once: linear in the resources, whatever the pools
         return {
             "create": len(self.run.resources),
             "byType": by_type,
             "sandboxingPools": [
-                pool_summary(resource, pool, self._declared_clusters())
-                for resource, pool in self.pools
+                pool_summary(resource, pool, declared) for resource, pool in self.pools
             ],
             "warnings": self.warnings,
             "unansweredInvokes": [
