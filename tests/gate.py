@@ -202,6 +202,10 @@ def assert_gate(
         assert run.stdout == ""
     else:
         assert run.stdout.startswith("Verdict: "), run.stdout[:200]
+        # The verdict is the only line that starts so: program text starts no line of its own.
+        assert [line for line in run.stdout.split("\n") if line.startswith("Verdict")] == [
+            run.stdout.split("\n", 1)[0]
+        ]
     for output_format in dict(run.reports):
         if output_format in missing:
             continue

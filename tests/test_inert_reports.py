@@ -131,3 +131,36 @@ def test_a_project_name_the_engine_takes_is_previewed(capsys, tmp_path, name):
         tmp_path / "program", "import pulumi\n", f"name: '{name}'\nruntime: python\n"
     )
     assert_gate(gate_run(capsys, folder, tmp_path / "reports"), 0)
+
+
+@pytest.mark.parametrize(
+    ("line", "shown"),
+    [
+        ("::error::x", "\\::error::x"),
+        ("  ::warning file=a::x", "  \\::warning file=a::x"),
+        ("\u3000\t::notice::x", "\u3000\\x09::notice::x"),
+        ("\u2003::group::x", "\u2003\\::group::x"),
+        ("a ##[group]b ##[endgroup]", "a #\\#[group]b #\\#[endgroup]"),
+        ("\x1b[31mred\x1b[0m", "\\x1b[31mred\\x1b[0m"),
+        ("over\rwritten\x07", "over\\x0dwritten\\x07"),
+        ("\u202egnp.exe\u2066\u2069\u202a", "\\u202egnp.exe\\u2066\\u2069\\u202a"),
+        ("lone \ud800", "lone \\ud800"),
+        ("urn:pulumi:dev::team::t::n", "urn:pulumi:dev::team::t::n"),
+        ("a plain line", "a plain line"),
+    ],
+)
+def test_a_line_for_the_job_log_holds_no_control_and_no_workflow_command(line, shown):
+    from podsandbox.preview.inert import text_line
+
+    assert text_line(line) == shown
+    assert text_line(text_line(line)) == text_line(line)  # escaping twice changes nothing more
+
+
+def test_json_and_sarif_stay_valid_for_any_text():
+    from podsandbox.preview.report.values import strict_json
+
+    written = strict_json(
+        {"\udc80key": ["a\ud800b", float("nan"), float("-inf")], "ok": "\U0001f600"}
+    )
+    document = json.loads(written.encode("utf-8"))  # UTF-8 encodable: no lone surrogate left
+    assert document == {"\ufffdkey": ["a\ufffdb", "NaN", "-Infinity"], "ok": "\U0001f600"}
