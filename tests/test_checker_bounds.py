@@ -119,3 +119,30 @@ def test_the_stack_file_is_read_once_even_if_the_program_grows_it(capsys, tmp_pa
         for location in result["locations"]
     }
     assert lines == {1}
+
+
+def test_the_checkers_own_judging_ends_within_the_timeout(capsys, tmp_path, monkeypatch):
+    # The policies made slow (10 ms a run): judging 200 pods would take minutes, but the whole
+    # check, its own judging included, ends at --timeout (counted from the program's start).
+    import time
+
+    from podsandbox.preview.policy_evaluator import Analyzer
+
+    judge_one = Analyzer._run
+
+    def slow(self, policy, args, urn):
+        time.sleep(0.01)
+        return judge_one(self, policy, args, urn)
+
+    monkeypatch.setattr(Analyzer, "_run", slow)
+    code = (
+        "from pulumi_kubernetes.core.v1 import Pod\n"
+        "for i in range(200):\n"
+        "    Pod(f'pod{i}', metadata={'name': f'pod{i}', 'namespace': 'untrusted'},\n"
+        "        spec={'containers': [{'name': 'app', 'image': 'nginx'}]})\n"
+    )
+    folder = python_project(tmp_path / "program", HEADER + code)
+    run = gate_run(capsys, folder, tmp_path / "reports", "--timeout", "8")
+    assert_gate(run, 2, "the check did not finish within --timeout (judged ")
+    assert run.seconds < 8 + 5
+    assert len(json.loads(run.report("json"))["registered"]) == 202  # the stack, first, the pods

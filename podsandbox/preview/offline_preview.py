@@ -188,7 +188,7 @@ def offline_preview(
             + "; ".join(run.scrub(error) for error in run.errors),
             run,
         )
-    return judge(run, stack_config, analyzer)
+    return judge(run, stack_config, analyzer, running.started + limits.timeout_seconds)
 
 
 def _program_directory(given: Path) -> Path:
@@ -203,17 +203,31 @@ def _program_directory(given: Path) -> Path:
         ) from None
 
 
-def judge(run: ProgramRun, stack_config: StackConfig, analyzer: Analyzer) -> PreviewReport:
-    """The report on a finished run: the policies' violations, and everything shown scrubbed."""
+def judge(
+    run: ProgramRun,
+    stack_config: StackConfig,
+    analyzer: Analyzer,
+    deadline: Optional[float] = None,
+) -> PreviewReport:
+    """The report on a finished run: the policies' violations, and everything shown scrubbed.
+    Past `deadline` (the program's start plus `--timeout`), a `ProgramError`: the whole check,
+    the checker's own judging included, ends within `--timeout`."""
+    from podsandbox.preview.policy_evaluator import OutOfTimeError
     from podsandbox.preview.report import PreviewReport
 
     run.resources = creation_order(run.resources)
+    try:
+        judged = analyzer.analyze(run, deadline)
+    except OutOfTimeError as late:
+        raise ProgramError(
+            f"the check did not finish within --timeout ({late}): the judged program registered "
+            "more than the policies could judge in that time. Raise --timeout if the program "
+            "really registers that much.",
+            run,
+        ) from None
     # Free text can quote a value that is secret elsewhere (a warning the program logs, a
     # violation that names a value): each is scrubbed of the run's secret values.
-    violations = [
-        replace(violation, message=run.scrub(violation.message))
-        for violation in analyzer.analyze(run)
-    ]
+    violations = [replace(violation, message=run.scrub(violation.message)) for violation in judged]
     warnings = [
         f"{stack_config.source.name} sets {key}, which Pulumi.yaml does not declare "
         "(the program ignores it)"

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +51,10 @@ from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 from podsandbox.preview.records import ProgramRun, RegisteredResource
 
 LEVELS = {level.value: level for level in EnforcementLevel}
+
+
+class OutOfTimeError(Exception):
+    """Judging passed its deadline (the check's `--timeout`, counted from the program's start)."""
 
 
 class PolicyConfigError(ValueError):
@@ -313,12 +318,16 @@ class Analyzer:
             f"'{self.pack.name}@v{self.pack.version}' during preview: {error.message}",
         )
 
-    def analyze(self, run: ProgramRun) -> list[Violation]:
-        """Every resource policy on every resource, then every stack policy once."""
+    def analyze(self, run: ProgramRun, deadline: Optional[float] = None) -> list[Violation]:
+        """Every resource policy on every resource, then every stack policy once; past
+        `deadline` (`time.monotonic()`), an `OutOfTimeError`: the check's time is bounded
+        whatever the program registered."""
         violations: list[Violation] = []
         resources: list[PolicyResource] = []
         by_urn = {resource.urn: resource for resource in reversed(run.resources)}
         for resource in run.resources:
+            if deadline is not None and time.monotonic() > deadline:
+                raise OutOfTimeError(f"judged {len(resources)} of {len(run.resources)} resources")
             # What the SDK's servicer does to each request's properties, done once.
             props = deserialize_properties(
                 json_format.MessageToDict(struct(resource.engine_inputs))
