@@ -296,7 +296,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 def _usage_reports(argv: Sequence[str], message: str) -> None:
     """After a usage error of `preview`: each report its --format/--output pairs ask for, with
     the error as its content (what can be found of them: the command line did not parse)."""
-    if "preview" not in argv:
+    if next((token for token in argv if not token.startswith("-")), None) != "preview":
         return
     given: list[tuple[str, object]] = []
     subject = "dev"

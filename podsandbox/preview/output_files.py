@@ -64,7 +64,7 @@ def _write_in_place(file: Path, data: bytes) -> Optional[str]:
         target = os.stat(file)
     except OSError as error:
         if error.errno == errno.ELOOP:
-            return "it is a loop of symbolic links"
+            return "it is a loop of symbolic links; give a file path, e.g. --output preview.json"
         return error.strerror or str(error)
     if stat.S_ISDIR(target.st_mode):
         return "it is a directory; give a file path, e.g. --output preview.json"
@@ -74,7 +74,10 @@ def _write_in_place(file: Path, data: bytes) -> Optional[str]:
         fd = os.open(file, flags)
     except OSError as error:
         if error.errno == errno.ENXIO:
-            return "it is a FIFO that no process reads, so the report could never be taken"
+            return (
+                "it is a FIFO that no process reads, so the report could never be taken; start "
+                "its reader first, or give a file path, e.g. --output preview.json"
+            )
         return error.strerror or str(error)
     try:
         os.set_blocking(fd, True)
