@@ -21,11 +21,20 @@ if TYPE_CHECKING:
     from podsandbox.preview.records import ProgramRun
 
 
+class UsageError(SystemExit):
+    """Bad usage (exit 2), after the usage and the error are printed; `main` writes the reports
+    the command line asked for, with the error as their content, where it can."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(EXIT_USAGE)
+        self.message = message
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         print(f"error: {message}", file=sys.stderr)
-        raise SystemExit(EXIT_USAGE)
+        raise UsageError(message)
 
 
 REPORT_FORMATS = ("text", "json", "markdown", "sarif")
@@ -66,6 +75,17 @@ def report_targets(given: Sequence[tuple[str, object]]) -> list[tuple[str, Optio
     --output follows goes to stdout (one at most). One --format and one --output pair up in
     either order.
     """
+    targets = _paired(given)
+    if sum(1 for _, file in targets if file is None) > 1:
+        raise ReportTargetError(
+            "only one report can go to stdout: give each --format its --output, e.g. "
+            "--format markdown --output preview.md --format sarif --output preview.sarif"
+        )
+    return targets
+
+
+def _paired(given: Sequence[tuple[str, object]]) -> list[tuple[str, Optional[Path]]]:
+    """`report_targets`' pairs, before the check that one at most goes to stdout."""
     formats = [str(value) for kind, value in given if kind == "format"]
     outputs = [value for kind, value in given if kind == "output" and isinstance(value, Path)]
     if len(formats) <= 1 and len(outputs) <= 1:
@@ -83,11 +103,6 @@ def report_targets(given: Sequence[tuple[str, object]]) -> list[tuple[str, Optio
             pending = None
     if pending is not None:
         targets.append((pending, None))
-    if sum(1 for _, file in targets if file is None) > 1:
-        raise ReportTargetError(
-            "only one report can go to stdout: give each --format its --output, e.g. "
-            "--format markdown --output preview.md --format sarif --output preview.sarif"
-        )
     return targets
 
 
@@ -259,7 +274,12 @@ def _add_verify(commands: Commands[_Parser]) -> None:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    args = build_parser().parse_args(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = build_parser().parse_args(given)
+    except UsageError as error:
+        _usage_reports(given, error.message)
+        raise
     if args.command == "vm-size":
         return _vm_size(args.name, args.json)
     if args.command == "policy":
@@ -271,6 +291,47 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
         return run_verify(args)
     return _preview(args)
+
+
+def _usage_reports(argv: Sequence[str], message: str) -> None:
+    """After a usage error of `preview`: each report its --format/--output pairs ask for, with
+    the error as its content (what can be found of them: the command line did not parse)."""
+    if next((token for token in argv if not token.startswith("-")), None) != "preview":
+        return
+    given: list[tuple[str, object]] = []
+    subject = "dev"
+    for index, token in enumerate(argv):
+        flag, equals, value = token.partition("=")
+        if not equals:
+            value = argv[index + 1] if index + 1 < len(argv) else ""
+        if flag == "--format" and value in REPORT_FORMATS:
+            given.append(("format", value))
+        elif flag == "--output" and value and not value.startswith("-"):
+            given.append(("output", Path(value)))
+        elif flag in ("--stack", "--config-file") and value and not value.startswith("-"):
+            subject = Path(value).name if flag == "--config-file" else value
+    if not given:
+        return
+    try:
+        targets = report_targets(given)
+    except ReportTargetError:  # more than one to stdout: the files only
+        targets = [(fmt, file) for fmt, file in _paired(given) if file is not None]
+    _error_reports(targets, f"bad usage: {message}", subject)
+
+
+def _error_reports(
+    targets: Sequence[tuple[str, Optional[Path]]],
+    message: str,
+    subject: str,
+    run: Optional[ProgramRun] = None,
+) -> None:
+    """Each report asked for, with the error (exit 2) as its content; text to stdout is left out
+    (the error is already on stderr)."""
+    from podsandbox.preview.report.errors import render_error
+
+    for output_format, file in targets:
+        if file is not None or output_format != "text":
+            _write(file, render_error(message, output_format, subject, run))
 
 
 def _policy_bundle(destination: Path) -> int:
@@ -336,21 +397,22 @@ def _preview(args: argparse.Namespace) -> int:
     program = args.program or default_project_dir()
     subject = args.stack or (args.config_file.name if args.config_file else "dev")
 
+    given = getattr(args, "reports", None) or []
     try:
-        targets = report_targets(getattr(args, "reports", None) or [])
+        targets = report_targets(given)
     except ReportTargetError as error:
         print(f"error: {error}", file=sys.stderr)
+        files = [(fmt, file) for fmt, file in _paired(given) if file is not None]
+        _error_reports(files, f"bad usage: {error}", subject)
         return EXIT_USAGE
 
     def fail(message: str, run: Optional[ProgramRun] = None) -> int:
         """Exit 2: one line on stderr, and each report asked for, with the error as its content."""
-        from podsandbox.preview.report.errors import render_error
+        from podsandbox.preview.inert import text_line
 
         _print_program_output(run)
-        print("error: " + " ".join(message.split()), file=sys.stderr)
-        for output_format, file in targets:
-            if file is not None or output_format != "text":
-                _write(file, render_error(message, output_format, subject, run))
+        print(text_line("error: " + " ".join(message.split())), file=sys.stderr)
+        _error_reports(targets, message, subject, run)
         return EXIT_USAGE
 
     limits = Limits(**{field: getattr(args, field) for field, *_ in BOUNDS})
@@ -388,22 +450,26 @@ def _preview(args: argparse.Namespace) -> int:
 
 
 def _print_program_output(run: Optional[ProgramRun]) -> None:
-    """What the judged program printed, scrubbed of its secrets, on stderr (never in a report)."""
+    """What the judged program printed, scrubbed of its secrets, on stderr (never in a report),
+    each line inert for the job log (`inert.text_line`)."""
+    from podsandbox.preview.inert import text_line
+
     if run is None or not run.output.strip():
         return
     print("the program printed:", file=sys.stderr)
-    for line in run.scrub(run.output).rstrip("\n").splitlines():
-        print(f"  | {line}", file=sys.stderr)
+    for line in run.scrub(run.output).rstrip("\n").split("\n"):
+        print(text_line(f"  | {line}"), file=sys.stderr)
 
 
 def _write(file: Optional[Path], text: str) -> bool:
     """A report to `file` or stdout; False (with the reason on stderr) when it cannot be."""
+    from podsandbox.preview.output_files import write_report
+
     if file is None:
         print(text)
         return True
-    try:
-        file.write_text(text + "\n", encoding="utf-8")
-    except OSError as error:
-        print(f"error: cannot write {file}: {error.strerror or error}", file=sys.stderr)
+    problem = write_report(file, text)
+    if problem is not None:
+        print(f"error: cannot write {file}: {problem}", file=sys.stderr)
         return False
     return True

@@ -12,6 +12,7 @@ import jsonschema
 import pytest
 
 from podsandbox.cli import main
+from podsandbox.preview.report.markdown import md
 from tests.conftest import REPO, python_project
 
 UNKNOWN_SIZE = (REPO / "tests" / "programs" / "unknown-size" / "__main__.py").read_text()
@@ -77,8 +78,9 @@ def test_an_error_becomes_the_json_and_markdown_report(capsys, bad_stack, tmp_pa
                            "--output", str(report))  # fmt: skip
     assert code == 2 and out == ""
     text = report.read_text()
-    assert text.startswith("### Offline preview of `Pulumi.bad.yaml`: error (exit 2)")
-    assert "> invalid stack settings (2 problems):" in text
+    assert text.startswith("**Verdict: error (exit 2): the preview did not judge this stack.**")
+    assert "\n### Offline preview of `Pulumi.bad.yaml`\n" in text
+    assert f"> {md('invalid stack settings (2 problems):')}\n" in text
 
 
 def test_an_error_becomes_a_valid_sarif_run(capsys, bad_stack, tmp_path):

@@ -12,6 +12,7 @@ import pytest
 
 from podsandbox.cli import main
 from podsandbox.preview.policy_evaluator import load_pack
+from podsandbox.preview.report.markdown import md
 from podsandbox.rules.pool_limits import FIXED_AT_CREATION
 from tests.conftest import REPO, python_project
 
@@ -89,9 +90,13 @@ def test_missing_or_failing_programs_exit_2_without_a_traceback(capsys, program,
 def test_markdown_comment(capsys):
     code, out, _ = run(capsys, "--config-file", str(BAD_STACK), "--skip-validation", "--format", "markdown")  # fmt: skip
     assert code == 1
-    assert out.startswith("### Offline preview of `bad` (project `podsandbox`)")
-    assert "**Verdict: FAIL: 1 advisory, 3 mandatory.** This change would be blocked" in out
-    assert "| nodepool1 | Standard_D4_v3 | not-eligible | 1 | - | Ubuntu | KataVmIsolation |" in out
+    # The verdict first, then the heading; every text from the program escaped (`md`).
+    assert out.startswith(
+        "**Verdict: FAIL: 1 advisory, 3 mandatory.** This change would be blocked"
+    )
+    assert "\n\n### Offline preview of `bad` (project `podsandbox`)\n" in out
+    row = ("nodepool1", "Standard_D4_v3", "not-eligible", "1", "-", "Ubuntu", "KataVmIsolation")
+    assert "| " + " | ".join(map(md, row)) + " |" in out
     assert "**Mandatory** (3)" in out and "**Advisory** (1)" in out
     assert "- `sandbox-pool-vm-size` (high) on `sandbox-cluster`: node pool nodepool1" in out
     # Each violation carries its policy's own remediation steps and doc link.
@@ -213,7 +218,10 @@ def test_text_and_markdown_show_protection_and_replacement(capsys, tmp_path):
     assert "note: such a change is refused while it is protected (protect: true)" in cluster
     assert "kubernetes:core/v1:Pod  demo-untrusted [deleted before replaced]" in out
     code, out, _ = run(capsys, "--config-file", str(stack), "--format", "markdown")
-    assert "`azure-native:containerservice:ManagedCluster` | sandbox-cluster | protected, " in out
+    assert (
+        f"`azure-native:containerservice:ManagedCluster` | {md('sandbox-cluster')} | {md('protected, ')}"
+        in out
+    )
 
 
 def test_an_unprotected_cluster_says_what_a_replacing_change_does(capsys):
@@ -298,7 +306,8 @@ def test_one_run_writes_every_report_the_pull_request_needs(capsys, tmp_path):
         "--format", "text",
     )  # fmt: skip
     assert code == 1
-    assert out.startswith("Offline preview of stack bad")  # the text, for the job's log
+    assert out.startswith("Verdict: FAIL")  # the text, for the job's log
+    assert "\nOffline preview of stack bad" in out
     # Each file is what a run of its own writes.
     for path, output_format in ((markdown, "markdown"), (sarif, "sarif"), (document, "json")):
         _, alone, _ = run(

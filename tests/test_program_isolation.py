@@ -79,7 +79,9 @@ def test_the_unsandboxed_pod_alone_fails_the_check(capsys, tmp_path):
 )
 def test_an_early_exit_is_an_error_that_shows_what_was_registered(capsys, tmp_path, ending, said):
     # sys.exit(0) half-way used to end the checker itself with exit 0: a pass.
-    code, out, err = preview(capsys, tmp_path, UNSANDBOXED_POD + ending + UNSANDBOXED_POD)
+    # (a second pod, not the same one again: the engine refuses a URN registered twice)
+    second = UNSANDBOXED_POD.replace("Pod('bad'", "Pod('bad2'")
+    code, out, err = preview(capsys, tmp_path, UNSANDBOXED_POD + ending + second)
     assert code == 2
     line = one_error_line(err)
     assert said in line

@@ -15,6 +15,7 @@ import pytest
 from podsandbox.cli import main
 from podsandbox.preview.offline_preview import creation_order
 from podsandbox.preview.records import RegisteredResource
+from podsandbox.preview.report.markdown import md
 from podsandbox.preview.report.text import TEXT_WIDTH
 from tests.conftest import REPO, python_project
 
@@ -35,7 +36,7 @@ def test_the_text_report_opens_with_the_verdict_then_pools_then_violations(capsy
     code, out = preview(capsys, "--config-file", str(BAD_STACK), "--skip-validation")
     assert code == 1
     lines = out.splitlines()
-    assert lines[2] == "Verdict: FAIL: 1 advisory, 3 mandatory"
+    assert lines[0] == "Verdict: FAIL: 1 advisory, 3 mandatory"
     positions = headings_in_order(
         out, ["Verdict:", "Sandboxing pools:", "Policy violations: 4", "Warnings:", "Resources:"]
     )
@@ -231,7 +232,7 @@ def test_a_policy_that_cannot_run_is_no_violation_and_has_its_own_heading(capsys
     code, out = preview(capsys, "--program", str(UNKNOWN_SIZE))
     assert code == 0
     assert (
-        out.splitlines()[2]
+        out.splitlines()[0]
         == "Verdict: PASS: no policy violations; 1 checked only by a real preview"
     )
     assert "Policy violations: none" in out
@@ -298,7 +299,8 @@ def test_the_pools_autoscaling_zones_and_taints_are_shown(capsys):
     assert "  kata on sandbox-pool-kata: Standard_D8s_v5 x1 (autoscaled 0 to 10), " in text
     assert "    zones 1, 2, 3; taints sandbox=true:NoSchedule\n" in text
     _, markdown = preview(capsys, "--stack", "production", "--format", "markdown")
-    assert "| 1 (autoscaled 0 to 10) | zones 1, 2, 3; taints sandbox=true:NoSchedule |" in markdown
+    placement = md("zones 1, 2, 3; taints sandbox=true:NoSchedule")
+    assert f"| {md('1 (autoscaled 0 to 10)')} | {placement} |" in markdown
     _, dev = preview(capsys, "--stack", "dev", "--format", "json")
     [pool] = json.loads(dev)["summary"]["sandboxingPools"]
     assert [pool[key] for key in ("autoscaling", "availabilityZones", "nodeTaints")] == [None] * 3

@@ -14,7 +14,7 @@ from podsandbox.preview.program_process import (
     ProgramRequest,
     RunningProgram,
 )
-from podsandbox.stack.files import StackConfig, load_stack_config
+from podsandbox.stack.files import ProjectError, StackConfig, load_stack_config
 
 if TYPE_CHECKING:  # imported at run time only once the program's process has started
     from podsandbox.preview.policy_evaluator import Analyzer
@@ -157,7 +157,7 @@ def offline_preview(
     failed, stopped early, exceeded a bound or logged an error).
     """
     limits = limits or Limits()
-    program_dir = (program_dir or default_project_dir()).resolve()
+    program_dir = _program_directory(program_dir or default_project_dir())
     stack_config = load_stack_config(program_dir, stack, config_file)
     running = RunningProgram.start(
         ProgramRequest(
@@ -188,20 +188,46 @@ def offline_preview(
             + "; ".join(run.scrub(error) for error in run.errors),
             run,
         )
-    return judge(run, stack_config, analyzer)
+    return judge(run, stack_config, analyzer, running.started + limits.timeout_seconds)
 
 
-def judge(run: ProgramRun, stack_config: StackConfig, analyzer: Analyzer) -> PreviewReport:
-    """The report on a finished run: the policies' violations, and everything shown scrubbed."""
+def _program_directory(given: Path) -> Path:
+    """`--program`, resolved; a loop of symbolic links is a `ProjectError`, not a traceback (a
+    file or FIFO is refused by `read_project`: not a directory)."""
+    try:
+        return given.resolve()
+    except (OSError, RuntimeError) as error:  # RuntimeError: Python 3.11's "Symlink loop"
+        raise ProjectError(
+            f"--program {given} cannot be resolved ({error}): a loop of symbolic links? Give the "
+            "folder of a Pulumi project (its Pulumi.yaml), e.g. --program ./infra"
+        ) from None
+
+
+def judge(
+    run: ProgramRun,
+    stack_config: StackConfig,
+    analyzer: Analyzer,
+    deadline: Optional[float] = None,
+) -> PreviewReport:
+    """The report on a finished run: the policies' violations, and everything shown scrubbed.
+    Past `deadline` (the program's start plus `--timeout`), a `ProgramError`: the whole check,
+    the checker's own judging included, ends within `--timeout`."""
+    from podsandbox.preview.policy_evaluator import OutOfTimeError
     from podsandbox.preview.report import PreviewReport
 
     run.resources = creation_order(run.resources)
+    try:
+        judged = analyzer.analyze(run, deadline)
+    except OutOfTimeError as late:
+        raise ProgramError(
+            f"the check did not finish within --timeout ({late}): the judged program registered "
+            "more than the policies could judge in that time. Raise --timeout if the program "
+            "really registers that much.",
+            run,
+        ) from None
     # Free text can quote a value that is secret elsewhere (a warning the program logs, a
     # violation that names a value): each is scrubbed of the run's secret values.
-    violations = [
-        replace(violation, message=run.scrub(violation.message))
-        for violation in analyzer.analyze(run)
-    ]
+    violations = [replace(violation, message=run.scrub(violation.message)) for violation in judged]
     warnings = [
         f"{stack_config.source.name} sets {key}, which Pulumi.yaml does not declare "
         "(the program ignores it)"
@@ -219,5 +245,9 @@ def judge(run: ProgramRun, stack_config: StackConfig, analyzer: Analyzer) -> Pre
         for name, output in run.outputs.items()
     }
     return PreviewReport(
-        run=run, stack_file=stack_config.source, warnings=warnings, violations=violations
+        run=run,
+        stack_file=stack_config.source,
+        warnings=warnings,
+        violations=violations,
+        stack_text=stack_config.text,
     )

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +51,10 @@ from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 from podsandbox.preview.records import ProgramRun, RegisteredResource
 
 LEVELS = {level.value: level for level in EnforcementLevel}
+
+
+class OutOfTimeError(Exception):
+    """Judging passed its deadline (the check's `--timeout`, counted from the program's start)."""
 
 
 class PolicyConfigError(ValueError):
@@ -91,16 +96,7 @@ def resolve_config(
     pack: PolicyPackDefinition, config_file: Optional[Path] = None
 ) -> dict[str, tuple[EnforcementLevel, dict[str, Any]]]:
     """Each policy's enforcement level and config: schema defaults, then the file's values."""
-    given: dict[str, Any] = {}
-    if config_file is not None:
-        try:
-            given = json.loads(config_file.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise PolicyConfigError(f"policy config file {config_file} does not exist") from None
-        except json.JSONDecodeError as error:
-            raise PolicyConfigError(f"{config_file} is not JSON: {error}") from None
-        if not isinstance(given, dict):
-            raise PolicyConfigError(f"{config_file}: expected a JSON object of policy names")
+    given = read_policy_config(config_file) if config_file is not None else {}
     names = {policy.name for policy in pack.policies}
     unknown = sorted(set(given) - names - {"all"})
     if unknown:
@@ -127,6 +123,72 @@ def resolve_config(
             )
         resolved[policy.name] = (level, properties)
     return resolved
+
+
+MAX_CONFIG_BYTES = 1_000_000
+"""A policy config file larger than this is refused (real ones are a few hundred bytes)."""
+MAX_CONFIG_DEPTH = 64
+"""How deeply a policy config's values may nest (as for stack files)."""
+CONFIG_EXAMPLE = (
+    'a JSON object of policy names (or "all") to an enforcement level or to an object of the '
+    'policy\'s config, e.g. {"all": "mandatory", "untrusted-namespace-sandboxed": '
+    '{"enforcementLevel": "advisory"}}'
+)
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object's members, refused when a key repeats (Python keeps the last silently)."""
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise PolicyConfigError(f"the key {key!r} appears twice in one object")
+        found[key] = value
+    return found
+
+
+def _no_constant(name: str) -> Any:
+    raise PolicyConfigError(f"{name} is not a JSON number")
+
+
+def _nesting(value: Any) -> int:
+    """How deeply `value` nests objects and lists (no recursion)."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        inner = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        stack.extend((child, depth + 1) for child in inner)
+    return deepest
+
+
+def read_policy_config(path: Path) -> dict[str, Any]:
+    """`--policy-config`, read as hostile input: once, from a regular file of at most
+    `MAX_CONFIG_BYTES`, UTF-8 JSON (as the CLI's Go parser: no NaN, no repeated key), nested at
+    most `MAX_CONFIG_DEPTH` levels, an object. Any other is a `PolicyConfigError` that names the
+    file, says why and shows what is allowed."""
+    from podsandbox.stack.reading import FileReadError, read_bounded
+
+    def refused(problem: str) -> PolicyConfigError:
+        return PolicyConfigError(f"--policy-config {path}: {problem}. Allowed: {CONFIG_EXAMPLE}")
+
+    try:
+        text = read_bounded(path, MAX_CONFIG_BYTES).decode("utf-8")
+        given = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+    except FileReadError as error:
+        raise refused(str(error).removeprefix(f"{path} ")) from None
+    except UnicodeDecodeError as error:
+        raise refused(f"not UTF-8 text (byte {error.start} cannot be decoded)") from None
+    except json.JSONDecodeError as error:
+        raise refused(f"is not JSON: {error}") from None
+    except RecursionError:
+        raise refused(f"nests more than {MAX_CONFIG_DEPTH} levels deep") from None
+    except PolicyConfigError as error:
+        raise refused(str(error)) from None
+    if _nesting(given) > MAX_CONFIG_DEPTH:
+        raise refused(f"nests more than {MAX_CONFIG_DEPTH} levels deep")
+    if not isinstance(given, dict):
+        raise refused(f"expected a JSON object of policy names, not a {type(given).__name__}")
+    return given
 
 
 def _level(value: Any, where: str) -> EnforcementLevel:
@@ -181,15 +243,23 @@ class EngineProvider:
     name: str
 
 
-def engine_provider(run: ProgramRun, resource: RegisteredResource) -> Optional[EngineProvider]:
+def engine_provider(
+    run: ProgramRun,
+    resource: RegisteredResource,
+    by_urn: Optional[Mapping[str, RegisteredResource]] = None,
+) -> Optional[EngineProvider]:
     """The resource's explicit provider (the registered provider's inputs), or else its package's
     default provider, whose inputs are the stack's config for that package (e.g.
-    `kubernetes:namespace`), as the engine passes them to a policy pack."""
+    `kubernetes:namespace`), as the engine passes them to a policy pack. `by_urn` (the run's
+    resources by URN) finds the provider at once: judging stays linear in the resources."""
     if not resource.custom or resource.type.startswith("pulumi:"):
         return None
     if resource.provider:
         urn = resource.provider.rsplit("::", 1)[0]
-        registered = next((r for r in run.resources if r.urn == urn), None)
+        if by_urn is not None:
+            registered = by_urn.get(urn)
+        else:
+            registered = next((r for r in run.resources if r.urn == urn), None)
         if registered is None:
             return None
         return EngineProvider(registered.type, registered.engine_inputs, urn, registered.name)
@@ -248,17 +318,22 @@ class Analyzer:
             f"'{self.pack.name}@v{self.pack.version}' during preview: {error.message}",
         )
 
-    def analyze(self, run: ProgramRun) -> list[Violation]:
-        """Every resource policy on every resource, then every stack policy once."""
+    def analyze(self, run: ProgramRun, deadline: Optional[float] = None) -> list[Violation]:
+        """Every resource policy on every resource, then every stack policy once; past
+        `deadline` (`time.monotonic()`), an `OutOfTimeError`: the check's time is bounded
+        whatever the program registered."""
         violations: list[Violation] = []
         resources: list[PolicyResource] = []
+        by_urn = {resource.urn: resource for resource in reversed(run.resources)}
         for resource in run.resources:
+            if deadline is not None and time.monotonic() > deadline:
+                raise OutOfTimeError(f"judged {len(resources)} of {len(run.resources)} resources")
             # What the SDK's servicer does to each request's properties, done once.
             props = deserialize_properties(
                 json_format.MessageToDict(struct(resource.engine_inputs))
             )
             options = _policy_options(resource)
-            provider = _policy_provider(engine_provider(run, resource))
+            provider = _policy_provider(engine_provider(run, resource, by_urn))
             # The proxy copies the whole value once; it is read-only, so policies share it.
             proxied = unknown_checking_proxy(props)
             for policy in self.resource_policies:

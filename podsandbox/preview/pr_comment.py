@@ -7,18 +7,18 @@ comment only through `code_span` (names) or `plain_text` (messages), which can o
 (heading, quote, HTML, comment, `<details>`), no link, and no mention of a user or team. The
 comment's first line is the reporter's own verdict, taken from the preview job's result (which
 the program cannot set); the whole comment stays under GitHub's limit for a comment's body.
-Standard library only: the reporter needs nothing else.
+Standard library only (and `inert`, which is too): the reporter needs nothing else.
 """
 
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from podsandbox.preview.inert import markdown_code, markdown_text
 
 MARKER = "<!-- podsandbox-offline-preview -->"
 """The comment's last line: how the reporter finds its own comment again (never another bot's)."""
@@ -42,38 +42,15 @@ RESULTS = {
 LEVELS = ("mandatory", "advisory", "remediate")
 """A violation's enforcement levels, in the order the comment lists them."""
 
-_ZERO_WIDTH_SPACE = "\u200b"
-_INVISIBLE = re.compile(
-    "[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]"
-)
-"""Control characters (C0, DEL, C1), line and paragraph separators, and the bidirectional
-controls: shown as U+FFFD, so that no text starts a line or reorders what a reader sees."""
-_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
-"""ASCII punctuation, which CommonMark lets a backslash make literal."""
-
-
-def _visible(text: str) -> str:
-    """`text` on one line, without invisible controls, at most `MAX_TEXT` characters."""
-    text = _INVISIBLE.sub("\ufffd", unicodedata.normalize("NFC", text))
-    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "\u2026"
-
 
 def plain_text(text: str) -> str:
-    """Inert Markdown for `text`: every ASCII punctuation character escaped (no emphasis, link,
-    HTML, entity, table cell or block marker), and `@` and `#` followed by a zero-width space
-    (GitHub finds mentions and issue references in rendered text, after escapes are gone)."""
-    escaped = _PUNCTUATION.sub(r"\\\1", _visible(text))
-    return escaped.replace("@", "@" + _ZERO_WIDTH_SPACE).replace("#", "#" + _ZERO_WIDTH_SPACE)
+    """Inert Markdown for a message (`inert.markdown_text`), at most `MAX_TEXT` characters."""
+    return markdown_text(text, MAX_TEXT)
 
 
 def code_span(text: str) -> str:
-    """`text` as an inline code span, which GitHub renders literally (no mention, reference or
-    link inside code). The fence is one backtick longer than any run of backticks in it."""
-    text = _visible(text)
-    longest = max((len(run) for run in re.findall("`+", text)), default=0)
-    fence = "`" * (longest + 1)
-    padded = f" {text} " if text[:1] in ("`", " ") or text[-1:] in ("`", " ") or not text else text
-    return f"{fence}{padded}{fence}"
+    """A name as an inline code span (`inert.markdown_code`), at most `MAX_TEXT` characters."""
+    return markdown_code(text, MAX_TEXT)
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
-from podsandbox.preview.program_events import MIB, MalformedEventError, apply_event, decode_line
+from podsandbox.preview.program_events import (
+    MIB,
+    MalformedEventError,
+    StreamChecks,
+    apply_event,
+)
 
 if TYPE_CHECKING:
     from podsandbox.preview.records import ProgramRun
@@ -149,6 +154,7 @@ class RunningProgram:
     _received: int = 0
     _output: bytearray = field(default_factory=bytearray)
     _ended: Optional[dict[str, Any]] = None
+    _checks: Optional[StreamChecks] = None
 
     @classmethod
     def start(
@@ -205,19 +211,17 @@ class RunningProgram:
         )
         secret_keys = self.request.secret_keys
         run.secret_values.update(self.request.config[k] for k in secret_keys if k in run.config)
+        self._checks = StreamChecks(self.limits.memory_mib)
         try:
             self._collect(run)
+            if self._ended is not None:
+                self._checks.end(bytes(self._pending))
         except _BoundExceededError as exceeded:
             self.stop()
             raise ProgramError(self._exceeded_message(exceeded, run), run) from None
         except MalformedEventError as malformed:
             self.stop()
-            raise ProgramError(
-                "the judged program's process sent the checker something that is not a report "
-                f"of what it did ({malformed}); it must have written to the checker's channel. "
-                + registered_summary(run),
-                run,
-            ) from None
+            raise ProgramError(malformed.explained() + " " + registered_summary(run), run) from None
         finally:
             self.stop()
             run.output = self._output.decode("utf-8", errors="replace")
@@ -300,7 +304,8 @@ class RunningProgram:
                 return
             line = bytes(self._pending[:end])
             del self._pending[: end + 1]
-            self._apply(decode_line(line), run)
+            assert self._checks is not None
+            self._apply(self._checks.decode(line), run)
 
     def _apply(self, event: dict[str, Any], run: ProgramRun) -> None:
         if self._ended is not None:

@@ -100,6 +100,8 @@ class ProgramRun:
     """Told of each record as it is made (`"resource"`, `"invoke"`, `"error"` / `"warning"` /
     `"info"`, `"output"`): the judged program's process streams them to the checker, so that what
     was registered is known even when the program never finishes."""
+    _searched: tuple[int, list[str]] = field(default=(-1, []), repr=False, compare=False)
+    """The searched secrets and the size of `secret_values` they were sorted for."""
 
     def record(self, kind: str, item: Any) -> None:
         """Keep `item` (a `RegisteredResource`, an `Invoke`, a message, or a (name, `StackOutput`)
@@ -142,12 +144,16 @@ class ProgramRun:
         return replace_secrets(text, self._searched_secrets())
 
     def _searched_secrets(self) -> list[str]:
-        """The secret values free text is searched for, longest first (once per scrub)."""
-        return sorted(
-            (value for value in self.secret_values if len(value) >= MIN_SCRUBBED_LENGTH),
-            key=len,
-            reverse=True,
-        )
+        """The secret values free text is searched for, longest first: sorted once for each size
+        of `secret_values` (which only grows), not once per scrubbed text."""
+        if self._searched[0] != len(self.secret_values):
+            searched = sorted(
+                (value for value in self.secret_values if len(value) >= MIN_SCRUBBED_LENGTH),
+                key=len,
+                reverse=True,
+            )
+            self._searched = (len(self.secret_values), searched)
+        return self._searched[1]
 
     @property
     def unanswered_invokes(self) -> list[Invoke]:

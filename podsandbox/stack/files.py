@@ -14,11 +14,14 @@ is a `ProjectError` with one line to say it.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
 import yaml
+
+from podsandbox.stack.reading import FileReadError, read_bounded
 
 
 class ProjectError(ValueError):
@@ -39,6 +42,8 @@ class StackConfig:
     """The program's entry point, relative to its directory (Pulumi.yaml's `main`)."""
     secret_keys: tuple[str, ...] = ()
     """Qualified keys Pulumi.yaml declares `secret: true`: the program reads them as secrets."""
+    text: str = ""
+    """The stack file's text as it was read, once (reports locate settings in it)."""
 
 
 @dataclass(frozen=True)
@@ -105,22 +110,24 @@ def _expanded_size(node: yaml.Node) -> int:
     return size(node, 0)
 
 
-def _load_yaml(path: Path) -> Any:
-    """A YAML file's document, or `ProjectError` with one line saying why it cannot be read."""
+def _read_text(path: Path) -> str:
+    """A project or stack file's text, read once within `MAX_FILE_BYTES` (`read_bounded`: a FIFO
+    or a file grown after the check is refused), or `ProjectError` saying why not."""
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise ProjectError(f"{path} is larger than {MAX_FILE_BYTES} bytes")
-        text = path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise ProjectError(f"{path} does not exist") from None
-    except IsADirectoryError:
-        raise ProjectError(f"{path} is a directory, not a file") from None
+        return read_bounded(path, MAX_FILE_BYTES).decode("utf-8")
+    except FileReadError as error:
+        raise ProjectError(str(error)) from None
     except UnicodeDecodeError as error:
         raise ProjectError(
             f"{path} is not UTF-8 text (byte {error.start} cannot be decoded)"
         ) from None
-    except OSError as error:
-        raise ProjectError(f"cannot read {path}: {error.strerror or error}") from None
+
+
+def _load_yaml(path: Path, text: Optional[str] = None) -> Any:
+    """A YAML file's document (from `text`, the file's, when already read), or `ProjectError`
+    with one line saying why it cannot be read."""
+    if text is None:
+        text = _read_text(path)
     try:
         node = yaml.compose(text, Loader=_NoDuplicateKeysLoader)
         if node is None:
@@ -175,7 +182,10 @@ def read_project(program_dir: Path) -> Project:
     Only Python programs can run offline (under the Python SDK's mocks).
     """
     if not program_dir.is_dir():
-        raise ProjectError(f"{program_dir} is not a directory")
+        raise ProjectError(
+            f"{program_dir} is not a directory (a file, a FIFO or missing): give the folder of a "
+            "Pulumi project (its Pulumi.yaml), e.g. --program ./infra"
+        )
     path = program_dir / "Pulumi.yaml"
     if not path.exists():
         raise ProjectError(f"{program_dir} has no Pulumi.yaml; it is not a Pulumi project")
@@ -183,6 +193,12 @@ def read_project(program_dir: Path) -> Project:
     if not isinstance(document, dict) or not isinstance(document.get("name"), str):
         raise ProjectError(f"{path} has no project name (`name:`)")
     project: str = document["name"]
+    if (problem := project_name_problem(project)) is not None:
+        raise ProjectError(
+            f"{path}: project name {project!r} is not valid: {problem}. Allowed: 1 to "
+            f"{MAX_PROJECT_NAME} letters, digits, hyphens, underscores and periods. Example: "
+            "name: team-aks"
+        )
     runtime = document.get("runtime")
     runtime_name = runtime.get("name") if isinstance(runtime, dict) else runtime
     if runtime_name != "python":
@@ -233,6 +249,24 @@ def read_project(program_dir: Path) -> Project:
     )
 
 
+MAX_PROJECT_NAME = 100
+"""The longest project name the engine takes (pulumi/pulumi sdk/go/common/tokens/project.go)."""
+_PROJECT_NAME = re.compile(r"[A-Za-z0-9_.-]+")
+"""`tokens.IsName` (sdk/go/common/tokens/names.go): since pulumi/pulumi#9163 the first character
+may be a digit or a hyphen too."""
+
+
+def project_name_problem(name: str) -> Optional[str]:
+    """Why pulumi/pulumi's `tokens.ValidateProjectName` refuses `name` (its words), or None."""
+    if name == "":
+        return "project names may not be empty"
+    if len(name.encode("utf-8")) > MAX_PROJECT_NAME:
+        return f"project names are limited to {MAX_PROJECT_NAME} characters"
+    if not _PROJECT_NAME.fullmatch(name):
+        return "project names may only contain alphanumerics, hyphens, underscores, and periods"
+    return None
+
+
 def _qualified(key: object, project: str, path: Path) -> str:
     if not isinstance(key, str) or not key:
         raise ProjectError(f"{path}: config key {key!r} is not a name")
@@ -268,7 +302,8 @@ def load_stack_config(
                 "of: " + (", ".join(sorted(_stack_names(project.stack_dir))) or "(none found)")
             )
     stack_name = stack or config_file.name.removeprefix("Pulumi.").removesuffix(".yaml")
-    document = _load_yaml(config_file) or {}
+    text = _read_text(config_file)
+    document = _load_yaml(config_file, text) or {}
     if not isinstance(document, dict):
         raise ProjectError(f"{config_file} is not a stack file (a mapping with `config:`)")
     if document.get("environment"):
@@ -304,6 +339,7 @@ def load_stack_config(
         undeclared,
         project.main,
         tuple(sorted(project.secret_keys)),
+        text,
     )
 
 

@@ -35,6 +35,8 @@ class PreviewReport:
     stack_file: Path
     warnings: list[str] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)
+    stack_text: str = ""
+    """The stack file's text as the preview read it (once): SARIF locates settings in it."""
 
     @property
     def pools(self) -> list[tuple[RegisteredResource, SandboxingPool]]:
@@ -48,12 +50,12 @@ class PreviewReport:
         by_type: dict[str, int] = {}
         for resource in self.run.resources:
             by_type[resource.type] = by_type.get(resource.type, 0) + 1
+        declared = self._declared_clusters()  # once: linear in the resources, whatever the pools
         return {
             "create": len(self.run.resources),
             "byType": by_type,
             "sandboxingPools": [
-                pool_summary(resource, pool, self._declared_clusters())
-                for resource, pool in self.pools
+                pool_summary(resource, pool, declared) for resource, pool in self.pools
             ],
             "warnings": self.warnings,
             "unansweredInvokes": [

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Optional
 
-from podsandbox.preview.report.markdown import cell
+from podsandbox.preview.inert import text_line
+from podsandbox.preview.report.markdown import code, md
 from podsandbox.preview.report.sarif import SARIF_DRIVER, sarif_document
 from podsandbox.preview.report.values import strict_json
 
@@ -28,11 +29,14 @@ def render_error(
             document["registered"] = registered
         return strict_json(document)
     if output_format == "markdown":
-        quoted = "\n".join(f"> {line}" for line in message.splitlines())
-        text = f"### Offline preview of `{subject}`: error (exit 2)\n\n{quoted}\n"
+        quoted = "\n".join(f"> {md(line)}" for line in message.splitlines())
+        text = (
+            "**Verdict: error (exit 2): the preview did not judge this stack.**\n\n"
+            f"### Offline preview of {code(subject)}\n\n{quoted}\n"
+        )
         if registered:
             text += f"\n<details><summary>Registered until then ({len(registered)})</summary>\n\n"
-            text += "".join(f"- `{r['type']}` {cell(r['name'])}\n" for r in registered)
+            text += "".join(f"- {code(r['type'])} {code(r['name'])}\n" for r in registered)
             text += "\n</details>\n"
         return text
     if output_format == "sarif":
@@ -51,8 +55,8 @@ def render_error(
                 }
             )
         )
-    lines = [f"error: {message}"]
+    lines = [f"error: {' '.join(message.split())}"]
     if registered:
         lines.append(f"Registered until then ({len(registered)}):")
         lines += [f"  {r['type']} {r['name']}" for r in registered]
-    return "\n".join(lines)
+    return "\n".join(text_line(line) for line in lines)

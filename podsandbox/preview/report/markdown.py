@@ -1,6 +1,11 @@
 """The Markdown report, for a pull-request comment: the verdict, the sandboxing pools, violations
 (each with its policy's severity, remediation steps and doc link), what was not checked, notes,
-then the resources in creation order (collapsed)."""
+then the resources in creation order (collapsed).
+
+The verdict is the first line and only the checker's own words. Every text the program chose
+(names, types, values, messages, warnings, config keys) reaches the comment through `md` (prose
+and table cells) or `code` / `cell_code` (names, in a code span), which `inert` makes unable to
+open a block, a link or HTML, or to mention anyone."""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from pulumi_policy import Policy
 
+from podsandbox.preview.inert import markdown_cell_code, markdown_code, markdown_text
 from podsandbox.preview.report.fixed_names import FIXED_NAMES_NOTE
 from podsandbox.preview.report.pools import count_text, placement_text
 from podsandbox.preview.report.resources import depths, key_inputs, option_flags
@@ -21,9 +27,19 @@ if TYPE_CHECKING:
     from podsandbox.preview.report import PreviewReport
 
 
-def cell(value: Any) -> str:
-    """A Markdown table cell: no pipes or newlines."""
-    return show(value).replace("|", "\\|").replace("\n", " ")
+def md(value: Any) -> str:
+    """Program text (or a value, shown) as inert Markdown prose; also a table cell."""
+    return markdown_text(show(value))
+
+
+def code(value: Any) -> str:
+    """Program text (or a value, shown) as an inline code span, outside tables."""
+    return markdown_code(show(value))
+
+
+def cell_code(value: Any) -> str:
+    """Program text (or a value, shown) as an inline code span in a table cell."""
+    return markdown_cell_code(show(value))
 
 
 def to_markdown(report: PreviewReport, policies: Sequence[Policy] = ()) -> str:
@@ -47,10 +63,10 @@ def _verdict_lines(report: PreviewReport) -> list[str]:
         "This change would be blocked" if report.mandatory_violations else "Nothing blocks it"
     )
     return [
-        f"### Offline preview of `{run.stack}` (project `{run.project}`)",
-        "",
         f"**Verdict: {report.verdict()}.** {consequence}. {len(run.resources)} resources to "
         "create; no Azure account was used.",
+        "",
+        f"### Offline preview of {code(run.stack)} (project {code(run.project)})",
         "",
     ]
 
@@ -67,10 +83,10 @@ def _pool_lines(report: PreviewReport) -> list[str]:
         "|---|---|---|---|---|---|---|---|---|",
     ]
     lines += [
-        f"| {cell(p['pool'])} | {cell(p['vmSize'])} | {p['vmSizeVerdict']} | "
-        f"{cell(count_text(p))} | {cell(placement_text(p) or '-')} | "
-        f"{cell(p['osSKU'])} | {p['workloadRuntime']} | `{p['runtimeClassName']}` | "
-        f"{cell(p['kubernetesVersion'])} |"
+        f"| {md(p['pool'])} | {md(p['vmSize'])} | {md(p['vmSizeVerdict'])} | "
+        f"{md(count_text(p))} | {md(placement_text(p) or '-')} | "
+        f"{md(p['osSKU'])} | {md(p['workloadRuntime'])} | {cell_code(p['runtimeClassName'])} | "
+        f"{md(p['kubernetesVersion'])} |"
         for p in pools
     ]
     return lines
@@ -94,7 +110,8 @@ def _violation_lines(
             where = names.get(violation.urn, "stack")
             policy = by_name.get(violation.policy)
             severity = f" ({policy.severity.value})" if policy and policy.severity else ""
-            line = f"- `{violation.policy}`{severity} on `{where}`: {detail or title}"
+            shown = " ".join((detail or title).splitlines())
+            line = f"- {code(violation.policy)}{severity} on {code(where)}: {md(shown)}"
             if policy and policy.remediation_steps:
                 line += f"<br>Fix: {policy.remediation_steps}"
             if policy and policy.url:
@@ -112,11 +129,11 @@ def _unchecked_lines(report: PreviewReport, names: dict[str, str]) -> list[str]:
         for violation in report.unjudged:
             reason = violation.message.partition(" during preview: ")[2] or violation.message
             where = names.get(violation.urn, "stack")
-            lines.append(f"- `{violation.policy}` on `{where}`: {reason}")
+            lines.append(f"- {code(violation.policy)} on {code(where)}: {md(reason)}")
         lines.append("")
     if report.not_seen:
         lines += [f"#### {NOT_SEEN_HEADING}", ""]
-        lines += [f"- `{r.type}` {cell(r.name)}: {r.not_checked}" for r in report.not_seen]
+        lines += [f"- {code(r.type)} {code(r.name)}: {md(r.not_checked)}" for r in report.not_seen]
         lines.append("")
     return lines
 
@@ -127,15 +144,16 @@ def _note_lines(report: PreviewReport) -> list[str]:
     lines: list[str] = []
     if report.warnings or run.unanswered_invokes:
         lines += ["#### Notes", ""]
-        lines += [f"- {warning}" for warning in report.warnings]
+        lines += [f"- {md(warning)}" for warning in report.warnings]
         lines += [
-            f"- `{invoke.token}` could not be answered offline: {unanswered_check(invoke.token)}"
+            f"- {code(invoke.token)} could not be answered offline: "
+            + md(unanswered_check(invoke.token))
             for invoke in run.unanswered_invokes
         ]
     sized = [(name, sizing.describe(output.value)) for name, output in run.outputs.items()]
     if any(described for _, described in sized):
         lines += ["", "#### Sizing", ""]
-        lines += [f"- `{name}`: {described}" for name, described in sized if described]
+        lines += [f"- {code(name)}: {md(described)}" for name, described in sized if described]
     return lines
 
 
@@ -145,9 +163,9 @@ def _fixed_name_lines(report: PreviewReport) -> list[str]:
     lines = ["", "#### Names that must be free", "", FIXED_NAMES_NOTE, ""]
     lines += ["| kind | name | Azure id |", "|---|---|---|"]
     lines += [
-        f"| {fixed.kind} | {cell(fixed.name)}"
+        f"| {fixed.kind} | {md(fixed.name)}"
         + (" (the az how-to's name)" if fixed.how_to_name else "")
-        + f" | `{fixed.azure_id}` |"
+        + f" | {cell_code(fixed.azure_id)} |"
         for fixed in report.fixed_names
     ]
     return lines
@@ -164,10 +182,11 @@ def _resource_lines(run: ProgramRun) -> list[str]:
         "|---|---|---|---|",
     ]
     lines += [
-        f"| {'&nbsp;&nbsp;' * depth[resource.urn]}`{resource.type}` | {resource.name} | "
-        + cell(", ".join(option_flags(resource)))
+        f"| {'&nbsp;&nbsp;' * depth[resource.urn]}{cell_code(resource.type)} | "
+        f"{md(resource.name)} | "
+        + md(", ".join(option_flags(resource)))
         + " | "
-        + ", ".join(f"{key}: {cell(value)}" for key, value in key_inputs(resource))
+        + ", ".join(f"{md(key)}: {md(value)}" for key, value in key_inputs(resource))
         + " |"
         for resource in run.resources
     ]

@@ -3,6 +3,7 @@ file, and one rule per policy from the policy's own metadata."""
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -65,21 +66,53 @@ def _line_of_setting(keys: Sequence[str], stack_lines: list[str]) -> Optional[in
     return None
 
 
-def _line_of(violation: Violation, stack_lines: list[str]) -> int:
-    """The stack file line whose value the violation names, else 1. A policy that could not run
-    points at the setting that made its value unknown (`UNKNOWN_MAKERS`) when the file sets
-    one."""
+_SETTING = re.compile(r"^\s*(?:- )?[\w.:/-]+:\s+(.+)$")
+MAX_LOCATED_VALUE = 256
+"""Stack file values longer than this (keys, certificates) are not looked for in messages."""
+MAX_SEARCHED_MESSAGE = 8192
+"""Characters of a violation's message searched for a stack file value."""
+LOCATE_BUDGET = 100_000
+"""Candidate values looked up per violation at most: locating stays linear in the violations,
+whatever a program puts in a message (past it, the violation points at what was found, or 1)."""
+
+
+def _stack_values(stack_lines: list[str]) -> dict[str, int]:
+    """Each value the stack file sets (3 to `MAX_LOCATED_VALUE` characters, not a boolean) and
+    the first line that sets it: read once per report, not once per violation."""
+    found: dict[str, int] = {}
+    for number, line in enumerate(stack_lines, start=1):
+        match = _SETTING.match(line.partition(" #")[0])
+        value = match.group(1).strip().strip("'\"") if match else ""
+        if value not in ("true", "false") and 2 < len(value) <= MAX_LOCATED_VALUE:
+            found.setdefault(value, number)
+    return found
+
+
+def _line_of(violation: Violation, stack_lines: list[str], values: dict[str, int]) -> int:
+    """The first stack file line whose value the violation's message names as a whole word
+    (`values`, from `_stack_values`), else 1. A policy that could not run points at the setting
+    that made its value unknown (`UNKNOWN_MAKERS`) when the file sets one.
+
+    A value is named when it stands in the message between characters that cannot continue a
+    name (not a word character, `.` or `-`): each such stretch is looked up, not each value
+    searched for in each message."""
     if violation.message.startswith(CANNOT_RUN):
         found = _line_of_setting(UNKNOWN_MAKERS, stack_lines)
         if found is not None:
             return found
-    for number, line in enumerate(stack_lines, start=1):
-        match = re.match(r"^\s*(?:- )?[\w.:/-]+:\s+(.+)$", line.partition(" #")[0])
-        value = match.group(1).strip().strip("'\"") if match else ""
-        if value and value not in ("true", "false") and len(value) > 2:
-            if re.search(rf"(?<![\w.-]){re.escape(value)}(?![\w.-])", violation.message):
-                return number
-    return 1
+    text = violation.message[:MAX_SEARCHED_MESSAGE]
+    breaks = [match.start() for match in re.finditer(r"[^\w.-]", text)]
+    starts, ends = [0] + [at + 1 for at in breaks], [*breaks, len(text)]
+    best, budget = None, LOCATE_BUDGET
+    for start in starts:
+        for end in ends[bisect.bisect_left(ends, start + 3) :]:
+            if end - start > MAX_LOCATED_VALUE or budget <= 0:
+                break
+            budget -= 1
+            line = values.get(text[start:end])
+            if line is not None and (best is None or line < best):
+                best = line
+    return best or 1
 
 
 SECURITY_SEVERITY = {
@@ -115,13 +148,12 @@ def to_sarif(report: PreviewReport, policy_list: Sequence[Policy]) -> dict[str, 
     """SARIF 2.1.0: one result per violation, located in the stack file; one rule per policy."""
     rule_ids = list({policy.name: policy for policy in policy_list})
     uri = _artifact_uri(report.stack_file)
-    try:
-        stack_lines = report.stack_file.read_text(encoding="utf-8").splitlines()
-    except OSError:
-        stack_lines = []
+    stack_lines = report.stack_text.splitlines()  # as read once, not read again
+    values = _stack_values(stack_lines)
     rules = [_sarif_rule(policy) for policy in policy_list]
     results = [
-        _violation_result(violation, rule_ids, uri, stack_lines) for violation in report.violations
+        _violation_result(violation, rule_ids, uri, stack_lines, values)
+        for violation in report.violations
     ]
     results += [_not_seen_result(resource, len(rules), uri) for resource in report.not_seen]
     if report.not_seen:
@@ -139,7 +171,11 @@ def to_sarif(report: PreviewReport, policy_list: Sequence[Policy]) -> dict[str, 
 
 
 def _violation_result(
-    violation: Violation, rule_ids: list[str], uri: str, stack_lines: list[str]
+    violation: Violation,
+    rule_ids: list[str],
+    uri: str,
+    stack_lines: list[str],
+    values: dict[str, int],
 ) -> dict[str, Any]:
     """A violation's result (`ruleIndex` -1 when no rule names its policy)."""
     return {
@@ -151,7 +187,7 @@ def _violation_result(
             {
                 "physicalLocation": {
                     "artifactLocation": {"uri": uri},
-                    "region": {"startLine": _line_of(violation, stack_lines)},
+                    "region": {"startLine": _line_of(violation, stack_lines, values)},
                 },
                 "logicalLocations": [{"fullyQualifiedName": violation.urn or "stack"}],
             }

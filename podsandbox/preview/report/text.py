@@ -1,5 +1,8 @@
-"""The text report, for a terminal: the verdict, the sandboxing pools, violations and what was
-not checked, then the resources as a tree in creation order; no line wider than `TEXT_WIDTH`."""
+"""The text report, for a terminal and the job log: the verdict, the sandboxing pools, violations
+and what was not checked, then the resources as a tree in creation order; no line wider than
+`TEXT_WIDTH`. The verdict is the first line; every line, with whatever program text it holds, goes
+through `inert.text_line` (no control character, no workflow command), and program text cannot
+start a line of its own: a line break in it is shown as an escape."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ import json
 import textwrap
 from typing import TYPE_CHECKING, Any
 
+from podsandbox.preview.inert import text_line
 from podsandbox.preview.report.fixed_names import FIXED_NAMES_NOTE
 from podsandbox.preview.report.pools import count_text, placement_text
 from podsandbox.preview.report.resources import depths, key_inputs, option_flags, replacement_note
@@ -30,10 +34,10 @@ def to_text(report: PreviewReport) -> str:
     resources as a tree in creation order; no line wider than `TEXT_WIDTH`."""
     run = report.run
     lines = [
+        f"Verdict: {report.verdict()}",
+        "",
         f"Offline preview of stack {run.stack} (project {run.project}, "
         f"{report.stack_file.name}); no Pulumi CLI, no Azure.",
-        "",
-        f"Verdict: {report.verdict()}",
         "",
         "Sandboxing pools:",
     ]
@@ -73,9 +77,8 @@ def _finding_lines(report: PreviewReport) -> list[str]:
     ]
     for violation in sorted(judged, key=lambda v: v.enforcement != "mandatory"):
         where = names.get(violation.urn, "stack")
-        detail = violation.message.replace("\n", "\n      ")
         lines.append(f"  [{violation.enforcement}] {violation.policy} ({where})")
-        lines.append(f"      {detail}")
+        lines += [f"      {detail}" for detail in violation.message.split("\n")]
     if report.unjudged:
         lines += ["", UNJUDGED_HEADING + ":"]
         for violation in report.unjudged:
@@ -118,10 +121,11 @@ def _output_line(value: Any) -> str:
 
 
 def _fitted(lines: list[str]) -> list[str]:
-    """Each line within `TEXT_WIDTH`: long unbroken values shortened with an ellipsis, long
-    text wrapped under its own indentation."""
+    """Each line inert (`text_line`: a line break inside one is an escape) and within
+    `TEXT_WIDTH`: long unbroken values shortened with an ellipsis, long text wrapped under its
+    own indentation (and each wrapped line inert again: it may start with program text)."""
     fitted = []
-    for line in lines:
+    for line in map(text_line, lines):
         if len(line) <= TEXT_WIDTH:
             fitted.append(line)
             continue
@@ -130,12 +134,15 @@ def _fitted(lines: list[str]) -> list[str]:
             word if len(word) <= LONG_VALUE else word[: LONG_VALUE - 1] + "\u2026"
             for word in line.split(" ")
         ]
-        fitted += textwrap.wrap(
-            " ".join(words).strip(),
-            width=TEXT_WIDTH,
-            initial_indent=indent,
-            subsequent_indent=indent + "    ",
-            break_long_words=True,
-            break_on_hyphens=False,
+        fitted += map(
+            text_line,
+            textwrap.wrap(
+                " ".join(words).strip(),
+                width=TEXT_WIDTH,
+                initial_indent=indent,
+                subsequent_indent=indent + "    ",
+                break_long_words=True,
+                break_on_hyphens=False,
+            ),
         )
     return fitted

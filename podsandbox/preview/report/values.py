@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
+
+from podsandbox.preview.inert import json_value
 
 
 def show(value: Any) -> str:
@@ -12,16 +13,6 @@ def show(value: Any) -> str:
 
 
 def strict_json(document: Any) -> str:
-    """Strict JSON: a non-finite number a program put in a value (NaN, infinity) becomes its
-    name as a string, since JSON has no such numbers and `json.dumps` would write invalid JSON."""
-
-    def finite(value: Any) -> Any:
-        if isinstance(value, float) and not math.isfinite(value):
-            return str(value).replace("inf", "Infinity").replace("nan", "NaN")
-        if isinstance(value, dict):
-            return {key: finite(item) for key, item in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [finite(item) for item in value]
-        return value
-
-    return json.dumps(finite(document), indent=2, allow_nan=False)
+    """Strict JSON for any values a program sent (`inert.json_value`): `json.dumps` alone would
+    write NaN and infinity, which JSON does not have, and lone surrogates, which UTF-8 does not."""
+    return json.dumps(json_value(document), indent=2, allow_nan=False)
