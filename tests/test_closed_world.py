@@ -86,7 +86,8 @@ CLASSIFIED = {
     "flux": (
         "from pulumi_azure_native import kubernetesconfiguration as kc\n"
         "kc.FluxConfiguration('f', cluster_name='aks', cluster_resource_name='managedClusters', "
-        "cluster_rp='Microsoft.ContainerService', resource_group_name='rg', namespace='untrusted')\n",
+        "cluster_rp='Microsoft.ContainerService', resource_group_name='rg', "
+        "namespace='untrusted')\n",
         "not-checked:GitOps configuration",
     ),
     "arm-template": (
@@ -104,7 +105,10 @@ CLASSIFIED = {
 
 # 2. Kinds read from objects; third-party workloads judged; the rest fail closed.
 KINDS = {
-    "custom-resource-spelled-pod": (custom("v1", "Pod", UNSAFE_POD), "violation:untrusted-namespace-sandboxed"),
+    "custom-resource-spelled-pod": (
+        custom("v1", "Pod", UNSAFE_POD),
+        "violation:untrusted-namespace-sandboxed",
+    ),
     "knative-service": (
         custom("serving.knative.dev/v1", "Service", {"template": {"spec": UNSAFE_POD}}),
         "violation:untrusted-namespace-sandboxed",
