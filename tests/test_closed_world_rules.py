@@ -14,9 +14,9 @@ POD = {"containers": [{"name": "x", "image": "y"}], "hostNetwork": True}
     ("token", "props", "kind"),
     [
         ("kubernetes:v1:Pod", {"apiVersion": "v1", "kind": "Pod"}, ("core", "Pod")),
-        ("kubernetes:core/v1:ConfigMap", {"apiVersion": "apps/v1", "kind": "Deployment"}, ("apps", "Deployment")),
+        ("kubernetes:core/v1:ConfigMap", {"apiVersion": "apps/v1", "kind": "Deployment"}, ("apps", "Deployment")),  # noqa: E501
         ("kubernetes:apps/v1:Deployment", {}, ("apps", "Deployment")),
-        ("kubernetes:apps/v1:Deployment", {"apiVersion": "", "kind": "Pod"}, ("apps", "Deployment")),
+        ("kubernetes:apps/v1:Deployment", {"apiVersion": "", "kind": "Pod"}, ("apps", "Deployment")),  # noqa: E501
         ("kubernetes:apps/v1:Deployment", {"apiVersion": "v1", "kind": ""}, ("apps", "Deployment")),
         ("kubernetes:apps/v1:Deployment", {"apiVersion": 1, "kind": "Pod"}, ("apps", "Deployment")),
         ("kubernetes:apps/v1:Deployment", {"apiVersion": "v1", "kind": 2}, ("apps", "Deployment")),
@@ -33,12 +33,12 @@ def test_the_kind_is_what_the_object_says(token, props, kind):
     ("token", "props", "path"),
     [
         ("kubernetes:v1:Pod", {"apiVersion": "v1", "kind": "Pod", "spec": POD}, "spec"),
-        ("kubernetes:core/v1:ReplicationController", {"spec": {"template": {"spec": POD}}}, "spec.template.spec"),
+        ("kubernetes:core/v1:ReplicationController", {"spec": {"template": {"spec": POD}}}, "spec.template.spec"),  # noqa: E501
         ("kubernetes:core/v1:PodTemplate", {"template": {"spec": POD}}, "template.spec"),
-        ("kubernetes:apps/v1beta1:Deployment", {"spec": {"template": {"spec": POD}}}, "spec.template.spec"),
-        ("kubernetes:batch/v1beta1:CronJob", {"spec": {"jobTemplate": {"spec": {"template": {"spec": POD}}}}}, "spec.jobTemplate.spec.template.spec"),
-        ("kubernetes:jobset.x-k8s.io/v1alpha2:JobSet", {"spec": {"replicatedJobs": [{"template": {"spec": {"template": {"spec": POD}}}}]}}, "spec.replicatedJobs[0].template.spec.template.spec"),
-        ("kubernetes:agents.x-k8s.io/v1alpha1:Sandbox", {"spec": {"podTemplate": {"spec": POD}}}, "spec.podTemplate.spec"),
+        ("kubernetes:apps/v1beta1:Deployment", {"spec": {"template": {"spec": POD}}}, "spec.template.spec"),  # noqa: E501
+        ("kubernetes:batch/v1beta1:CronJob", {"spec": {"jobTemplate": {"spec": {"template": {"spec": POD}}}}}, "spec.jobTemplate.spec.template.spec"),  # noqa: E501
+        ("kubernetes:jobset.x-k8s.io/v1alpha2:JobSet", {"spec": {"replicatedJobs": [{"template": {"spec": {"template": {"spec": POD}}}}]}}, "spec.replicatedJobs[0].template.spec.template.spec"),  # noqa: E501
+        ("kubernetes:agents.x-k8s.io/v1alpha1:Sandbox", {"spec": {"podTemplate": {"spec": POD}}}, "spec.podTemplate.spec"),  # noqa: E501
     ],
 )  # fmt: skip
 def test_pod_templates_of_every_known_kind(token, props, path):
@@ -135,7 +135,7 @@ def test_generic_properties_are_read_whatever_their_case():
     ("properties", "where"),
     [
         ({"vmSize": "a", "VMSIZE": "b"}, "properties:"),
-        ({"agentPoolProfiles": [{"name": "a"}, {"osSKU": "a", "ossku": "b"}]}, "agentPoolProfiles[1]"),
+        ({"agentPoolProfiles": [{"name": "a"}, {"osSKU": "a", "ossku": "b"}]}, "agentPoolProfiles[1]"),  # noqa: E501
         ({"agentPoolProfiles": "x", "osType": "Linux", "OSTYPE": "Linux"}, "properties:"),
     ],
 )  # fmt: skip
