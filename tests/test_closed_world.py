@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,26 +24,26 @@ UNSAFE_POD = {
 UNTRUSTED = {"name": "x", "namespace": "untrusted"}
 
 
-def preview(capsys, tmp_path: Path, code: str) -> tuple[int, dict]:
+def preview(capsys, tmp_path: Path, code: str) -> tuple[int, dict[str, Any]]:
     folder = python_project(tmp_path / "team", HEADER + code, stack="config: {}\n")
     exit_code = main(["preview", "--program", str(folder), "--format", "json", "--strict"])
     return exit_code, json.loads(capsys.readouterr().out)
 
 
-def custom(api_version: str, kind: str, spec: dict, metadata: dict = UNTRUSTED) -> str:
+def custom(api_version: str, kind: str, spec: dict[str, Any], metadata: dict[str, Any] = UNTRUSTED) -> str:
     return (
         f"CustomResource('r', api_version={api_version!r}, kind={kind!r}, "
         f"metadata={metadata!r}, spec={spec!r})\n"
     )
 
 
-def judged(document: dict, policy: str) -> bool:
+def judged(document: dict[str, Any], policy: str) -> bool:
     return any(
         v["policy"] == policy and v["enforcement"] == "mandatory" for v in document["violations"]
     )
 
 
-def not_checked(document: dict, text: str) -> bool:
+def not_checked(document: dict[str, Any], text: str) -> bool:
     return any(text in line for line in document["summary"]["notChecked"])
 
 
