@@ -30,7 +30,9 @@ def preview(capsys, tmp_path: Path, code: str) -> tuple[int, dict[str, Any]]:
     return exit_code, json.loads(capsys.readouterr().out)
 
 
-def custom(api_version: str, kind: str, spec: dict[str, Any], metadata: dict[str, Any] = UNTRUSTED) -> str:
+def custom(
+    api_version: str, kind: str, spec: dict[str, Any], metadata: dict[str, Any] = UNTRUSTED
+) -> str:
     return (
         f"CustomResource('r', api_version={api_version!r}, kind={kind!r}, "
         f"metadata={metadata!r}, spec={spec!r})\n"
