@@ -149,3 +149,30 @@ def test_other_keys_and_other_resources_are_readable():
     assert pools.unreadable_pools(pools.AGENT_POOL, {"vmSize": "a", "VMSIZE": "b"}) == []
     body = {"agentPoolProfiles": [{"name": "a"}, "x"]}
     assert pools.unreadable_pools(pools.GENERIC_RESOURCE, generic(body)) == []
+
+
+def test_the_first_spelling_and_the_reason_are_named():
+    body = {"x": 1, "vmSize": "a", "VMSIZE": "b"}
+    assert pools.unreadable_pools(pools.GENERIC_RESOURCE, generic(body)) == [
+        "properties: 'vmSize' and 'VMSIZE' both set vmSize; which one Azure takes is not known, "
+        "so its node pool settings are not checked"
+    ]
+    listed = {"agentPoolProfiles": [["vmSize", "VMSIZE"]]}
+    assert pools.unreadable_pools(pools.GENERIC_RESOURCE, generic(listed)) == []
+
+
+def test_other_keys_keep_their_names_and_odd_profiles_are_skipped():
+    body = {"workloadRuntime": "KataVmIsolation", "enableAutoScaling": True}
+    (pool,) = pools.sandboxing_pools(pools.GENERIC_RESOURCE, generic(body))
+    assert pool.props["enableAutoScaling"] is True
+    cluster = generic({"agentPoolProfiles": ["x", {"workloadRuntime": "KataVmIsolation"}]})
+    cluster.update(parentResourcePath="", resourceType="managedClusters")
+    assert len(pools.sandboxing_pools(pools.GENERIC_RESOURCE, cluster)) == 1
+    native = {"agentPoolProfiles": ["x", {"workloadRuntime": "KataVmIsolation", "VMSIZE": "a"}]}
+    (pool,) = pools.sandboxing_pools(pools.MANAGED_CLUSTER, native)
+    assert pool.value("vm_size") is None  # the typed resources' names are the SDK's, not ARM's
+
+
+def test_the_reserved_name_message_says_what_it_costs():
+    declared = workloads.DeclaredRuntimeClass("kata-vm-isolation", "runc", None)
+    assert "would run without the Kata sandbox" in str(workloads.reserved_class_problem(declared))
