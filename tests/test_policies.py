@@ -173,6 +173,8 @@ def test_every_policy_has_name_description_and_level():
         "karpenter-node-class-kata": "mandatory",
         "karpenter-node-pool-kata-sizes": "mandatory",
         "karpenter-node-pool-unconstrained": "advisory",
+        "aks-runtime-class-reserved": "mandatory",
+        "resource-type-judged": "mandatory",
     }
     assert all(p.description for p in sandbox_policies.POLICIES)
 

@@ -25,7 +25,14 @@ from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
 from podsandbox.cli import main
-from podsandbox.pack.bundle import MAIN, REQUIREMENTS, bundle, pack_modules, pulumi_policy_yaml
+from podsandbox.pack.bundle import (
+    DATA_FILES,
+    MAIN,
+    REQUIREMENTS,
+    bundle,
+    pack_modules,
+    pulumi_policy_yaml,
+)
 from podsandbox.preview.policy_evaluator import load_pack
 from tests.conftest import REPO, AzureMocks
 from tests.plugin_host import MockEngine
@@ -73,15 +80,17 @@ def test_the_bundle_ships_exactly_the_modules_the_pack_imports(tmp_path):
     pack = tmp_path / "pack"
     bundle(pack)
     shipped = shipped_modules(pack)
-    assert shipped == set(pack_modules())
+    assert shipped == set(pack_modules()) | set(DATA_FILES)
     code = (
         "import json, runpy, sys\n"
         "import pulumi_policy\n"
         "pulumi_policy.PolicyPack = lambda **kwargs: None\n"
         f"sys.path = [{str(pack)!r}] + [p for p in sys.path if p not in ('', {str(REPO)!r})]\n"
         f"runpy.run_path({str(pack / '__main__.py')!r}, run_name='__main__')\n"
-        "print(json.dumps(sorted(m.__file__ for n, m in sys.modules.items()\n"
-        "    if n == 'podsandbox' or n.startswith('podsandbox.'))))\n"
+        "from podsandbox.pack import resource_types\n"
+        "assert resource_types.table()\n"
+        "print(json.dumps(sorted([str(resource_types.TABLE)] + [m.__file__ for n, m in\n"
+        "    sys.modules.items() if n == 'podsandbox' or n.startswith('podsandbox.')])))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
                             text=True, timeout=120, check=False)  # fmt: skip

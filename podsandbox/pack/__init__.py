@@ -21,6 +21,7 @@ from __future__ import annotations
 from pulumi_policy import ResourceValidationPolicy, StackValidationPolicy
 
 from podsandbox.pack import (
+    declared_types,
     guardrail,
     karpenter,
     namespaces,
@@ -67,6 +68,7 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
     namespaces.UNTRUSTED_NAMESPACE_SANDBOXED,
     namespaces.LABELLED_NAMESPACE_SANDBOXED,
     runtime_classes.CUSTOM_RUNTIME_CLASS_SANDBOXED,
+    runtime_classes.AKS_RUNTIME_CLASS_RESERVED,
     guardrail.UNTRUSTED_NAMESPACE_GUARDRAIL,
     karpenter.KARPENTER_NODE_CLASS_KATA,
     karpenter.KARPENTER_NODE_POOL_KATA_SIZES,
@@ -74,6 +76,7 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
     runtime_classes.CUSTOM_RUNTIME_CLASS_ADVICE,
     scheduling.SANDBOXED_WORKLOAD_NEEDS_SANDBOXING_POOL,
     scheduling.RUNTIME_CLASS_MATCHES_POOL_GENERATION,
+    declared_types.RESOURCE_TYPE_JUDGED,
 ]
 """Every policy of the pack, in the order they are reported (violations are listed in evaluation
 order, so the families interleave as they always have)."""

@@ -32,6 +32,11 @@ namespace a kubeconfig sets). A test holds this list to the third-party imports 
 bundle ships."""
 
 
+DATA_FILES = ["pack/resource_types.tsv"]
+"""Files of this package the pack reads besides its modules (the classification of every
+resource type, `podsandbox.pack.resource_types`)."""
+
+
 class BundleError(ValueError):
     """The bundle cannot be written where asked."""
 
@@ -83,7 +88,7 @@ def bundle(destination: Path) -> list[Path]:
     for name, text in files.items():
         (destination / name).write_text(text, encoding="utf-8")
         written.append(destination / name)
-    for module in pack_modules():
+    for module in [*pack_modules(), *DATA_FILES]:
         target = destination / "podsandbox" / module
         target.parent.mkdir(parents=True, exist_ok=True)
         written.append(Path(shutil.copy2(PACKAGE / module, target)))

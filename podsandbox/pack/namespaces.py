@@ -21,7 +21,6 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
-from pulumi_policy.proxy import UnknownValueError
 
 from podsandbox.guardrail import plan
 from podsandbox.pack.metadata import RUNTIME_CLASS_DOC, WORKLOAD_TAGS
@@ -30,35 +29,67 @@ from podsandbox.pack.policy_config import (
     configured_classes,
     configured_untrusted,
 )
+from podsandbox.pack.unchecked import NotCheckedError
 from podsandbox.rules import aks, policy_checks, workloads
 
 NAMESPACE = "kubernetes:core/v1:Namespace"
 
 
-class NamespaceNotKnownError(UnknownValueError):
-    """The policy SDK's "value not known" error, with our message: the engine (and the offline
-    preview) then report the policy as not run for this resource, with that message."""
+class NamespaceNotKnownError(NotCheckedError):
+    """Where a workload lands cannot be known: the policy is reported as not run for it."""
 
     def __init__(self, message: str) -> None:
-        Exception.__init__(self, message)
-        self.unknown_type_sentinel = ""
-        self.props = ["metadata", "namespace"]
-        self.message = message
+        super().__init__(message, ("metadata", "namespace"))
 
 
-def _kubeconfig_namespace(kubeconfig: str) -> Optional[str]:
-    """The namespace of a kubeconfig's current context, if it names one."""
-    try:
-        document = yaml.safe_load(kubeconfig)
-    except yaml.YAMLError:
+def _kubeconfig_document(kubeconfig: Any) -> Optional[dict[str, Any]]:
+    """The kubeconfig a provider was given, when the pack can read it: pulumi-kubernetes takes
+    `kubeconfig` as a path or as contents (YAML or JSON text, or an object:
+    provider/pkg/provider/util.go, `parseKubeconfigPropertyValue`, `pathOrContents`). A path the
+    pack cannot read (the policy runs apart from the program's files), so it is None, as is
+    anything that is not a kubeconfig mapping."""
+    document = kubeconfig
+    if isinstance(kubeconfig, str):
+        try:
+            document = yaml.safe_load(kubeconfig)
+        except yaml.YAMLError:
+            return None
+    return dict(document) if isinstance(document, dict) else None
+
+
+def kubeconfig_namespace(kubeconfig: Any, context: Any) -> tuple[bool, Optional[str]]:
+    """(whether the active context can be read, its namespace): the provider's `context`
+    argument, else the kubeconfig's `current-context` (util.go, `getActiveClusterFromConfig`;
+    the `cluster` argument picks a cluster, not a namespace). A context the kubeconfig does not
+    hold cannot be read."""
+    document = _kubeconfig_document(kubeconfig)
+    if document is None:
+        return False, None
+    active = context if isinstance(context, str) and context else document.get("current-context")
+    for entry in document.get("contexts") or []:
+        if isinstance(entry, dict) and entry.get("name") == active:
+            body = entry.get("context") or {}
+            namespace = body.get("namespace") if isinstance(body, dict) else None
+            return True, namespace if isinstance(namespace, str) and namespace else None
+    return False, None
+
+
+def provider_landing_namespace(provider: Optional[PolicyProviderResource]) -> Optional[str]:
+    """Where the provider puts an object that sets no namespace (its `namespace` argument, else
+    its kubeconfig's active context's, else "default" for a kubeconfig read in full); None when
+    that cannot be known (no provider view, an ambient or unreadable kubeconfig)."""
+    if provider is None:
         return None
-    if not isinstance(document, dict):
-        return None
-    for context in document.get("contexts") or []:
-        if isinstance(context, dict) and context.get("name") == document.get("current-context"):
-            namespace = (context.get("context") or {}).get("namespace")
-            return namespace if isinstance(namespace, str) else None
-    return None
+    kubeconfig = provider.props.get("kubeconfig")
+    readable, namespace = (
+        kubeconfig_namespace(kubeconfig, provider.props.get("context"))
+        if kubeconfig
+        else (False, None)
+    )
+    found = workloads.provider_namespace(
+        provider.props.get("namespace"), namespace, has_kubeconfig=readable
+    )
+    return found if isinstance(found, str) else None
 
 
 def landing_workload(
@@ -71,26 +102,20 @@ def landing_workload(
     """The workload, with the namespace it really lands in (its provider's when it sets none).
 
     Raises the policy SDK's `UnknownValueError` when that namespace cannot be known (an ambient
-    kubeconfig, or a provider input unknown during preview): the engine then reports the policy
-    as not run, and the offline preview lists it as not checked, never assumed "default".
+    or unreadable kubeconfig, or a provider input unknown during preview): the engine then
+    reports the policy as not run, and the offline preview lists it as not checked, never
+    assumed "default".
     """
     workload = workloads.workload_of(resource_type, props, None, classes)
     if workload is None or workload.declared_namespace is not None:
         return workload
-    namespace: Optional[str] = None
-    if provider is not None:
-        kubeconfig = provider.props.get("kubeconfig")
-        namespace = workloads.provider_namespace(
-            provider.props.get("namespace"),
-            _kubeconfig_namespace(kubeconfig) if isinstance(kubeconfig, str) else None,
-            has_kubeconfig=bool(kubeconfig),
-        )
+    namespace = provider_landing_namespace(provider)
     if namespace is None:
         raise NamespaceNotKnownError(
             f"{workload.kind} {name} sets no metadata.namespace and the namespace its "
             "provider puts it in cannot be known here (the provider reads an ambient "
-            "kubeconfig, or its inputs are not known yet); set metadata.namespace, or the "
-            "provider's namespace"
+            "kubeconfig, a kubeconfig path or context the pack cannot read, or its inputs are "
+            "not known yet); set metadata.namespace, or the provider's namespace"
         )
     return workloads.workload_of(resource_type, props, namespace, classes)
 

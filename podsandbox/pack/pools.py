@@ -20,6 +20,7 @@ from pulumi_policy import (
 
 from podsandbox.pack.metadata import AKS_DOC, POOL_TAGS
 from podsandbox.pack.policy_config import ALLOWED_VM_SIZES, array_of_strings
+from podsandbox.pack.unchecked import NotCheckedError
 from podsandbox.rules import policy_checks, pools
 
 PoolCheck = Callable[[pools.SandboxingPool], list[str]]
@@ -141,8 +142,11 @@ SANDBOX_POOL_NO_FIPS = ResourceValidationPolicy(
 
 
 def _validate_readable(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    for reason in pools.unreadable_pools(args.resource_type, args.props):
-        report_violation(f"{args.resource_type} {args.name}: {reason}", None)
+    """A pool the pack cannot read is not checked (reported as not run, which fails a strict
+    preview), never an advisory that passes."""
+    reasons = pools.unreadable_pools(args.resource_type, args.props)
+    if reasons:
+        raise NotCheckedError(f"{args.resource_type} {args.name}: " + "; ".join(reasons))
 
 
 SANDBOX_POOL_READABLE = ResourceValidationPolicy(

@@ -13,6 +13,8 @@ from typing import Any
 from pulumi_policy import (
     EnforcementLevel,
     ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
     Severity,
     StackValidationArgs,
     StackValidationPolicy,
@@ -144,4 +146,29 @@ CUSTOM_RUNTIME_CLASS_ADVICE = StackValidationPolicy(
     url=KATA_LIMITATIONS,
     validate=_validate_custom_class_advice,
     config_schema=WORKLOAD_CONFIG,
+)
+
+
+def _validate_reserved_names(
+    args: ResourceValidationArgs, report_violation: ReportViolation
+) -> None:
+    declared = workloads.declared_runtime_class(args.resource_type, args.props)
+    problem = workloads.reserved_class_problem(declared) if declared is not None else None
+    if problem is not None:
+        report_violation(problem, None)
+
+
+AKS_RUNTIME_CLASS_RESERVED = ResourceValidationPolicy(
+    name="aks-runtime-class-reserved",
+    description="A RuntimeClass the stack declares under AKS's sandboxing class names "
+    "(kata-vm-isolation, kata-mshv-vm-isolation) must keep AKS's handler, kata.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.CRITICAL,
+    tags=WORKLOAD_TAGS,
+    remediation_steps=(
+        "Do not declare kata-vm-isolation or kata-mshv-vm-isolation yourself: AKS creates them "
+        "on clusters with a sandboxing pool. Declare your own class under another name."
+    ),
+    url=RUNTIME_CLASS_DOC,
+    validate=_validate_reserved_names,
 )

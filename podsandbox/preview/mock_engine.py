@@ -18,6 +18,7 @@ from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
 from pulumi.runtime.proto import resource_pb2
 
+from podsandbox.pack.resource_types import unclassified_reason
 from podsandbox.preview import manifests
 from podsandbox.preview.engine_values import (
     SECRET,
@@ -144,6 +145,8 @@ class RecordingMonitor(MockMonitor):
         self.run.secret_values |= secret_texts(raw)
         children: list[RegisteredResource] = []
         not_checked = manifests.not_seen_reason(request.type, bool(request.remote))
+        if not_checked is None and request.custom:
+            not_checked = unclassified_reason(request.type)
         if request.type in manifests.EXPANDED:
             children, not_checked = self._manifest_children(request, response.urn, raw)
         self.run.record(

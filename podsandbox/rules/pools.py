@@ -30,9 +30,13 @@ CLASSIC_CLUSTER = "azure:containerservice/kubernetesCluster:KubernetesCluster"
 CLASSIC_POOL = "azure:containerservice/kubernetesClusterNodePool:KubernetesClusterNodePool"
 GENERIC_RESOURCE = "azure-native:resources:Resource"
 CONTAINER_SERVICE = "microsoft.containerservice"
-_PARAMETERIZED = re.compile(
-    r"^azure-native_containerservice_[\w.-]+:containerservice(?:/[\w.-]+)?:(ManagedCluster|AgentPool)$"
+_VERSIONED = re.compile(
+    r"^azure-native(?:_containerservice_[\w.-]+)?:containerservice(?:/[\w.-]+)?:"
+    r"(ManagedCluster|AgentPool)$"
 )
+"""A cluster or pool of an explicit API version: the v2 SDK's per-version modules
+(`azure-native:containerservice/v20250202preview:AgentPool`, which the v3 SDK lists as aliases
+of its default types) and a parameterized package's."""
 
 
 def kind_of(resource_type: str, props: Mapping[str, Any]) -> Optional[str]:
@@ -46,7 +50,7 @@ def kind_of(resource_type: str, props: Mapping[str, Any]) -> Optional[str]:
         return "classic-cluster"
     if resource_type == CLASSIC_POOL:
         return "classic-pool"
-    if (match := _PARAMETERIZED.match(resource_type)) is not None:
+    if (match := _VERSIONED.match(resource_type)) is not None:
         return "cluster" if match.group(1) == "ManagedCluster" else "pool"
     if resource_type == GENERIC_RESOURCE:
         return _generic_kind(props)
@@ -80,13 +84,64 @@ def declares_cluster_or_pool(resource_type: str, props: Mapping[str, Any]) -> bo
 
 def unreadable_pools(resource_type: str, props: Mapping[str, Any]) -> list[str]:
     """What a declared cluster or pool hides from the checks: the reason for each, or nothing."""
-    if resource_type == GENERIC_RESOURCE and kind_of(resource_type, props) is not None:
-        if not isinstance(props.get("properties"), Mapping):
-            return [
-                "its properties are not an object the pack can read, so its node pool settings "
-                "(workloadRuntime, vmSize, osSKU) are not checked"
-            ]
-    return []
+    if resource_type != GENERIC_RESOURCE or kind_of(resource_type, props) is None:
+        return []
+    body = props.get("properties")
+    if not isinstance(body, Mapping):
+        return [
+            "its properties are not an object the pack can read, so its node pool settings "
+            "(workloadRuntime, vmSize, osSKU) are not checked"
+        ]
+    found = [f"properties: {reason}" for reason in [_ambiguous(body)] if reason]
+    profiles = _canonical(body).get("agentPoolProfiles")
+    if isinstance(profiles, Sequence) and not isinstance(profiles, str):
+        for index, profile in enumerate(profiles):
+            reason = _ambiguous(profile) if isinstance(profile, Mapping) else None
+            if reason:
+                found.append(f"properties.agentPoolProfiles[{index}]: {reason}")
+    return found
+
+
+READ_FIELDS = (
+    "agentPoolProfiles",
+    "kubernetesVersion",
+    "workloadRuntime",
+    "name",
+    "vmSize",
+    "osType",
+    "osSKU",
+    "count",
+    "orchestratorVersion",
+    "enableFIPS",
+    "mode",
+)
+"""The ARM property names the pack reads in a generic resource's `properties`. ARM matches
+property names without regard to case (the AKS resource provider may then accept `VmSize` or
+`workloadruntime`: not verified against Azure), so they are read case-insensitively."""
+_BY_LOWER = {name.lower(): name for name in READ_FIELDS}
+
+
+def _ambiguous(body: Mapping[str, Any]) -> Optional[str]:
+    """Why a generic resource's object cannot be read: two keys that differ only in case name
+    the same field the pack reads (which one ARM takes is not known)."""
+    seen: dict[str, str] = {}
+    for key in body:
+        canonical = _BY_LOWER.get(str(key).lower())
+        if canonical is None:
+            continue
+        if canonical in seen:
+            return (
+                f"{seen[canonical]!r} and {key!r} both set {canonical}; which one Azure takes "
+                "is not known, so its node pool settings are not checked"
+            )
+        seen[canonical] = str(key)
+    return None
+
+
+def _canonical(body: Mapping[str, Any]) -> dict[str, Any]:
+    """A generic resource's object with the fields the pack reads under their API names (see
+    `READ_FIELDS`); other keys as given."""
+    return {_BY_LOWER.get(str(key).lower(), key): value for key, value in body.items()}
 
 
 @dataclass(frozen=True)
@@ -175,6 +230,8 @@ def sandboxing_pools(resource_type: str, props: Mapping[str, Any]) -> list[Sandb
     body = props.get("properties") if generic else props
     if not isinstance(body, Mapping):
         return []
+    if generic:
+        body = _canonical(body)
     prefix = "properties." if generic else ""
     version = ("kubernetesVersion", body)
     candidates: list[Optional[SandboxingPool]] = []
@@ -196,7 +253,7 @@ def sandboxing_pools(resource_type: str, props: Mapping[str, Any]) -> list[Sandb
                 _sandboxing(
                     resource_type,
                     f"{prefix}agentPoolProfiles[{index}]",
-                    profile,
+                    _canonical(profile) if generic and isinstance(profile, Mapping) else profile,
                     NATIVE_PROFILE,
                     version,
                 )

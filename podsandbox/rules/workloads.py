@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -30,21 +30,136 @@ agent-sandbox, the Sandbox API)."""
 AGENT_SANDBOX_POD_SPEC = ("spec", "podTemplate", "spec")
 
 
-def pod_spec_path(resource_type: str) -> Optional[tuple[str, ...]]:
-    """Where a resource type keeps its pods' spec; None for a type that runs no pods.
+OTHER_WORKLOAD_KINDS: dict[tuple[str, str], tuple[tuple[str, ...], str]] = {
+    ("core", "ReplicationController"): (
+        ("spec", "template", "spec"),
+        "Kubernetes API, core/v1 ReplicationControllerSpec.template",
+    ),
+    ("core", "PodTemplate"): (("template", "spec"), "Kubernetes API, core/v1 PodTemplate.template"),
+    ("apps", "Deployment"): (
+        ("spec", "template", "spec"),
+        "Kubernetes API, apps/v1beta1 and v1beta2 (as apps/v1)",
+    ),
+    ("apps", "StatefulSet"): (
+        ("spec", "template", "spec"),
+        "Kubernetes API, apps/v1beta1 and v1beta2",
+    ),
+    ("apps", "DaemonSet"): (("spec", "template", "spec"), "Kubernetes API, apps/v1beta2"),
+    ("apps", "ReplicaSet"): (("spec", "template", "spec"), "Kubernetes API, apps/v1beta2"),
+    ("extensions", "Deployment"): (
+        ("spec", "template", "spec"),
+        "Kubernetes API, extensions/v1beta1",
+    ),
+    ("extensions", "DaemonSet"): (
+        ("spec", "template", "spec"),
+        "Kubernetes API, extensions/v1beta1",
+    ),
+    ("extensions", "ReplicaSet"): (
+        ("spec", "template", "spec"),
+        "Kubernetes API, extensions/v1beta1",
+    ),
+    ("batch", "CronJob"): (
+        ("spec", "jobTemplate", "spec", "template", "spec"),
+        "Kubernetes API, batch/v1beta1 and v2alpha1",
+    ),
+    ("serving.knative.dev", "Service"): (
+        ("spec", "template", "spec"),
+        "Knative Serving API, ServiceSpec.template (a RevisionTemplateSpec)",
+    ),
+    ("serving.knative.dev", "Configuration"): (
+        ("spec", "template", "spec"),
+        "Knative Serving API, ConfigurationSpec.template",
+    ),
+    ("serving.knative.dev", "Revision"): (
+        ("spec",),
+        "Knative Serving API, RevisionSpec embeds a PodSpec",
+    ),
+    ("jobset.x-k8s.io", "JobSet"): (
+        ("spec", "replicatedJobs", "[0]", "template", "spec", "template", "spec"),
+        "kubernetes-sigs/jobset api/jobset/v1alpha2/jobset_types.go: ReplicatedJob.template",
+    ),
+    ("kubevirt.io", "VirtualMachine"): (
+        ("spec", "template", "spec"),
+        "KubeVirt API, VirtualMachineSpec.template (its virt-launcher pod)",
+    ),
+    ("kubevirt.io", "VirtualMachineInstance"): (
+        ("spec",),
+        "KubeVirt API, VirtualMachineInstanceSpec (its virt-launcher pod)",
+    ),
+    ("tekton.dev", "TaskRun"): (
+        ("spec", "podTemplate"),
+        "tekton.dev/docs/pipelines/podtemplates: a TaskRun's Pod template",
+    ),
+    ("tekton.dev", "PipelineRun"): (
+        ("spec", "taskRunTemplate", "podTemplate"),
+        "tekton.dev/docs/pipelines/podtemplates: a v1 PipelineRun's Pod template",
+    ),
+    ("argoproj.io", "Workflow"): (
+        ("spec",),
+        "Argo Workflows WorkflowSpec: hostNetwork, securityContext, podSpecPatch for every pod",
+    ),
+    ("argoproj.io", "WorkflowTemplate"): (
+        ("spec",),
+        "Argo Workflows WorkflowTemplate.spec, a WorkflowSpec",
+    ),
+    ("argoproj.io", "CronWorkflow"): (
+        ("spec", "workflowSpec"),
+        "Argo Workflows CronWorkflowSpec.workflowSpec",
+    ),
+}
+"""Workload kinds the pack judges besides `POD_SPEC_PATHS` (the kinds the in-cluster guardrail
+matches, see `podsandbox.guardrail.admission_policy`): (API group, kind) in any served version,
+where their pods' spec sits, and the source of that path. `[0]` is a list's only item: a list
+of several is not judged (each item is a pod template of its own)."""
 
-    A custom resource's type token is `kubernetes:<group>/<version>:<Kind>`.
-    """
-    if resource_type in POD_SPEC_PATHS:
-        return POD_SPEC_PATHS[resource_type]
+DEPLOYS_ELSEWHERE: dict[tuple[str, str], str] = {
+    ("argoproj.io", "Application"): "an Argo CD Application deploys manifests from a repository",
+    ("argoproj.io", "ApplicationSet"): "an Argo CD ApplicationSet generates Applications",
+    ("kustomize.toolkit.fluxcd.io", "Kustomization"): "a Flux Kustomization applies manifests "
+    "from a source",
+    ("helm.toolkit.fluxcd.io", "HelmRelease"): "a Flux HelmRelease installs a Helm chart",
+}
+"""Kinds whose objects make a controller deploy other objects, anywhere: what those are the pack
+cannot see, wherever the object itself lands."""
+
+
+def object_kind(resource_type: str, props: Mapping[str, Any]) -> Optional[tuple[str, str]]:
+    """(API group, kind) of a Kubernetes object: its `apiVersion` and `kind` inputs, which are
+    what the provider sends to the API server (pulumi-kubernetes' CustomResource takes its type
+    token from them, so `v1`/`Pod` is a Pod), else its type token; the core group is "core".
+    None for a resource that is not a Kubernetes object."""
+    api_version, kind = props.get("apiVersion"), props.get("kind")
+    if isinstance(api_version, str) and isinstance(kind, str) and api_version and kind:
+        group = api_version.rpartition("/")[0] if "/" in api_version else "core"
+        return group, kind
     parts = resource_type.split(":")
-    if len(parts) != 3:
+    if len(parts) != 3 or parts[0] != "kubernetes" or "/" not in parts[1]:
         return None
-    provider, group_version, kind = parts
-    group = group_version.rpartition("/")[0]
-    if provider == "kubernetes" and (group, kind) in AGENT_SANDBOX_KINDS:
+    return parts[1].rpartition("/")[0], parts[2]
+
+
+def pod_spec_path(
+    resource_type: str, props: Optional[Mapping[str, Any]] = None
+) -> Optional[tuple[str, ...]]:
+    """Where a resource keeps its pods' spec; None for one that runs no pods.
+
+    A custom resource's type token is `kubernetes:<group>/<version>:<Kind>`; the kind is read
+    from the object's `apiVersion` and `kind` when it sets them (`object_kind`).
+    """
+    found = object_kind(resource_type, props or {})
+    if found is None:
+        return None
+    group, kind = found
+    api_version = (props or {}).get("apiVersion")
+    if isinstance(api_version, str) and "/" not in api_version:
+        api_version = f"core/{api_version}"
+    token = f"kubernetes:{api_version}:{kind}" if isinstance(api_version, str) else resource_type
+    if token in POD_SPEC_PATHS:
+        return POD_SPEC_PATHS[token]
+    if (group, kind) in AGENT_SANDBOX_KINDS:
         return AGENT_SANDBOX_POD_SPEC
-    return None
+    entry = OTHER_WORKLOAD_KINDS.get((group, kind))
+    return entry[0] if entry is not None else None
 
 
 DEFAULT_NAMESPACE = "default"
@@ -207,17 +322,20 @@ def workload_of(
 
     `provider_namespace` is where its provider puts it when it sets no namespace (None: not
     known); `sandboxing_classes` the sandboxing RuntimeClasses besides AKS's."""
-    path = pod_spec_path(resource_type)
+    path = pod_spec_path(resource_type, props)
     if path is None:
         return None
     spec: Any = props
     for key in path:
-        spec = spec.get(key) if isinstance(spec, Mapping) else None
+        if key == "[0]":
+            only = isinstance(spec, Sequence) and not isinstance(spec, str) and len(spec) == 1
+            spec = spec[0] if only else None
+        else:
+            spec = spec.get(key) if isinstance(spec, Mapping) else None
     if not isinstance(spec, Mapping):
         return None
-    return Workload(
-        resource_type, props, ".".join(path), spec, provider_namespace, sandboxing_classes or {}
-    )
+    where = ".".join(path).replace(".[0]", "[0]")
+    return Workload(resource_type, props, where, spec, provider_namespace, sandboxing_classes or {})
 
 
 KATA_HANDLER = "kata"
@@ -293,3 +411,19 @@ def configured_classes(config: Any) -> dict[str, RuntimeGeneration]:
         if runtime is not None:
             found[name] = runtime
     return found
+
+
+def reserved_class_problem(declared: DeclaredRuntimeClass) -> Optional[str]:
+    """Why a RuntimeClass the stack declares under one of AKS's class names is wrong, or None.
+
+    AKS creates `kata-vm-isolation` (and the legacy `kata-mshv-vm-isolation`) with handler
+    `kata` (a capture of `kubectl get runtimeclass`, ../shared/spec/pod-sandboxing.md); a class
+    of that name with another handler would run every pod that names it with that handler
+    instead, runc included, while the pack takes the name for a sandbox."""
+    if declared.name not in RUNTIMES_BY_CLASS or declared.handler == KATA_HANDLER:
+        return None
+    return (
+        f"RuntimeClass {declared.name} is AKS's sandboxing class, but this stack declares it "
+        f"with handler {declared.handler!r}, not {KATA_HANDLER!r}: pods that name it would run "
+        "without the Kata sandbox"
+    )
