@@ -19,7 +19,7 @@ from tests.gate import assert_gate, gate_run
 
 HEADER = (
     "import json, os, sys, pulumi\nCHANNEL = int(sys.argv[1])\n"
-    "first = pulumi.CustomResource('test:index:Thing', 'first', {})\n"
+    "first = pulumi.CustomResource('azure-native:storage:StorageAccount', 'first', {})\n"
     "def forge(event):\n"
     "    first.urn.apply(lambda _: os.write(CHANNEL, json.dumps(event).encode() + b'\\n'))\n"
 )
@@ -63,7 +63,7 @@ def test_many_secrets_within_the_bound_are_scrubbed_in_linear_time(capsys, tmp_p
         "forge({'kind': 'secrets', 'values': secrets})\n"
         "first.urn.apply(lambda _: pulumi.log.warn(' '.join(secrets) + ' w' * 200_000))\n"
         "for i in range(200):\n"
-        "    pulumi.CustomResource('test:index:Thing', f't{i}',\n"
+        "    pulumi.CustomResource('azure-native:storage:StorageAccount', f't{i}',\n"
         "        {'resourceName': secrets[i],\n"
         "         'items': [f'x{j} ' + secrets[j] for j in range(200)]})\n"
     )

@@ -16,10 +16,10 @@ from tests.test_program_isolation import resource_event
 
 HEADER = (
     "import os, sys, pulumi\nCHANNEL = int(sys.argv[1])\n"
-    "first = pulumi.CustomResource('test:index:Thing', 'first', {})\n"
+    "first = pulumi.CustomResource('azure-native:storage:StorageAccount', 'first', {})\n"
 )
 """Each program registers `first`, then does its trick."""
-THING = "pulumi.CustomResource('test:index:Thing', 'thing', {'resourceName': 'x'})\n"
+THING = "pulumi.CustomResource('azure-native:storage:StorageAccount', 'thing', {'resourceName': 'x'})\n"
 
 
 def forge(line: bytes, then: str = "None") -> str:
@@ -42,15 +42,15 @@ CASES = {
         "class C(pulumi.ComponentResource):\n"
         "    def __init__(self, name):\n"
         "        super().__init__('test:index:C', name)\n"
-        "        pulumi.CustomResource('test:index:Thing', 'child', {},\n"
+        "        pulumi.CustomResource('azure-native:storage:StorageAccount', 'child', {},\n"
         "                              pulumi.ResourceOptions(parent=self))\n"
         "c = C('c')\n"
-        "pulumi.CustomResource('test:index:Thing', 'child', {},\n"
+        "pulumi.CustomResource('azure-native:storage:StorageAccount', 'child', {},\n"
         "                      pulumi.ResourceOptions(parent=c))\n",
         "Duplicate resource URN",
     ),
     # Numbers the engine's protobuf Value (a double) cannot hold.
-    "10**400 as an input": ("pulumi.CustomResource('test:index:Thing', 'big', {'n': 10**400})\n",
+    "10**400 as an input": ("pulumi.CustomResource('azure-native:storage:StorageAccount', 'big', {'n': 10**400})\n",
                             "OverflowError"),
     "10**400 as an output": ("pulumi.export('n', 10**400)\n", "cannot hold"),
     "10**400 forged": (forge(b'{"kind": "info", "message": "x", "n": 1' + b"0" * 400 + b"}\n"),
@@ -63,7 +63,7 @@ CASES = {
     "a lone surrogate as an output": ("pulumi.export('s', 'a\\udc80b')\n", "surrogate"),
     "a lone surrogate in a warning": ("pulumi.log.warn('a\\ud800')\n", "surrogate"),
     "a lone surrogate as a key": (
-        "pulumi.CustomResource('test:index:Thing', 't', {'\\udfff': 1})\n", "surrogate"
+        "pulumi.CustomResource('azure-native:storage:StorageAccount', 't', {'\\udfff': 1})\n", "surrogate"
     ),
     "a lone surrogate forged": (forge(b'{"kind": "info", "message": "\\udc80"}\n'),
                                 "lone surrogate"),
@@ -87,7 +87,7 @@ def test_an_event_the_engine_would_refuse_is_exit_2(capsys, tmp_path, request, c
 def test_a_clean_run_with_odd_but_valid_values_passes(capsys, tmp_path):
     # The checks refuse only what the engine would: big doubles, astral characters.
     code = (
-        "pulumi.CustomResource('test:index:Thing', 't', {'big': 1e308, 'int': 2**1000,\n"
+        "pulumi.CustomResource('azure-native:storage:StorageAccount', 't', {'big': 1e308, 'int': 2**1000,\n"
         "    'emoji': '\\U0001f600', 'neg': -1.5e-300})\n"
     )
     folder = python_project(tmp_path / "program", HEADER + code)

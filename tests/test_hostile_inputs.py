@@ -17,7 +17,7 @@ import pytest
 from tests.conftest import REPO, python_project
 from tests.gate import assert_gate, gate_run, strict_json
 
-PROGRAM = "import pulumi\npulumi.CustomResource('test:index:Thing', 't', {})\n"
+PROGRAM = "import pulumi\npulumi.CustomResource('azure-native:storage:StorageAccount', 't', {})\n"
 
 
 def program(tmp_path: Path) -> Path:
