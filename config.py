@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pulumi
+import yaml
 from pulumi.runtime import config as runtime_config
 from pulumi.runtime.config import is_config_secret
 
@@ -33,7 +35,8 @@ def read_stack_settings() -> StackSettings:
             secret_keys=secret,
         )
     except SettingsError as error:
-        raise pulumi.RunError(str(error)) from None
+        stack_file = f"Pulumi.{pulumi.get_stack()}.yaml"
+        raise pulumi.RunError(error.listing(stack_file, _keys_in(Path(stack_file)))) from None
     if not enforce:
         pulumi.log.warn(f"{SKIP_VALIDATION_ENV} is set: the sandboxing rules are not checked")
     # settings.warnings are the components' own (same judge): they log them, once.
@@ -59,3 +62,20 @@ def _project_values() -> dict[str, object]:
     given = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
     prefix = f"{pulumi.get_project()}:"
     return {key[len(prefix) :]: value for key, value in given.items() if key.startswith(prefix)}
+
+
+def _keys_in(stack_file: Path) -> list[str]:
+    """The setting keys in the order the stack file sets them (the Pulumi CLI runs the program in
+    the project's folder, beside it), unqualified for this project; none when it cannot be read
+    (another stackConfigDir): the problems then keep the order they were read in."""
+    try:
+        document = yaml.safe_load(stack_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return []
+    config = document.get("config") if isinstance(document, dict) else None
+    prefix = f"{pulumi.get_project()}:"
+    return [
+        key[len(prefix) :] if key.startswith(prefix) else key
+        for key in (config if isinstance(config, dict) else {})
+        if isinstance(key, str)
+    ]

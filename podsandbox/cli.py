@@ -324,14 +324,17 @@ def _error_reports(
     message: str,
     subject: str,
     run: Optional[ProgramRun] = None,
+    stack_file: Optional[tuple[Path, str]] = None,
 ) -> None:
     """Each report asked for, with the error (exit 2) as its content; text to stdout is left out
-    (the error is already on stderr)."""
+    (the error is already on stderr). `stack_file` (its path and text as read) locates a settings
+    error's problems."""
     from podsandbox.preview.report.errors import render_error
 
+    path, lines = (stack_file[0], stack_file[1].splitlines()) if stack_file else (None, [])
     for output_format, file in targets:
         if file is not None or output_format != "text":
-            _write(file, render_error(message, output_format, subject, run))
+            _write(file, render_error(message, output_format, subject, run, path, lines))
 
 
 def _policy_bundle(destination: Path) -> int:
@@ -406,13 +409,25 @@ def _preview(args: argparse.Namespace) -> int:
         _error_reports(files, f"bad usage: {error}", subject)
         return EXIT_USAGE
 
-    def fail(message: str, run: Optional[ProgramRun] = None) -> int:
-        """Exit 2: one line on stderr, and each report asked for, with the error as its content."""
+    def fail(
+        message: str,
+        run: Optional[ProgramRun] = None,
+        stack_file: Optional[tuple[Path, str]] = None,
+    ) -> int:
+        """Exit 2: the error on stderr, its first line whole (`error: 3 problems in
+        Pulumi.dev.yaml:`) and each line after it indented (a settings error's problems in the
+        stack file's order), and each report asked for, with the error as its content."""
         from podsandbox.preview.inert import text_line
+        from podsandbox.preview.report.settings_errors import in_file_order
 
         _print_program_output(run)
-        print(text_line("error: " + " ".join(message.split())), file=sys.stderr)
-        _error_reports(targets, message, subject, run)
+        lines = stack_file[1].splitlines() if stack_file else []
+        message = in_file_order(message, lines)
+        first, *rest = [line for line in message.splitlines() if line.strip()] or [""]
+        print(text_line("error: " + " ".join(first.split())), file=sys.stderr)
+        for line in rest:
+            print(text_line("  " + " ".join(line.split())), file=sys.stderr)
+        _error_reports(targets, message, subject, run, stack_file)
         return EXIT_USAGE
 
     limits = Limits(**{field: getattr(args, field) for field, *_ in BOUNDS})
@@ -426,7 +441,7 @@ def _preview(args: argparse.Namespace) -> int:
             limits=limits,
         )
     except ProgramError as error:
-        return fail(str(error), error.run)
+        return fail(str(error), error.run, error.stack_file)
     except ProcessStartError as error:
         return fail(str(error))
     except ProjectError as error:

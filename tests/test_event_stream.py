@@ -19,7 +19,9 @@ HEADER = (
     "first = pulumi.CustomResource('azure-native:storage:StorageAccount', 'first', {})\n"
 )
 """Each program registers `first`, then does its trick."""
-THING = "pulumi.CustomResource('azure-native:storage:StorageAccount', 'thing', {'resourceName': 'x'})\n"
+THING = (
+    "pulumi.CustomResource('azure-native:storage:StorageAccount', 'thing', {'resourceName': 'x'})\n"
+)
 
 
 def forge(line: bytes, then: str = "None") -> str:
@@ -50,7 +52,8 @@ CASES = {
         "Duplicate resource URN",
     ),
     # Numbers the engine's protobuf Value (a double) cannot hold.
-    "10**400 as an input": ("pulumi.CustomResource('azure-native:storage:StorageAccount', 'big', {'n': 10**400})\n",
+    "10**400 as an input": ("pulumi.CustomResource('azure-native:storage:StorageAccount', 'big',"
+                            " {'n': 10**400})\n",
                             "OverflowError"),
     "10**400 as an output": ("pulumi.export('n', 10**400)\n", "cannot hold"),
     "10**400 forged": (forge(b'{"kind": "info", "message": "x", "n": 1' + b"0" * 400 + b"}\n"),
@@ -63,7 +66,8 @@ CASES = {
     "a lone surrogate as an output": ("pulumi.export('s', 'a\\udc80b')\n", "surrogate"),
     "a lone surrogate in a warning": ("pulumi.log.warn('a\\ud800')\n", "surrogate"),
     "a lone surrogate as a key": (
-        "pulumi.CustomResource('azure-native:storage:StorageAccount', 't', {'\\udfff': 1})\n", "surrogate"
+        "pulumi.CustomResource('azure-native:storage:StorageAccount', 't', {'\\udfff': 1})\n",
+        "surrogate",
     ),
     "a lone surrogate forged": (forge(b'{"kind": "info", "message": "\\udc80"}\n'),
                                 "lone surrogate"),
@@ -87,7 +91,8 @@ def test_an_event_the_engine_would_refuse_is_exit_2(capsys, tmp_path, request, c
 def test_a_clean_run_with_odd_but_valid_values_passes(capsys, tmp_path):
     # The checks refuse only what the engine would: big doubles, astral characters.
     code = (
-        "pulumi.CustomResource('azure-native:storage:StorageAccount', 't', {'big': 1e308, 'int': 2**1000,\n"
+        "pulumi.CustomResource('azure-native:storage:StorageAccount', 't',\n"
+        "    {'big': 1e308, 'int': 2**1000,\n"
         "    'emoji': '\\U0001f600', 'neg': -1.5e-300})\n"
     )
     folder = python_project(tmp_path / "program", HEADER + code)

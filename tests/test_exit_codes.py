@@ -1,6 +1,7 @@
 """One rule for the checker's exit codes and reports: 0 pass, 1 a mandatory violation (or, with
---strict, a policy that could not judge), 2 an error, which is one line on stderr and, when a
-report is asked for, the report's content."""
+--strict, a policy that could not judge), 2 an error, whose first line on stderr says what (the
+problems of a settings error follow, one per indented line) and, when a report is asked for, the
+report's content."""
 
 from __future__ import annotations
 
@@ -59,17 +60,30 @@ def bad_stack(tmp_path: Path) -> Path:
     return path
 
 
-def test_an_error_is_one_line_on_stderr_even_with_several_problems(capsys, bad_stack):
-    code, out, err = preview(capsys, "--config-file", str(bad_stack))
+def test_seven_problems_read_as_a_list_in_the_stack_files_order(capsys, tmp_path):
+    # They came out as one 1,860-character line. The first line stays one line that says what;
+    # each problem follows on its own indented line, in the order the stack file sets the keys.
+    stack = tmp_path / "Pulumi.bad.yaml"
+    stack.write_text(
+        "config:\n  podsandbox:osSku: Ubuntu\n  podsandbox:nodeCount: zero\n"
+        "  podsandbox:nodeVmSize: Standard_D4_v3\n  podsandbox:kubernetesVersion: 1.26.0\n"
+        "  podsandbox:mode: sideways\n  podsandbox:demoCpuLimit: lots\n"
+        "  podsandbox:nodeMaxPods: 5\n"
+    )
+    code, out, err = preview(capsys, "--config-file", str(stack))
     assert code == 2 and out == ""
-    [line] = err.splitlines()
-    assert line.startswith("error: invalid stack settings (2 problems):")
-    assert "nodeCount = 'zero'" in line and "osSku = 'Ubuntu'" in line
+    first, *problems = err.splitlines()
+    assert first == "error: 7 problems in Pulumi.bad.yaml:"
+    assert all(line.startswith("  - ") for line in problems)
+    assert [line[4:].split()[0] for line in problems] == [
+        "osSku", "nodeCount", "nodeVmSize", "kubernetesVersion", "mode", "demoCpuLimit",
+        "nodeMaxPods",
+    ]  # fmt: skip
 
 
 def test_an_error_becomes_the_json_and_markdown_report(capsys, bad_stack, tmp_path):
     code, out, err = preview(capsys, "--config-file", str(bad_stack), "--format", "json")
-    assert code == 2 and len(err.splitlines()) == 1
+    assert code == 2 and err.splitlines()[0] == "error: 2 problems in Pulumi.bad.yaml:"
     document = json.loads(out)
     assert document["exitCode"] == 2 and document["subject"] == "Pulumi.bad.yaml"
     assert "nodeCount = 'zero'" in document["error"] and "\n" in document["error"]
@@ -80,7 +94,7 @@ def test_an_error_becomes_the_json_and_markdown_report(capsys, bad_stack, tmp_pa
     text = report.read_text()
     assert text.startswith("**Verdict: error (exit 2): the preview did not judge this stack.**")
     assert "\n### Offline preview of `Pulumi.bad.yaml`\n" in text
-    assert f"> {md('invalid stack settings (2 problems):')}\n" in text
+    assert f"> {md('2 problems in Pulumi.bad.yaml:')}\n" in text
 
 
 def test_an_error_becomes_a_valid_sarif_run(capsys, bad_stack, tmp_path):
@@ -95,6 +109,21 @@ def test_an_error_becomes_a_valid_sarif_run(capsys, bad_stack, tmp_path):
     [invocation] = run["invocations"]
     assert invocation["executionSuccessful"] is False and invocation["exitCode"] == 2
     assert "osSku = 'Ubuntu'" in invocation["toolExecutionNotifications"][0]["message"]["text"]
+    # A settings error gave code scanning nothing to annotate: now a result per problem, at the
+    # stack file line of its key.
+    stack_lines = bad_stack.read_text().splitlines()
+    located = {
+        result["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]: (
+            result["locations"][0]["physicalLocation"]["region"]["startLine"]
+        )
+        for result in run["results"]
+    }
+    assert located == {
+        key: 1 + next(i for i, line in enumerate(stack_lines) if f":{key}:" in line)
+        for key in ("nodeCount", "osSku")
+    }
+    assert {result["ruleId"] for result in run["results"]} == {"stack-setting"}
+    assert run["tool"]["driver"]["rules"][0]["id"] == "stack-setting"
 
 
 def test_a_text_preview_that_fails_writes_no_report(capsys, bad_stack):
@@ -147,4 +176,4 @@ def test_an_unquoted_version_in_a_stack_file_gets_the_hint_to_quote_it(capsys, t
     code, _, err = preview(capsys, "--config-file", str(stack))
     assert code == 2
     assert "if you wrote 1.30, YAML read it as the number 1.3: quote it" in err
-    assert len(err.splitlines()) == 1
+    assert err.splitlines()[0] == "error: 1 problem in Pulumi.num.yaml:"

@@ -1292,3 +1292,25 @@ def test_every_printed_fix_works_when_followed(request, overrides, message):
 def test_the_rows_without_a_single_value_fix_are_rows():
     ids = {row.id for row in BAD_INPUTS}
     assert set(NO_SINGLE_VALUE_FIX) <= ids
+
+
+def test_a_settings_error_lists_its_problems_in_the_stack_files_order():
+    with pytest.raises(SettingsError) as raised:
+        load_settings({"osSku": "Ubuntu", "nodeCount": "zero", "pools": "x"}, None)
+    listed = raised.value.listing(
+        "Pulumi.dev.yaml", ["pools", "azure-native:location", "osSku", "nodeCount"]
+    )
+    first, *problems = listed.splitlines()
+    assert first == "4 problems in Pulumi.dev.yaml:"
+    assert [line.split()[1] for line in problems] == [
+        "pools", "azure-native:location", "osSku", "nodeCount",
+    ]  # fmt: skip
+    one = SettingsError(raised.value.problems[:1]).listing("Pulumi.x.yaml")
+    assert one.splitlines()[0] == "1 problem in Pulumi.x.yaml:"  # keys not in the file: as read
+
+
+def test_a_list_items_problem_sorts_with_its_list():
+    with pytest.raises(SettingsError) as raised:
+        load_settings({"pools": [{"name": "Bad"}], "osSku": "Ubuntu"}, "eastus")
+    listed = raised.value.listing("Pulumi.dev.yaml", ["pools", "osSku"]).splitlines()
+    assert listed[1].startswith("  - pools[0].name") and listed[2].startswith("  - osSku")

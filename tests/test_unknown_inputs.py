@@ -119,26 +119,52 @@ def test_a_stack_key_pulumi_yaml_does_not_declare_stops_the_preview(tmp_path: Pa
         "Standard_D4s_v3" in result.stderr  # fmt: skip
 
 
-def test_the_program_reads_undeclared_keys_from_the_config_the_language_host_passes(monkeypatch):
-    # pulumi-language-python hands the stack's config to the program as PULUMI_CONFIG (JSON):
-    # pulumi/pulumi sdk/python/cmd/pulumi-language-python/main.go, maybeAppendEnv.
+def as_the_language_host_runs_it(monkeypatch, values: dict[str, str], secret: set[str]) -> str:
+    """config.read_stack_settings()'s error, with the config the Python language host passes
+    (PULUMI_CONFIG, loaded by pulumi-language-python-exec with set_all_config), project
+    podsandbox and stack dev."""
     import config
 
-    monkeypatch.setenv("PULUMI_CONFIG", json.dumps({
-        "podsandbox:mode": "existing-cluster", "podsandbox:nodeCont": "2",
-        "podsandbox:sshPublicKy": "ssh-rsa AAAA", "other:key": "x",
-    }))  # fmt: skip
-    monkeypatch.setenv("PULUMI_CONFIG_SECRET_KEYS", json.dumps(["podsandbox:sshPublicKy"]))
+    monkeypatch.setenv("PULUMI_CONFIG", json.dumps(values))
+    monkeypatch.setenv("PULUMI_CONFIG_SECRET_KEYS", json.dumps(sorted(secret)))
     given: ContextVar[dict[str, Any]] = ContextVar("test_config")
     given.set({})
-    secret: ContextVar[set[str]] = ContextVar("test_secret_keys")
-    secret.set({"podsandbox:sshPublicKy"})
+    secrets: ContextVar[set[str]] = ContextVar("test_secret_keys")
+    secrets.set(secret)
     monkeypatch.setattr(pulumi.runtime.config, "CONFIG", given)
-    monkeypatch.setattr(pulumi.runtime.config, "_SECRET_KEYS", secret)
+    monkeypatch.setattr(pulumi.runtime.config, "_SECRET_KEYS", secrets)
     monkeypatch.setattr(pulumi.runtime.settings.SETTINGS, "project", "podsandbox")
+    monkeypatch.setattr(pulumi.runtime.settings.SETTINGS, "stack", "dev")
     with pytest.raises(pulumi.RunError) as raised:
         config.read_stack_settings()
-    message = str(raised.value)
+    return str(raised.value)
+
+
+def test_the_program_reads_undeclared_keys_from_the_config_the_language_host_passes(
+    monkeypatch, tmp_path
+):
+    # pulumi-language-python hands the stack's config to the program as PULUMI_CONFIG (JSON):
+    # pulumi/pulumi sdk/python/cmd/pulumi-language-python/main.go, maybeAppendEnv.
+    monkeypatch.chdir(tmp_path)  # no stack file beside it: the problems keep their read order
+    message = as_the_language_host_runs_it(monkeypatch, {
+        "podsandbox:mode": "existing-cluster", "podsandbox:nodeCont": "2",
+        "podsandbox:sshPublicKy": "ssh-rsa AAAA", "other:key": "x",
+    }, {"podsandbox:sshPublicKy"})  # fmt: skip
+    assert message.startswith("2 problems in Pulumi.dev.yaml:\n")
     assert "nodeCont = '2': is not a setting of this project (did you mean nodeCount?)" in message
     assert "sshPublicKy = [secret]" in message and "AAAA" not in message
     assert "other:key" not in message and "key =" not in message
+
+
+def test_under_the_cli_the_problems_follow_the_stack_files_order(monkeypatch, tmp_path):
+    # The Pulumi CLI runs the program in the project's folder, beside Pulumi.<stack>.yaml.
+    (tmp_path / "Pulumi.dev.yaml").write_text(
+        "config:\n  podsandbox:osSku: Ubuntu\n  azure-native:location: eastus\n"
+        "  podsandbox:nodeCount: zero\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    message = as_the_language_host_runs_it(monkeypatch, {
+        "podsandbox:nodeCount": "zero", "podsandbox:osSku": "Ubuntu",
+        "azure-native:location": "eastus",
+    }, set())  # fmt: skip
+    assert [line.split()[1] for line in message.splitlines()[1:]] == ["osSku", "nodeCount"]

@@ -180,7 +180,11 @@ def offline_preview(
     except BaseException:
         running.stop()
         raise
-    run = running.finish()
+    try:
+        run = running.finish()
+    except ProgramError as error:
+        error.stack_file = (stack_config.source, stack_config.text)
+        raise
     if run.errors:
         raise ProgramError(
             f"the program logged {len(run.errors)} error(s) with pulumi.log.error, which fails "

@@ -114,6 +114,9 @@ class ProgramError(Exception):
     def __init__(self, message: str, run: ProgramRun) -> None:
         super().__init__(message)
         self.run = run
+        self.stack_file: Optional[tuple[Path, str]] = None
+        """The stack file and its text as read, once known: a settings error's problems are
+        located in it."""
 
 
 class ProcessStartError(OSError):

@@ -3,6 +3,7 @@ problem of a stack's settings at once (`SettingsError`)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -20,6 +21,21 @@ class SettingsError(ValueError):
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         super().__init__(judge.problem_list("stack settings", problems))
+
+    def listing(self, source: str, key_order: Sequence[str] = ()) -> str:
+        """Every problem as its reader fixes them: "N problems in SOURCE:" (the stack file), then
+        one per line in the order the file sets the keys (`key_order`; the rest after, in the
+        order they were read)."""
+        rank = {key: index for index, key in enumerate(key_order)}
+        ordered = sorted(self.problems, key=lambda p: rank.get(_setting(p.where), len(rank)))
+        count = len(ordered)
+        head = f"{count} problem{'s' if count != 1 else ''} in {source}:"
+        return "\n".join([head, *(f"  - {problem}" for problem in ordered)])
+
+
+def _setting(where: str) -> str:
+    """The stack key a problem is about: `pools[0].vmSize` is about `pools`."""
+    return where.split("[", 1)[0].split(".", 1)[0] if ":" not in where else where
 
 
 @dataclass(frozen=True)

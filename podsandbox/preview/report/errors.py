@@ -3,11 +3,19 @@ request's comment or code-scanning upload says why instead of leaving the stack 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
 from podsandbox.preview.inert import text_line
 from podsandbox.preview.report.markdown import code, md
-from podsandbox.preview.report.sarif import SARIF_DRIVER, sarif_document
+from podsandbox.preview.report.sarif import (
+    SARIF_DRIVER,
+    SETTING_RULE,
+    sarif_document,
+    setting_results,
+)
+from podsandbox.preview.report.settings_errors import setting_problems
 from podsandbox.preview.report.values import strict_json
 
 if TYPE_CHECKING:
@@ -15,11 +23,17 @@ if TYPE_CHECKING:
 
 
 def render_error(
-    message: str, output_format: str, subject: str, run: Optional[ProgramRun] = None
+    message: str,
+    output_format: str,
+    subject: str,
+    run: Optional[ProgramRun] = None,
+    stack_file: Optional[Path] = None,
+    stack_lines: Sequence[str] = (),
 ) -> str:
     """A report whose content is the error that stopped the preview (exit 2), so that a pull
     request's comment or code-scanning upload says why instead of leaving the stack out. When
-    the judged program had started, it also lists what the program registered until then."""
+    the judged program had started, it also lists what the program registered until then; a
+    settings error's SARIF has a result per problem at its line of `stack_file`."""
     registered = [
         {"urn": r.urn, "type": r.type, "name": r.name} for r in (run.resources if run else [])
     ]
@@ -45,17 +59,21 @@ def render_error(
             "exitCode": 2,
             "toolExecutionNotifications": [{"level": "error", "message": {"text": message}}],
         }
+        problems = setting_problems(message, list(stack_lines)) if stack_file else []
+        results = setting_results(problems, stack_file) if stack_file else []
+        driver = {**SARIF_DRIVER, "rules": [SETTING_RULE]} if results else SARIF_DRIVER
         return strict_json(
             sarif_document(
                 {
-                    "tool": {"driver": SARIF_DRIVER},
+                    "tool": {"driver": driver},
                     "automationDetails": {"id": f"podsandbox/error/{subject}/"},
                     "invocations": [failed],
-                    "results": [],
+                    "results": results,
                 }
             )
         )
-    lines = [f"error: {' '.join(message.split())}"]
+    first, *rest = message.splitlines() or [""]
+    lines = [f"error: {' '.join(first.split())}", *(f"  {' '.join(r.split())}" for r in rest)]
     if registered:
         lines.append(f"Registered until then ({len(registered)}):")
         lines += [f"  {r['type']} {r['name']}" for r in registered]

@@ -17,6 +17,7 @@ from podsandbox.preview.report.unchecked import CANNOT_RUN
 if TYPE_CHECKING:
     from podsandbox.preview.records import RegisteredResource
     from podsandbox.preview.report import PreviewReport
+    from podsandbox.preview.report.settings_errors import SettingProblem
 
 SARIF_SCHEMA = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -221,3 +222,40 @@ def _not_seen_result(resource: RegisteredResource, rule_index: int, uri: str) ->
 def sarif_document(run: dict[str, Any]) -> dict[str, Any]:
     """A SARIF 2.1.0 log of one run."""
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+
+
+SETTING_RULE = {
+    "id": "stack-setting",
+    "name": "StackSetting",
+    "shortDescription": {"text": "A stack setting the program refuses"},
+    "fullDescription": {
+        "text": "The program's settings reader refused this value before anything was "
+        "registered; the preview did not judge the stack (exit 2)."
+    },
+}
+"""The rule of a settings error's results: one per problem, at the line of its key."""
+
+
+def setting_results(problems: Sequence[SettingProblem], stack_file: Path) -> list[dict[str, Any]]:
+    """A settings error's results, each at the stack file line that sets its key (1 when the
+    file leaves it to its default)."""
+    uri = _artifact_uri(stack_file)
+    return [
+        {
+            "ruleId": SETTING_RULE["id"],
+            "ruleIndex": 0,
+            "level": "error",
+            "message": {"text": problem.text},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": uri},
+                        "region": {"startLine": problem.line or 1},
+                    },
+                    "logicalLocations": [{"fullyQualifiedName": problem.where}],
+                }
+            ],
+            "partialFingerprints": {"podsandboxSetting/v1": problem.where},
+        }
+        for problem in problems
+    ]
