@@ -39,7 +39,10 @@ def read_stack_settings() -> StackSettings:
         raise pulumi.RunError(error.listing(stack_file, _keys_in(Path(stack_file)))) from None
     if not enforce:
         pulumi.log.warn(f"{SKIP_VALIDATION_ENV} is set: the sandboxing rules are not checked")
-    # settings.warnings are the components' own (same judge): they log them, once.
+    # The pools' and the engine's warnings are the components' own (same judge): they log them,
+    # once. The rest no component says (the guardrail turned off below 1.30): logged here.
+    for warning in settings.program_warnings:
+        pulumi.log.warn(warning)
     return settings
 
 

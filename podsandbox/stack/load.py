@@ -77,6 +77,9 @@ def load_settings(
     pools_of_demo = [(n, size) for n, size in every_pool if demo_pool in (None, n)]
     if read.problems:
         raise SettingsError(read.problems)
+    # What no component says (the pools' and the engine's warnings are theirs to log).
+    unsaid = guardrail.warnings + _demo_fit_warnings(demo, demo_cpu, demo_memory, runtime,
+                                                     pools_of_demo)  # fmt: skip
     assert runtime is not None and mode is not None and first.count is not None
     assert create_group is not None and protect is not None and demo is not None
     return StackSettings(
@@ -104,10 +107,8 @@ def load_settings(
         kubelogin_mode=kubelogin_mode,
         guardrail=guardrail,
         karpenter=karpenter_settings,
-        warnings=tuple(verdict.warnings)
-        + _engine_warnings(engine)
-        + guardrail.warnings
-        + _demo_fit_warnings(demo, demo_cpu, demo_memory, runtime, pools_of_demo),
+        warnings=tuple(verdict.warnings) + _engine_warnings(engine) + unsaid,
+        program_warnings=unsaid,
     )
 
 

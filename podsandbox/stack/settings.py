@@ -91,7 +91,10 @@ class StackSettings:
     karpenter: Optional[KarpenterSettings] = None
     """Karpenter's Kata node class and pool, when deployed (existing clusters only)."""
     warnings: tuple[str, ...] = field(default=())
-    """Accepted but questionable choices (legacy runtime, unverified OS SKU)."""
+    """Accepted but questionable choices (legacy runtime, unverified OS SKU, ...)."""
+    program_warnings: tuple[str, ...] = field(default=())
+    """The warnings among them that no component logs (the guardrail turned off, a demo pod that
+    fits no node): the program logs these itself, or no report would show them."""
 
     @property
     def is_new_cluster(self) -> bool:
