@@ -47,6 +47,12 @@ def pod_spec_path(resource_type: str) -> Optional[tuple[str, ...]]:
     return None
 
 
+PRIVILEGED_CONTAINER_FIELDS = ("containers", "initContainers", "ephemeralContainers")
+"""The pod spec's container lists whose `securityContext.privileged` the rules refuse. The API
+server refuses ephemeral containers in a create (`ValidatePodCreate`: "cannot be set on create");
+`kubectl debug` adds them later through `pods/ephemeralcontainers`, so the admission policy judges
+them there, and the pack checks them in a declared pod spec all the same (defensively)."""
+
 DEFAULT_NAMESPACE = "default"
 
 AKS_OWNED_NAMESPACES: dict[str, str] = {
