@@ -140,6 +140,28 @@ def _selector_matches(selector: Mapping[str, Any], labels: Mapping[str, str]) ->
     return True
 
 
+def named_namespaces(binding: Mapping[str, Any]) -> set[str]:
+    """The namespaces a ValidatingAdmissionPolicyBinding's inputs select by name: the values of an
+    `In` expression, or the matchLabels value, on the name label. What a binding of a program
+    selects by name is untrusted for the pack too (a namespace can be untrusted only for the
+    admission policy otherwise)."""
+    spec = binding.get("spec")
+    match = spec.get("matchResources") if isinstance(spec, Mapping) else None
+    selector = match.get("namespaceSelector") if isinstance(match, Mapping) else None
+    if not isinstance(selector, Mapping):
+        return set()
+    named = set()
+    match_labels = selector.get("matchLabels")
+    if isinstance(match_labels, Mapping) and isinstance(match_labels.get(NAME_LABEL), str):
+        named.add(match_labels[NAME_LABEL])
+    for expression in selector.get("matchExpressions") or []:
+        if not isinstance(expression, Mapping):
+            continue
+        if expression.get("key") == NAME_LABEL and expression.get("operator") == "In":
+            named |= {value for value in expression.get("values") or [] if isinstance(value, str)}
+    return named
+
+
 def binding_guards(binding: Mapping[str, Any], namespace: str, labels: Mapping[str, str]) -> bool:
     """Whether a ValidatingAdmissionPolicyBinding's inputs select the namespace `namespace` with
     `labels` (the API server adds the name label to every namespace)."""

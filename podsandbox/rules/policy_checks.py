@@ -7,12 +7,12 @@ policies; keeping them here keeps them free of the policy SDK and next to the ru
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from podsandbox.rules import aks, judge, sizing, vmsizes
 from podsandbox.rules.pools import SandboxingPool
-from podsandbox.rules.workloads import PRIVILEGED_CONTAINER_FIELDS, Workload
+from podsandbox.rules.workloads import PRIVILEGED_CONTAINER_FIELDS, Workload, shown
 
 # --- node pools ------------------------------------------------------------------------------
 
@@ -180,8 +180,11 @@ def _differ(first: Any, second: Any) -> bool:
 
 
 def _listed(value: Any) -> list[Mapping[str, Any]]:
-    """The mappings of a list field (none when it is not a list)."""
-    return [item for item in value if isinstance(item, Mapping)] if isinstance(value, list) else []
+    """The mappings of a list field (a sequence, as the policy SDK proxies it; none when it is
+    not one)."""
+    if not isinstance(value, Sequence) or isinstance(value, str):
+        return []
+    return [item for item in value if isinstance(item, Mapping)]
 
 
 HOST_FEATURES = {
@@ -241,6 +244,6 @@ def workload_in_untrusted_namespace(
     because = f" ({reason})" if reason else ""
     return [
         f"{_who(workload)} runs in the untrusted namespace {workload.namespace} with "
-        f"runtimeClassName {workload.runtime_class_name!r}{because}; it must use a sandboxing "
+        f"runtimeClassName {shown(workload.runtime_class_name)}{because}; it must use a sandboxing "
         f"RuntimeClass ({classes}), e.g. runtimeClassName: {aks.GA_RUNTIME.runtime_class_name}"
     ]

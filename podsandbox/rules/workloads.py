@@ -226,6 +226,11 @@ def workload_of(
     )
 
 
+def shown(value: Any) -> str:
+    """A field's value for a message: quoted, or "unset" (never Python's None)."""
+    return "unset" if value is None else repr(value)
+
+
 KATA_HANDLER = "kata"
 """A RuntimeClass whose handler is this, or starts with it and "-", runs pods in Kata VMs."""
 
@@ -254,12 +259,12 @@ class DeclaredRuntimeClass:
     def why_not_sandboxing(self) -> str:
         if not is_kata_handler(self.handler):
             return (
-                f"this stack declares RuntimeClass {self.name} with handler {self.handler!r}, "
+                f"this stack declares RuntimeClass {self.name} with handler {shown(self.handler)}, "
                 f"which is not {KATA_HANDLER!r} or {KATA_HANDLER}-*"
             )
         labels = " or ".join(f'{runtime.node_label}: "true"' for runtime in RUNTIMES.values())
         return (
-            f"this stack declares RuntimeClass {self.name} with handler {self.handler!r} but its "
+            f"this stack declares RuntimeClass {self.name} with handler {shown(self.handler)} but its "
             f"scheduling.nodeSelector names no sandboxing node label ({labels}), so its pods can "
             "land on nodes without the Kata handler"
         )
