@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Optional
 
+from podsandbox.rules.workloads import unique_object_name
 from podsandbox.rules.aks import (
     KubernetesVersion,
     known_version_below,
@@ -106,6 +107,16 @@ def policy_name(project: str, stack: str) -> str:
     sharing a cluster never share a policy."""
     name = re.sub(r"[^a-z0-9.-]+", "-", f"{project}-{stack}".lower()).strip("-.")
     return name[:200] or "podsandbox"
+
+
+POLICY_NAME_LENGTH = 253 - len("-labelled")
+"""The policy's bindings are named after it with a suffix, and all are RFC 1123 subdomains."""
+
+
+def default_policy_name(project: str, stack: str, component: str) -> str:
+    """A guardrail's default policy name, unique per project, stack and component (two stacks,
+    or two guardrails of one stack, may share a cluster), fitting its bindings' names."""
+    return unique_object_name((project, stack, component), POLICY_NAME_LENGTH)
 
 
 def is_labelled_untrusted(labels: Mapping[str, Any]) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -111,6 +112,21 @@ def is_namespace_name(text: str) -> bool:
 def is_object_name(text: str, max_length: int = 253) -> bool:
     """Whether `text` can name a RuntimeClass or an admission policy (an RFC 1123 subdomain)."""
     return len(text) <= max_length and _DNS_SUBDOMAIN.fullmatch(text) is not None
+
+
+HASH_LENGTH = 8
+
+
+def unique_object_name(parts: tuple[str, ...], max_length: int) -> str:
+    """`parts` joined with "-" as an RFC 1123 subdomain of at most `max_length` characters: a
+    cluster-wide object's default name, unique per project, stack and component. One too long is
+    cut and ends with a hash of the whole, so that names cut alike still differ."""
+    whole = "-".join(parts)
+    name = re.sub(r"[^a-z0-9.-]+", "-", whole.lower()).strip("-.") or "podsandbox"
+    if len(name) <= max_length:
+        return name
+    digest = hashlib.sha256(whole.encode()).hexdigest()[:HASH_LENGTH]
+    return f"{name[: max_length - HASH_LENGTH - 1].rstrip('-.')}-{digest}"
 
 
 def reserved_namespace(namespace: str) -> Optional[str]:
