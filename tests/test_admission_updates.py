@@ -114,8 +114,8 @@ def judged_change(old: dict[str, Any], new: dict[str, Any]) -> bool:
     """The match condition, said in Python: does any judged field of the pod spec differ?"""
 
     def pod_spec(manifest: dict[str, Any]) -> dict[str, Any]:
-        found: Any = manifest["spec"]
-        return found if manifest["kind"] == "Pod" else found["template"]["spec"]
+        found: dict[str, Any] = manifest["spec"]
+        return found if manifest["kind"] == "Pod" else dict(found["template"]["spec"])
 
     before, after = pod_spec(old), pod_spec(new)
     return any(before.get(name) != after.get(name) for name in admission.JUDGED_FIELDS)
@@ -193,4 +193,3 @@ def test_the_policy_matches_the_pod_subresources_on_update_only():
     }  # fmt: skip
     [pods] = [r for r in rules if r["resources"] == ["pods"]]
     assert pods["operations"] == ["CREATE", "UPDATE"]
-

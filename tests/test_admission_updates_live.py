@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from kubernetes import client as k8s
 from kubernetes import config as kubeconfig_loader
-from kubernetes.client.rest import ApiException
+from kubernetes.client.exceptions import ApiException
 
 from podsandbox.guardrail import admission_policy
 from podsandbox.guardrail.plan import ACTIONS, AUDIT, DENY
@@ -80,7 +80,9 @@ def test_kubectl_debug_cannot_add_a_privileged_ephemeral_container(cluster, kube
         lambda: core.replace_namespaced_pod_ephemeralcontainers("legacy", "untrusted", body)
     )
     assert RULES["privileged"] in message
-    assert cluster.requests[-1] == "PUT /api/v1/namespaces/untrusted/pods/legacy/ephemeralcontainers"
+    assert (
+        cluster.requests[-1] == "PUT /api/v1/namespaces/untrusted/pods/legacy/ephemeralcontainers"
+    )
     body["spec"]["ephemeralContainers"] = [debug]
     core.replace_namespaced_pod_ephemeralcontainers("legacy", "untrusted", body)
     stored = cluster.stored_pods[("untrusted", "legacy")]
@@ -96,8 +98,6 @@ def test_under_warn_and_audit_even_an_expression_that_cannot_be_evaluated_only_w
     body = old_pod(runtimeClassName="kata-vm-isolation")
     body["metadata"] = {"name": "odd"}
     body["spec"]["containers"][0]["resources"]["limits"]["memory"] = "lots"
-    _, status, headers = core.create_namespaced_pod_with_http_info(
-        "untrusted", body, dry_run="All"
-    )
+    _, status, headers = core.create_namespaced_pod_with_http_info("untrusted", body, dry_run="All")
     assert status == 201
     assert RULES["memory-limit"] in headers["Warning"]

@@ -105,8 +105,12 @@ def test_by_default_the_policy_is_named_per_project_stack_and_component():
     run = run_function(program, "Team_App", "prod", {}, AzureMocks())
     names = sorted(policy.inputs["metadata"]["name"] for policy in run.of_type(POLICY))
     assert names == ["team-app-prod-guard", "team-app-prod-other-guard", "x" * 244]
+
     # Two stacks of one project on one cluster: never the same policy.
-    other = run_function(lambda: SandboxGuardrail("guard", {}), "Team_App", "dev", {}, AzureMocks())
+    def one() -> None:
+        SandboxGuardrail("guard", {})
+
+    other = run_function(one, "Team_App", "dev", {}, AzureMocks())
     [policy] = other.of_type(POLICY)
     assert policy.inputs["metadata"]["name"] == "team-app-dev-guard"
 

@@ -94,6 +94,7 @@ def test_a_sandbox_guardrails_namespace_is_judged_by_the_pack(capsys, tmp_path: 
     document = json.loads(capsys.readouterr().out)
     found = [v for v in document["violations"] if v["policy"] == "labelled-namespace-sandboxed"]
     assert code == 1 and len(found) == 1, document["violations"]
-    assert "Pod tenants/app runs in the untrusted namespace tenants with runtimeClassName unset" in (
-        found[0]["message"]
+    assert (
+        "Pod tenants/app runs in the untrusted namespace tenants with runtimeClassName unset"
+        in (found[0]["message"])
     )

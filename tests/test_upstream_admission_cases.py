@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from podsandbox.guardrail import admission_policy as admission
-from podsandbox.rules import aks, workloads
 from podsandbox.preview.manifests import type_token
+from podsandbox.rules import aks, workloads
 from tests.cel_admission import AdmissionPolicy
 from tests.conftest import shared_file
 from tests.test_admission_rules import MEMORY, NAMESPACE, cel_flags, pack_flags, rule_names
@@ -27,7 +27,7 @@ def same_cases() -> list[dict[str, Any]]:
 def placed(case: dict[str, Any]) -> dict[str, Any]:
     """The upstream object in an untrusted namespace, sandboxed, every container with a memory
     limit (what the README of the dataset says to do: only the rule under test may fail)."""
-    manifest = copy.deepcopy(case["object"])
+    manifest: dict[str, Any] = copy.deepcopy(case["object"])
     manifest.setdefault("metadata", {})["namespace"] = NAMESPACE
     path = workloads.pod_spec_path(type_token(manifest["apiVersion"], manifest["kind"]))
     assert path is not None, case["id"]

@@ -407,8 +407,6 @@ class GuardrailValues:
     extra_runtime_classes: list[str]
 
 
-
-
 def guardrail_inputs(args: Mapping[str, Any], default_policy_name: str) -> Inputs[GuardrailValues]:
     """The guardrail's values (None when a problem leaves none), and every problem of its inputs.
 
@@ -522,9 +520,9 @@ def node_provisioning_inputs(
 
     name = plain("name", default_name)
     if not workloads.is_object_name(name, NODE_POOL_NAME_LENGTH):
+        allowed = f"at most {NODE_POOL_NAME_LENGTH} {workloads.OBJECT_NAME_RULE}"
         problems.append(property_problem("name", name, "is not a Kubernetes object name that fits "
-                                        "a label value", f"at most {NODE_POOL_NAME_LENGTH} "
-                                        f"{workloads.OBJECT_NAME_RULE}", "podsandbox-dev"))  # fmt: skip
+                                        "a label value", allowed, "podsandbox-dev"))  # fmt: skip
     settings = {row.name: plain(row.field, row.default) for row in KARPENTER_SETTINGS}
     problems += [finding_problem(finding) for finding in setting_findings(settings)]
     if problems:

@@ -192,7 +192,10 @@ def rules(runtime: RuntimeGeneration, extra_classes: Sequence[str] = ()) -> list
     both generations may share a cluster, and each labelled binding judges every labelled
     namespace, so one stack's policy must not refuse the other's sandboxed pods (a class of the
     other generation is the pack's finding, `runtime-class-matches-pool-generation`)."""
-    classes = [*RUNTIMES_BY_CLASS, *(name for name in extra_classes if name not in RUNTIMES_BY_CLASS)]
+    classes = [
+        *RUNTIMES_BY_CLASS,
+        *(name for name in extra_classes if name not in RUNTIMES_BY_CLASS),
+    ]
     listed = ", ".join(f"'{name}'" for name in classes)
     spec = "variables.podSpec"
     memory_limit_set = (

@@ -13,13 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from podsandbox.rules.workloads import unique_object_name
 from podsandbox.rules.aks import (
     KubernetesVersion,
     known_version_below,
     normalize_kubernetes_version,
     parse_kubernetes_version,  # fmt: skip
 )
+from podsandbox.rules.workloads import unique_object_name
 
 MIN_KUBERNETES_VERSION: KubernetesVersion = (1, 30, 0)
 """ValidatingAdmissionPolicy is GA (admissionregistration.k8s.io/v1, served by default) from

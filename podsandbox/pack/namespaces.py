@@ -165,7 +165,9 @@ def _validate_labelled_namespace(
     args: StackValidationArgs, report_violation: ReportViolation
 ) -> None:
     config = args.get_config()
-    labelled = program_untrusted(args, declared_namespaces(args)) - set(configured_untrusted(config))
+    labelled = program_untrusted(args, declared_namespaces(args)) - set(
+        configured_untrusted(config)
+    )
     # (the configured ones are the resource policy's)
     if not labelled:
         return

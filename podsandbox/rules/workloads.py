@@ -280,9 +280,9 @@ class DeclaredRuntimeClass:
             )
         labels = " or ".join(f'{runtime.node_label}: "true"' for runtime in RUNTIMES.values())
         return (
-            f"this stack declares RuntimeClass {self.name} with handler {shown(self.handler)} but its "
-            f"scheduling.nodeSelector names no sandboxing node label ({labels}), so its pods can "
-            "land on nodes without the Kata handler"
+            f"this stack declares RuntimeClass {self.name} with handler {shown(self.handler)} "
+            f"but its scheduling.nodeSelector names no sandboxing node label ({labels}), so its "
+            "pods can land on nodes without the Kata handler"
         )
 
 
