@@ -103,9 +103,9 @@ def test_a_default_name_is_unique_per_project_stack_and_component_and_fits(parts
 
 
 def test_a_cut_name_never_ends_its_kept_part_with_a_dash():
-    found = unique_object_name(("p", "s", "a" * 51 + "-" + "b" * 20), 63)
-    assert found == "p-s-" + "a" * 50 + "-" + hashlib.sha256(
-        ("p-s-" + "a" * 51 + "-" + "b" * 20).encode()).hexdigest()[:8]  # fmt: skip
+    found = unique_object_name(("p", "s", "a" * 49 + "-" + "b" * 20), 63)
+    digest = hashlib.sha256(("p-s-" + "a" * 49 + "-" + "b" * 20).encode()).hexdigest()[:8]
+    assert found == "p-s-" + "a" * 49 + "-" + digest
     assert guardrail.default_policy_name("P", "S", "C") == "p-s-c"
 
 
@@ -153,3 +153,27 @@ def test_a_binding_guards_the_namespaces_its_selector_selects(selector, namespac
 def test_a_binding_without_match_resources_guards_every_namespace():
     assert guardrail.binding_guards({"spec": {"policyName": "p"}}, "x", {})
     assert guardrail.binding_guards({}, "x", {})
+
+
+@pytest.mark.parametrize(
+    ("selector", "named"),
+    [
+        ({"matchLabels": {guardrail.NAME_LABEL: "a"}}, {"a"}),
+        ({"matchLabels": {guardrail.NAME_LABEL: 3}}, set()),
+        ({"matchExpressions": [{"key": guardrail.NAME_LABEL, "operator": "In", "values": ["a", "b", 1]}]},
+         {"a", "b"}),
+        ({"matchExpressions": ["x", {"key": guardrail.NAME_LABEL, "operator": "In", "values": ["c"]}]}, {"c"}),
+        ({"matchExpressions": [{"key": guardrail.NAME_LABEL, "operator": "In"}]}, set()),
+        ({"matchExpressions": [{"key": guardrail.NAME_LABEL, "operator": "Exists"}]}, set()),
+        ({"matchLabels": "x"}, set()),
+        ("not a selector", set()),
+    ],
+)  # fmt: skip
+def test_what_a_binding_names(selector, named):  # (what the pack counts as untrusted)
+    binding = {"spec": {"matchResources": {"namespaceSelector": selector}}}
+    assert guardrail.named_namespaces(binding) == named
+    assert (
+        guardrail.named_namespaces({})
+        == set()
+        == guardrail.named_namespaces({"spec": {"matchResources": 1}})
+    )

@@ -13,7 +13,7 @@ import pytest
 
 from podsandbox.cli import main
 from podsandbox.guardrail import admission_policy
-from podsandbox.guardrail.plan import ACTIONS, DENY, named_namespaces
+from podsandbox.guardrail.plan import ACTIONS, DENY
 from tests.conftest import python_project
 from tests.test_policies import container, pod, stack_violations
 
@@ -54,26 +54,6 @@ def test_a_namespace_a_binding_of_the_program_names_is_untrusted(resources, flag
     assert bool(found) is flagged
     for message in found:
         assert "runs in the untrusted namespace tenants with runtimeClassName unset;" in message
-
-
-@pytest.mark.parametrize(
-    ("selector", "named"),
-    [
-        ({"matchLabels": {NAME: "a"}}, {"a"}),
-        ({"matchLabels": {NAME: 3}}, set()),
-        ({"matchExpressions": [{"key": NAME, "operator": "In", "values": ["a", "b", 1]}]},
-         {"a", "b"}),
-        ({"matchExpressions": ["x", {"key": NAME, "operator": "In", "values": ["c"]}]}, {"c"}),
-        ({"matchExpressions": [{"key": NAME, "operator": "In"}]}, set()),
-        ({"matchExpressions": [{"key": NAME, "operator": "Exists"}]}, set()),
-        ({"matchLabels": "x"}, set()),
-        ("not a selector", set()),
-    ],
-)  # fmt: skip
-def test_what_a_binding_names(selector, named):
-    binding = {"spec": {"matchResources": {"namespaceSelector": selector}}}
-    assert named_namespaces(binding) == named
-    assert named_namespaces({}) == set() == named_namespaces({"spec": {"matchResources": 1}})
 
 
 PROGRAM = """\

@@ -79,7 +79,7 @@ def workload_kinds() -> list[WorkloadKind]:
     return found
 
 
-def _select(path: Sequence[str], root: str = "object") -> str:
+def _select(path: Sequence[str], root: str) -> str:
     return ".".join((root, *path))
 
 
