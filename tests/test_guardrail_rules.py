@@ -160,9 +160,10 @@ def test_a_binding_without_match_resources_guards_every_namespace():
     [
         ({"matchLabels": {guardrail.NAME_LABEL: "a"}}, {"a"}),
         ({"matchLabels": {guardrail.NAME_LABEL: 3}}, set()),
-        ({"matchExpressions": [{"key": guardrail.NAME_LABEL, "operator": "In", "values": ["a", "b", 1]}]},
-         {"a", "b"}),
-        ({"matchExpressions": ["x", {"key": guardrail.NAME_LABEL, "operator": "In", "values": ["c"]}]}, {"c"}),
+        ({"matchExpressions": [{"key": guardrail.NAME_LABEL, "operator": "In",
+                                "values": ["a", "b", 1]}]}, {"a", "b"}),
+        ({"matchExpressions": ["x", {"key": guardrail.NAME_LABEL, "operator": "In",
+                                     "values": ["c"]}]}, {"c"}),
         ({"matchExpressions": [{"key": guardrail.NAME_LABEL, "operator": "In"}]}, set()),
         ({"matchExpressions": [{"key": guardrail.NAME_LABEL, "operator": "Exists"}]}, set()),
         ({"matchLabels": "x"}, set()),
