@@ -51,8 +51,8 @@ def test_by_default_the_names_are_per_project_stack_and_component_and_fit_a_labe
 
     run = run_function(program, "team", "dev", {}, AzureMocks())
     names = sorted(r.inputs["metadata"]["name"] for r in run.of_type(karpenter.NODE_POOL_TYPE))
-    assert names[1] == "team-dev-kata-nodes"
-    assert len(names[0]) == 63 and names[0].startswith("team-dev-kkk")
+    assert names[0] == "team-dev-kata-nodes"
+    assert len(names[1]) == 63 and names[1].startswith("team-dev-kkk")
 
 
 def test_a_cluster_below_132_stops_the_deployment_before_the_node_class():
