@@ -49,7 +49,10 @@ def test_every_resource_with_a_fixed_name_deletes_before_it_replaces(stack_file:
     assert cloud, "the stack declares Azure or Kubernetes resources"
     for resource in cloud:
         assert fixed_name(resource.inputs) is not None, resource.name
-        assert run.options(resource)["deleteBeforeReplace"] is True, resource.name
+        # Except the guardrail's policy and bindings (issue 28): replaced only when renamed, the
+        # new one is created first, so the namespaces are never left unguarded in between.
+        guardrail = "podsandbox:index:SandboxGuardrail$" in resource.urn
+        assert run.options(resource)["deleteBeforeReplace"] is not guardrail, resource.name
 
 
 def with_settings(stack_file: Path, **settings: str) -> ProgramRun:
