@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -204,7 +205,8 @@ def _add_policy(commands: Commands[_Parser]) -> None:
                                             parser_class=_Parser)  # fmt: skip
     bundle = policy_commands.add_parser(
         "bundle",
-        help="write a self-contained copy of the pack, ready for `pulumi policy publish DIR`",
+        help="write a self-contained copy of the pack; publish it with `cd DIR && pulumi install "
+        "&& pulumi policy publish [ORG]`",
         description="Copy the pack and the rules it imports to DIR, with a requirements.txt that "
         "names only published packages. DIR must be new or empty.",
     )
@@ -346,7 +348,11 @@ def _policy_bundle(destination: Path) -> int:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
     print(f"Wrote the policy pack ({len(written)} files) to {destination}.")
-    print(f"Publish it with: pulumi policy publish {destination}")
+    # `pulumi policy publish [org-name]` takes only an organization and publishes the current
+    # folder, starting the pack first (pulumi/pulumi `policy_publish.go`, `policypack.go`): its
+    # environment must exist, which `pulumi install` creates from the bundle's files.
+    folder = shlex.quote(str(destination))
+    print(f"Publish it with: cd {folder} && pulumi install && pulumi policy publish [ORG]")
     return EXIT_OK
 
 

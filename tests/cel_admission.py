@@ -1,7 +1,11 @@
 """Evaluate a ValidatingAdmissionPolicy offline, as the API server would, with cel-python.
 
-Variables are evaluated in order and reach the validations as `variables`; a validation that is
-false, or whose evaluation fails, refuses the request (the policy's `failurePolicy: Fail`).
+Variables are evaluated in order and reach the match conditions and validations as `variables`
+(the API server compiles both with the policy's variables: kubernetes
+`admission/plugin/policy/validating/plugin.go`, `compilePolicy`); `object`, `oldObject` (null on
+a CREATE) and `request.operation` / `request.subResource` are bound. A match condition that is
+false skips the policy; one that fails, or a validation that is false or fails, refuses the
+request (the policy's `failurePolicy: Fail`).
 Kubernetes' `quantity()` library is registered from the official `kubernetes` client's quantity
 parser (`add`, `isLessThan`: what the policy uses). Type checking and CEL cost limits, which the
 API server applies, are not reproduced.
@@ -11,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Optional
 
 import celpy
 from celpy import celtypes
@@ -53,6 +57,11 @@ class AdmissionPolicy:
                                                functions=FUNCTIONS))
             for item in spec.get("variables", [])
         ]  # fmt: skip
+        self.match_conditions = [
+            (item, environment.program(environment.compile(item["expression"]),
+                                       functions=FUNCTIONS))
+            for item in spec.get("matchConditions", [])
+        ]  # fmt: skip
         self.validations = [
             (item, environment.program(environment.compile(item["expression"]),
                                        functions=FUNCTIONS))
@@ -62,9 +71,21 @@ class AdmissionPolicy:
     def validations_by_order(self) -> list[dict[str, Any]]:
         return [validation for validation, _ in self.validations]
 
-    def refusals(self, obj: dict[str, Any]) -> list[dict[str, Any]]:
-        """The validations `obj` fails (an evaluation error fails it too)."""
-        activation: dict[str, Any] = {"object": json_to_cel(obj)}
+    def refusals(
+        self,
+        obj: dict[str, Any],
+        old: Optional[dict[str, Any]] = None,
+        sub_resource: str = "",
+    ) -> list[dict[str, Any]]:
+        """The validations `obj` fails (an evaluation error fails it too): a CREATE, or an UPDATE
+        from `old` (of `sub_resource`, e.g. "ephemeralcontainers"). A failing match condition is
+        returned as a validation of its own (its `name`, no `message`)."""
+        request = {"operation": "CREATE" if old is None else "UPDATE", "subResource": sub_resource}
+        activation: dict[str, Any] = {
+            "object": json_to_cel(obj),
+            "oldObject": json_to_cel(old),
+            "request": json_to_cel(request),
+        }
         values = celtypes.MapType({})
         failed_variables = False
         for name, program in self.variables:
@@ -74,6 +95,13 @@ class AdmissionPolicy:
                 failed_variables = True
                 continue
             values[celtypes.StringType(name)] = value
+        for condition, program in self.match_conditions:
+            try:
+                matched = program.evaluate({**activation, "variables": values})
+            except CELEvalError:
+                return [condition]
+            if not (isinstance(matched, celtypes.BoolType) and bool(matched)):
+                return []
         refused = []
         for validation, program in self.validations:
             if failed_variables:

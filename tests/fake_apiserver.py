@@ -128,21 +128,30 @@ class FakeCluster:
     """Each pod create: its query and its body."""
     create_forbidden: bool = False
     """RBAC refuses pod creates."""
+    stored_pods: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    """Pods as manifests, by (namespace, name): what updates (PUT) start from and store."""
 
     def admit(
-        self, namespace: str, obj: dict[str, Any]
+        self,
+        namespace: str,
+        obj: dict[str, Any],
+        old: Optional[dict[str, Any]] = None,
+        sub_resource: str = "",
     ) -> tuple[Optional[dict[str, Any]], list[str]]:
-        """The refusal (a Status) or None, and the warnings, of a pod create in `namespace`."""
+        """The refusal (a Status) or None, and the warnings, of a pod create in `namespace`, or
+        of an update from `old` (through `sub_resource`, e.g. "ephemeralcontainers")."""
         warnings = []
         labels = self.namespace_labels.get(namespace, {})
         policies = {policy["metadata"]["name"]: policy for policy in self.policies}
+        operation = "CREATE" if old is None else "UPDATE"
+        resource = "pods/" + sub_resource if sub_resource else "pods"
         for binding in self.bindings:
             policy = policies.get(binding["spec"]["policyName"])
-            if policy is None or not _matches_pod_creates(policy):
+            if policy is None or not _matches(policy, resource, operation):
                 continue
             if not binding_guards(binding, namespace, labels):
                 continue
-            refused = AdmissionPolicy(policy).refusals(obj)
+            refused = AdmissionPolicy(policy).refusals(obj, old, sub_resource)
             if not refused:
                 continue
             names = (
@@ -150,11 +159,14 @@ class FakeCluster:
                 f"'{binding['metadata']['name']}'"
             )
             actions = binding["spec"]["validationActions"]
+            message = refused[0].get("message") or (
+                f"failed to evaluate match condition {refused[0].get('name')!r}"
+            )
             if "Warn" in actions:
-                warnings.append(f"Validation failed for {names}: {refused[0]['message']}")
+                warnings.append(f"Validation failed for {names}: {message}")
             if "Deny" in actions:
                 reason = refused[0].get("reason") or "Invalid"
-                cause = f"{names} denied request: {refused[0]['message']}"
+                cause = f"{names} denied request: {message}"
                 return {
                     "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
                     "message": f"pods \"{obj['metadata']['name']}\" is forbidden: {cause}",
@@ -207,11 +219,14 @@ def healthy_cluster() -> FakeCluster:
     )
 
 
-def _matches_pod_creates(policy: dict[str, Any]) -> bool:
+def _matches(policy: dict[str, Any], resource: str, operation: str) -> bool:
+    """Whether a resource rule of the policy matches `operation` on the core `resource` (a
+    subresource only by its own name, "pods/ephemeralcontainers": kubernetes
+    `admission/plugin/policy/matching`, `rules.go`)."""
     rules = policy["spec"].get("matchConstraints", {}).get("resourceRules", [])
     return any(
-        "" in rule["apiGroups"] and "pods" in rule["resources"]
-        and {"CREATE", "*"} & set(rule["operations"])
+        "" in rule["apiGroups"] and resource in rule["resources"]
+        and {operation, "*"} & set(rule["operations"])
         for rule in rules
     )  # fmt: skip
 
@@ -300,6 +315,25 @@ class _Handler(BaseHTTPRequestHandler):
         if query.get("dryRun") != ["All"]:
             return self._json(500, {"kind": "Status", "message": "the fake stores nothing"})
         return self._json(201, body, warnings)
+
+    def do_PUT(self) -> None:
+        """An update of a pod, or of its `ephemeralcontainers` / `resize` subresource (the body
+        is the whole Pod), admitted against its stored manifest, then stored."""
+        url = urlparse(self.path)
+        parts = url.path.strip("/").split("/")
+        self.cluster.requests.append(f"PUT {url.path}")
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+        if parts[:3] != ["api", "v1", "namespaces"] or parts[4:5] != ["pods"] or len(parts) < 6:
+            return self._not_found(url.path)
+        namespace, name, sub_resource = parts[3], parts[5], "/".join(parts[6:])
+        old = self.cluster.stored_pods.get((namespace, name))
+        if old is None:
+            return self._not_found(f"pods {name!r}")
+        refusal, warnings = self.cluster.admit(namespace, body, old, sub_resource)
+        if refusal is not None:
+            return self._json(refusal["code"], refusal, warnings)
+        self.cluster.stored_pods[(namespace, name)] = body
+        return self._json(200, body, warnings)
 
     def _exec(self, pod: FakePod, query: dict[str, list[str]]) -> None:
         if pod.exec_refused or self.headers.get("Upgrade", "").lower() != "websocket":

@@ -142,9 +142,10 @@ def pack_flags(
     if workload is None:
         return set()
     flagged = set()
-    untrusted = policy_checks.workload_in_untrusted_namespace(workload, [NAMESPACE])
-    if untrusted or workload.sandboxing_runtime not in (runtime, *extra.values()):
-        flagged.add("runtime-class")  # (and runtime-class-matches-pool-generation)
+    # Any sandboxing class passes (another generation's is runtime-class-matches-pool-generation's
+    # finding, advisory): stacks of both generations may share a cluster.
+    if policy_checks.workload_in_untrusted_namespace(workload, [NAMESPACE]):
+        flagged.add("runtime-class")
     used = set(policy_checks.host_features_used(workload))
     if policy_checks.workload_host_network(workload) or used & {"hostPID", "hostIPC"}:
         flagged.add("host-namespaces")
@@ -196,10 +197,21 @@ def test_the_admission_policy_and_the_pack_flag_the_same_rules(ga_policy, case):
         "no memory limit",
     ],
 )
-def test_the_legacy_generation_has_its_own_class(case):
+def test_the_legacy_generations_policy_judges_the_same(case):
     policy = AdmissionPolicy(admission.policy_object("p", aks.LEGACY_RUNTIME))
     manifest = CASES[case]
     assert cel_flags(policy, manifest, rule_names()) == pack_flags(manifest, aks.LEGACY_RUNTIME, {})
+
+
+@pytest.mark.parametrize("runtime", [aks.GA_RUNTIME, aks.LEGACY_RUNTIME])
+@pytest.mark.parametrize("class_name", ["kata-vm-isolation", "kata-mshv-vm-isolation"])
+def test_each_generations_policy_admits_every_aks_sandboxing_class(runtime, class_name):
+    """Two stacks of different generations on one cluster: each labelled binding judges every
+    labelled namespace, so neither policy may refuse the other's sandboxed pods."""
+    policy = AdmissionPolicy(admission.policy_object("p", runtime))
+    assert policy.refusals(pod(spec(runtimeClassName=class_name))) == []
+    [message] = [v["message"] for v in policy.refusals(pod(spec(runtimeClassName="runc")))]
+    assert f"set spec.runtimeClassName: {runtime.runtime_class_name} " in message
 
 
 @pytest.mark.parametrize("class_name", ["kata-dedicated", "kata-vm-isolation", "runc"])

@@ -62,6 +62,8 @@ def test_untrusted_namespace_is_hardened():
             "pod-security.kubernetes.io/enforce": "baseline",
             "pod-security.kubernetes.io/warn": "restricted",
             "pod-security.kubernetes.io/audit": "restricted",
+            # issue 28: untrusted for the pack and the guardrail's labelled binding by its label
+            "podsandbox.io/untrusted": "true",
         },
     }
     [policy] = run.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")

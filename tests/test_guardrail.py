@@ -45,7 +45,9 @@ def test_the_dev_stack_deploys_the_policy_and_its_bindings_through_the_clusters_
         "matchLabels": {"podsandbox.io/untrusted": "true"}
     }
     for resource in (policy, named, labelled):
-        assert resource.delete_before_replace
+        # issue 28: replaced only when renamed, so created before the old one is deleted: the
+        # namespaces are never left unguarded.
+        assert not resource.delete_before_replace
         assert resource.provider is not None and "sandbox-k8s" in resource.provider
     assert policy.urn in named.dependencies
     assert run.outputs["guardrailPolicy"].value == "podsandbox-dev"
@@ -94,10 +96,29 @@ def test_the_component_checks_its_own_inputs_all_at_once():
     ]  # fmt: skip
 
 
+def test_by_default_the_policy_is_named_per_project_stack_and_component():
+    def program() -> None:
+        SandboxGuardrail("guard", {})
+        SandboxGuardrail("Other Guard", {})
+        SandboxGuardrail("long", {"policy_name": "x" * 244})
+
+    run = run_function(program, "Team_App", "prod", {}, AzureMocks())
+    names = sorted(policy.inputs["metadata"]["name"] for policy in run.of_type(POLICY))
+    assert names == ["team-app-prod-guard", "team-app-prod-other-guard", "x" * 244]
+
+    # Two stacks of one project on one cluster: never the same policy.
+    def one() -> None:
+        SandboxGuardrail("guard", {})
+
+    other = run_function(one, "Team_App", "dev", {}, AzureMocks())
+    [policy] = other.of_type(POLICY)
+    assert policy.inputs["metadata"]["name"] == "team-app-dev-guard"
+
+
 def test_the_policy_is_named_after_the_component_unless_named_and_the_name_is_checked():
     def program() -> None:
         wrong: Any = pulumi.Output.from_input(["x"])  # a plain list is required
-        SandboxGuardrail("My Guard", {"untrusted_namespaces": wrong})
+        SandboxGuardrail("g", {"policy_name": "My Guard", "untrusted_namespaces": wrong})
 
     with pytest.raises(ComponentInputError) as raised:
         run_function(program, "team", "dev", {})
@@ -121,7 +142,8 @@ def test_the_readmes_python_example_runs_and_deploys_the_guardrail_with_the_pool
     run = run_function(lambda: exec(example, {}), "team", "dev", {}, AzureMocks())
     [policy] = run.of_type(POLICY)
     [named] = [b for b in run.of_type(BINDING) if b.name.endswith("-named")]
-    assert policy.inputs["metadata"]["name"] == "team-guardrail"
+    # issue 28: named per project, stack and component by default (it was the component's name)
+    assert policy.inputs["metadata"]["name"] == "team-dev-team-guardrail"
     assert named.inputs["spec"]["validationActions"] == ["Warn", "Audit"]
     assert policy.provider is not None and "team-k8s" in policy.provider
     assert "runtimeClassName" in run.outputs

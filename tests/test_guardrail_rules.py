@@ -4,11 +4,13 @@ them)."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import pytest
 
 from podsandbox.guardrail import plan as guardrail
+from podsandbox.rules.workloads import is_object_name, unique_object_name
 
 # --- when, and how it enforces (the rules) ------------------------------------------------------
 
@@ -75,6 +77,38 @@ def test_the_policy_name_is_unique_per_stack_and_a_dns_name(project, stack, name
     assert guardrail.policy_name(project, stack) == name
 
 
+@pytest.mark.parametrize(
+    ("parts", "length", "name"),
+    [
+        (("podsandbox", "dev", "guardrail"), 244, "podsandbox-dev-guardrail"),
+        (("Team_App", "Prod EU", "My Guard"), 244, "team-app-prod-eu-my-guard"),
+        (("", "", ""), 244, "podsandbox"),
+        (("p", "s", "c" * 300), 244, None),
+        (("p", "s", "karpenter"), 63, "p-s-karpenter"),
+        (("p", "s", "k" * 59), 63, "p-s-" + "k" * 59),
+        (("p", "s", "k" * 60), 63, None),
+    ],
+)  # fmt: skip
+def test_a_default_name_is_unique_per_project_stack_and_component_and_fits(parts, length, name):
+    found = unique_object_name(parts, length)
+    assert len(found) <= length and is_object_name(found, length)
+    if name is not None:
+        assert found == name
+        return
+    # Cut to fit, ending with a hash of the whole: names cut alike still differ.
+    digest = hashlib.sha256("-".join(parts).encode()).hexdigest()[:8]
+    assert found == f"{found[: length - 9]}-{digest}" and len(found) == length
+    longer = unique_object_name((*parts[:2], parts[2] + "x"), length)
+    assert longer != found and longer[: length - 9] == found[: length - 9]
+
+
+def test_a_cut_name_never_ends_its_kept_part_with_a_dash():
+    found = unique_object_name(("p", "s", "a" * 49 + "-" + "b" * 20), 63)
+    digest = hashlib.sha256(("p-s-" + "a" * 49 + "-" + "b" * 20).encode()).hexdigest()[:8]
+    assert found == "p-s-" + "a" * 49 + "-" + digest
+    assert guardrail.default_policy_name("P", "S", "C") == "p-s-c"
+
+
 # --- which namespaces a binding guards (the pack's view of the guardrail) ----------------------
 
 
@@ -119,3 +153,28 @@ def test_a_binding_guards_the_namespaces_its_selector_selects(selector, namespac
 def test_a_binding_without_match_resources_guards_every_namespace():
     assert guardrail.binding_guards({"spec": {"policyName": "p"}}, "x", {})
     assert guardrail.binding_guards({}, "x", {})
+
+
+@pytest.mark.parametrize(
+    ("selector", "named"),
+    [
+        ({"matchLabels": {guardrail.NAME_LABEL: "a"}}, {"a"}),
+        ({"matchLabels": {guardrail.NAME_LABEL: 3}}, set()),
+        ({"matchExpressions": [{"key": guardrail.NAME_LABEL, "operator": "In",
+                                "values": ["a", "b", 1]}]}, {"a", "b"}),
+        ({"matchExpressions": ["x", {"key": guardrail.NAME_LABEL, "operator": "In",
+                                     "values": ["c"]}]}, {"c"}),
+        ({"matchExpressions": [{"key": guardrail.NAME_LABEL, "operator": "In"}]}, set()),
+        ({"matchExpressions": [{"key": guardrail.NAME_LABEL, "operator": "Exists"}]}, set()),
+        ({"matchLabels": "x"}, set()),
+        ("not a selector", set()),
+    ],
+)  # fmt: skip
+def test_what_a_binding_names(selector, named):  # (what the pack counts as untrusted)
+    binding = {"spec": {"matchResources": {"namespaceSelector": selector}}}
+    assert guardrail.named_namespaces(binding) == named
+    assert (
+        guardrail.named_namespaces({})
+        == set()
+        == guardrail.named_namespaces({"spec": {"matchResources": 1}})
+    )

@@ -34,13 +34,25 @@ def test_an_existing_cluster_with_karpenter_gets_the_node_class_and_pool_on_its_
 
 def test_the_component_checks_its_own_inputs_all_at_once():
     def program() -> None:
-        SandboxNodeProvisioning("Kata Nodes", {"cpu_limit": "lots", "consolidate_after": "soon"})
+        SandboxNodeProvisioning("k", {"name": "Kata Nodes", "cpu_limit": "lots",
+                                      "consolidate_after": "soon"})  # fmt: skip
 
     with pytest.raises(ComponentInputError) as raised:
         run_function(program, "team", "dev", {})
     assert [problem.where for problem in raised.value.problems] == [
         "name", "cpuLimit", "consolidateAfter",
     ]  # fmt: skip
+
+
+def test_by_default_the_names_are_per_project_stack_and_component_and_fit_a_label():
+    def program() -> None:
+        SandboxNodeProvisioning("Kata Nodes", {})
+        SandboxNodeProvisioning("k" * 70, {})
+
+    run = run_function(program, "team", "dev", {}, AzureMocks())
+    names = sorted(r.inputs["metadata"]["name"] for r in run.of_type(karpenter.NODE_POOL_TYPE))
+    assert names[0] == "team-dev-kata-nodes"
+    assert len(names[1]) == 63 and names[1].startswith("team-dev-kkk")
 
 
 def test_a_cluster_below_132_stops_the_deployment_before_the_node_class():

@@ -519,7 +519,7 @@ def test_pod_templates_are_judged_too(resource_type, wrap):
 def test_untrusted_namespaces_must_be_sandboxed():
     plain = pod({"containers": [container()]})
     [message] = violations("untrusted-namespace-sandboxed", POD, plain)
-    assert "runs in the untrusted namespace untrusted with runtimeClassName None" in message
+    assert "runs in the untrusted namespace untrusted with runtimeClassName unset" in message
     assert (
         violations("untrusted-namespace-sandboxed", POD, pod({"containers": []}, "default")) == []
     )
@@ -777,7 +777,7 @@ def test_workloads_in_a_namespace_the_stack_labels_untrusted_must_be_sandboxed(r
     found = stack_violations("labelled-namespace-sandboxed", resources)
     assert [message.split()[0] for message in found] == flagged
     for message in found:
-        assert "runs in the untrusted namespace ci with runtimeClassName None" in message
+        assert "runs in the untrusted namespace ci with runtimeClassName unset" in message
 
 
 def test_a_labelled_namespace_is_untrusted_for_the_stacks_own_runtime_classes_too():

@@ -54,7 +54,16 @@ def test_the_repositorys_pack_is_what_the_bundle_writes():
 def test_the_command_writes_the_pack_and_refuses_a_used_folder(tmp_path, capsys):
     target = tmp_path / "pack"
     assert main(["policy", "bundle", str(target)]) == 0
-    assert f"pulumi policy publish {target}" in capsys.readouterr().out
+    # `pulumi policy publish [org-name]` publishes the current folder (its only argument is an
+    # organization) and starts the pack first: the hint changes folder and installs it.
+    assert (
+        f"Publish it with: cd {target} && pulumi install && pulumi policy publish [ORG]"
+        in capsys.readouterr().out
+    )
+    # What `pulumi install` reads there: the runtime's virtualenv and the requirements.
+    policy_yaml = (target / "PulumiPolicy.yaml").read_text()
+    assert "  name: python\n" in policy_yaml and "    virtualenv: venv\n" in policy_yaml
+    assert "    toolchain: pip\n" in policy_yaml
     names = {path.relative_to(target).as_posix() for path in target.rglob("*.py")}
     assert {
         "__main__.py",
@@ -222,3 +231,11 @@ def test_the_bundled_pack_judges_a_bad_pool(analyzer: analyzer_pb2_grpc.Analyzer
     assert sorted(found) == ["sandbox-pool-os", "sandbox-pool-vm-size"]
     assert "Standard_D4_v3 (Dv3) is Generation 1 only" in found["sandbox-pool-vm-size"]
     assert "Ubuntu cannot run Kata VMs" in found["sandbox-pool-os"]
+
+
+def test_the_hint_quotes_a_folder_the_shell_would_split(tmp_path, capsys):
+    target = tmp_path / "my pack"
+    assert main(["policy", "bundle", str(target)]) == 0
+    assert f"cd '{target}' && pulumi install && pulumi policy publish [ORG]" in (
+        capsys.readouterr().out
+    )

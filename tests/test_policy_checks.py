@@ -190,7 +190,7 @@ def test_an_unsandboxed_workload_in_an_untrusted_namespace_is_told_which_classes
     workload = workloads.workload_of(POD, props)
     assert workload is not None
     assert policy_checks.workload_in_untrusted_namespace(workload, ["tenants"]) == [
-        "Pod tenants/app runs in the untrusted namespace tenants with runtimeClassName None; it "
+        "Pod tenants/app runs in the untrusted namespace tenants with runtimeClassName unset; it "
         "must use a sandboxing RuntimeClass (kata-vm-isolation or kata-mshv-vm-isolation), e.g. "
         "runtimeClassName: kata-vm-isolation"
     ]

@@ -49,7 +49,13 @@ def test_every_resource_with_a_fixed_name_deletes_before_it_replaces(stack_file:
     assert cloud, "the stack declares Azure or Kubernetes resources"
     for resource in cloud:
         assert fixed_name(resource.inputs) is not None, resource.name
-        assert run.options(resource)["deleteBeforeReplace"] is True, resource.name
+        # Except the guardrail's policy and bindings (issue 28): renamed, the new one is created
+        # first, so the namespaces are never left unguarded in between. Replaced under the same
+        # name, pulumi-kubernetes deletes first by itself: its Diff answers DeleteBeforeReplace
+        # when the object is named, not autonamed, and keeps its name and namespace
+        # (pulumi-kubernetes provider/pkg/provider/provider.go, `deleteBeforeReplace :=`).
+        guardrail = "podsandbox:index:SandboxGuardrail$" in resource.urn
+        assert run.options(resource)["deleteBeforeReplace"] is not guardrail, resource.name
 
 
 def with_settings(stack_file: Path, **settings: str) -> ProgramRun:

@@ -52,6 +52,11 @@ DELIBERATE_CHANGES: dict[str, dict[str, str]] = {
     "existing/sandbox-pool": {"orchestratorVersion": _PREVIEW_ONLY_UNKNOWN},
     "existing-multipool/sandbox-pool": {"orchestratorVersion": _PREVIEW_ONLY_UNKNOWN},
     "existing-multipool/sandbox-pool-kata8": {"orchestratorVersion": _PREVIEW_ONLY_UNKNOWN},
+    "demo-untrusted-namespace": {
+        "metadata.labels": "issue 28: the demo's namespace carries "
+        "podsandbox.io/untrusted=true, so the policy pack and the guardrail's labelled binding "
+        "judge it whatever it is called (an update of the Namespace's labels, in place)",
+    },
     "demo-trusted": {
         "spec.securityContext": "issue 11: the RuntimeDefault seccomp profile, which runc enforces "
         "(the demo pod is replaced, deleted first)",

@@ -23,6 +23,7 @@ from pulumi_kubernetes.networking.v1 import NetworkPolicy, NetworkPolicySpecArgs
 
 from podsandbox.components.kubeconfig import depends_on_of
 from podsandbox.components.lifecycle import on_cluster
+from podsandbox.guardrail.plan import UNTRUSTED_LABEL, UNTRUSTED_LABEL_VALUE
 from podsandbox.rules.aks import AGENT_POOL_LABEL, RuntimeGeneration
 from podsandbox.rules.workloads import DEFAULT_UNTRUSTED_NAMESPACE
 
@@ -115,6 +116,9 @@ def _untrusted_namespace(
                 "pod-security.kubernetes.io/enforce": "baseline",
                 "pod-security.kubernetes.io/warn": "restricted",
                 "pod-security.kubernetes.io/audit": "restricted",
+                # Untrusted for the policy pack and the guardrail's labelled binding, whatever
+                # the namespace is called (untrustedNamespace: tenants).
+                UNTRUSTED_LABEL: UNTRUSTED_LABEL_VALUE,
             },
         ),
         opts=objects,

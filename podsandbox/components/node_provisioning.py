@@ -18,9 +18,14 @@ from pulumi_kubernetes.apiextensions import CustomResource
 from podsandbox.components.input_keys import python_unknown_keys
 from podsandbox.components.kubeconfig import waits_for_version
 from podsandbox.components.lifecycle import on_cluster
-from podsandbox.components.validation import checked, node_provisioning_inputs
+from podsandbox.components.validation import (
+    NODE_POOL_NAME_LENGTH,
+    checked,
+    node_provisioning_inputs,
+)
 from podsandbox.karpenter import node_pool as karpenter
 from podsandbox.karpenter.settings import KARPENTER_SETTINGS
+from podsandbox.rules.workloads import unique_object_name
 
 TYPE_TOKEN = "podsandbox:index:SandboxNodeProvisioning"
 
@@ -31,7 +36,7 @@ class SandboxNodeProvisioningArgs(TypedDict):
 
     name: NotRequired[str]
     """Name of the AKSNodeClass and the NodePool (cluster-wide objects: unique per stack).
-    Default: the component's name."""
+    Default: <project>-<stack>-<component name>, cut to 63 characters with a hash."""
     cpu_limit: NotRequired[str]
     """Most CPU the NodePool may provision in all, a Kubernetes quantity, e.g. 64. Default: no
     limit."""
@@ -62,9 +67,12 @@ class SandboxNodeProvisioning(pulumi.ComponentResource):
         args: SandboxNodeProvisioningArgs,
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> None:
+        default_name = unique_object_name(
+            (pulumi.get_project(), pulumi.get_stack(), name), NODE_POOL_NAME_LENGTH
+        )
         values, warnings = checked(
             "SandboxNodeProvisioning",
-            node_provisioning_inputs(args, name),
+            node_provisioning_inputs(args, default_name),
             python_unknown_keys(args, SandboxNodeProvisioningArgs),
             name,
         )

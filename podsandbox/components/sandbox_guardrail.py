@@ -31,7 +31,8 @@ class SandboxGuardrailArgs(TypedDict):
 
     policy_name: NotRequired[str]
     """Name of the ValidatingAdmissionPolicy (its bindings add -named and -labelled); unique per
-    stack, since two stacks may share a cluster. Default: the component's name."""
+    stack, since two stacks may share a cluster. Default: <project>-<stack>-<component name>,
+    cut to fit with a hash."""
     workload_runtime: NotRequired[str]
     """The cluster's sandboxing generation, whose RuntimeClass pods must use: KataVmIsolation
     (default) or KataMshvVmIsolation."""
@@ -61,9 +62,10 @@ class SandboxGuardrail(pulumi.ComponentResource):
         args: SandboxGuardrailArgs,
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> None:
+        default_name = guardrail.default_policy_name(pulumi.get_project(), pulumi.get_stack(), name)
         values, warnings = checked(
             "SandboxGuardrail",
-            guardrail_inputs(args, name),
+            guardrail_inputs(args, default_name),
             python_unknown_keys(args, SandboxGuardrailArgs),
             name,
         )
@@ -74,7 +76,12 @@ class SandboxGuardrail(pulumi.ComponentResource):
         # with are handed on (see `on_cluster`).
         version = args.get("cluster_kubernetes_version")
         waits_for = waits_for_version(opts, version, guardrail.cluster_version_problem)
-        objects = on_cluster(self, opts, waits_for)
+        # Not deleted before replaced, unlike other objects with fixed names: a policy is replaced
+        # only when renamed (its spec and its bindings' are updated in place), so the new one can
+        # be created first and the namespaces are never left unguarded in between.
+        objects = pulumi.ResourceOptions.merge(
+            on_cluster(self, opts, waits_for), pulumi.ResourceOptions(delete_before_replace=False)
+        )
         manifest = admission_policy.policy_object(
             values.policy_name, values.runtime, values.extra_runtime_classes
         )

@@ -18,7 +18,7 @@ import pulumi
 from pulumi.provider.experimental.util import camel_case
 
 from podsandbox.components.call_site import program_call_site
-from podsandbox.guardrail.plan import AUDIT, DENY, ENFORCEMENTS
+from podsandbox.guardrail.plan import AUDIT, DENY, ENFORCEMENTS, POLICY_NAME_LENGTH
 from podsandbox.karpenter.settings import KARPENTER_SETTINGS, setting_findings
 from podsandbox.rules import aks, judge, network, pool_limits, workloads
 from podsandbox.rules.judge import Problem
@@ -420,10 +420,6 @@ class GuardrailValues:
     extra_runtime_classes: list[str]
 
 
-POLICY_NAME_LENGTH = 253 - len("-labelled")
-"""The policy's bindings are named after it, with a suffix, and all are RFC 1123 subdomains."""
-
-
 def guardrail_inputs(args: Mapping[str, Any], default_policy_name: str) -> Inputs[GuardrailValues]:
     """The guardrail's values (None when a problem leaves none), and every problem of its inputs.
 
@@ -518,6 +514,11 @@ class NodeProvisioningValues:
     """Each NodePool setting by property name (`podsandbox.karpenter.settings`)."""
 
 
+NODE_POOL_NAME_LENGTH = 63
+"""Karpenter labels each node it makes with its NodePool's name (karpenter.sh/nodepool), and a
+label value has at most 63 characters."""
+
+
 def node_provisioning_inputs(
     args: Mapping[str, Any], default_name: str
 ) -> Inputs[NodeProvisioningValues]:
@@ -531,12 +532,10 @@ def node_provisioning_inputs(
         return str(value)
 
     name = plain("name", default_name)
-    # Karpenter labels each node it makes with its NodePool's name (karpenter.sh/nodepool), and a
-    # label value has at most 63 characters.
-    if not workloads.is_object_name(name, 63):
+    if not workloads.is_object_name(name, NODE_POOL_NAME_LENGTH):
+        allowed = f"at most {NODE_POOL_NAME_LENGTH} {workloads.OBJECT_NAME_RULE}"
         problems.append(property_problem("name", name, "is not a Kubernetes object name that fits "
-                                        "a label value", f"at most 63 {workloads.OBJECT_NAME_RULE}",
-                                        "podsandbox-dev"))  # fmt: skip
+                                        "a label value", allowed, "podsandbox-dev"))  # fmt: skip
     settings = {row.name: plain(row.field, row.default) for row in KARPENTER_SETTINGS}
     problems += [finding_problem(finding) for finding in setting_findings(settings)]
     if problems:

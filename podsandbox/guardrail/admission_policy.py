@@ -30,7 +30,7 @@ from podsandbox.guardrail.plan import (
     UNTRUSTED_LABEL_VALUE,
 )
 from podsandbox.rules import sizing, workloads
-from podsandbox.rules.aks import RuntimeGeneration
+from podsandbox.rules.aks import RUNTIMES_BY_CLASS, RuntimeGeneration
 
 API_VERSION = "admissionregistration.k8s.io/v1"
 MAX_SUMMED_CONTAINERS = 16
@@ -79,24 +79,68 @@ def workload_kinds() -> list[WorkloadKind]:
     return found
 
 
-def _select(path: Sequence[str]) -> str:
-    return ".".join(("object", *path))
+def _select(path: Sequence[str], root: str) -> str:
+    return ".".join((root, *path))
 
 
-def _present(path: Sequence[str]) -> str:
+def _present(path: Sequence[str], root: str = "object") -> str:
     """CEL that is true when every field along `path` is set."""
-    return " && ".join(f"has({_select(path[: end + 1])})" for end in range(len(path)))
+    return " && ".join(f"has({_select(path[: end + 1], root)})" for end in range(len(path)))
 
 
-def pod_spec_variable() -> str:
-    """CEL for the object's pod spec (`{}` when it has none): each kind's own path."""
+def pod_spec_variable(root: str = "object") -> str:
+    """CEL for the pod spec of `root` (the object, or `oldObject` on an UPDATE; `{}` when it has
+    none): each kind's own path."""
     expression = "{}"
     for kind in reversed(workload_kinds()):
         expression = (
-            f"object.kind == '{kind.kind}' ? ({_present(kind.pod_spec)} ? "
-            f"{_select(kind.pod_spec)} : {{}}) : {expression}"
+            f"{root}.kind == '{kind.kind}' ? ({_present(kind.pod_spec, root)} ? "
+            f"{_select(kind.pod_spec, root)} : {{}}) : {expression}"
         )
     return expression
+
+
+def old_pod_spec_variable() -> str:
+    """CEL for the pod spec before an UPDATE (`{}` on a CREATE, whose `oldObject` is null)."""
+    return f"oldObject == null ? {{}} : ({pod_spec_variable('oldObject')})"
+
+
+JUDGED_FIELDS = (
+    "runtimeClassName",
+    "hostNetwork",
+    "hostPID",
+    "hostIPC",
+    "containers",
+    "initContainers",
+    "ephemeralContainers",
+    "volumes",
+)
+"""The pod spec fields the rules read: an UPDATE that changes none of them is not judged."""
+
+
+def judged_change_condition() -> str:
+    """CEL for the policy's match condition: a CREATE, or an UPDATE that changes a judged field.
+
+    A pod created before its namespace was labelled (or before the policy existed) must stay
+    updatable by its controllers (a finalizer removed, a label added); a change to what the rules
+    judge (a RuntimeClass, a container, an ephemeral container added by `kubectl debug`, a
+    resize) is judged on the whole pod spec, as a CREATE is."""
+    new, old = "variables.podSpec", "variables.oldPodSpec"
+    changed = " || ".join(
+        f"has({new}.{name}) != has({old}.{name}) || (has({new}.{name}) && {new}.{name} != "
+        f"{old}.{name})"
+        for name in JUDGED_FIELDS
+    )
+    return f"request.operation != 'UPDATE' || oldObject == null || {changed}"
+
+
+POD_SUBRESOURCES = ("pods/ephemeralcontainers", "pods/resize")
+"""Pod subresources whose UPDATE changes a judged field; their admission object is the whole Pod.
+A `pods` rule matches neither (kubernetes `admission/plugin/policy/matching`, `rules.go`: a
+subresource is matched only by its own name). `kubectl debug` adds ephemeral containers through
+the first; the second (Kubernetes 1.33+, in-place pod resize, KEP-1287) changes containers'
+resources, so the memory rule holds over a pod's life, not only at its creation (the memory
+limit sizes the sandbox VM, and a resize under the minimum is refused as a create would be)."""
 
 
 def has_pod_spec_variable() -> str:
@@ -142,8 +186,16 @@ def _memory_total() -> str:
 
 
 def rules(runtime: RuntimeGeneration, extra_classes: Sequence[str] = ()) -> list[AdmissionRule]:
-    """The workload rules for an untrusted namespace of a cluster of `runtime`'s generation."""
-    classes = [runtime.runtime_class_name, *extra_classes]
+    """The workload rules for an untrusted namespace of a cluster of `runtime`'s generation.
+
+    The runtime-class rule accepts every AKS sandboxing class, not only `runtime`'s: stacks of
+    both generations may share a cluster, and each labelled binding judges every labelled
+    namespace, so one stack's policy must not refuse the other's sandboxed pods (a class of the
+    other generation is the pack's finding, `runtime-class-matches-pool-generation`)."""
+    classes = [
+        *RUNTIMES_BY_CLASS,
+        *(name for name in extra_classes if name not in RUNTIMES_BY_CLASS),
+    ]
     listed = ", ".join(f"'{name}'" for name in classes)
     spec = "variables.podSpec"
     memory_limit_set = (
@@ -168,15 +220,18 @@ def rules(runtime: RuntimeGeneration, extra_classes: Sequence[str] = ()) -> list
             " && ".join(
                 f"{_containers(field)}.all(c, !has(c.securityContext) || "
                 f"{_flag_unset('c.securityContext', 'privileged')})"
-                for field in ("containers", "initContainers")
+                for field in workloads.PRIVILEGED_CONTAINER_FIELDS
             ),
-            "sandboxed pods cannot run privileged containers (init containers included): remove "
-            "securityContext.privileged",
+            "sandboxed pods cannot run privileged containers (init and ephemeral containers "
+            "included): remove securityContext.privileged",
         ),
         AdmissionRule(
+            # An ephemeral container cannot add a volume, only mount the pod's (EphemeralContainer
+            # has no volumes field): a hostPath it could mount is a pod volume, refused here.
             "host-path",
             f"{_containers('volumes')}.all(v, !has(v.hostPath))",
-            "sandboxed pods cannot mount hostPath volumes: use another volume type",
+            "sandboxed pods cannot mount hostPath volumes (ephemeral containers included): use "
+            "another volume type",
         ),
         AdmissionRule(
             "memory-limit",
@@ -202,18 +257,30 @@ def policy_object(
             "failurePolicy": "Fail",
             "matchConstraints": {
                 "resourceRules": [
+                    *(
+                        {
+                            "apiGroups": [kind.group],
+                            "apiVersions": list(kind.versions),
+                            "operations": ["CREATE", "UPDATE"],
+                            "resources": [kind.resource],
+                        }
+                        for kind in workload_kinds()
+                    ),
                     {
-                        "apiGroups": [kind.group],
-                        "apiVersions": list(kind.versions),
-                        "operations": ["CREATE", "UPDATE"],
-                        "resources": [kind.resource],
-                    }
-                    for kind in workload_kinds()
+                        "apiGroups": [""],
+                        "apiVersions": ["v1"],
+                        "operations": ["UPDATE"],
+                        "resources": list(POD_SUBRESOURCES),
+                    },
                 ]
             },
+            "matchConditions": [
+                {"name": "create-or-judged-change", "expression": judged_change_condition()}
+            ],
             "variables": [
                 {"name": "hasPodSpec", "expression": has_pod_spec_variable()},
                 {"name": "podSpec", "expression": pod_spec_variable()},
+                {"name": "oldPodSpec", "expression": old_pod_spec_variable()},
             ],
             "validations": [
                 {

@@ -19,6 +19,7 @@ from podsandbox.rules.aks import (
     normalize_kubernetes_version,
     parse_kubernetes_version,  # fmt: skip
 )
+from podsandbox.rules.workloads import unique_object_name
 
 MIN_KUBERNETES_VERSION: KubernetesVersion = (1, 30, 0)
 """ValidatingAdmissionPolicy is GA (admissionregistration.k8s.io/v1, served by default) from
@@ -108,6 +109,16 @@ def policy_name(project: str, stack: str) -> str:
     return name[:200] or "podsandbox"
 
 
+POLICY_NAME_LENGTH = 253 - len("-labelled")
+"""The policy's bindings are named after it with a suffix, and all are RFC 1123 subdomains."""
+
+
+def default_policy_name(project: str, stack: str, component: str) -> str:
+    """A guardrail's default policy name, unique per project, stack and component (two stacks,
+    or two guardrails of one stack, may share a cluster), fitting its bindings' names."""
+    return unique_object_name((project, stack, component), POLICY_NAME_LENGTH)
+
+
 def is_labelled_untrusted(labels: Mapping[str, Any]) -> bool:
     """Whether a namespace's labels mark it untrusted (what the labelled binding selects)."""
     return labels.get(UNTRUSTED_LABEL) == UNTRUSTED_LABEL_VALUE
@@ -138,6 +149,28 @@ def _selector_matches(selector: Mapping[str, Any], labels: Mapping[str, str]) ->
         if operator not in ("In", "NotIn", "Exists", "DoesNotExist"):
             return False
     return True
+
+
+def named_namespaces(binding: Mapping[str, Any]) -> set[str]:
+    """The namespaces a ValidatingAdmissionPolicyBinding's inputs select by name: the values of an
+    `In` expression, or the matchLabels value, on the name label. What a binding of a program
+    selects by name is untrusted for the pack too (a namespace can be untrusted only for the
+    admission policy otherwise)."""
+    spec = binding.get("spec")
+    match = spec.get("matchResources") if isinstance(spec, Mapping) else None
+    selector = match.get("namespaceSelector") if isinstance(match, Mapping) else None
+    if not isinstance(selector, Mapping):
+        return set()
+    named = set()
+    match_labels = selector.get("matchLabels")
+    if isinstance(match_labels, Mapping) and isinstance(match_labels.get(NAME_LABEL), str):
+        named.add(match_labels[NAME_LABEL])
+    for expression in selector.get("matchExpressions") or []:
+        if not isinstance(expression, Mapping):
+            continue
+        if expression.get("key") == NAME_LABEL and expression.get("operator") == "In":
+            named |= {value for value in expression.get("values") or [] if isinstance(value, str)}
+    return named
 
 
 def binding_guards(binding: Mapping[str, Any], namespace: str, labels: Mapping[str, str]) -> bool:

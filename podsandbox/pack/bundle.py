@@ -1,8 +1,12 @@
 """`podsandbox policy bundle DIR`: the policy pack made self-contained for `pulumi policy publish`.
 
-`pulumi policy publish` uploads the pack's folder alone, and the CLI builds the pack's environment
-from that folder's requirements.txt. The repository's `policy/` installs the policies and rules
-from the repository itself (`..`), which a published pack cannot reach. The bundle holds the pack's
+`pulumi policy publish [org-name]` takes only an organization: it publishes the current folder,
+and starts the pack locally before uploading it (pulumi/pulumi `pkg/cmd/pulumi/policy/
+policy_publish.go`, `pkg/backend/httpstate/policypack.go`), so the folder needs its environment
+first: `cd DIR && pulumi install && pulumi policy publish [ORG]`. `pulumi install` builds it from
+PulumiPolicy.yaml's runtime options (a pip virtualenv, `venv`) and the folder's
+requirements.txt. The repository's `policy/` installs the policies and rules from the repository
+itself (`..`), which a published pack cannot reach. The bundle holds the pack's
 two files, the modules of this package that the pack imports (found by reading their imports, so
 that nothing the pack does not run is shipped) beside them, and a requirements.txt that names only
 published packages: the CLI starts it as `python -u -m pulumi.policy <engine> <dir>`, which puts

@@ -22,11 +22,14 @@ from pulumi_policy import (
 
 from podsandbox.guardrail import plan
 from podsandbox.pack.metadata import ADMISSION_POLICY_DOC, WORKLOAD_TAGS
-from podsandbox.pack.namespaces import NAMESPACE, declared_namespaces, untrusted_in_stack
+from podsandbox.pack.namespaces import (
+    ADMISSION_GROUP,
+    NAMESPACE,
+    declared_namespaces,
+    untrusted_in_stack,
+)
 from podsandbox.pack.policy_config import UNTRUSTED_NAMESPACES, untrusted_namespaces
 from podsandbox.rules import workloads
-
-ADMISSION_GROUP = "kubernetes:admissionregistration.k8s.io/"
 
 
 def _validate_guardrail(args: StackValidationArgs, report_violation: ReportViolation) -> None:

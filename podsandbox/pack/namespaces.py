@@ -33,6 +33,7 @@ from podsandbox.pack.unchecked import NotCheckedError
 from podsandbox.rules import aks, policy_checks, workloads
 
 NAMESPACE = "kubernetes:core/v1:Namespace"
+ADMISSION_GROUP = "kubernetes:admissionregistration.k8s.io/"
 
 
 class NamespaceNotKnownError(NotCheckedError):
@@ -131,16 +132,26 @@ def declared_namespaces(args: StackValidationArgs) -> dict[str, tuple[dict[str, 
     return declared
 
 
-def _labelled_untrusted(declared: dict[str, tuple[dict[str, str], str]]) -> set[str]:
-    """Of the stack's Namespaces, those with the untrusted label: untrusted like the config's."""
-    return {name for name, (labels, _) in declared.items() if plan.is_labelled_untrusted(labels)}
+def program_untrusted(
+    args: StackValidationArgs, declared: dict[str, tuple[dict[str, str], str]]
+) -> set[str]:
+    """What the program itself declares untrusted, like the config's: its Namespaces with the
+    untrusted label, and every namespace an admission binding of the program (a SandboxGuardrail's
+    included) selects by name, so that the pack never judges fewer namespaces than the guardrail
+    the program deploys."""
+    found = {name for name, (labels, _) in declared.items() if plan.is_labelled_untrusted(labels)}
+    for resource in args.resources:
+        kind = resource.resource_type
+        if kind.startswith(ADMISSION_GROUP) and kind.endswith(":" + plan.BINDING_KIND):
+            found |= plan.named_namespaces(resource.props)
+    return found
 
 
 def untrusted_in_stack(
     args: StackValidationArgs, declared: dict[str, tuple[dict[str, str], str]]
 ) -> list[str]:
-    """The config's untrusted namespaces and those the stack labels untrusted."""
-    return sorted({*configured_untrusted(args.get_config()), *_labelled_untrusted(declared)})
+    """The config's untrusted namespaces and those the program declares untrusted."""
+    return sorted({*configured_untrusted(args.get_config()), *program_untrusted(args, declared)})
 
 
 def _validate_untrusted_namespace(
@@ -179,7 +190,9 @@ def _validate_labelled_namespace(
     args: StackValidationArgs, report_violation: ReportViolation
 ) -> None:
     config = args.get_config()
-    labelled = _labelled_untrusted(declared_namespaces(args)) - set(configured_untrusted(config))
+    labelled = program_untrusted(args, declared_namespaces(args)) - set(
+        configured_untrusted(config)
+    )
     # (the configured ones are the resource policy's)
     if not labelled:
         return
@@ -199,8 +212,9 @@ def _validate_labelled_namespace(
 
 LABELLED_NAMESPACE_SANDBOXED = StackValidationPolicy(
     name="labelled-namespace-sandboxed",
-    description="Workloads in namespaces the stack labels podsandbox.io/untrusted=true must "
-    "use a sandboxing RuntimeClass, as in the configured untrusted namespaces.",
+    description="Workloads in namespaces the stack labels podsandbox.io/untrusted=true, or that "
+    "an admission binding of the stack selects by name, must use a sandboxing RuntimeClass, as "
+    "in the configured untrusted namespaces.",
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.CRITICAL,
     tags=WORKLOAD_TAGS,

@@ -7,12 +7,12 @@ policies; keeping them here keeps them free of the policy SDK and next to the ru
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from podsandbox.rules import aks, judge, sizing, vmsizes
 from podsandbox.rules.pools import SandboxingPool
-from podsandbox.rules.workloads import Workload
+from podsandbox.rules.workloads import PRIVILEGED_CONTAINER_FIELDS, Workload, shown
 
 # --- node pools ------------------------------------------------------------------------------
 
@@ -179,6 +179,14 @@ def _differ(first: Any, second: Any) -> bool:
         return str(first) != str(second)
 
 
+def _listed(value: Any) -> list[Mapping[str, Any]]:
+    """The mappings of a list field (a sequence, as the policy SDK proxies it; none when it is
+    not one)."""
+    if not isinstance(value, Sequence) or isinstance(value, str):
+        return []
+    return [item for item in value if isinstance(item, Mapping)]
+
+
 HOST_FEATURES = {
     "hostPID": "hostPID is mapped to the sandbox VM's PID namespace, not the host's",
     "hostIPC": "hostIPC is mapped to the pod's namespaces inside the VM, not the host's",
@@ -190,12 +198,17 @@ HOST_FEATURES = {
 
 
 def host_features_used(workload: Workload) -> list[str]:
-    """The `HOST_FEATURES` a workload's pods use (privileged: any container, init ones too)."""
+    """The `HOST_FEATURES` a workload's pods use (privileged: any container, init and ephemeral
+    ones too; `workloads.PRIVILEGED_CONTAINER_FIELDS`)."""
     spec = workload.pod_spec
     used = [feature for feature in ("hostPID", "hostIPC") if spec.get(feature) is True]
     containers = workload.containers()
-    init_containers = [c for c in spec.get("initContainers") or [] if isinstance(c, Mapping)]
-    for container in containers + init_containers:
+    every = [
+        container
+        for field_name in PRIVILEGED_CONTAINER_FIELDS
+        for container in _listed(spec.get(field_name))
+    ]
+    for container in every:
         context = container.get("securityContext")
         if isinstance(context, Mapping) and context.get("privileged") is True:
             used.append("privileged")
@@ -231,6 +244,6 @@ def workload_in_untrusted_namespace(
     because = f" ({reason})" if reason else ""
     return [
         f"{_who(workload)} runs in the untrusted namespace {workload.namespace} with "
-        f"runtimeClassName {workload.runtime_class_name!r}{because}; it must use a sandboxing "
+        f"runtimeClassName {shown(workload.runtime_class_name)}{because}; it must use a sandboxing "
         f"RuntimeClass ({classes}), e.g. runtimeClassName: {aks.GA_RUNTIME.runtime_class_name}"
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -162,6 +163,12 @@ def pod_spec_path(
     return entry[0] if entry is not None else None
 
 
+PRIVILEGED_CONTAINER_FIELDS = ("containers", "initContainers", "ephemeralContainers")
+"""The pod spec's container lists whose `securityContext.privileged` the rules refuse. The API
+server refuses ephemeral containers in a create (`ValidatePodCreate`: "cannot be set on create");
+`kubectl debug` adds them later through `pods/ephemeralcontainers`, so the admission policy judges
+them there, and the pack checks them in a declared pod spec all the same (defensively)."""
+
 DEFAULT_NAMESPACE = "default"
 
 AKS_OWNED_NAMESPACES: dict[str, str] = {
@@ -220,6 +227,21 @@ def is_namespace_name(text: str) -> bool:
 def is_object_name(text: str, max_length: int = 253) -> bool:
     """Whether `text` can name a RuntimeClass or an admission policy (an RFC 1123 subdomain)."""
     return len(text) <= max_length and _DNS_SUBDOMAIN.fullmatch(text) is not None
+
+
+HASH_LENGTH = 8
+
+
+def unique_object_name(parts: tuple[str, ...], max_length: int) -> str:
+    """`parts` joined with "-" as an RFC 1123 subdomain of at most `max_length` characters: a
+    cluster-wide object's default name, unique per project, stack and component. One too long is
+    cut and ends with a hash of the whole, so that names cut alike still differ."""
+    whole = "-".join(parts)
+    name = re.sub(r"[^a-z0-9.-]+", "-", whole.lower()).strip("-.") or "podsandbox"
+    if len(name) <= max_length:
+        return name
+    digest = hashlib.sha256(whole.encode()).hexdigest()[:HASH_LENGTH]
+    return f"{name[: max_length - HASH_LENGTH - 1].rstrip('-.')}-{digest}"
 
 
 def reserved_namespace(namespace: str) -> Optional[str]:
@@ -338,6 +360,11 @@ def workload_of(
     return Workload(resource_type, props, where, spec, provider_namespace, sandboxing_classes or {})
 
 
+def shown(value: Any) -> str:
+    """A field's value for a message: quoted, or "unset" (never Python's None)."""
+    return "unset" if value is None else repr(value)
+
+
 KATA_HANDLER = "kata"
 """A RuntimeClass whose handler is this, or starts with it and "-", runs pods in Kata VMs."""
 
@@ -366,14 +393,14 @@ class DeclaredRuntimeClass:
     def why_not_sandboxing(self) -> str:
         if not is_kata_handler(self.handler):
             return (
-                f"this stack declares RuntimeClass {self.name} with handler {self.handler!r}, "
+                f"this stack declares RuntimeClass {self.name} with handler {shown(self.handler)}, "
                 f"which is not {KATA_HANDLER!r} or {KATA_HANDLER}-*"
             )
         labels = " or ".join(f'{runtime.node_label}: "true"' for runtime in RUNTIMES.values())
         return (
-            f"this stack declares RuntimeClass {self.name} with handler {self.handler!r} but its "
-            f"scheduling.nodeSelector names no sandboxing node label ({labels}), so its pods can "
-            "land on nodes without the Kata handler"
+            f"this stack declares RuntimeClass {self.name} with handler {shown(self.handler)} "
+            f"but its scheduling.nodeSelector names no sandboxing node label ({labels}), so its "
+            "pods can land on nodes without the Kata handler"
         )
 
 
