@@ -57,7 +57,7 @@ BAD_INPUTS = [
     pytest.param(
         "pool",
         {"vm_size": "D4s_v3"},
-        "vmSize = 'D4s_v3': is not an Azure VM size name. Allowed: a size name such as Standard_D4s_v3 (tier_FamilyVCPUsFeatures_version). Example: vmSize: Standard_D4s_v3",
+        "vmSize = 'D4s_v3': is not an Azure VM size name (did you mean Standard_D4s_v3?). Allowed: a size name such as Standard_D4s_v3 (tier_FamilyVCPUsFeatures_version). Example: vmSize: Standard_D4s_v3",
         id="not a size name",
     ),
     pytest.param(

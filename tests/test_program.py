@@ -119,7 +119,7 @@ def test_a_legacy_stack_reads_the_feature_and_sends_a_preview_api_version():
 def test_invalid_settings_stop_the_program_before_any_resource():
     config = stack("dev")
     config.config.update({"podsandbox:osSku": "Ubuntu", "podsandbox:nodeCount": "0"})
-    with pytest.raises(pulumi.RunError, match=r"\(2 problems\)") as raised:
+    with pytest.raises(pulumi.RunError, match=r"^2 problems in Pulumi\.dev\.yaml:") as raised:
         run_program(REPO, config.project, config.stack, config.config)
     assert "osSku = 'Ubuntu'" in str(raised.value) and "nodeCount = 0" in str(raised.value)
 

@@ -313,7 +313,7 @@ def vm_size_verdict(vm_size: str) -> tuple[Optional[vmsizes.SizeVerdict], Option
     except vmsizes.SizeNameError:
         # A name without its tier (D4s_v3, as lists shorten it) is the Standard one.
         meant = f"Standard_{vm_size.strip()}"
-        named = vmsizes.is_size_name(meant)
+        named = vmsizes.is_catalog_size(meant)
         return None, Finding(
             "vmSize",
             vm_size,

@@ -200,13 +200,13 @@ class SizeNameError(ValueError):
     """The text is not an Azure VM size name."""
 
 
-def is_size_name(name: str) -> bool:
-    """Whether `name` follows the size-naming grammar (`parse_size` takes it)."""
+def is_catalog_size(name: str) -> bool:
+    """Whether `name` is a size name of a series the catalog knows: a suggestion worth making
+    (Standard_D4s_v3 for D4s_v3, not Standard_D4s for D4s)."""
     try:
-        parse_size(name)
+        return check_size(name).series is not None
     except SizeNameError:
         return False
-    return True
 
 
 def parse_size(name: str) -> ParsedSize:
@@ -218,7 +218,8 @@ def parse_size(name: str) -> ParsedSize:
     match = _SIZE_NAME.match(text)
     if match is None:
         # A name without its tier (D4s_v3, as the portal's lists shorten it) is the Standard one.
-        meant = f"Standard_{text}" if _SIZE_NAME.match(f"Standard_{text}") is not None else None
+        tierless = not text.lower().startswith(("standard_", "basic_"))
+        meant = f"Standard_{text}" if tierless and is_catalog_size(f"Standard_{text}") else None
         hint = f" (did you mean {meant}?)" if meant else ""
         raise SizeNameError(
             f"{name!r} is not an Azure VM size name{hint}; sizes look like Standard_D4s_v3 "
