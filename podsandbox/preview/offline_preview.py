@@ -173,13 +173,16 @@ def offline_preview(
         limits,
     )
     try:
-        # While the program runs: the pack and its config, read and checked (the SDKs import).
+        # While the child starts and confines itself: the pack and its config, read and checked,
+        # and every module of the verdict and the reports, loaded before the program runs.
         from podsandbox.preview.policy_evaluator import prepared_analyzer
 
         analyzer = prepared_analyzer(policy_config)
+        load_verdict_modules()
     except BaseException:
         running.stop()
         raise
+    running.release()
     run = running.finish()
     if run.errors:
         raise ProgramError(
@@ -189,6 +192,15 @@ def offline_preview(
             run,
         )
     return judge(run, stack_config, analyzer)
+
+
+def load_verdict_modules() -> None:
+    """Import what judges and reports a run, so that it is in memory before the program starts:
+    even where the program could change the checker's files, nothing loaded after it ran decides
+    the verdict."""
+    import podsandbox.preview.records
+    import podsandbox.preview.report
+    import podsandbox.preview.report.errors  # noqa: F401
 
 
 def judge(run: ProgramRun, stack_config: StackConfig, analyzer: Analyzer) -> PreviewReport:

@@ -1,8 +1,9 @@
 """The judged program's process: run the program under the mocks and report what it does.
 
 Started by `program_process.RunningProgram.start` as `python -P -m podsandbox.preview.program_child
-FD`. It reads its request (JSON) from stdin, bounds its own memory before anything else runs, then
-runs the program with `recorder.run_program` and writes one JSON event per line to the pipe FD as
+FD PLAN`. It first confines itself as PLAN says (`confinement`: namespaces, bounds, Landlock,
+seccomp) and tells the checker which layers took, then waits for its request (JSON, on stdin),
+which the checker sends once it has loaded everything the verdict needs. Then it runs the program with `recorder.run_program` and writes one JSON event per line to the pipe FD as
 each registration, invoke, message and output is made, then how the run ended. It exits with
 `os._exit` at once, so that threads the program left running cannot keep it alive.
 
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import sys
 import threading
 import traceback
@@ -22,6 +22,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, NoReturn, Optional
 
+from podsandbox.preview.confinement import Plan, confine, confined_event, enter_namespaces
 from podsandbox.preview.program_events import DONE, MIB, encode_failure, encode_record
 
 RESERVE_BYTES = 4 * MIB
@@ -80,11 +81,23 @@ def _failure(error: BaseException, program_dir: Path) -> dict[str, Any]:
     return encode_failure("failed", type(error).__name__, str(error), where, module)
 
 
+def _confine(channel: Channel) -> None:
+    """Confine this process before anything of the program's runs; a confinement that fails
+    half-way stops the run (the program does not run less confined than said)."""
+    plan = Plan.from_json(sys.argv[2])
+    try:
+        layers = confine(plan, enter_namespaces())
+    except OSError as error:
+        channel.send(confined_event([]))
+        channel.send(encode_failure("confinement", "OSError", str(error)))
+        os._exit(0)
+    channel.send(confined_event(layers))
+
+
 def main() -> NoReturn:
     channel = Channel(int(sys.argv[1]))
-    request = json.loads(sys.stdin.buffer.read())
-    limit = int(request["memoryMib"]) * MIB
-    resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+    _confine(channel)
+    request = json.loads(sys.stdin.buffer.read())  # the checker's go
     reserve: Optional[bytearray] = bytearray(RESERVE_BYTES)
     program_dir = Path(request["programDir"]).resolve()
     ended: dict[str, Any] = DONE
