@@ -23,7 +23,8 @@ program runs, with what the kernel offers, and says which layers are in effect (
   grants anything; Landlock and seccomp need it;
 - `seccomp`: a seccomp filter (seccomp(2)) refusing `socket()` (no network, no unix socket such as
   Docker's, which Landlock ABIs up to 7 do not cover), io_uring, shared memory outside the memory
-  bound (`memfd_create`, `shmget`), tracing, kernel modules, mounts and key rings;
+  bound (`memfd_create`, `shmget`), tracing, kernel modules, mounts, key rings, and changes of a
+  file's mode, owner, times or extended attributes (which Landlock does not handle);
 - `process-limit`: `RLIMIT_NPROC`, which binds only in a user namespace of its own (or a user
   that is not root).
 
@@ -170,7 +171,7 @@ def not_checked_note(layers: Sequence[str]) -> Optional[str]:
     return (
         f"the judged program ran with less confinement than the checker promises on Linux "
         f"(without {', '.join(absent)}; in effect: {describe(layers)}), so nothing it could do "
-        "to the machine running the checker was ruled out (README, \"What the checker promises "
+        'to the machine running the checker was ruled out (README, "What the checker promises '
         'about the programs it judges")'
     )
 
@@ -383,14 +384,23 @@ def _landlock(libc: _Libc, abi: int, plan: Plan) -> None:
 
 AUDIT_ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}
 DENIED_SYSCALLS = {
-    # socket, io_uring_setup/enter/register, memfd_create, shmget, ptrace, process_vm_readv,
-    # process_vm_writev, init_module, finit_module, mount, keyctl, add_key, request_key, bpf,
-    # userfaultfd, perf_event_open, kexec_load
+    # socket; io_uring_setup, _enter, _register; memfd_create; shmget; ptrace; process_vm_readv,
+    # _writev; init_module, finit_module; mount; keyctl, add_key, request_key; bpf; userfaultfd;
+    # perf_event_open; kexec_load; then what changes a file's attributes, which Landlock leaves
+    # alone (ABIs 1 to 7): chmod, fchmod, fchmodat, fchmodat2, chown, fchown, lchown, fchownat,
+    # utime, utimes, futimesat, utimensat, setxattr, lsetxattr, fsetxattr, removexattr,
+    # lremovexattr, fremovexattr, setxattrat, removexattrat; and truncate (by path: Landlock
+    # handles it from ABI 3 only).
     "x86_64": (41, 425, 426, 427, 319, 29, 101, 310, 311, 175, 313, 165, 250, 248, 249, 321,
-               323, 298, 246),
+               323, 298, 246,
+               90, 91, 268, 452, 92, 93, 94, 260, 132, 235, 261, 280, 188, 189, 190, 197, 198,
+               199, 463, 466, 76),
     "aarch64": (198, 425, 426, 427, 279, 194, 117, 270, 271, 105, 273, 40, 219, 217, 218, 280,
-                282, 241, 104),
+                282, 241, 104,
+                52, 53, 452, 55, 54, 88, 5, 6, 7, 14, 15, 16, 463, 466, 45),
 }  # fmt: skip
+"""Refused with EPERM (arch/x86/entry/syscalls/syscall_64.tbl, include/uapi/asm-generic/unistd.h
+for aarch64, which has no chmod, chown, utime, utimes or futimesat of its own)."""
 X32_SYSCALL_BIT = 0x40000000
 
 

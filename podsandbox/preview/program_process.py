@@ -192,7 +192,9 @@ class RunningProgram:
 
             environment[SKIP_VALIDATION_ENV] = "true"
         package_dir = Path(__file__).resolve().parents[1]
-        plan = Plan(str(folder), readable_paths(request.program_dir, package_dir), limits.memory_mib)
+        plan = Plan(
+            str(folder), readable_paths(request.program_dir, package_dir), limits.memory_mib
+        )
         read_fd, write_fd = os.pipe()
         command = [sys.executable, "-P", "-m", "podsandbox.preview.program_child", str(write_fd)]
         was_subreaper = set_subreaper(True)
