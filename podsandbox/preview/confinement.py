@@ -7,8 +7,7 @@ network, `sudo`. So the judged program's process (`program_child`) confines itse
 program runs, with what the kernel offers, and says which layers are in effect (`layers`):
 
 - `user-namespace`: a user namespace of its own (user_namespaces(7)), the same uid mapped to
-  itself: root keeps its files but loses every capability over the host, and `RLIMIT_NPROC`
-  then counts only the processes of this tree (getrlimit(2), since Linux 5.14 per namespace);
+  itself: root keeps its files but loses every capability over the host;
 - `pid-namespace`: a PID namespace (pid_namespaces(7)) whose init is ours: no process outside it
   can be named (signalled, traced), and when its init ends the kernel kills every process in it,
   a `setsid()` daemon included;
@@ -25,8 +24,9 @@ program runs, with what the kernel offers, and says which layers are in effect (
   Docker's, which Landlock ABIs up to 7 do not cover), io_uring, shared memory outside the memory
   bound (`memfd_create`, `shmget`), tracing, kernel modules, mounts, key rings, and changes of a
   file's mode, owner, times or extended attributes (which Landlock does not handle);
-- `process-limit`: `RLIMIT_NPROC`, which binds only in a user namespace of its own (or a user
-  that is not root).
+- `process-limit`: at most `MAX_PROCESSES` processes in the PID namespace (its own
+  `kernel.pid_max`, Linux 6.14 or later), root included; for a user that is not root, also
+  `RLIMIT_NPROC` in its user namespace.
 
 Everything here is the standard library (`ctypes` for the system calls Python does not expose),
 so that the checker can start the child before it imports any SDK. The checker's side (the
@@ -62,8 +62,8 @@ PROMISED = (
 )
 """The layers the README promises on Linux (any Landlock ABI): a run with less is not checked."""
 
-MAX_PROCESSES = 256
-"""The most processes the judged program's tree may hold at once (`RLIMIT_NPROC`)."""
+MAX_PROCESSES = 1024
+"""The most processes (threads included) the judged program's tree may hold at once."""
 
 SYSTEM_READABLE = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/etc/ld.so.cache", "/etc/localtime")
 """What every program reads besides the interpreter: shared libraries and the time zone."""
@@ -205,7 +205,7 @@ def _libc() -> Optional[_Libc]:
 # --- Namespaces: the checker's child becomes a holder outside, an init and the worker inside.
 
 
-def enter_namespaces() -> list[str]:
+def enter_namespaces(max_processes: int = MAX_PROCESSES) -> list[str]:
     """Put the rest of the run in namespaces of its own and return, in the process that runs
     the program, the layers that took. The calling process stays outside and waits for the
     run (`_hold`); a new PID namespace's first process is its init (`_init`), which starts the
@@ -224,12 +224,26 @@ def enter_namespaces() -> list[str]:
         _hold(init, status_read)
     os.close(status_read)
     libc.call("prctl", PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if _limit_processes(max_processes):
+        layers.append("process-limit")
     worker = os.fork()
     if worker:
         _init(worker, status_write)
     os.close(status_write)
     libc.call("prctl", PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     return layers
+
+
+def _limit_processes(max_processes: int) -> bool:
+    """In the new PID namespace's init: at most `max_processes` processes (threads included) in
+    it, whatever the user, root included, by the namespace's own `kernel.pid_max` (per PID
+    namespace since Linux 6.14; its least value is 301, proc_sys_kernel(5)). False where the
+    kernel has one for all namespaces (`RLIMIT_NPROC` is then the bound, which binds no root)."""
+    try:
+        Path("/proc/sys/kernel/pid_max").write_text(str(max(301, max_processes + 1)))
+    except OSError:
+        return False
+    return True
 
 
 def _unshare(libc: _Libc) -> list[str]:
@@ -306,10 +320,11 @@ def confine(plan: Plan, namespaces: Sequence[str]) -> list[str]:
     if libc is None:
         return []
     layers = list(namespaces)
-    if "user-namespace" in layers:  # elsewhere it would count the user's every process, or
-        limit = plan.max_processes  # (root) not bind at all
+    if "user-namespace" in layers and os.getuid() != 0:  # counts this namespace's processes
+        limit = plan.max_processes  # (elsewhere the user's every one); root it does not bind
         resource.setrlimit(resource.RLIMIT_NPROC, (limit, limit))
-        layers.append("process-limit")
+        if "process-limit" not in layers:
+            layers.append("process-limit")
     libc.call("prctl", PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
     layers.append("no-new-privs")
     abi = landlock_abi(libc)

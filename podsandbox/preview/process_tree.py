@@ -107,17 +107,20 @@ class ProcessTree:
         return {pid for pid in found - {self.me} if parents[pid][1] == ended}
 
     def private_memory(self) -> int:
-        """The run's memory in bytes: each process's resident pages not shared with a file
-        (`/proc/PID/statm`: resident - shared), summed over the tree."""
-        page = os.sysconf("SC_PAGE_SIZE")
+        """The run's memory in bytes: the sum of each process's proportional share of the
+        anonymous and shared-memory pages it maps (`Pss_Anon` + `Pss_Shmem` of
+        `/proc/PID/smaps_rollup`, proc(5)), so that pages forked children share are counted
+        once, and files mapped (the interpreter, its libraries) not at all."""
         total = 0
         for pid in self.members():
             try:
-                with open(f"/proc/{pid}/statm", "rb") as statm:
-                    fields = statm.read().split()
+                with open(f"/proc/{pid}/smaps_rollup", "rb") as rollup:
+                    lines = rollup.read().splitlines()
             except OSError:
                 continue
-            total += max(0, int(fields[1]) - int(fields[2])) * page
+            for line in lines:
+                if line.startswith((b"Pss_Anon:", b"Pss_Shmem:")):
+                    total += int(line.split()[1]) * 1024
         return total
 
     def end(self) -> None:

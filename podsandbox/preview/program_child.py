@@ -86,7 +86,7 @@ def _confine(channel: Channel) -> None:
     half-way stops the run (the program does not run less confined than said)."""
     plan = Plan.from_json(sys.argv[2])
     try:
-        layers = confine(plan, enter_namespaces())
+        layers = confine(plan, enter_namespaces(plan.max_processes))
     except OSError as error:
         channel.send(confined_event([]))
         channel.send(encode_failure("confinement", "OSError", str(error)))

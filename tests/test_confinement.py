@@ -1,0 +1,484 @@
+"""The judged program is confined by the operating system: each promise of the README's "What the
+checker promises about the programs it judges" is tried by a hostile program, run as CI runs the
+checker (a command started by a shell, here as root), and each test asserts, besides its own
+outcome, that nothing outside the run's output files changed (the checker's install, the
+program's folder, $HOME, /tmp outside the run's private folder), that no secret of the checker's
+environment or of its parent shell's appears anywhere, and that no process of the run is left."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shlex
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from podsandbox.preview import confinement
+from tests.conftest import REPO, python_project
+
+HEADER = "import pulumi\nfrom pulumi_kubernetes.core.v1 import Pod\n"
+UNSANDBOXED_POD = (
+    "bad = Pod('bad', metadata={'name': 'bad', 'namespace': 'untrusted'},\n"
+    "    spec={'containers': [{'name': 'app', 'image': 'nginx'}]})\n"
+)
+CHECKER_SECRETS = {
+    "GITHUB_TOKEN": "ghp-checker26-token",
+    "ARM_CLIENT_SECRET": "arm26-client-secret",
+}
+PARENT_SECRET = {"PARENT_SHELL_TOKEN": "parent26-shell-secret"}
+SECRETS = [*CHECKER_SECRETS.values(), *PARENT_SECRET.values()]
+HOME = Path(os.path.expanduser("~"))
+
+
+def other_writers(path: Path) -> bool:
+    """What others on this machine write while a test runs: the workplace's machinery (its
+    shells' files, its own folder in $HOME), other test sessions and pip in /tmp. Left out of
+    the fingerprints; a hostile write into /tmp or $HOME is also tried, and must fail, in the
+    files test."""
+    if path.parent == Path("/tmp"):
+        return path.name.startswith(("bash_", "pip-", "pytest-of-"))
+    return path == HOME / ".claude"
+
+
+PROBE = (
+    "def probe(name, action):\n"
+    "    try:\n"
+    "        result = action()\n"
+    "        found[name] = 'done: ' + repr(result)[:200]\n"
+    "    except BaseException as error:\n"
+    "        found[name] = type(error).__name__\n"
+    "found = {}\n"
+)
+"""The hostile programs note each attempt in `found` ('done: ...' or the error's name)."""
+REPORT_FOUND = (
+    "pulumi.CustomResource('test:index:Found', 'found', {'found': found})\n"
+    "print(found)\n"
+    "pulumi.log.warn(str(found))\n"
+)
+"""...and hand what they found to every channel they have: a registration, stdout, a warning."""
+
+
+def fingerprint(root: Path, skip: tuple[Path, ...] = ()) -> dict[str, tuple[int, ...]]:
+    """Every entry under `root` with its mode, size, times and inode (a changed byte changes its
+    mtime: nothing the program can run may set times back, seccomp refuses utime)."""
+    found: dict[str, tuple[int, ...]] = {}
+    for folder, folders, files in os.walk(root):
+        here = Path(folder)
+        folders[:] = [n for n in folders if here / n not in skip and not other_writers(here / n)]
+        for name in files + folders:
+            if here / name in skip or other_writers(here / name):
+                continue
+            try:
+                stat = os.lstat(here / name)
+            except OSError:
+                continue
+            found[str(here / name)] = (stat.st_mode, stat.st_size, stat.st_mtime_ns, stat.st_ino)
+    return found
+
+
+def content_hash(root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.is_file():
+            digest.update(str(path).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+@dataclass
+class Outcome:
+    code: int
+    out: str
+    err: str
+    reports: dict[str, str]
+    found: dict[str, str]
+
+
+class Machine:
+    """What a run may not change, before and after, and the run's own places."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.tmp_path = tmp_path
+        self.checker_tmp = tmp_path / "checker-tmp"  # the run's private folder is made in it
+        self.checker_tmp.mkdir()
+        self.outputs = [tmp_path / "out" / "report.json", tmp_path / "out" / "report.md"]
+        self.outputs[0].parent.mkdir()
+        for output in self.outputs:
+            output.write_text("written before the run\n")
+        self.canaries = [
+            REPO / "podsandbox" / "preview" / "report" / f"zz_canary_{uuid.uuid4().hex}.py",
+            HOME / f".podsandbox-canary-{uuid.uuid4().hex}",
+            Path(f"/tmp/podsandbox-canary-{uuid.uuid4().hex}"),
+        ]
+        for canary in self.canaries:
+            canary.write_text("canary\n")
+
+    def watched(self) -> dict[str, Any]:
+        skip = (self.checker_tmp, self.outputs[0].parent)
+        return {
+            "package": content_hash(REPO / "podsandbox"),
+            "pack": content_hash(REPO / "policy"),
+            "install": fingerprint(Path(sys.prefix)),
+            "home": fingerprint(HOME, skip),
+            "tmp": fingerprint(Path("/tmp"), skip),
+            "ours": fingerprint(self.tmp_path, skip),
+        }
+
+    def remove_canaries(self) -> None:
+        for canary in self.canaries:
+            canary.unlink(missing_ok=True)
+
+
+@pytest.fixture
+def machine(tmp_path: Path) -> Iterator[Machine]:
+    watched = Machine(tmp_path)
+    try:
+        yield watched
+    finally:
+        watched.remove_canaries()
+
+
+def run_checker(machine: Machine, code: str, *extra: str, linger: float = 0.0) -> Outcome:
+    """Run the checker as CI does: started by a shell whose environment holds a secret the
+    checker's does not, with the checker's own secrets set; then check what every test checks."""
+    folder = python_project(machine.tmp_path / "team", HEADER + code)
+    before = machine.watched()
+    command = [
+        sys.executable, "-m", "podsandbox", "preview", "--program", str(folder),
+        "--format", "json", "--output", str(machine.outputs[0]),
+        "--format", "markdown", "--output", str(machine.outputs[1]), "--format", "text", *extra,
+    ]  # fmt: skip
+    secrets = " ".join(f"{name}={value}" for name, value in CHECKER_SECRETS.items())
+    shell = f'env -u PARENT_SHELL_TOKEN {secrets} {shlex.join(command)}; echo "exit=$?" >&2'
+    environment = {**os.environ, **PARENT_SECRET, "TMPDIR": str(machine.checker_tmp)}
+    done = subprocess.run(
+        ["bash", "-c", shell], cwd=REPO, env=environment, capture_output=True, timeout=300
+    )
+    time.sleep(linger)  # what a daemon would do after the checker's exit, it does meanwhile
+    out, err = done.stdout.decode(errors="replace"), done.stderr.decode(errors="replace")
+    code = int(err.rstrip().rpartition("exit=")[2])
+    reports = {path.name: path.read_text(errors="replace") for path in machine.outputs}
+    assert_nothing_left(machine, before, out, err, reports)
+    found = found_by_program(reports["report.json"])
+    return Outcome(code, out, err, reports, found)
+
+
+def assert_nothing_left(
+    machine: Machine, before: dict[str, Any], out: str, err: str, reports: dict[str, str]
+) -> None:
+    """What every hostile run must leave as it was: files, secrets, processes."""
+    after = machine.watched()
+    for place in before:
+        if before[place] != after[place]:
+            if isinstance(before[place], dict):
+                changed = {k for k in before[place].keys() | after[place].keys()
+                           if before[place].get(k) != after[place].get(k)}  # fmt: skip
+            else:
+                changed = {place}
+            raise AssertionError(f"the run changed {place}: {sorted(changed)[:10]}")
+    for canary in machine.canaries:
+        assert canary.read_text() == "canary\n"
+    everything = out + err + "".join(reports.values())
+    for secret in SECRETS:
+        assert secret not in everything
+    assert list(machine.checker_tmp.iterdir()) == [], "the private folder is removed"
+    assert not run_processes(machine), "a process of the run is left"
+
+
+def run_processes(machine: Machine) -> list[int]:
+    """Processes whose command line names this test's folder (the run's private folder is
+    in it, and the child's command line names it)."""
+    left = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if str(machine.tmp_path).encode() in cmdline:
+                left.append(int(entry))
+    return left
+
+
+def found_by_program(report: str) -> dict[str, str]:
+    try:
+        document = json.loads(report)
+    except json.JSONDecodeError:
+        return {}
+    for resource in document.get("resources", []):
+        if resource["name"] == "found":
+            return dict(resource["inputs"]["found"])
+    return {}
+
+
+def test_the_program_cannot_change_any_file_outside_its_scratch_folder(machine):
+    real_files = [
+        REPO / "podsandbox" / "preview" / "report" / "__init__.py",
+        REPO / "podsandbox" / "pack" / "pools.py",
+        REPO / "policy" / "__main__.py",
+        Path(sys.prefix) / "pyvenv.cfg",
+        *machine.outputs,
+        machine.tmp_path / "team" / "Pulumi.yaml",
+        machine.tmp_path / "team" / "Pulumi.dev.yaml",
+        machine.tmp_path / "team" / "__main__.py",
+        HOME / ".bashrc",
+    ]
+    code = PROBE + (
+        "import os, pathlib\n"
+        f"for path in {[str(p) for p in real_files]!r}:\n"  # nothing destructive if it worked
+        "    stat = os.stat(path)\n"
+        "    probe('open for writing ' + path, lambda: open(path, 'r+b').close())\n"
+        "    probe('truncate ' + path, lambda: os.truncate(path, stat.st_size))\n"
+        "    probe('chmod ' + path, lambda: os.chmod(path, stat.st_mode))\n"
+        "    probe('utime ' + path, lambda: os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns)))\n"
+        "    probe('link ' + path, lambda: os.link(path, os.environ['TMPDIR'] + '/link'))\n"
+        f"for path in {[str(p) for p in machine.canaries]!r}:\n"
+        "    probe('write ' + path, lambda: open(path, 'w').write('pwned'))\n"
+        "    probe('unlink ' + path, lambda: os.unlink(path))\n"
+        "    probe('rename ' + path, lambda: os.rename(path, path + '.moved'))\n"
+        "    probe('new file beside ' + path, lambda: open(path + '.new', 'w').write('pwned'))\n"
+        "    probe('symlink beside ' + path, lambda: os.symlink('/etc', path + '.link'))\n"
+        "probe('scratch', lambda: open(os.environ['TMPDIR'] + '/ok', 'w').write('fine'))\n"
+        "probe('home is scratch', lambda: open(os.path.expanduser('~/ok2'), 'w').write('fine'))\n"
+        + REPORT_FOUND
+        + UNSANDBOXED_POD
+    )
+    outcome = run_checker(machine, code)
+    assert outcome.code == 1, outcome.err  # the verdict stands: the bad pod is still found
+    assert outcome.found["scratch"].startswith("done")
+    assert outcome.found["home is scratch"].startswith("done")
+    attempts = {k: v for k, v in outcome.found.items() if k not in ("scratch", "home is scratch")}
+    assert len(attempts) == 5 * len(real_files) + 5 * len(machine.canaries)
+    assert all(not result.startswith("done") for result in attempts.values()), attempts
+    assert json.loads(outcome.reports["report.json"])["violations"]
+
+
+def test_the_program_cannot_read_or_signal_other_processes(machine):
+    bystander = subprocess.Popen(["sleep", "120"], env={**os.environ, **CHECKER_SECRETS})
+    try:
+        code = PROBE + (
+            "import os, signal, re\n"
+            "stolen = []\n"
+            "for pid in [os.getppid(), 1, *range(2, 40000)]:\n"
+            "    for name in ('environ', 'cmdline'):\n"
+            "        try:\n"
+            "            stolen.append(open(f'/proc/{pid}/{name}', 'rb').read().decode('latin-1'))\n"
+            "        except OSError:\n"
+            "            pass\n"
+            "    for fd in ('1', '2'):\n"
+            "        try:\n"
+            "            if os.stat(f'/proc/{pid}/fd/{fd}').st_ino == os.fstat(int(fd)).st_ino:\n"
+            "                continue  # its own stdout or stderr\n"
+            "            with open(f'/proc/{pid}/fd/{fd}', 'w') as stream:\n"
+            "                stream.write('FORGED REPORT\\n::error::forged')\n"
+            "            stolen.append(f'wrote {pid}/{fd}')\n"
+            "        except OSError:\n"
+            "            pass\n"
+            "probe('list /proc', lambda: os.listdir('/proc'))\n"
+            "probe('read /proc/self/environ', lambda: open('/proc/self/environ').read())\n"
+            f"probe('signal the bystander', lambda: os.kill({bystander.pid}, signal.SIGKILL))\n"
+            "probe('signal everything', lambda: os.kill(-1, signal.SIGKILL))\n"
+            "probe('signal the parent', lambda: os.kill(os.getppid(), signal.SIGKILL))\n"
+            "probe('environment', lambda: sorted(os.environ))\n"
+            "found['stolen'] = ' '.join(stolen)[:100000]\n" + REPORT_FOUND + UNSANDBOXED_POD
+        )
+        outcome = run_checker(machine, code)
+        assert bystander.poll() is None  # still running
+    finally:
+        bystander.kill()
+        bystander.wait()
+    assert outcome.code == 1, outcome.err
+    assert outcome.found["stolen"] == ""
+    for attempt in ("list /proc", "read /proc/self/environ", "signal the bystander"):
+        assert outcome.found[attempt] in ("PermissionError", "ProcessLookupError"), attempt
+    assert "GITHUB_TOKEN" not in outcome.found["environment"]
+    # The checker's streams carry only what it writes: the report, and the program's output marked.
+    assert "FORGED" not in outcome.out and outcome.out.startswith("Offline preview")
+    for line in outcome.err.splitlines()[:-1]:
+        assert line.startswith(("the program printed:", "  | ", "warning", "error: ")), line
+
+
+class Listener:
+    """A TCP, UDP, abstract and pathname unix listener that notes whatever reaches it."""
+
+    def __init__(self, folder: Path) -> None:
+        self.reached: list[str] = []
+        self.tcp = socket.create_server(("127.0.0.1", 0))
+        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.udp.bind(("127.0.0.1", 0))
+        self.abstract = socket.socket(socket.AF_UNIX)
+        self.abstract_name = f"\0podsandbox-{uuid.uuid4().hex}"
+        self.abstract.bind(self.abstract_name)
+        self.abstract.listen()
+        self.path = folder / "listener.sock"
+        self.unix = socket.socket(socket.AF_UNIX)
+        self.unix.bind(str(self.path))
+        self.unix.listen()
+        for name, sock in [("tcp", self.tcp), ("abstract", self.abstract), ("unix", self.unix)]:
+            threading.Thread(target=self._accept, args=(name, sock), daemon=True).start()
+        threading.Thread(target=self._receive, daemon=True).start()
+
+    def _accept(self, name: str, sock: socket.socket) -> None:
+        try:
+            sock.accept()
+            self.reached.append(name)
+        except OSError:
+            pass
+
+    def _receive(self) -> None:
+        try:
+            self.udp.recv(100)
+            self.reached.append("udp")
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        for sock in (self.tcp, self.udp, self.abstract, self.unix):
+            sock.close()
+
+
+def test_the_program_has_no_network(machine):
+    listener = Listener(machine.tmp_path)
+    try:
+        tcp, udp = listener.tcp.getsockname()[1], listener.udp.getsockname()[1]
+        code = PROBE + (
+            "import socket\n"
+            f"probe('tcp', lambda: socket.create_connection(('127.0.0.1', {tcp}), timeout=2))\n"
+            "probe('metadata', lambda: socket.create_connection(('169.254.169.254', 80), 2))\n"
+            "probe('udp', lambda: socket.socket(socket.AF_INET, socket.SOCK_DGRAM)"
+            f".sendto(b'x', ('127.0.0.1', {udp})))\n"
+            f"probe('abstract', lambda: socket.socket(socket.AF_UNIX).connect({listener.abstract_name!r}))\n"
+            f"probe('unix', lambda: socket.socket(socket.AF_UNIX).connect({str(listener.path)!r}))\n"
+            "probe('dns', lambda: socket.getaddrinfo('example.com', 443))\n" + REPORT_FOUND
+        )
+        outcome = run_checker(machine, code)
+        time.sleep(0.2)
+        assert listener.reached == []
+    finally:
+        listener.close()
+    assert outcome.code == 0, outcome.err
+    assert all(not result.startswith("done") for result in outcome.found.values()), outcome.found
+
+
+def test_everything_the_program_starts_ends_with_the_run(machine):
+    late = Path(f"/tmp/podsandbox-late-{uuid.uuid4().hex}")
+    daemon = (
+        "import os, time\n"
+        "if os.fork() == 0:\n"
+        "    os.setsid()\n"
+        "    if os.fork() == 0:\n"
+        "        time.sleep(3)\n"  # after the checker's exit
+        f"        for path in {[str(p) for p in machine.outputs]!r} + [{str(late)!r}]:\n"
+        "            try:\n"
+        "                open(path, 'w').write('rewritten by a daemon')\n"
+        "            except OSError:\n"
+        "                pass\n"
+        "        os._exit(0)\n"
+        "    os._exit(0)\n"
+        "import subprocess, sys\n"
+        f"subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)', {str(machine.tmp_path)!r}],\n"
+        "                 start_new_session=True)\n"
+    )
+    outcome = run_checker(machine, daemon + UNSANDBOXED_POD, linger=4.0)
+    assert outcome.code == 1, outcome.err
+    assert not late.exists()
+    assert json.loads(outcome.reports["report.json"])["violations"]
+
+
+def test_the_process_count_is_bounded_for_the_whole_tree(machine):
+    code = PROBE + (
+        "import os, signal, time\n"
+        "children = []\n"
+        "try:\n"
+        "    for _ in range(2000):\n"
+        "        child = os.fork()\n"
+        "        if child == 0:\n"
+        "            time.sleep(600)\n"
+        "            os._exit(0)\n"
+        "        children.append(child)\n"
+        "except OSError as error:\n"
+        "    found['stopped by'] = type(error).__name__\n"
+        "found['started'] = str(len(children))\n"
+        "for child in children:\n"  # so that the program itself can go on (threads)
+        "    os.kill(child, signal.SIGKILL)\n"
+        "    os.waitpid(child, 0)\n" + REPORT_FOUND
+    )
+    outcome = run_checker(machine, code)
+    assert outcome.code == 0, outcome.err
+    assert int(outcome.found["started"]) < confinement.MAX_PROCESSES
+    assert outcome.found["stopped by"] == "BlockingIOError"  # EAGAIN: no pid left
+
+
+def test_the_memory_bound_covers_the_whole_tree(machine):
+    code = (
+        "import os, time\n"
+        "for _ in range(6):\n"  # each within its own bound, together over it
+        "    if os.fork() == 0:\n"
+        "        block = b'x' * (120 * 1024 * 1024)  # written: resident\n"
+        "        time.sleep(600)\n"
+        "time.sleep(600)\n"
+    )
+    outcome = run_checker(machine, UNSANDBOXED_POD + code, "--max-memory", "400")
+    assert outcome.code == 2
+    assert "used more than 400 MiB of memory in all its processes (--max-memory 400)" in outcome.err
+
+
+def test_the_program_cannot_gain_privileges(machine):
+    code = PROBE + (
+        "import ctypes, os, socket, subprocess\n"
+        "libc = ctypes.CDLL(None, use_errno=True)\n"
+        "found['no_new_privs'] = str(libc.prctl(39, 0, 0, 0, 0))\n"  # PR_GET_NO_NEW_PRIVS
+        "probe('su', lambda: subprocess.run(['su', '-c', 'id'], capture_output=True).returncode)\n"
+        "probe('mount', lambda: subprocess.run(['mount', '-t', 'tmpfs', 'x', os.environ['TMPDIR']],"
+        " capture_output=True, check=True))\n"
+        "probe('hostname', lambda: socket.sethostname(socket.gethostname()))\n"
+        "probe('mknod', lambda: os.mknod(os.environ['TMPDIR'] + '/mem', 0o600 | 0o020000,"
+        " os.makedev(1, 1)))\n"
+        "probe('setuid', lambda: os.setuid(1000))\n" + REPORT_FOUND
+    )
+    outcome = run_checker(machine, code)
+    assert outcome.code == 0, outcome.err
+    assert outcome.found["no_new_privs"] == "1"
+    for attempt in ("mount", "hostname", "mknod", "setuid"):
+        assert not outcome.found[attempt].startswith("done"), (attempt, outcome.found)
+
+
+def test_every_report_names_the_confinement_in_effect(machine):
+    outcome = run_checker(machine, "")
+    document = json.loads(outcome.reports["report.json"])
+    layers = document["confinement"].split(", ")
+    assert confinement.missing(layers) == []  # as promised for this machine (root, Linux)
+    assert layers[0] == f"landlock-abi{confinement.landlock_abi()}"
+    assert f"Confined by: {document['confinement']}" in outcome.out
+    assert f"`{document['confinement']}`" in outcome.reports["report.md"]
+    assert outcome.code == 0 and document["summary"]["notChecked"] == []
+
+
+def test_a_run_below_the_promised_confinement_is_not_checked(machine, tmp_path):
+    # In a user namespace that may hold no more of them, the child cannot make its own: it
+    # still confines itself with the rest, and says so; --strict fails the run.
+    checker = [sys.executable, "-m", "podsandbox", "preview", "--program"]
+    folder = python_project(tmp_path / "team", HEADER)
+    limited = "echo 0 > /proc/sys/user/max_user_namespaces && " + shlex.join(
+        [*checker, str(folder), "--format", "json", "--strict"]
+    )
+    done = subprocess.run(
+        ["unshare", "--user", "--map-root-user", "sh", "-c", limited],
+        cwd=REPO, capture_output=True, timeout=300,
+    )  # fmt: skip
+    if b"max_user_namespaces" in done.stderr and done.returncode != 1:
+        pytest.fail(f"could not limit the user namespaces: {done.stderr!r}")
+    document = json.loads(done.stdout)
+    assert "user-namespace" not in document["confinement"]
+    assert any("less confinement than" in note for note in document["summary"]["notChecked"])
+    assert done.returncode == 1
