@@ -11,9 +11,11 @@ import hashlib
 import json
 import os
 import shlex
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -166,11 +168,11 @@ def run_checker(machine: Machine, code: str, *extra: str, linger: float = 0.0) -
     )
     time.sleep(linger)  # what a daemon would do after the checker's exit, it does meanwhile
     out, err = done.stdout.decode(errors="replace"), done.stderr.decode(errors="replace")
-    code = int(err.rstrip().rpartition("exit=")[2])
+    status = int(err.rstrip().rpartition("exit=")[2])
     reports = {path.name: path.read_text(errors="replace") for path in machine.outputs}
     assert_nothing_left(machine, before, out, err, reports)
     found = found_by_program(reports["report.json"])
-    return Outcome(code, out, err, reports, found)
+    return Outcome(status, out, err, reports, found)
 
 
 def assert_nothing_left(
@@ -240,7 +242,8 @@ def test_the_program_cannot_change_any_file_outside_its_scratch_folder(machine):
         "    probe('open for writing ' + path, lambda: open(path, 'r+b').close())\n"
         "    probe('truncate ' + path, lambda: os.truncate(path, stat.st_size))\n"
         "    probe('chmod ' + path, lambda: os.chmod(path, stat.st_mode))\n"
-        "    probe('utime ' + path, lambda: os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns)))\n"
+        "    times = (stat.st_atime_ns, stat.st_mtime_ns)\n"
+        "    probe('utime ' + path, lambda: os.utime(path, ns=times))\n"
         "    probe('link ' + path, lambda: os.link(path, os.environ['TMPDIR'] + '/link'))\n"
         f"for path in {[str(p) for p in machine.canaries]!r}:\n"
         "    probe('write ' + path, lambda: open(path, 'w').write('pwned'))\n"
@@ -272,7 +275,8 @@ def test_the_program_cannot_read_or_signal_other_processes(machine):
             "for pid in [os.getppid(), 1, *range(2, 40000)]:\n"
             "    for name in ('environ', 'cmdline'):\n"
             "        try:\n"
-            "            stolen.append(open(f'/proc/{pid}/{name}', 'rb').read().decode('latin-1'))\n"
+            "            with open(f'/proc/{pid}/{name}', 'rb') as entry:\n"
+            "                stolen.append(entry.read().decode('latin-1'))\n"
             "        except OSError:\n"
             "            pass\n"
             "    for fd in ('1', '2'):\n"
@@ -357,8 +361,9 @@ def test_the_program_has_no_network(machine):
             "probe('metadata', lambda: socket.create_connection(('169.254.169.254', 80), 2))\n"
             "probe('udp', lambda: socket.socket(socket.AF_INET, socket.SOCK_DGRAM)"
             f".sendto(b'x', ('127.0.0.1', {udp})))\n"
-            f"probe('abstract', lambda: socket.socket(socket.AF_UNIX).connect({listener.abstract_name!r}))\n"
-            f"probe('unix', lambda: socket.socket(socket.AF_UNIX).connect({str(listener.path)!r}))\n"
+            "unix = lambda: socket.socket(socket.AF_UNIX)\n"
+            f"probe('abstract', lambda: unix().connect({listener.abstract_name!r}))\n"
+            f"probe('unix', lambda: unix().connect({str(listener.path)!r}))\n"
             "probe('dns', lambda: socket.getaddrinfo('example.com', 443))\n" + REPORT_FOUND
         )
         outcome = run_checker(machine, code)
@@ -386,8 +391,8 @@ def test_everything_the_program_starts_ends_with_the_run(machine):
         "        os._exit(0)\n"
         "    os._exit(0)\n"
         "import subprocess, sys\n"
-        f"subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)', {str(machine.tmp_path)!r}],\n"
-        "                 start_new_session=True)\n"
+        "sleeper = [sys.executable, '-c', 'import time; time.sleep(600)']\n"
+        f"subprocess.Popen([*sleeper, {str(machine.tmp_path)!r}], start_new_session=True)\n"
     )
     outcome = run_checker(machine, daemon + UNSANDBOXED_POD, linger=4.0)
     assert outcome.code == 1, outcome.err
@@ -482,3 +487,104 @@ def test_a_run_below_the_promised_confinement_is_not_checked(machine, tmp_path):
     assert "user-namespace" not in document["confinement"]
     assert any("less confinement than" in note for note in document["summary"]["notChecked"])
     assert done.returncode == 1
+
+
+NOBODY_PROGRAM = """
+import json, os, signal, socket, subprocess, sys, time
+sys.path.insert(0, sys.argv[1])
+from podsandbox.preview import confinement
+folder, scratch = sys.argv[2], sys.argv[3]
+plan = confinement.Plan(scratch, (sys.argv[1], '/usr', folder), 512)
+layers = confinement.confine(plan, confinement.enter_namespaces(plan.max_processes))
+found = {'layers': layers}
+def probe(name, action):
+    try:
+        found[name] = 'done: ' + repr(action())[:200]
+    except BaseException as error:
+        found[name] = type(error).__name__
+probe('write outside', lambda: open(folder + '/victim', 'w').write('pwned'))
+probe('write scratch', lambda: open(scratch + '/ok', 'w').write('fine'))
+probe('parent environ', lambda: open('/proc/%d/environ' % int(sys.argv[4])).read())
+probe('signal parent', lambda: os.kill(int(sys.argv[4]), signal.SIGKILL))
+probe('socket', lambda: socket.socket())
+probe('setuid program', lambda: subprocess.run([folder + '/id-setuid', '-u'],
+      capture_output=True, text=True).stdout.strip())
+if os.fork() == 0:
+    os.setsid()
+    time.sleep(30)
+    os._exit(0)
+print(json.dumps(found), flush=True)
+"""
+
+
+def test_the_confinement_holds_for_a_user_that_is_not_root(tmp_path):
+    # The non-root path (GitHub's runner user) with the system python3, as `nobody`: the checker
+    # package itself lives in root's home here, so the confinement module runs on its own.
+    if not (Path("/usr/bin/python3").exists() and Path("/usr/bin/setpriv").exists()):
+        pytest.skip("needs /usr/bin/python3 and setpriv (util-linux)")
+    shared = Path(tempfile.mkdtemp(prefix="podsandbox-nobody-"))
+    try:
+        package = shared / "lib" / "podsandbox" / "preview"
+        package.mkdir(parents=True)
+        for name in ("__init__.py", "preview/__init__.py", "preview/confinement.py",
+                     "preview/program_events.py"):  # fmt: skip
+            (shared / "lib" / "podsandbox" / name).write_bytes(
+                (REPO / "podsandbox" / name).read_bytes()
+            )
+        scratch = shared / "scratch"
+        scratch.mkdir()
+        (shared / "victim").write_text("untouched\n")
+        setuid = shared / "id-setuid"
+        setuid.write_bytes(Path("/usr/bin/id").read_bytes())
+        setuid.chmod(0o4755)  # root's, set-uid: without no_new_privs it would run as root
+        (shared / "program.py").write_text(NOBODY_PROGRAM)
+        subprocess.run(["chown", "-R", "nobody", str(shared / "victim"), str(scratch)], check=True)
+        shared.chmod(0o755)
+        (shared / "victim").chmod(0o666)
+        launcher = (
+            "import os, subprocess, sys; "
+            "sys.exit(subprocess.run([sys.executable, *sys.argv[1:], str(os.getpid())]).returncode)"
+        )
+        done = subprocess.run(
+            ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+             "/usr/bin/python3", "-c", launcher, str(shared / "program.py"), str(shared / "lib"),
+             str(shared), str(scratch)],
+            env={"PATH": "/usr/bin:/bin", **CHECKER_SECRETS}, capture_output=True, timeout=120,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        found = json.loads(done.stdout)
+        assert confinement.missing(found["layers"]) == [], found["layers"]
+        assert found["write scratch"].startswith("done")
+        assert found["setuid program"] == "done: '65534'"  # not 0: no new privileges
+        for attempt in ("write outside", "parent environ", "signal parent", "socket"):
+            assert not found[attempt].startswith("done"), (attempt, found)
+        assert (shared / "victim").read_text() == "untouched\n"
+        for secret in SECRETS:
+            assert secret.encode() not in done.stdout + done.stderr
+        time.sleep(0.5)
+        assert not [
+            pid for pid in os.listdir("/proc")
+            if pid.isdigit() and str(shared).encode() in _cmdline(pid)
+        ], "the setsid() daemon outlived the run"  # fmt: skip
+    finally:
+        shutil.rmtree(shared, ignore_errors=True)
+
+
+def _cmdline(pid: str) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+@pytest.mark.skipif(
+    os.environ.get("GITHUB_ACTIONS") != "true",
+    reason="needs a GitHub ubuntu-24.04 runner: the runner user, sudo, and AppArmor's "
+    "restriction of user namespaces, which the workflow lifts (none of them exist here)",
+)
+def test_on_a_github_runner_the_promised_level_holds(machine):
+    outcome = run_checker(machine, "")
+    layers = json.loads(outcome.reports["report.json"])["confinement"].split(", ")
+    assert os.getuid() != 0
+    assert confinement.missing(layers) == []
+    assert outcome.code == 0
