@@ -588,3 +588,27 @@ def test_on_a_github_runner_the_promised_level_holds(machine):
     assert os.getuid() != 0
     assert confinement.missing(layers) == []
     assert outcome.code == 0
+
+
+def test_the_verdicts_modules_are_loaded_before_the_program_starts(capsys, tmp_path, monkeypatch):
+    # Even where the program could change the checker's files, nothing imported after it ran
+    # would decide the verdict: the checker lets it start only once they are in memory.
+    from podsandbox.cli import main
+    from podsandbox.preview.program_process import RunningProgram
+
+    loaded: list[set[str]] = []
+    release = RunningProgram.release
+
+    def noting(self: RunningProgram) -> None:
+        loaded.append({name for name in sys.modules if name.startswith("podsandbox")})
+        release(self)
+
+    monkeypatch.setattr(RunningProgram, "release", noting)
+    for name in [n for n in sys.modules if n.startswith("podsandbox.preview.report")]:
+        monkeypatch.delitem(sys.modules, name)
+    folder = python_project(tmp_path / "team", HEADER + UNSANDBOXED_POD)
+    for output_format in ("text", "json", "markdown", "sarif"):
+        assert main(["preview", "--program", str(folder), "--format", output_format]) == 1
+    capsys.readouterr()
+    after = {name for name in sys.modules if name.startswith("podsandbox")}
+    assert loaded and after <= loaded[0], sorted(after - loaded[0])

@@ -5,7 +5,8 @@ FD PLAN`. It first confines itself as PLAN says (`confinement`: namespaces, boun
 seccomp) and tells the checker which layers took, then waits for its request (JSON, on stdin),
 which the checker sends once it has loaded everything the verdict needs. Then it runs the program
 with `recorder.run_program` and writes one JSON event per line to the pipe FD as each registration,
-invoke, message and output is made, then how the run ended. It exits with `os._exit` at once, so that threads the program left running cannot keep it alive.
+invoke, message and output is made, then how the run ended. It exits with `os._exit` at once, so
+that threads the program left running cannot keep it alive.
 
 Nothing here is trusted by the checker: the program runs in this process and could write to the
 pipe itself. The checker checks every event's shape and bounds, and judges only what arrives.
