@@ -44,13 +44,10 @@ HOME = Path(os.path.expanduser("~"))
 
 
 def other_writers(path: Path) -> bool:
-    """What others on this machine write while a test runs: the workplace's machinery (its
-    shells' files, its own folder in $HOME), other test sessions and pip in /tmp. Left out of
-    the fingerprints; a hostile write into /tmp or $HOME is also tried, and must fail, in the
-    files test."""
-    if path.parent == Path("/tmp"):
-        return path.name.startswith(("bash_", "pip-", "pytest-of-"))
-    return path == HOME / ".claude"
+    """What others on this machine write in $HOME while a test runs: the workplace's machinery
+    (its own folder) and pip (its cache). Left out of the fingerprint; a hostile write into
+    $HOME is also tried, and must fail, in the files test. (/tmp: see `private_tmp_command`.)"""
+    return path in (HOME / ".claude", HOME / ".cache")
 
 
 PROBE = (
@@ -117,13 +114,16 @@ class Machine:
         self.outputs[0].parent.mkdir()
         for output in self.outputs:
             output.write_text("written before the run\n")
+        self.private_tmp = Path(tempfile.mkdtemp(prefix="podsandbox-test-tmp-"))
+        """The run's /tmp (see `private_tmp_command`)."""
+        (self.private_tmp / tmp_path.relative_to("/tmp")).mkdir(parents=True)
         self.canaries = [
             REPO / "podsandbox" / "preview" / "report" / f"zz_canary_{uuid.uuid4().hex}.py",
             HOME / f".podsandbox-canary-{uuid.uuid4().hex}",
-            Path(f"/tmp/podsandbox-canary-{uuid.uuid4().hex}"),
+            self.private_tmp / f"podsandbox-canary-{uuid.uuid4().hex}",
         ]
         for canary in self.canaries:
-            canary.write_text("canary\n")
+            canary.write_text("# canary\n")
 
     def watched(self) -> dict[str, Any]:
         skip = (self.checker_tmp, self.outputs[0].parent)
@@ -132,13 +132,29 @@ class Machine:
             "pack": content_hash(REPO / "policy"),
             "install": fingerprint(Path(sys.prefix)),
             "home": fingerprint(HOME, skip),
-            "tmp": fingerprint(Path("/tmp"), skip),
+            "tmp": fingerprint(self.private_tmp, skip),
             "ours": fingerprint(self.tmp_path, skip),
         }
+
+    def inside(self, path: Path) -> str:
+        """`path` as the run sees it (its /tmp is `private_tmp`)."""
+        if path.is_relative_to(self.private_tmp):
+            return str(Path("/tmp") / path.relative_to(self.private_tmp))
+        return str(path)
+
+    def private_tmp_command(self, shell: str) -> list[str]:
+        """`shell` run with `private_tmp` as its /tmp (a mount namespace of its own; the test's
+        folder, in the real /tmp, still where it was), so that the fingerprint of /tmp is of what
+        only the run could change: others on this machine write in the real one all the time."""
+        mountpoint = self.private_tmp / self.tmp_path.relative_to("/tmp")
+        script = 'mount --bind "$1" "$2" && mount --rbind "$3" /tmp && exec bash -c "$4"'
+        return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh",
+                str(self.tmp_path), str(mountpoint), str(self.private_tmp), shell]  # fmt: skip
 
     def remove_canaries(self) -> None:
         for canary in self.canaries:
             canary.unlink(missing_ok=True)
+        shutil.rmtree(self.private_tmp, ignore_errors=True)
 
 
 @pytest.fixture
@@ -164,8 +180,9 @@ def run_checker(machine: Machine, code: str, *extra: str, linger: float = 0.0) -
     shell = f'env -u PARENT_SHELL_TOKEN {secrets} {shlex.join(command)}; echo "exit=$?" >&2'
     environment = {**os.environ, **PARENT_SECRET, "TMPDIR": str(machine.checker_tmp)}
     done = subprocess.run(
-        ["bash", "-c", shell], cwd=REPO, env=environment, capture_output=True, timeout=300
-    )
+        machine.private_tmp_command(shell),
+        cwd=REPO, env=environment, capture_output=True, timeout=300,
+    )  # fmt: skip
     time.sleep(linger)  # what a daemon would do after the checker's exit, it does meanwhile
     out, err = done.stdout.decode(errors="replace"), done.stderr.decode(errors="replace")
     status = int(err.rstrip().rpartition("exit=")[2])
@@ -189,7 +206,7 @@ def assert_nothing_left(
                 changed = {place}
             raise AssertionError(f"the run changed {place}: {sorted(changed)[:10]}")
     for canary in machine.canaries:
-        assert canary.read_text() == "canary\n"
+        assert canary.read_text() == "# canary\n"
     everything = out + err + "".join(reports.values())
     for secret in SECRETS:
         assert secret not in everything
@@ -245,7 +262,7 @@ def test_the_program_cannot_change_any_file_outside_its_scratch_folder(machine):
         "    times = (stat.st_atime_ns, stat.st_mtime_ns)\n"
         "    probe('utime ' + path, lambda: os.utime(path, ns=times))\n"
         "    probe('link ' + path, lambda: os.link(path, os.environ['TMPDIR'] + '/link'))\n"
-        f"for path in {[str(p) for p in machine.canaries]!r}:\n"
+        f"for path in {[machine.inside(p) for p in machine.canaries]!r}:\n"
         "    probe('write ' + path, lambda: open(path, 'w').write('pwned'))\n"
         "    probe('unlink ' + path, lambda: os.unlink(path))\n"
         "    probe('rename ' + path, lambda: os.rename(path, path + '.moved'))\n"
@@ -376,14 +393,14 @@ def test_the_program_has_no_network(machine):
 
 
 def test_everything_the_program_starts_ends_with_the_run(machine):
-    late = Path(f"/tmp/podsandbox-late-{uuid.uuid4().hex}")
+    late = machine.private_tmp / f"podsandbox-late-{uuid.uuid4().hex}"
     daemon = (
         "import os, time\n"
         "if os.fork() == 0:\n"
         "    os.setsid()\n"
         "    if os.fork() == 0:\n"
         "        time.sleep(3)\n"  # after the checker's exit
-        f"        for path in {[str(p) for p in machine.outputs]!r} + [{str(late)!r}]:\n"
+        f"        for path in {[str(p) for p in machine.outputs]!r} + [{machine.inside(late)!r}]:\n"
         "            try:\n"
         "                open(path, 'w').write('rewritten by a daemon')\n"
         "            except OSError:\n"
@@ -612,3 +629,42 @@ def test_the_verdicts_modules_are_loaded_before_the_program_starts(capsys, tmp_p
     capsys.readouterr()
     after = {name for name in sys.modules if name.startswith("podsandbox")}
     assert loaded and after <= loaded[0], sorted(after - loaded[0])
+
+
+@pytest.mark.parametrize(
+    ("abi", "net", "scoped"),
+    [(1, 0, 0), (3, 0, 0), (4, 3, 0), (6, 3, 3), (7, 3, 3)],
+)
+def test_the_ruleset_handles_what_the_kernels_abi_offers(abi, net, scoped):
+    fs, handled_net, handled_scopes = confinement.handled_rights(abi)
+    assert (handled_net, handled_scopes) == (net, scoped)
+    assert fs & confinement.FS_WRITE_FILE and bool(fs & confinement.FS_TRUNCATE) == (abi >= 3)
+
+
+def test_only_the_scratch_folder_takes_write_rights(tmp_path):
+    plan = confinement.Plan(str(tmp_path), (str(REPO),), 100)
+    fs = confinement.handled_rights(7)[0]
+    changing = fs & ~confinement.READ_ONLY
+    writable = {path for path, rights in confinement.rules(plan, fs) if rights & changing}
+    assert writable == {str(tmp_path), *confinement.DEVICES}
+    assert all(not rights & changing for path, rights in confinement.rules(plan, fs)
+               if path == str(REPO))  # fmt: skip
+
+
+def test_the_seccomp_filter_kills_another_architecture_and_refuses_socket():
+    import struct
+
+    code = confinement.seccomp_filter("x86_64")
+    assert code is not None and len(code) % 8 == 0
+    program = [struct.unpack("=HBBI", code[i : i + 8]) for i in range(0, len(code), 8)]
+    assert program[1][3] == confinement.AUDIT_ARCH["x86_64"] and program[2][3] == 0x80000000
+    assert 41 in {k for op, _, _, k in program if op == 0x15}  # socket
+    assert confinement.seccomp_filter("riscv64") is None
+
+
+def test_a_missing_layer_is_named_in_the_not_checked_line():
+    full = ["landlock-abi4", *confinement.PROMISED[1:]]
+    assert confinement.missing(full) == [] and confinement.not_checked_note(full) is None
+    note = confinement.not_checked_note([layer for layer in full if layer != "no-network"])
+    assert note is not None and "without no-network" in note
+    assert "without landlock" in (confinement.not_checked_note([]) or "")

@@ -131,21 +131,21 @@ def decode_confined(event: Mapping[str, object]) -> list[str]:
 
 
 def readable_paths(program_dir: Path, package_dir: Path) -> tuple[str, ...]:
-    """The folders the program needs to read: the interpreter's prefixes, the folders on its
-    import path (its packages), the checker's package and the program's own folder. Each is
-    resolved (Landlock judges the file a path leads to, not the link)."""
-    candidates = [
-        sys.prefix,
-        sys.base_prefix,
-        sys.exec_prefix,
-        sys.base_exec_prefix,
-        str(Path(sys.executable).resolve().parent.parent),
-        *[entry for entry in sys.path if entry and entry != str(package_dir.parent)],
-        str(package_dir),
-        str(program_dir),
-    ]
+    """The folders the program needs to read: the interpreter's prefixes, the package folders on
+    its import path (the checker's own path may also hold its working directory, which `-m`
+    puts there, or a test runner's: left out), the checker's package and the program's own
+    folder. Each is resolved (Landlock judges the file a path leads to, not the link)."""
+    prefixes = [sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix]
+    prefixes.append(str(Path(sys.executable).resolve().parent.parent))
+    packages = [
+        entry
+        for entry in sys.path
+        if entry
+        and (Path(entry).name in ("site-packages", "dist-packages")
+             or any(Path(entry).resolve().is_relative_to(Path(p).resolve()) for p in prefixes))
+    ]  # fmt: skip
     seen: dict[str, None] = {}
-    for candidate in candidates:
+    for candidate in [*prefixes, *packages, str(package_dir), str(program_dir)]:
         path = Path(candidate).resolve()
         if path.exists() and path != Path("/"):
             seen[str(path)] = None

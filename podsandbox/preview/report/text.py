@@ -32,9 +32,9 @@ def to_text(report: PreviewReport) -> str:
     lines = [
         f"Offline preview of stack {run.stack} (project {run.project}, "
         f"{report.stack_file.name}); no Pulumi CLI, no Azure.",
-        *([f"Confined by: {report.confinement}"] if report.confinement else []),
         "",
         f"Verdict: {report.verdict()}",
+        *([f"Confined by: {report.confinement}"] if report.confinement else []),
         "",
         "Sandboxing pools:",
     ]
