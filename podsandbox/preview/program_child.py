@@ -95,14 +95,27 @@ def _confine(channel: Channel) -> None:
     channel.send(confined_event(layers))
 
 
+def _load_sdk() -> Optional[BaseException]:
+    """Import the SDK (trusted, confined already) while the checker loads the pack, before the
+    program may start; what stopped it, if anything, is the run's failure."""
+    try:
+        import podsandbox.preview.recorder  # noqa: F401
+    except BaseException as error:  # noqa: BLE001 (reported as the run's failure)
+        return error
+    return None
+
+
 def main() -> NoReturn:
     channel = Channel(int(sys.argv[1]))
     _confine(channel)
+    unloaded = _load_sdk()
     request = json.loads(sys.stdin.buffer.read())  # the checker's go
     reserve: Optional[bytearray] = bytearray(RESERVE_BYTES)
     program_dir = Path(request["programDir"]).resolve()
     ended: dict[str, Any] = DONE
     try:
+        if unloaded is not None:
+            raise unloaded
         from podsandbox.preview.recorder import ProgramFailedError, ProgramStoppedError, run_program
 
         try:
