@@ -28,7 +28,7 @@ def test_preview_json_document_for_dev():
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
     assert set(document) == {
-        "stack", "resources", "outputs", "invokes", "verdict", "violations",
+        "stack", "resources", "outputs", "invokes", "verdict", "confinement", "violations",
         "checkedOnlyByRealPreview", "summary",
     }  # fmt: skip
     assert document["verdict"] == "PASS: no policy violations"

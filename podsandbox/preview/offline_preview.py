@@ -173,13 +173,16 @@ def offline_preview(
         limits,
     )
     try:
-        # While the program runs: the pack and its config, read and checked (the SDKs import).
+        # While the child starts and confines itself: the pack and its config, read and checked,
+        # and every module of the verdict and the reports, loaded before the program runs.
         from podsandbox.preview.policy_evaluator import prepared_analyzer
 
         analyzer = prepared_analyzer(policy_config)
+        load_verdict_modules()
     except BaseException:
         running.stop()
         raise
+    running.release()
     try:
         run = running.finish()
     except ProgramError as error:
@@ -205,6 +208,15 @@ def _program_directory(given: Path) -> Path:
             f"--program {given} cannot be resolved ({error}): a loop of symbolic links? Give the "
             "folder of a Pulumi project (its Pulumi.yaml), e.g. --program ./infra"
         ) from None
+
+
+def load_verdict_modules() -> None:
+    """Import what judges and reports a run, so that it is in memory before the program starts:
+    even where the program could change the checker's files, nothing loaded after it ran decides
+    the verdict."""
+    import podsandbox.preview.records
+    import podsandbox.preview.report
+    import podsandbox.preview.report.errors  # noqa: F401
 
 
 def judge(

@@ -1,10 +1,12 @@
 """The judged program's process: run the program under the mocks and report what it does.
 
 Started by `program_process.RunningProgram.start` as `python -P -m podsandbox.preview.program_child
-FD`. It reads its request (JSON) from stdin, bounds its own memory before anything else runs, then
-runs the program with `recorder.run_program` and writes one JSON event per line to the pipe FD as
-each registration, invoke, message and output is made, then how the run ended. It exits with
-`os._exit` at once, so that threads the program left running cannot keep it alive.
+FD PLAN`. It first confines itself as PLAN says (`confinement`: namespaces, bounds, Landlock,
+seccomp) and tells the checker which layers took, then waits for its request (JSON, on stdin),
+which the checker sends once it has loaded everything the verdict needs. Then it runs the program
+with `recorder.run_program` and writes one JSON event per line to the pipe FD as each registration,
+invoke, message and output is made, then how the run ended. It exits with `os._exit` at once, so
+that threads the program left running cannot keep it alive.
 
 Nothing here is trusted by the checker: the program runs in this process and could write to the
 pipe itself. The checker checks every event's shape and bounds, and judges only what arrives.
@@ -14,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import sys
 import threading
 import traceback
@@ -22,6 +23,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, NoReturn, Optional
 
+from podsandbox.preview.confinement import Plan, confine, confined_event, enter_namespaces
 from podsandbox.preview.program_events import DONE, MIB, encode_failure, encode_record
 
 RESERVE_BYTES = 4 * MIB
@@ -80,15 +82,40 @@ def _failure(error: BaseException, program_dir: Path) -> dict[str, Any]:
     return encode_failure("failed", type(error).__name__, str(error), where, module)
 
 
+def _confine(channel: Channel) -> None:
+    """Confine this process before anything of the program's runs; a confinement that fails
+    half-way stops the run (the program does not run less confined than said)."""
+    plan = Plan.from_json(sys.argv[2])
+    try:
+        layers = confine(plan, enter_namespaces(plan.max_processes))
+    except OSError as error:
+        channel.send(confined_event([]))
+        channel.send(encode_failure("confinement", "OSError", str(error)))
+        os._exit(0)
+    channel.send(confined_event(layers))
+
+
+def _load_sdk() -> Optional[BaseException]:
+    """Import the SDK (trusted, confined already) while the checker loads the pack, before the
+    program may start; what stopped it, if anything, is the run's failure."""
+    try:
+        import podsandbox.preview.recorder  # noqa: F401
+    except BaseException as error:  # noqa: BLE001 (reported as the run's failure)
+        return error
+    return None
+
+
 def main() -> NoReturn:
     channel = Channel(int(sys.argv[1]))
-    request = json.loads(sys.stdin.buffer.read())
-    limit = int(request["memoryMib"]) * MIB
-    resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+    _confine(channel)
+    unloaded = _load_sdk()
+    request = json.loads(sys.stdin.buffer.read())  # the checker's go
     reserve: Optional[bytearray] = bytearray(RESERVE_BYTES)
     program_dir = Path(request["programDir"]).resolve()
     ended: dict[str, Any] = DONE
     try:
+        if unloaded is not None:
+            raise unloaded
         from podsandbox.preview.recorder import ProgramFailedError, ProgramStoppedError, run_program
 
         try:

@@ -13,8 +13,14 @@ prints. Each exceeded bound, early exit or crash is a `ProgramError` (exit 2) th
 happened and carries what was registered until then. The child gets only a few plain variables of
 the checker's environment (`PASSED_ENVIRONMENT`): no tokens or cloud credentials.
 
-The events, and the checks of their shape, are `program_events`'s. This module (and that one)
-imports only the standard library at load time, so that the checker can start the child before it
+The child confines itself with what the operating system offers before the program runs
+(`confinement`: namespaces, Landlock, seccomp, no new privileges) and says which layers took in
+its first event; the checker gives it a private scratch folder and ends every process of the run
+(`process_tree`). The program starts only when the checker sends its request (`release`), once
+everything the verdict needs is loaded: nothing the program does can change it afterwards.
+
+The events, and the checks of their shape, are `program_events`'s. This module (and those) import
+only the standard library at load time, so that the checker can start the child before it
 imports the Pulumi and policy SDKs itself (both then import at once).
 """
 
@@ -28,10 +34,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
+from podsandbox.preview.confinement import Plan, decode_confined, readable_paths
+from podsandbox.preview.process_tree import ProcessTree, scratch_folder, set_subreaper
 from podsandbox.preview.program_events import (
     MIB,
     MalformedEventError,
@@ -70,7 +79,12 @@ PASSED_ENVIRONMENT = (
     "PATH", "HOME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "SYSTEMROOT", "PYTHONDONTWRITEBYTECODE",
 )  # fmt: skip
 """The variables of the checker's environment the program sees (and every `LC_*`). Everything
-else (CI tokens, cloud credentials) stays out of its reach, so it cannot leak into a report."""
+else (CI tokens, cloud credentials) stays out of its reach, so it cannot leak into a report.
+`HOME` and `TMPDIR` are the run's scratch folder, the only place it can write."""
+
+MEMORY_POLL_SECONDS = 0.5
+"""How often the checker sums the memory of the run's processes (`--max-memory` bounds the whole
+tree: shared memory and forked children included)."""
 
 EXIT_GRACE_SECONDS = 1.0
 """How long after the child's exit its pipes may stay open (held by a process it started)."""
@@ -131,21 +145,26 @@ class _BoundExceededError(Exception):
         self.bound = bound
 
 
-def child_environment() -> dict[str, str]:
-    """The judged program's environment: a few plain variables of ours, and what it needs to find
-    the checker's modules (`program_child`) and print UTF-8 at once."""
+def child_environment(scratch: Optional[Path] = None) -> dict[str, str]:
+    """The judged program's environment: a few plain variables of ours, what it needs to find
+    the checker's modules (`program_child`) and print UTF-8 at once, and the scratch folder as
+    its home and temporary folder (no bytecode written: it could not be)."""
     passed = {
         name: value
         for name, value in os.environ.items()
         if name in PASSED_ENVIRONMENT or name.startswith("LC_")
     }
     package_root = str(Path(__file__).resolve().parents[2])
-    return passed | {"PYTHONPATH": package_root, "PYTHONUNBUFFERED": "1", "PYTHONUTF8": "1"}
+    ours = {"PYTHONPATH": package_root, "PYTHONUNBUFFERED": "1", "PYTHONUTF8": "1"}
+    if scratch is not None:
+        ours |= {"HOME": str(scratch), "TMPDIR": str(scratch), "PYTHONDONTWRITEBYTECODE": "1"}
+    return passed | ours
 
 
 @dataclass
 class RunningProgram:
-    """The judged program's process, started; `finish` waits for it and returns its run."""
+    """The judged program's process, started and waiting for `release`; `finish` waits for it
+    and returns its run."""
 
     request: ProgramRequest
     limits: Limits
@@ -153,6 +172,11 @@ class RunningProgram:
     events_fd: int
     started: float
     environment: Mapping[str, str]
+    tree: ProcessTree
+    scratch: ExitStack
+    was_subreaper: bool
+    confinement: Optional[list[str]] = None
+    """The layers the child reported in its first event, before the program ran."""
     _pending: bytearray = field(default_factory=bytearray)
     _received: int = 0
     _output: bytearray = field(default_factory=bytearray)
@@ -166,18 +190,26 @@ class RunningProgram:
         limits: Limits,
         environment: Optional[Mapping[str, str]] = None,
     ) -> RunningProgram:
-        """Start the child: `python -P -m podsandbox.preview.program_child FD` in the program's
-        directory, in a session of its own (so that whatever it starts can be ended with it)."""
-        environment = dict(environment if environment is not None else child_environment())
+        """Start the child: `python -P -m podsandbox.preview.program_child FD PLAN` in the
+        program's directory, in a session of its own, the checker a subreaper meanwhile (so that
+        whatever it starts can be ended with it). It confines itself, then waits for `release`."""
+        scratch = ExitStack()
+        folder = scratch.enter_context(scratch_folder())
+        environment = dict(environment if environment is not None else child_environment(folder))
         if request.skip_validation:
             from podsandbox.rules.judge import SKIP_VALIDATION_ENV
 
             environment[SKIP_VALIDATION_ENV] = "true"
+        package_dir = Path(__file__).resolve().parents[1]
+        plan = Plan(
+            str(folder), readable_paths(request.program_dir, package_dir), limits.memory_mib
+        )
         read_fd, write_fd = os.pipe()
         command = [sys.executable, "-P", "-m", "podsandbox.preview.program_child", str(write_fd)]
+        was_subreaper = set_subreaper(True)
         try:
             process = subprocess.Popen(
-                command,
+                [*command, plan.to_json()],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
@@ -188,19 +220,27 @@ class RunningProgram:
             )
         except OSError as error:
             os.close(read_fd)
+            set_subreaper(was_subreaper)
+            scratch.close()
             raise ProcessStartError(
                 f"cannot start the judged program's process ({command[0]}): "
                 f"{error.strerror or error}"
             ) from None
         finally:
             os.close(write_fd)
-        assert process.stdin is not None
+        tree = ProcessTree(process.pid)
+        started = time.monotonic()
+        return cls(request, limits, process, read_fd, started, environment, tree, scratch,
+                   was_subreaper)  # fmt: skip
+
+    def release(self) -> None:
+        """Let the program run: send the child its request (it waits for it, confined)."""
+        assert self.process.stdin is not None
         try:
-            process.stdin.write(request.to_json())
-            process.stdin.close()
+            self.process.stdin.write(self.request.to_json())
+            self.process.stdin.close()
         except BrokenPipeError:
             pass  # it ended at once: `finish` says how
-        return cls(request, limits, process, read_fd, time.monotonic(), environment)
 
     def finish(self) -> ProgramRun:
         """Wait for the program, within the limits; its run, or a `ProgramError`."""
@@ -228,6 +268,7 @@ class RunningProgram:
         finally:
             self.stop()
             run.output = self._output.decode("utf-8", errors="replace")
+            run.confinement = list(self.confinement or [])
         status = self.process.returncode
         if self._ended is None:
             raise ProgramError(self._early_end_message(status, run), run)
@@ -253,6 +294,7 @@ class RunningProgram:
             selector.register(fd, selectors.EVENT_READ)
         deadline = self.started + self.limits.timeout_seconds
         exited_at: Optional[float] = None
+        measured = 0.0
         try:
             while selector.get_map():
                 now = time.monotonic()
@@ -261,6 +303,9 @@ class RunningProgram:
                         "timeout_seconds",
                         f"did not finish within {self.limits.timeout_seconds:g} s",
                     )
+                if now - measured >= MEMORY_POLL_SECONDS:
+                    measured = now
+                    self._check_memory()
                 if exited_at is None and self.process.poll() is not None:
                     exited_at = now
                 if exited_at is not None and now - exited_at > EXIT_GRACE_SECONDS:
@@ -276,6 +321,15 @@ class RunningProgram:
         finally:
             selector.close()
             os.close(self.events_fd)
+
+    def _check_memory(self) -> None:
+        """The whole tree's memory against `--max-memory` (each process is bounded on its own
+        too, by RLIMIT_DATA, which forked children and shared memory would escape)."""
+        if self.tree.private_memory() > self.limits.memory_mib * MIB:
+            raise _BoundExceededError(
+                "memory_mib",
+                f"used more than {self.limits.memory_mib:g} MiB of memory in all its processes",
+            )
 
     def _on_output(self, chunk: bytes) -> None:
         self._output += chunk
@@ -311,6 +365,9 @@ class RunningProgram:
             self._apply(self._checks.decode(line), run)
 
     def _apply(self, event: dict[str, Any], run: ProgramRun) -> None:
+        if self.confinement is None:  # the first event, sent before the program ran
+            self.confinement = decode_confined(event)
+            return
         if self._ended is not None:
             raise MalformedEventError("an event after the end of the run")
         if event.get("kind") == "resource" and len(run.resources) >= self.limits.max_resources:
@@ -321,23 +378,21 @@ class RunningProgram:
             self._ended = event
 
     def stop(self) -> None:
-        """End the child and everything it started (its session), and reap it."""
-        if self.process.poll() is None or self._session_alive():
+        """End the child and everything it started (found as its descendants, or as orphans
+        the checker gained as a subreaper), reap it and remove the scratch folder."""
+        if self.process.returncode is None:  # not reaped: its group cannot be another's yet
             try:
                 os.killpg(self.process.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
+        self.tree.end()
         self.process.wait()
-        for stream in (self.process.stdout, self.process.stderr):
+        self.tree.reap()
+        set_subreaper(self.was_subreaper)
+        for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
             if stream is not None:
                 stream.close()
-
-    def _session_alive(self) -> bool:
-        try:
-            os.killpg(self.process.pid, 0)
-        except (ProcessLookupError, PermissionError):
-            return False
-        return True
+        self.scratch.close()
 
     def _exceeded_message(self, exceeded: _BoundExceededError, run: ProgramRun) -> str:
         limit = getattr(self.limits, exceeded.bound)

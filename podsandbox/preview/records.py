@@ -94,6 +94,9 @@ class ProgramRun:
     a secret input, output or invoke argument), so that free text can be searched for it."""
     output: str = ""
     """What the program printed (stdout and stderr), when it ran in a process of its own."""
+    confinement: Optional[list[str]] = None
+    """The operating system's confinement its process ran under (`confinement.py`'s layers);
+    None when it ran in the checker's own process (the tests' in-process runs)."""
     listener: Optional[Callable[[ProgramRun, str, Any], None]] = field(
         default=None, repr=False, compare=False
     )

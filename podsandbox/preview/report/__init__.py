@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
+from podsandbox.preview.confinement import describe, not_checked_note
 from podsandbox.preview.policy_evaluator import Violation, load_pack
 from podsandbox.preview.records import ProgramRun, RegisteredResource
 from podsandbox.preview.report.fixed_names import FixedName, fixed_name
@@ -93,9 +94,20 @@ class PreviewReport:
         program's own checks of a cluster that exists, which a real preview makes.
         """
         unjudged = [violation.message.splitlines()[0] for violation in self.unjudged]
-        return unjudged + [
-            f"{NOT_SEEN_PREFIX} {r.type} {r.name}: {r.not_checked}" for r in self.not_seen
-        ]
+        confinement = (
+            [] if self.run.confinement is None else [not_checked_note(self.run.confinement)]
+        )
+        return (
+            unjudged
+            + [f"{NOT_SEEN_PREFIX} {r.type} {r.name}: {r.not_checked}" for r in self.not_seen]
+            + [note for note in confinement if note]
+        )
+
+    @property
+    def confinement(self) -> Optional[str]:
+        """The confinement the judged program ran under (`landlock-abi7, no-new-privs, ...`),
+        which every report names; None for a run in the checker's own process (tests)."""
+        return None if self.run.confinement is None else describe(self.run.confinement)
 
     @property
     def not_seen(self) -> list[RegisteredResource]:
@@ -154,6 +166,7 @@ class PreviewReport:
                 {"token": invoke.token, "answered": invoke.answered} for invoke in self.run.invokes
             ],
             "verdict": self.verdict(),
+            **({"confinement": self.confinement} if self.confinement is not None else {}),
             "violations": [violation.to_dict() for violation in self.judged],
             "checkedOnlyByRealPreview": [violation.to_dict() for violation in self.unjudged],
             "summary": self.summary(),

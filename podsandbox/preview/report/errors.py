@@ -41,6 +41,8 @@ def render_error(
         document: dict[str, Any] = {"subject": subject, "error": message, "exitCode": 2}
         if run is not None:
             document["registered"] = registered
+        if run is not None and run.confinement is not None:
+            document["confinement"] = ", ".join(run.confinement) or "none"
         return strict_json(document)
     if output_format == "markdown":
         quoted = "\n".join(f"> {md(line)}" for line in message.splitlines())

@@ -66,6 +66,11 @@ def _verdict_lines(report: PreviewReport) -> list[str]:
         f"**Verdict: {report.verdict()}.** {consequence}. {len(run.resources)} resources to "
         "create; no Azure account was used.",
         "",
+        *(
+            [f"The judged program was confined by: `{report.confinement}`.", ""]
+            if report.confinement
+            else []
+        ),
         f"### Offline preview of {code(run.stack)} (project {code(run.project)})",
         "",
     ]

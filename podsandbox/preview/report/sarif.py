@@ -167,6 +167,7 @@ def to_sarif(report: PreviewReport, policy_list: Sequence[Policy]) -> dict[str, 
             "tool": {"driver": {**SARIF_DRIVER, "rules": rules}},
             "automationDetails": {"id": f"podsandbox/{report.run.project}/{report.run.stack}/"},
             "results": results,
+            **({"properties": {"confinement": report.confinement}} if report.confinement else {}),
         }
     )
 

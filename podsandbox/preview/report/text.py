@@ -35,6 +35,7 @@ def to_text(report: PreviewReport) -> str:
     run = report.run
     lines = [
         f"Verdict: {report.verdict()}",
+        *([f"Confined by: {report.confinement}"] if report.confinement else []),
         "",
         f"Offline preview of stack {run.stack} (project {run.project}, "
         f"{report.stack_file.name}); no Pulumi CLI, no Azure.",
