@@ -326,7 +326,9 @@ def test_an_error_is_written_into_every_report_asked_for(capsys, tmp_path):
     first, second = tmp_path / "a.json", tmp_path / "b.sarif"
     code, out, err = run(capsys, "--config-file", str(bad), "--format", "json", "--output",
                          str(first), "--format", "sarif", "--output", str(second))  # fmt: skip
-    assert code == 2 and out == "" and len(err.splitlines()) == 1
+    assert (
+        code == 2 and out == "" and err.splitlines()[0] == "error: 2 problems in Pulumi.bad.yaml:"
+    )
     assert json.loads(first.read_text())["exitCode"] == 2
     [invocation] = json.loads(second.read_text())["runs"][0]["invocations"]
     assert invocation["exitCode"] == 2

@@ -431,6 +431,14 @@ def registered_summary(run: ProgramRun) -> str:
     return f"It had registered {len(run.resources)} resource(s): {', '.join(named)}{tail}."
 
 
+PROGRAM_MISTAKES = frozenset({
+    "NameError", "UnboundLocalError", "SyntaxError", "IndentationError", "TabError",
+    "ImportError", "ModuleNotFoundError",
+})  # fmt: skip
+"""Errors no unanswered invoke can cause (a name, the code's syntax, an import): the program's own
+mistake, said as such even when it had asked for something offline cannot answer."""
+
+
 def describe_failure(
     ended: Mapping[str, Any], program_dir: Path, run: ProgramRun, limits: Limits
 ) -> str:
@@ -462,7 +470,7 @@ def describe_failure(
         )
     problem = f"{ended.get('error')}: {message}"
     unanswered = sorted({invoke.token for invoke in run.unanswered_invokes})
-    if not unanswered:
+    if not unanswered or ended.get("error") in PROGRAM_MISTAKES:
         return f"{failed}failed{where}: {problem}. " + registered_summary(run)
     return (
         f"{failed}failed{where} after asking for {', '.join(unanswered)}, which the offline "
