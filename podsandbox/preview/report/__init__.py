@@ -18,6 +18,7 @@ from typing import Any, Optional
 from podsandbox.preview.confinement import describe, not_checked_note
 from podsandbox.preview.policy_evaluator import Violation, load_pack
 from podsandbox.preview.records import ProgramRun, RegisteredResource
+from podsandbox.preview.report.admission import guardrail_summary, karpenter_summary
 from podsandbox.preview.report.fixed_names import FixedName, fixed_name
 from podsandbox.preview.report.markdown import to_markdown
 from podsandbox.preview.report.pools import pool_summary
@@ -59,6 +60,8 @@ class PreviewReport:
                 pool_summary(resource, pool, declared) for resource, pool in self.pools
             ],
             "warnings": self.warnings,
+            "guardrail": guardrail_summary(self.run.resources, self.warnings),
+            "karpenter": karpenter_summary(self.run.resources),
             "unansweredInvokes": [
                 {"token": invoke.token, "args": invoke.args}
                 for invoke in self.run.unanswered_invokes

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from pulumi_policy import Policy
 
 from podsandbox.preview.inert import markdown_cell_code, markdown_code, markdown_text
+from podsandbox.preview.report.admission import admission_lines
 from podsandbox.preview.report.fixed_names import FIXED_NAMES_NOTE
 from podsandbox.preview.report.pools import count_text, placement_text
 from podsandbox.preview.report.resources import depths, key_inputs, option_flags
@@ -49,6 +50,7 @@ def to_markdown(report: PreviewReport, policies: Sequence[Policy] = ()) -> str:
     names = {resource.urn: resource.name for resource in report.run.resources}
     lines = _verdict_lines(report)
     lines += _pool_lines(report)
+    lines += ["", *(f"- {md(line)}" for line in admission_lines(report.summary()))]
     lines += _violation_lines(report, policies, names)
     lines += _unchecked_lines(report, names)
     lines += _note_lines(report)

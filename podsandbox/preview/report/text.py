@@ -11,6 +11,7 @@ import textwrap
 from typing import TYPE_CHECKING, Any
 
 from podsandbox.preview.inert import text_line
+from podsandbox.preview.report.admission import admission_lines
 from podsandbox.preview.report.fixed_names import FIXED_NAMES_NOTE
 from podsandbox.preview.report.pools import count_text, placement_text
 from podsandbox.preview.report.resources import depths, key_inputs, option_flags, replacement_note
@@ -53,6 +54,7 @@ def to_text(report: PreviewReport) -> str:
         if placement := placement_text(info):
             lines.append(f"    {placement}")
         lines.append(f"    VM size: {info['vmSizeVerdict']} - {info['vmSizeReason']}")
+    lines += ["", *admission_lines(report.summary())]
     lines += _finding_lines(report)
     lines += _resource_lines(run)
     lines += ["", "Outputs:"]
