@@ -88,6 +88,23 @@ def test_creation_order_keeps_the_tree_and_the_dependencies():
     assert order == ["orphan", "stack", "b-net", "a-db-group", "a-db", "z-app"]
 
 
+def test_the_resource_tree_puts_a_provider_before_what_uses_it():
+    # It listed a Pod before the provider it uses: provider references were ignored.
+    pod = RegisteredResource(
+        urn="a-pod", type="kubernetes:core/v1:Pod", name="a-pod", parent="stack", custom=True,
+        protect=False, inputs={}, provider="z-k8s::id-1",
+    )  # fmt: skip
+    resources = [pod, resource("z-k8s", "stack"), resource("stack")]
+    assert [r.name for r in creation_order(resources)] == ["stack", "z-k8s", "a-pod"]
+
+
+@pytest.mark.subprocess  # the judged program runs in a process of its own
+def test_the_stacks_pods_come_after_their_provider(capsys):
+    _, out = preview(capsys, "--stack", "dev", "--format", "json")
+    order = [r["name"] for r in json.loads(out)["resources"]]
+    assert order.index("sandbox-k8s") < order.index("demo-untrusted")
+
+
 def test_creation_order_survives_a_cycle_and_deep_nesting():
     cycle = [resource("a", None, ("b",)), resource("b", None, ("a",))]
     assert sorted(r.name for r in creation_order(cycle)) == ["a", "b"]

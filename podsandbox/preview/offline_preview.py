@@ -24,7 +24,8 @@ if TYPE_CHECKING:  # imported at run time only once the program's process has st
 
 def creation_order(resources: list[RegisteredResource]) -> list[RegisteredResource]:
     """The resources as a tree in the order the engine can create them: parents before their
-    children, and among siblings, a subtree before the subtrees that depend on it; ties by type
+    children, and among siblings, a subtree before the subtrees that depend on it (its resources'
+    dependencies and providers); ties by type
     and name (registrations arrive concurrently, so their arrival order varies between runs).
 
     Every resource is kept: one whose parent was never registered counts as a root, and a cycle
@@ -36,7 +37,10 @@ def creation_order(resources: list[RegisteredResource]) -> list[RegisteredResour
     tree = _Tree(resources)
     before: dict[str, set[str]] = {}  # sibling: the siblings whose subtrees it needs first
     for resource in resources:
-        for needed in resource.dependencies:
+        # The provider is a dependency too: the engine creates it before what it manages (a
+        # reference is the provider's URN, "::" and its id).
+        provider = [resource.provider.rsplit("::", 1)[0]] if resource.provider else []
+        for needed in [*resource.dependencies, *provider]:
             pair = tree.sibling_subtrees(resource.urn, needed)
             if pair is not None:
                 before.setdefault(pair[0], set()).add(pair[1])
