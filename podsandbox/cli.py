@@ -174,8 +174,11 @@ def _add_preview(commands: Commands[_Parser]) -> None:
     preview.add_argument(
         "--strict",
         action="store_true",
-        help="exit 1 when anything could not be checked offline (an unanswered read, a policy "
-        "that could not run), not only on a mandatory violation",
+        help="exit 1, not 0, when the report lists anything as not checked: a policy that could "
+        "not judge a value known only at deploy time, a resource or kind the pack does not "
+        "judge, or a confinement below the level promised for Linux (a mandatory violation is "
+        "exit 1 with or without it; reads the offline run cannot answer are listed apart and do "
+        "not count); the pull-request gate passes it",
     )
     bounds = preview.add_argument_group(
         "bounds on the judged program",

@@ -252,3 +252,16 @@ def test_no_event_loop_is_left_for_the_garbage_collector_at_exit():
     assert result.returncode == 1, result.stderr
     assert "unclosed event loop" not in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_strict_flags_help_says_what_it_does(capsys):
+    # It named only "an unanswered read, a policy that could not run": unanswered reads do not
+    # count, and unjudged types and a weaker confinement do.
+    with pytest.raises(SystemExit):
+        main(["preview", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    strict = help_text[help_text.index("--strict exit 1") :]
+    for said in ("lists anything as not checked", "a resource or kind the pack does not judge",
+                 "a confinement below the level promised", "reads the offline run cannot "
+                 "answer are listed apart and do not count"):  # fmt: skip
+        assert said in strict, said

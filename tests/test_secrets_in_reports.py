@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -102,3 +103,28 @@ def test_a_program_that_stops_with_a_secret_in_its_message_is_scrubbed(
     assert code == 2
     assert SECRETS["config"] not in captured.err + captured.out
     assert "cannot use [secret]" in captured.err
+
+
+SECRET_SIZE_PROGRAM = """
+import pulumi
+from pulumi_azure_native import containerservice
+containerservice.AgentPool("kata", resource_group_name="rg", resource_name_="aks",
+    agent_pool_name="kata", mode="User", vm_size=pulumi.Output.secret(SIZE), count=1,
+    os_type="Linux", os_sku="AzureLinux", workload_runtime="KataVmIsolation")
+"""
+
+
+@pytest.mark.subprocess  # the judged program runs in a process of its own
+@pytest.mark.parametrize(("size", "code"), [("Standard_D8s_v5", 0), ("Standard_D4_v3", 1)])
+def test_a_secret_vm_size_is_not_called_invalid_and_is_still_judged(capsys, tmp_path, size, code):
+    # The pools summary said "invalid - [secret] is not an Azure VM size name".
+    (tmp_path / "Pulumi.yaml").write_text("name: team\nruntime: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
+    (tmp_path / "__main__.py").write_text(SECRET_SIZE_PROGRAM.replace("SIZE", repr(size)))
+    from podsandbox.cli import main
+
+    assert main(["preview", "--program", str(tmp_path), "--format", "json"]) == code
+    out = capsys.readouterr().out
+    [pool] = json.loads(out)["summary"]["sandboxingPools"]
+    assert (pool["vmSize"], pool["vmSizeVerdict"]) == ("[secret]", "secret")
+    assert size not in out  # judged by the pack (exit 1 for Dv3), never shown

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from podsandbox.preview.engine_values import SECRET
 from podsandbox.preview.records import RegisteredResource
 from podsandbox.preview.report.values import show
 from podsandbox.rules import vmsizes
@@ -21,7 +22,9 @@ def pool_summary(
 ) -> dict[str, Any]:
     verdict, reason = "unknown", "the VM size is not known offline"
     vm_size = pool.value("vm_size")
-    if isinstance(vm_size, str):
+    if vm_size is SECRET:  # the scrubbed stand-in, not a value: the policies judged the real one
+        verdict, reason = "secret", "the VM size is a secret, not shown; the policies judged it"
+    elif isinstance(vm_size, str):
         try:
             size = vmsizes.check_size(vm_size)
             verdict, reason = size.status.value, size.reason
