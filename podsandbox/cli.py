@@ -423,19 +423,19 @@ def _preview(args: argparse.Namespace) -> int:
         run: Optional[ProgramRun] = None,
         stack_file: Optional[tuple[Path, str]] = None,
     ) -> int:
-        """Exit 2: the error on stderr, its first line whole (`error: 3 problems in
-        Pulumi.dev.yaml:`) and each line after it indented (a settings error's problems in the
-        stack file's order), and each report asked for, with the error as its content."""
+        """Exit 2: the error on stderr (a settings error as `error: 3 problems in
+        Pulumi.dev.yaml:` and a problem per indented line in the stack file's order, any other on
+        one line), and each report asked for, with the error as its content."""
         from podsandbox.preview.inert import text_line
-        from podsandbox.preview.report.settings_errors import in_file_order
+        from podsandbox.preview.report.settings_errors import error_lines, in_file_order
 
         _print_program_output(run)
         lines = stack_file[1].splitlines() if stack_file else []
         message = in_file_order(message, lines)
-        first, *rest = [line for line in message.splitlines() if line.strip()] or [""]
-        print(text_line("error: " + " ".join(first.split())), file=sys.stderr)
+        first, *rest = error_lines(message, lines)
+        print(text_line("error: " + first), file=sys.stderr)
         for line in rest:
-            print(text_line("  " + " ".join(line.split())), file=sys.stderr)
+            print(text_line(line), file=sys.stderr)
         _error_reports(targets, message, subject, run, stack_file)
         return EXIT_USAGE
 

@@ -101,17 +101,25 @@ def test_the_stack_file_is_read_once_even_if_the_program_grows_it(capsys, tmp_pa
     # The program rewrites its own stack file while it runs, past the 1 MB bound, with a setting
     # the violation names: the reports locate settings in the file as it was read, and nothing
     # reads it again (a second read would point the SARIF result at the new line 2).
+    # Under the confinement of issue 26 the write itself is refused (PermissionError), which the
+    # program shrugs off; where a platform confines nothing, it succeeds: either way the reports
+    # use the file as it was first read.
     code = (
         "from pulumi_kubernetes.core.v1 import Pod\n"
-        "with open('Pulumi.dev.yaml', 'w') as grown:\n"
-        "    grown.write('config:\\n  team:pod: bad\\n#' + 'x' * 3_000_000 + '\\n')\n"
+        "try:\n"
+        "    with open('Pulumi.dev.yaml', 'w') as grown:\n"
+        "        grown.write('config:\\n  team:pod: bad\\n#' + 'x' * 3_000_000 + '\\n')\n"
+        "except PermissionError:\n"
+        "    pass\n"
         "Pod('bad', metadata={'name': 'bad', 'namespace': 'untrusted'},\n"
         "    spec={'containers': [{'name': 'app', 'image': 'nginx'}]})\n"
     )
     folder = python_project(tmp_path / "program", HEADER + code, stack="config: {}\n")
     run = gate_run(capsys, folder, tmp_path / "reports")
     assert_gate(run, 1)
-    assert (folder / "Pulumi.dev.yaml").stat().st_size > 3_000_000
+    size = (folder / "Pulumi.dev.yaml").stat().st_size
+    confined = "landlock" in run.stdout.split("\n", 2)[1]
+    assert size == len("config: {}\n") if confined else size > 3_000_000
     sarif = json.loads(run.report("sarif"))
     lines = {
         location["physicalLocation"]["region"]["startLine"]

@@ -324,7 +324,7 @@ def test_the_program_cannot_read_or_signal_other_processes(machine):
         assert outcome.found[attempt] in ("PermissionError", "ProcessLookupError"), attempt
     assert "GITHUB_TOKEN" not in outcome.found["environment"]
     # The checker's streams carry only what it writes: the report, and the program's output marked.
-    assert "FORGED" not in outcome.out and outcome.out.startswith("Offline preview")
+    assert "FORGED" not in outcome.out and outcome.out.startswith("Verdict: ")
     for line in outcome.err.splitlines()[:-1]:
         assert line.startswith(("the program printed:", "  | ", "warning", "error: ")), line
 

@@ -218,6 +218,7 @@ def load_verdict_modules() -> None:
     """Import what judges and reports a run, so that it is in memory before the program starts:
     even where the program could change the checker's files, nothing loaded after it ran decides
     the verdict."""
+    import podsandbox.preview.output_files
     import podsandbox.preview.records
     import podsandbox.preview.report
     import podsandbox.preview.report.errors  # noqa: F401

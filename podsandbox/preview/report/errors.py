@@ -15,7 +15,7 @@ from podsandbox.preview.report.sarif import (
     sarif_document,
     setting_results,
 )
-from podsandbox.preview.report.settings_errors import setting_problems
+from podsandbox.preview.report.settings_errors import error_lines, setting_problems
 from podsandbox.preview.report.values import strict_json
 
 if TYPE_CHECKING:
@@ -74,8 +74,8 @@ def render_error(
                 }
             )
         )
-    first, *rest = message.splitlines() or [""]
-    lines = [f"error: {' '.join(first.split())}", *(f"  {' '.join(r.split())}" for r in rest)]
+    first, *rest = error_lines(message, list(stack_lines))
+    lines = [f"error: {first}", *rest]
     if registered:
         lines.append(f"Registered until then ({len(registered)}):")
         lines += [f"  {r['type']} {r['name']}" for r in registered]

@@ -71,3 +71,13 @@ def _key_lines(stack_lines: list[str]) -> dict[str, int]:
             found.setdefault(key, number)
             found.setdefault(key.split(":", 1)[-1], number)
     return found
+
+
+def error_lines(message: str, stack_lines: list[str]) -> list[str]:
+    """The error as stderr and the text report show it: a settings error's header, then each
+    problem on its own indented line in the stack file's order; any other error (program text
+    included) one line, so that it cannot lay out lines of its own."""
+    problems = setting_problems(message, stack_lines)
+    if not problems:
+        return [" ".join(message.split())]
+    return [message.splitlines()[0], *(f"  - {' '.join(p.text.split())}" for p in problems)]
