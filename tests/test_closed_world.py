@@ -74,12 +74,6 @@ CLASSIFIED = {
         f"{{'metadata': {{'labels': {{'a': 'b'}}}}, 'spec': {UNSAFE_POD!r}}}}})\n",
         "violation:untrusted-namespace-sandboxed",
     ),
-    "deployment-patch": (
-        "from pulumi_kubernetes.apps.v1 import DeploymentPatch\n"
-        f"DeploymentPatch('p', metadata={UNTRUSTED!r}, spec={{'template': {{'spec': "
-        "{'runtimeClassName': 'runc', 'hostNetwork': True}}})\n",
-        "not-checked:a patch of an object the pack judges",
-    ),
     "node-labels": (
         "from pulumi_kubernetes.core.v1 import NodePatch\n"
         "NodePatch('n', metadata={'name': 'aks-x', 'labels': "
@@ -237,3 +231,109 @@ NAMESPACES = {
 )
 def test_programs_are_judged_or_reported_not_checked(capsys, tmp_path, code, expected):
     check(capsys, tmp_path, code, expected)
+
+
+def deployment_patch(pod: dict[str, Any], metadata: dict[str, Any] = UNTRUSTED) -> str:
+    return (
+        "from pulumi_kubernetes.apps.v1 import DeploymentPatch\n"
+        f"DeploymentPatch('p', metadata={metadata!r}, spec={{'template': {{'spec': {pod!r}}}}})\n"
+    )
+
+
+def namespace_patch(name: str, labels: dict[str, Any]) -> str:
+    return (
+        "from pulumi_kubernetes.core.v1 import NamespacePatch\n"
+        f"NamespacePatch('n{name}', metadata={{'name': {name!r}, 'labels': {labels!r}}})\n"
+    )
+
+
+LIVE = "belongs to the live object"
+LIVE_NAMESPACE = "belong to the live namespace"
+KATA = {"runtimeClassName": "kata-vm-isolation"}
+PRIVILEGED = {"containers": [{"name": "x", "securityContext": {"privileged": True}}]}
+PSA = "pod-security.kubernetes.io/"
+ALL_LABELS = {
+    "podsandbox.io/untrusted": "true",
+    **{PSA + m: "baseline" for m in ("enforce", "audit", "warn")},
+}
+
+# 3. Patches are judged on what they set; what they leave unset is listed as not checked.
+PATCHES: dict[str, tuple[str, set[str], str]] = {
+    "runc-and-host-network": (
+        deployment_patch({"runtimeClassName": "runc", "hostNetwork": True}),
+        {"custom-runtime-class-sandboxed"}, LIVE,
+    ),
+    "host-access-class-left-live": (
+        deployment_patch({"hostPID": True, **PRIVILEGED}),
+        {"untrusted-namespace-sandboxed"}, LIVE,
+    ),
+    "kata-with-host-network": (
+        deployment_patch({**KATA, "hostNetwork": True}),
+        {"sandboxed-pod-no-host-network"}, LIVE,
+    ),
+    "kata-partial-containers": (
+        deployment_patch({**KATA, "containers": [{"name": "x", "image": "y"}]}), set(), LIVE,
+    ),
+    "replicas-only": (
+        "from pulumi_kubernetes.apps.v1 import DeploymentPatch\n"
+        f"DeploymentPatch('p', metadata={UNTRUSTED!r}, spec={{'replicas': 3}})\n",
+        set(), "reads no pod template",
+    ),
+    "pod-patch-host-path": (
+        "from pulumi_kubernetes.core.v1 import PodPatch\n"
+        f"PodPatch('p', metadata={UNTRUSTED!r}, spec={{'volumes': [{{'name': 'h', "
+        "'hostPath': {'path': '/'}}]})\n",
+        {"untrusted-namespace-sandboxed"}, LIVE,
+    ),
+    "custom-resource-patch-argo": (
+        "from pulumi_kubernetes.apiextensions import CustomResourcePatch\n"
+        f"CustomResourcePatch('w', api_version='argoproj.io/v1alpha1', kind='Workflow', "
+        f"metadata={UNTRUSTED!r}, spec={{'hostNetwork': True}})\n",
+        {"untrusted-namespace-sandboxed"}, LIVE,
+    ),
+    "trusted-namespace-host-network": (
+        deployment_patch({"hostNetwork": True}, {"name": "x", "namespace": "tenants"}), set(), LIVE,
+    ),
+    "a-patch-token-that-is-no-patch": (
+        "pulumi.CustomResource('kubernetes:apps/v1:DeploymentPatch', 'p', {'apiVersion': 'v1', "
+        f"'kind': 'Pod', 'metadata': {UNTRUSTED!r}, 'spec': {UNSAFE_POD!r}}})\n",
+        {"untrusted-namespace-sandboxed"}, "",
+    ),
+    "namespace-unlabelled": (
+        namespace_patch("untrusted", {"podsandbox.io/untrusted": "false"}),
+        {"untrusted-namespace-patch"}, LIVE_NAMESPACE,
+    ),
+    "namespace-privileged": (
+        namespace_patch("untrusted", {PSA + "enforce": "privileged"}),
+        {"untrusted-namespace-patch"}, LIVE_NAMESPACE,
+    ),
+    "namespace-labelled-by-the-patch-privileged": (
+        namespace_patch("ci", {**ALL_LABELS, PSA + "warn": "privileged"}),
+        {"untrusted-namespace-patch"}, "",
+    ),
+    "namespace-trusted-privileged": (
+        namespace_patch("tenants", {PSA + "enforce": "privileged"}), set(), LIVE_NAMESPACE,
+    ),
+    "namespace-every-label-set": (namespace_patch("untrusted", ALL_LABELS), set(), ""),
+    "namespace-labelled-by-a-patch-then-runc": (
+        namespace_patch("ci", {"podsandbox.io/untrusted": "true"})
+        + deployment_patch({"runtimeClassName": ""}, {"name": "x", "namespace": "ci"}),
+        {"labelled-namespace-sandboxed"}, LIVE,
+    ),
+    "admission-policy-patch": (
+        "from pulumi_kubernetes.admissionregistration.v1 import ValidatingAdmissionPolicyPatch\n"
+        "ValidatingAdmissionPolicyPatch('v', metadata={'name': 'podsandbox'}, "
+        "spec={'failurePolicy': 'Ignore'})\n",
+        set(), "a patch of an admission policy",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("code", "violations", "unset"), PATCHES.values(), ids=PATCHES)
+def test_patches_are_judged_on_what_they_set(capsys, tmp_path, code, violations, unset):
+    exit_code, document = preview(capsys, tmp_path, code)
+    found = {v["policy"] for v in document["violations"] if v["enforcement"] == "mandatory"}
+    assert found == violations, document["violations"]
+    listed = document["summary"]["notChecked"]
+    assert not_checked(document, unset) if unset else listed == [], listed
+    assert exit_code == (1 if violations or unset else 0)

@@ -168,6 +168,7 @@ def test_every_policy_has_name_description_and_level():
         "custom-runtime-class-advice": "advisory",
         "untrusted-namespace-sandboxed": "mandatory",
         "labelled-namespace-sandboxed": "mandatory",
+        "untrusted-namespace-patch": "mandatory",
         "sandboxed-workload-needs-sandboxing-pool": "advisory",
         "runtime-class-matches-pool-generation": "advisory",
         "karpenter-node-class-kata": "mandatory",

@@ -19,6 +19,8 @@ from podsandbox.rules.aks import (
     normalize_kubernetes_version,
     parse_kubernetes_version,  # fmt: skip
 )
+from podsandbox.rules.patches import UNTRUSTED_LABEL as UNTRUSTED_LABEL
+from podsandbox.rules.patches import UNTRUSTED_LABEL_VALUE as UNTRUSTED_LABEL_VALUE
 from podsandbox.rules.workloads import unique_object_name
 
 MIN_KUBERNETES_VERSION: KubernetesVersion = (1, 30, 0)
@@ -30,9 +32,6 @@ LTS ended in July 2026, 1.29 LTS in April 2026 (MicrosoftDocs azure-aks-docs
 articles/aks/supported-kubernetes-versions.md, "LTS versions", 2026-08-05). A new cluster cannot
 be created on a version past its support, so one created with no version is at least this."""
 
-UNTRUSTED_LABEL = "podsandbox.io/untrusted"
-"""A namespace labelled with this (value "true") is untrusted, besides the named ones."""
-UNTRUSTED_LABEL_VALUE = "true"
 NAME_LABEL = "kubernetes.io/metadata.name"
 """The label the API server puts on every namespace, with its name (Kubernetes 1.22+)."""
 BINDING_KIND = "ValidatingAdmissionPolicyBinding"

@@ -67,6 +67,7 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
     workloads.SANDBOXED_POD_HOST_FEATURES,
     namespaces.UNTRUSTED_NAMESPACE_SANDBOXED,
     namespaces.LABELLED_NAMESPACE_SANDBOXED,
+    namespaces.UNTRUSTED_NAMESPACE_PATCH,
     runtime_classes.CUSTOM_RUNTIME_CLASS_SANDBOXED,
     runtime_classes.AKS_RUNTIME_CLASS_RESERVED,
     guardrail.UNTRUSTED_NAMESPACE_GUARDRAIL,

@@ -25,21 +25,48 @@ from podsandbox.pack.metadata import AKS_DOC, STACK_TAGS
 from podsandbox.pack.namespaces import provider_landing_namespace
 from podsandbox.pack.policy_config import UNTRUSTED_WORKLOAD_CONFIG, configured_untrusted
 from podsandbox.pack.unchecked import NotCheckedError
-from podsandbox.rules import pools, workloads
+from podsandbox.rules import patches, pools, workloads
 
 
 def _object_token(resource_type: str, props: Mapping[str, Any]) -> str:
     """The token of the kind an object really is: from its `apiVersion` and `kind` (the core
-    group's `v1` as `core/v1`), else its own; a patch's or list's own token (their `kind` input
-    is the patched kind, or the list's)."""
+    group's `v1` as `core/v1`), and "Patch" after it for a patch (`workloads.is_patch`, as the
+    provider tells one), else its own; a list's own token (its `kind` input is the list's)."""
     kind = resource_type.rsplit(":", 1)[-1]
     api_version, input_kind = props.get("apiVersion"), props.get("kind")
-    if kind.endswith(("Patch", "List")) and resource_type in resource_types.table():
+    patch = workloads.is_patch(resource_type, props)
+    if not patch and kind.endswith("List") and resource_type in resource_types.table():
         return resource_type
     if not (isinstance(api_version, str) and isinstance(input_kind, str)):
         return resource_type
     group_version = api_version if "/" in api_version else f"core/{api_version}"
-    return f"kubernetes:{group_version}:{input_kind}"
+    return f"kubernetes:{group_version}:{input_kind}{'Patch' if patch else ''}"
+
+
+def _patch_not_judged(args: ResourceValidationArgs) -> Optional[str]:
+    """What of a workload or Namespace patch is not judged offline: the fields it leaves unset,
+    which belong to the live object; None for a patch of another kind (judged as its kind)."""
+    path = workloads.pod_spec_path(args.resource_type, args.props)
+    if path is not None:
+        workload = workloads.workload_of(args.resource_type, args.props)
+        if workload is None:
+            return (
+                f"a patch in which the pack reads no pod template ({'.'.join(path)}): the live "
+                "object's pods are not judged offline"
+            )
+        unset = ", ".join(patches.unset_pod_fields(workload))
+        return (
+            f"a patch: what it leaves unset belongs to the live object, not judged offline: {unset}"
+        )
+    if workloads.object_kind(args.resource_type, args.props) != ("core", "Namespace"):
+        return None
+    labels = patches.unset_namespace_labels(patches.namespace_labels(args.props))
+    if not labels:
+        return None
+    return (
+        "a Namespace patch: the labels it leaves unset belong to the live namespace, not judged "
+        f"offline: {', '.join(labels)}"
+    )
 
 
 def _workload_not_judged(token: str, props: Mapping[str, Any]) -> Optional[str]:
@@ -71,6 +98,9 @@ def _kubernetes(args: ResourceValidationArgs) -> Optional[str]:
         return row.reason
     if row is not None and row.cls == resource_types.IRRELEVANT:
         return None
+    patch = workloads.is_patch(args.resource_type, args.props)
+    if patch and (row is not None or workloads.pod_spec_path(token, args.props) is not None):
+        return _patch_not_judged(args)
     if workloads.pod_spec_path(token, args.props) is not None:
         return _workload_not_judged(token, args.props)
     if row is not None:

@@ -8,6 +8,7 @@ need that answer and the stack's untrusted namespaces, so both are worked out on
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Optional
 
 import yaml
@@ -30,7 +31,7 @@ from podsandbox.pack.policy_config import (
     configured_untrusted,
 )
 from podsandbox.pack.unchecked import NotCheckedError
-from podsandbox.rules import aks, policy_checks, workloads
+from podsandbox.rules import aks, patches, policy_checks, workloads
 
 NAMESPACE = "kubernetes:core/v1:Namespace"
 ADMISSION_GROUP = "kubernetes:admissionregistration.k8s.io/"
@@ -132,14 +133,32 @@ def declared_namespaces(args: StackValidationArgs) -> dict[str, tuple[dict[str, 
     return declared
 
 
+def _namespace_patches(args: StackValidationArgs) -> list[tuple[Any, str, Any]]:
+    """The stack's Namespace patches with a name: each with its name and the labels it sets."""
+    found = []
+    for resource in args.resources:
+        props = resource.props
+        if workloads.is_patch(resource.resource_type, props) and workloads.object_kind(
+            resource.resource_type, props
+        ) == ("core", "Namespace"):
+            metadata = props.get("metadata")
+            name = metadata.get("name") if isinstance(metadata, Mapping) else None
+            if isinstance(name, str) and name:
+                found.append((resource, name, patches.namespace_labels(props)))
+    return found
+
+
 def program_untrusted(
     args: StackValidationArgs, declared: dict[str, tuple[dict[str, str], str]]
 ) -> set[str]:
     """What the program itself declares untrusted, like the config's: its Namespaces with the
-    untrusted label, and every namespace an admission binding of the program (a SandboxGuardrail's
-    included) selects by name, so that the pack never judges fewer namespaces than the guardrail
-    the program deploys."""
+    untrusted label, those a Namespace patch of the stack labels so, and every namespace an
+    admission binding of the program (a SandboxGuardrail's included) selects by name, so that
+    the pack never judges fewer namespaces than the guardrail the program deploys."""
     found = {name for name, (labels, _) in declared.items() if plan.is_labelled_untrusted(labels)}
+    for _, name, labels in _namespace_patches(args):
+        if plan.is_labelled_untrusted(labels):
+            found.add(name)
     for resource in args.resources:
         kind = resource.resource_type
         if kind.startswith(ADMISSION_GROUP) and kind.endswith(":" + plan.BINDING_KIND):
@@ -150,7 +169,8 @@ def program_untrusted(
 def untrusted_in_stack(
     args: StackValidationArgs, declared: dict[str, tuple[dict[str, str], str]]
 ) -> list[str]:
-    """The config's untrusted namespaces and those the program declares untrusted."""
+    """The config's untrusted namespaces and those the program declares untrusted (its
+    Namespaces and Namespace patches with the label, the names its admission bindings select)."""
     return sorted({*configured_untrusted(args.get_config()), *program_untrusted(args, declared)})
 
 
@@ -225,5 +245,33 @@ LABELLED_NAMESPACE_SANDBOXED = StackValidationPolicy(
     ),
     url=RUNTIME_CLASS_DOC,
     validate=_validate_labelled_namespace,
+    config_schema=UNTRUSTED_WORKLOAD_CONFIG,
+)
+
+
+def _validate_namespace_patches(
+    args: StackValidationArgs, report_violation: ReportViolation
+) -> None:
+    untrusted = set(untrusted_in_stack(args, declared_namespaces(args)))
+    for resource, name, labels in _namespace_patches(args):
+        for message in patches.namespace_label_problems(name, labels, name in untrusted):
+            report_violation(message, resource.urn)
+
+
+UNTRUSTED_NAMESPACE_PATCH = StackValidationPolicy(
+    name="untrusted-namespace-patch",
+    description="A Namespace patch of a namespace the pack treats as untrusted (configured, "
+    'or labelled podsandbox.io/untrusted=true by the stack) keeps that label "true" when it '
+    "sets it, and sets no Pod Security label to privileged.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.CRITICAL,
+    tags=WORKLOAD_TAGS,
+    remediation_steps=(
+        "Do not patch an untrusted namespace's podsandbox.io/untrusted label to anything but "
+        '"true", nor its pod-security.kubernetes.io/enforce, audit or warn label to privileged: '
+        "either takes the namespace out of the guardrail or lets host access in."
+    ),
+    url=RUNTIME_CLASS_DOC,
+    validate=_validate_namespace_patches,
     config_schema=UNTRUSTED_WORKLOAD_CONFIG,
 )

@@ -19,7 +19,7 @@ from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mo
 from pulumi.runtime.proto import resource_pb2
 
 from podsandbox.pack.resource_types import unclassified_reason
-from podsandbox.preview import manifests
+from podsandbox.preview import manifests, provider_outputs
 from podsandbox.preview.engine_values import (
     SECRET,
     UNKNOWN,
@@ -39,15 +39,21 @@ STACK_TYPE = "pulumi:pulumi:Stack"
 class OfflineMocks(Mocks):
     """Mocks that behave like an engine preview that knows nothing about the cloud.
 
-    `new_resource` returns the inputs as the state (computed outputs stay unknown in a preview)
-    and no id while previewing. `answer` returns None for every invoke: subclasses (tests) answer
-    the invokes they know; None means "cannot answer offline".
+    `new_resource` returns what the provider's preview returns for a resource being created,
+    and no id while previewing: for azure-native, its preview rule (`provider_outputs`: the
+    output shape, output-only and computed properties unknown); for other providers the inputs
+    as the state. `answer` returns None for every invoke: subclasses (tests) answer the invokes
+    they know; None means "cannot answer offline".
     """
 
     def __init__(self, preview: bool = True) -> None:
         self.preview = preview
 
     def new_resource(self, args: MockResourceArgs) -> tuple[Optional[str], dict[str, Any]]:
+        if self.preview and not args.resource_id:
+            outputs = provider_outputs.preview_outputs(args.typ, dict(args.inputs))
+            if outputs is not None:
+                return "", outputs
         resource_id = "" if self.preview else f"{args.name}-id"
         return resource_id, dict(args.inputs)
 

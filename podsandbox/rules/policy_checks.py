@@ -130,6 +130,8 @@ def workload_memory_limit(workload: Workload) -> list[str]:
         limit = _limits(container, "limits").get("memory")
         name = container.get("name")
         if limit is None:
+            if workload.patch:
+                continue  # the live container's limit, which a patch leaves as it is
             problems.append(
                 f"{_who(workload)}: container {name} sets no memory limit; a sandboxed pod's "
                 f"memory limit sizes its VM. Set resources.limits.memory (at least 128Mi)"
@@ -139,8 +141,8 @@ def workload_memory_limit(workload: Workload) -> list[str]:
             sizing.parse_quantity(str(limit))
         except sizing.QuantityError as error:
             problems.append(f"{_who(workload)}: container {name}: {error}")
-    if problems:
-        return problems
+    if problems or workload.patch:
+        return problems  # a patch: the pod's total counts containers it does not name
     blocks = [{"limits": _limits(container, "limits")} for container in workload.containers()]
     total = sizing.PodShape.from_containers(blocks).memory_limit or 0
     if total < sizing.GA_MIN_MEMORY:
@@ -157,7 +159,7 @@ def workload_cpu_limit(workload: Workload) -> list[str]:
     for container in workload.containers():
         name = container.get("name")
         limits, requests = _limits(container, "limits"), _limits(container, "requests")
-        if limits.get("cpu") is None:
+        if limits.get("cpu") is None and not workload.patch:
             problems.append(
                 f"{_who(workload)}: container {name} sets no CPU limit; the sandbox VM then "
                 "gets the default vCPUs. Set resources.limits.cpu"
@@ -240,10 +242,34 @@ def workload_in_untrusted_namespace(
     RuntimeClass does not count as a sandboxing one, when that is more than its name."""
     if workload.namespace not in set(namespaces) or workload.sandboxing_runtime is not None:
         return []
+    if workload.patch and "runtimeClassName" not in workload.pod_spec:
+        return _patch_host_access(workload)
     classes = " or ".join([*aks.RUNTIMES_BY_CLASS, *workload.sandboxing_classes])
     because = f" ({reason})" if reason else ""
     return [
         f"{_who(workload)} runs in the untrusted namespace {workload.namespace} with "
         f"runtimeClassName {shown(workload.runtime_class_name)}{because}; it must use a sandboxing "
         f"RuntimeClass ({classes}), e.g. runtimeClassName: {aks.GA_RUNTIME.runtime_class_name}"
+    ]
+
+
+def host_access(workload: Workload) -> list[str]:
+    """What of the node a pod spec reaches for: hostNetwork and the `HOST_FEATURES` but subPath
+    (harmless on runc; Kata's limitation only)."""
+    used = ["hostNetwork"] if workload.pod_spec.get("hostNetwork") is True else []
+    return used + [feature for feature in host_features_used(workload) if feature != "subPath"]
+
+
+def _patch_host_access(workload: Workload) -> list[str]:
+    """A patch in an untrusted namespace that leaves runtimeClassName to the live object (not
+    known offline) may not reach for the host: on a pod that is not sandboxed, host namespaces,
+    privileged and hostPath are the node's."""
+    used = host_access(workload)
+    if not used:
+        return []
+    return [
+        f"{_who(workload)} sets {', '.join(used)} in the untrusted namespace "
+        f"{workload.namespace} but leaves {workload.where('runtimeClassName')} to the live "
+        "object, which is not known offline: without a sandbox these reach the node. Set "
+        f"runtimeClassName: {aks.GA_RUNTIME.runtime_class_name} in the patch, or drop them"
     ]

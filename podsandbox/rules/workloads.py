@@ -124,6 +124,19 @@ DEPLOYS_ELSEWHERE: dict[tuple[str, str], str] = {
 cannot see, wherever the object itself lands."""
 
 
+def is_patch(resource_type: str, props: Mapping[str, Any]) -> bool:
+    """Whether pulumi-kubernetes applies this resource as a patch of a live object: its type's
+    name is its `kind` input and "Patch" (provider/pkg/kinds/util.go, `IsPatchResource`, which
+    also keeps a custom kind whose own name ends in Patch a whole object)."""
+    kind = props.get("kind")
+    return (
+        resource_type.startswith("kubernetes:")
+        and isinstance(kind, str)
+        and bool(kind)
+        and resource_type.rsplit(":", 1)[-1] == kind + "Patch"
+    )
+
+
 def object_kind(resource_type: str, props: Mapping[str, Any]) -> Optional[tuple[str, str]]:
     """(API group, kind) of a Kubernetes object: its `apiVersion` and `kind` inputs, which are
     what the provider sends to the API server (pulumi-kubernetes' CustomResource takes its type
@@ -274,6 +287,9 @@ class Workload:
     sandboxing_classes: Mapping[str, RuntimeGeneration] = field(default_factory=dict)
     """Sandboxing RuntimeClasses besides AKS's own (named in the pack's config, or declared by
     the program), by name."""
+    patch: bool = False
+    """A patch of a live object (`is_patch`): its pod spec holds only the fields it sets; the
+    checks judge those and leave the rest to the live object."""
 
     @property
     def kind(self) -> str:
@@ -357,7 +373,15 @@ def workload_of(
     if not isinstance(spec, Mapping):
         return None
     where = ".".join(path).replace(".[0]", "[0]")
-    return Workload(resource_type, props, where, spec, provider_namespace, sandboxing_classes or {})
+    return Workload(
+        resource_type,
+        props,
+        where,
+        spec,
+        provider_namespace,
+        sandboxing_classes or {},
+        is_patch(resource_type, props),
+    )
 
 
 def shown(value: Any) -> str:
