@@ -75,7 +75,7 @@ HOST_PATH = {"name": "h", "hostPath": {"path": "/"}}
     ("pod", "namespace", "found"),
     [
         ({"runtimeClassName": "runc"}, "untrusted", "runtimeClassName 'runc'"),
-        ({"runtimeClassName": None}, "untrusted", "runtimeClassName None"),
+        ({"runtimeClassName": None}, "untrusted", "runtimeClassName unset"),
         ({"runtimeClassName": ""}, "untrusted", "runtimeClassName ''"),
         ({"runtimeClassName": "kata-vm-isolation", "hostNetwork": True}, "untrusted", None),
         ({"runtimeClassName": "runc"}, "tenants", None),
@@ -107,7 +107,7 @@ def test_a_patch_in_an_untrusted_namespace_is_judged_on_what_it_sets(pod, namesp
 
 def test_a_whole_workload_without_a_class_is_still_a_violation():
     [message] = policy_checks.workload_in_untrusted_namespace(whole({}), ["untrusted"])
-    assert "runtimeClassName None" in message
+    assert "runtimeClassName unset" in message  # issue 28: unset, not Python's None
 
 
 KATA = {"runtimeClassName": "kata-vm-isolation"}
