@@ -32,7 +32,7 @@ class ReadError(Exception):
         reason = _status_message(error)
         hint = ""
         if error.status == 403:
-            hint = " (the audit needs get and list on it: see the README's rights table)"
+            hint = " (the audit needs list on it: read-only rights)"
         elif error.status == 410:
             hint = " (the list's continue token expired: run the audit again, or with a larger "
             hint += "--page-size)"
