@@ -107,6 +107,10 @@ def _paired(given: Sequence[tuple[str, object]]) -> list[tuple[str, Optional[Pat
     return targets
 
 
+AUDIT_PAGE_SIZE = 250
+"""Objects per list request of `audit` (each a `limit`; the API server pages with `continue`)."""
+
+
 def _positive(kind: type[float] | type[int]) -> Callable[[str], float]:
     """An argparse type: a number of `kind` greater than zero."""
 
@@ -128,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="AKS Pod Sandboxing: offline preview and VM size checks around `pulumi up`.",
     )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for add in (_add_preview, _add_policy, _add_comment, _add_vm_size, _add_verify):
+    for add in (_add_preview, _add_policy, _add_comment, _add_vm_size, _add_verify, _add_audit):
         add(commands)
     return parser
 
@@ -278,6 +282,35 @@ def _add_verify(commands: Commands[_Parser]) -> None:
     check.add_argument("--format", choices=("text", "json"), default="text")
 
 
+def _add_audit(commands: Commands[_Parser]) -> None:
+    audit = commands.add_parser(
+        "audit",
+        help="before switching the guardrail to deny: list what it would refuse",
+        description="Read the cluster (get and list only) and list every object in the guarded "
+        "namespaces that the guardrail's policy would refuse if it were created now or its pod "
+        "template changed, with the rule and message; first say whether the deployed policy is "
+        "the one this version generates. Exit 0 when nothing would be refused, 1 when something "
+        "would or could not be judged, 2 for usage errors or an unreachable cluster.",
+    )
+    audit.add_argument(
+        "--stack",
+        help="the stack whose guardrail to audit: its policy (<project>-NAME), runtime and "
+        "untrusted namespace from Pulumi.NAME.yaml, its kubeconfig from `pulumi stack output` "
+        "unless --kubeconfig is given",
+    )
+    audit.add_argument(
+        "--kubeconfig", type=Path, help="a kubeconfig file (default: $KUBECONFIG or ~/.kube/config)"
+    )
+    audit.add_argument(
+        "--policy", help="the ValidatingAdmissionPolicy's name (default: the stack's)"
+    )
+    audit.add_argument(
+        "--page-size", type=_positive(int), default=AUDIT_PAGE_SIZE, metavar="N",
+        help=f"objects per list request (default {AUDIT_PAGE_SIZE})",
+    )  # fmt: skip
+    audit.add_argument("--format", choices=("text", "json"), default="text")
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     given = list(sys.argv[1:] if argv is None else argv)
     try:
@@ -295,6 +328,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         from podsandbox.verify.command import run_verify
 
         return run_verify(args)
+    if args.command == "audit":
+        from podsandbox.verify.audit import run_audit
+
+        return run_audit(args)
     return _preview(args)
 
 

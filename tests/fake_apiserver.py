@@ -1,6 +1,7 @@
 """A small Kubernetes API server on 127.0.0.1 for the `verify` tests.
 
-Plain HTTP for the reads `verify` makes (pods, nodes, RuntimeClasses) and the websocket exec
+Plain HTTP for the reads `verify` makes (pods, nodes, RuntimeClasses), the discovery and paged
+lists `audit` makes (`fake_listing.py`), and the websocket exec
 channel protocol (`v4.channel.k8s.io`) for `uname -r`, so the real `kubernetes` client, stream
 module included, talks to it exactly as it would to AKS.
 
@@ -26,6 +27,7 @@ from typing import Any, Optional
 from urllib.parse import parse_qs, urlparse
 
 from podsandbox.guardrail.plan import binding_guards
+from tests import fake_listing
 from tests.cel_admission import AdmissionPolicy
 
 WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -130,6 +132,16 @@ class FakeCluster:
     """RBAC refuses pod creates."""
     stored_pods: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     """Pods as manifests, by (namespace, name): what updates (PUT) start from and store."""
+    objects: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
+    """Other listed objects (and pods besides `pods`), by (API group, resource): `audit` lists
+    them (`fake_listing.py`)."""
+    agent_sandboxes: bool = False
+    """The agent-sandbox CRDs are installed (their groups are served)."""
+    refused_lists: set[tuple[str, str]] = field(default_factory=set)
+    """(resource, namespace) lists RBAC refuses."""
+    expired_continue: bool = False
+    """Every `continue` token has expired (410)."""
+    list_queries: list[dict[str, list[str]]] = field(default_factory=list)
 
     def admit(
         self,
@@ -270,6 +282,9 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlparse(self.path)
         parts = url.path.strip("/").split("/")
         self.cluster.requests.append(url.path)
+        listed = fake_listing.answer(self.cluster, parts, parse_qs(url.query))
+        if listed is not None:
+            return self._json(*listed)
         if parts[:3] == ["api", "v1", "namespaces"] and len(parts) >= 6 and parts[4] == "pods":
             pod = self.cluster.pod(parts[3], parts[5])
             if pod is None:

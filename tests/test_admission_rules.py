@@ -10,9 +10,9 @@ import kubernetes_validate  # type: ignore[import-untyped]
 import pytest
 
 from podsandbox.guardrail import admission_policy as admission
+from podsandbox.guardrail import audit_rules
 from podsandbox.guardrail import plan as guardrail
-from podsandbox.preview.manifests import type_token
-from podsandbox.rules import aks, policy_checks, workloads
+from podsandbox.rules import aks
 from tests.cel_admission import AdmissionPolicy
 
 NAMESPACE = "untrusted"
@@ -135,27 +135,11 @@ CASES: dict[str, dict[str, Any]] = {
 def pack_flags(
     manifest: dict[str, Any], runtime: aks.RuntimeGeneration, extra: dict[str, Any]
 ) -> set[str]:
-    """The rules the pack's checks (`policy_checks`, over `workloads`) find broken."""
-    workload = workloads.workload_of(
-        type_token(manifest["apiVersion"], manifest["kind"]), manifest, None, extra
-    )
-    if workload is None:
-        return set()
-    flagged = set()
-    # Any sandboxing class passes (another generation's is runtime-class-matches-pool-generation's
-    # finding, advisory): stacks of both generations may share a cluster.
-    if policy_checks.workload_in_untrusted_namespace(workload, [NAMESPACE]):
-        flagged.add("runtime-class")
-    used = set(policy_checks.host_features_used(workload))
-    if policy_checks.workload_host_network(workload) or used & {"hostPID", "hostIPC"}:
-        flagged.add("host-namespaces")
-    if "privileged" in used:
-        flagged.add("privileged")
-    if "hostPath" in used:
-        flagged.add("host-path")
-    if policy_checks.workload_memory_limit(workload):
-        flagged.add("memory-limit")
-    return flagged
+    """The rules the pack's checks (`policy_checks`, over `workloads`) find broken, as `podsandbox
+    audit` judges them (`audit_rules`: any sandboxing class passes, another generation's is
+    runtime-class-matches-pool-generation's finding, advisory: stacks of both generations may
+    share a cluster). `runtime` is the policy's: the pack's rules do not depend on it."""
+    return set(audit_rules.refusals(manifest, extra))
 
 
 def cel_flags(policy: AdmissionPolicy, manifest: dict[str, Any], rule_names: list[str]) -> set[str]:
@@ -265,3 +249,61 @@ def test_a_namespace_is_untrusted_when_named_or_labelled():
     assert by_label["spec"]["matchResources"]["namespaceSelector"] == {
         "matchLabels": {guardrail.UNTRUSTED_LABEL: "true"}
     }
+
+
+AUDIT_CASES: list[tuple[str, dict[str, Any], dict[str, list[str]]]] = [
+    ("a good pod", pod(spec()), {}),
+    ("no pod template", obj("apps/v1", "Deployment", {"spec": {"template": {}}}), {}),
+    ("no kind", {"apiVersion": "v1", "spec": spec(runtimeClassName=None)}, {}),
+    ("no apiVersion", {"kind": "Pod", "spec": spec(runtimeClassName=None)}, {}),
+    ("runc", pod(spec(runtimeClassName="runc")), {"runtime-class": [
+        "Pod untrusted/w runs in the untrusted namespace untrusted with runtimeClassName 'runc'; "
+        "it must use a sandboxing RuntimeClass (kata-vm-isolation or kata-mshv-vm-isolation or "
+        "kata-dedicated), e.g. runtimeClassName: kata-vm-isolation"]}),
+    ("no namespace", {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "w"},
+                      "spec": spec(runtimeClassName=None)}, {"runtime-class": [
+        "Pod (guarded namespace)/w runs in the untrusted namespace (guarded namespace) with "
+        "runtimeClassName unset; it must use a sandboxing RuntimeClass (kata-vm-isolation or "
+        "kata-mshv-vm-isolation or kata-dedicated), e.g. runtimeClassName: kata-vm-isolation"]}),
+    ("every host feature", templated("apps/v1", "DaemonSet", spec(
+        hostNetwork=True, hostPID=True, hostIPC=True,
+        containers=[container(securityContext={"privileged": True},
+                              volumeMounts=[{"name": "h", "mountPath": "/h", "subPath": "x"}])],
+        volumes=[{"name": "h", "hostPath": {"path": "/"}}])), {
+        "host-namespaces": [
+            "DaemonSet untrusted/w sets spec.template.spec.hostNetwork: true with RuntimeClass "
+            "kata-vm-isolation; Kata sandboxes cannot use host networking (sandbox creation "
+            "fails). Remove hostNetwork or run it without sandboxing",
+            "DaemonSet untrusted/w uses hostPID: hostPID is mapped to the sandbox VM's PID "
+            "namespace, not the host's",
+            "DaemonSet untrusted/w uses hostIPC: hostIPC is mapped to the pod's namespaces inside "
+            "the VM, not the host's"],
+        "privileged": ["DaemonSet untrusted/w uses privileged: privileged applies inside the "
+                       "guest VM only; host devices are not passed in"],
+        "host-path": ["DaemonSet untrusted/w uses hostPath: hostPath volumes are shared into the "
+                      "VM (discouraged); /dev paths are the guest's"]}),
+    ("a subPath alone", pod(spec(containers=[container(
+        volumeMounts=[{"name": "e", "mountPath": "/e", "subPath": "x"}])],
+        volumes=[{"name": "e", "emptyDir": {}}])), {}),
+    ("memory", cronjob(limited("64Mi", None)), {"memory-limit": [
+        "CronJob untrusted/w: container c1 sets no memory limit; a sandboxed pod's memory limit "
+        "sizes its VM. Set resources.limits.memory (at least 128Mi)"]}),
+    ("an extra class", pod(spec(runtimeClassName="kata-dedicated")), {}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("case", "manifest", "expected"), AUDIT_CASES, ids=[c[0] for c in AUDIT_CASES]
+)
+def test_the_audit_names_each_broken_rule_with_the_packs_messages(case, manifest, expected):
+    extra = {"kata-dedicated": aks.GA_RUNTIME}
+    assert audit_rules.refusals(manifest, extra) == expected
+    assert list(audit_rules.refusals(manifest, extra)) == [
+        name for name in rule_names() if name in expected
+    ]
+
+
+def test_the_audit_judges_by_the_admission_rules_names():
+    assert set(audit_rules.HOST_FEATURE_RULES.values()) < set(rule_names())
+    assert audit_rules.type_token("v1", "Pod") == "kubernetes:core/v1:Pod"
+    assert audit_rules.type_token("apps/v1", "Deployment") == "kubernetes:apps/v1:Deployment"

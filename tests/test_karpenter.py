@@ -80,6 +80,26 @@ def test_the_node_pool_is_what_the_crd_takes():
     assert series["operator"] == "In" and series["values"] == karpenter.eligible_series()
 
 
+def test_the_node_pool_taints_its_nodes_for_kata_pods_only():
+    """Karpenter uses a NodePool only for pods that tolerate its taints (karpenter.sh docs,
+    NodePools): ordinary pending pods neither land on nor start a Kata node. The CRD takes the
+    taint, and its schema is what holds it (an effect it does not know is refused)."""
+    pool = node_pool()
+    assert pool["spec"]["template"]["spec"]["taints"] == [
+        {"key": "podsandbox.io/kata", "value": "true", "effect": "NoSchedule"}
+    ]
+    assert deployed.KATA_TAINT.toleration() == {
+        "key": "podsandbox.io/kata", "operator": "Equal", "value": "true", "effect": "NoSchedule",
+    }  # fmt: skip
+    assert deployed.KATA_TAINT.repels
+    assert refusals(NODE_POOL_CRD, pool) == []
+    for field, value in (("effect", "Sometimes"), ("key", "-bad key")):
+        bad = node_pool()
+        bad["spec"]["template"]["spec"]["taints"][0][field] = value
+        [problem] = refusals(NODE_POOL_CRD, bad)
+        assert problem.startswith("spec.template.spec.taints.0." + field), problem
+
+
 def test_the_crd_refuses_a_restricted_label_and_a_bad_policy():
     restricted = node_pool(requirements=[
         {"key": "karpenter.azure.com/sku-hyperv-generation", "operator": "In", "values": ["V2"]}

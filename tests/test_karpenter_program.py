@@ -30,6 +30,11 @@ def test_an_existing_cluster_with_karpenter_gets_the_node_class_and_pool_on_its_
         assert options["deleteBeforeReplace"] is True
         assert resource.provider is not None and "sandbox-k8s" in resource.provider
     assert run.outputs["karpenterNodePool"].value == "podsandbox-existing"
+    # The Kata NodePool's nodes are tainted for Kata pods: the untrusted demo pod tolerates it,
+    # the trusted one does not (it neither lands on nor starts a Kata node).
+    pods = {pod.name: pod.inputs["spec"] for pod in run.of_type("kubernetes:core/v1:Pod")}
+    assert pods["demo-untrusted"]["tolerations"] == [deployed.KATA_TAINT.toleration()]
+    assert "tolerations" not in pods["demo-trusted"]
 
 
 def test_the_component_checks_its_own_inputs_all_at_once():

@@ -182,7 +182,7 @@ def parser_flags(command: str) -> set[str]:
     }
 
 
-@pytest.mark.parametrize("command", ["preview", "vm-size", "policy", "comment", "verify"])
+@pytest.mark.parametrize("command", ["preview", "vm-size", "policy", "comment", "verify", "audit"])
 def test_each_usage_line_lists_exactly_its_commands_flags(command):
     usage = usage_lines()[command]
     assert set(re.findall(r"--[a-z-]+", usage)) == parser_flags(command), usage

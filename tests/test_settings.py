@@ -1314,3 +1314,18 @@ def test_a_list_items_problem_sorts_with_its_list():
         load_settings({"pools": [{"name": "Bad"}], "osSku": "Ubuntu"}, "eastus")
     listed = raised.value.listing("Pulumi.dev.yaml", ["pools", "osSku"]).splitlines()
     assert listed[1].startswith("  - pools[0].name") and listed[2].startswith("  - osSku")
+
+
+def test_with_karpenter_the_demo_tolerates_the_kata_node_pools_taint():
+    """Karpenter's Kata NodePool is tainted for Kata pods only: the untrusted demo pod tolerates
+    it when Karpenter is on and the pod is not pinned to a pool (pinned, it cannot land there)."""
+    kata = {"key": "podsandbox.io/kata", "operator": "Equal", "value": "true",
+            "effect": "NoSchedule"}  # fmt: skip
+    assert load_settings({**EXISTING, "karpenter": True}).demo_tolerations == [kata]
+    assert load_settings(EXISTING).demo_tolerations == []
+    tainted = {**EXISTING, "karpenter": True, "nodeTaints": ["sandbox=true:NoSchedule"]}
+    assert load_settings(tainted).demo_tolerations == [
+        {"key": "sandbox", "operator": "Equal", "value": "true", "effect": "NoSchedule"}, kata,
+    ]  # fmt: skip
+    pinned = load_settings({**tainted, "demoPool": "nodepool2"})
+    assert [t["key"] for t in pinned.demo_tolerations] == ["sandbox"]

@@ -24,6 +24,19 @@ from podsandbox.rules.karpenter import (
     SERIES_LABEL,
     eligible_series,
 )
+from podsandbox.rules.pool_limits import Taint
+
+KATA_TAINT = Taint("podsandbox.io/kata", "true", "NoSchedule")
+"""The taint on every node of this project's Kata NodePool, so that Kata nodes run Kata pods only:
+Karpenter provisions a NodePool's nodes only for pending pods that tolerate its taints ("If
+Karpenter encounters a taint in the NodePool that is not tolerated by a Pod, Karpenter won't use
+that NodePool to provision the pod", karpenter.sh docs v1.14, Concepts, NodePools), and the
+scheduler keeps every other pod off them; so an ordinary pending pod neither lands on a Kata node
+nor makes Karpenter start one. The NodePool CRD takes it at `spec.template.spec.taints` (key,
+value, effect NoSchedule | PreferNoSchedule | NoExecute: reference/karpenter/
+nodepools.karpenter.sh-v1.yaml). A taint, not a lower `weight`: a weight only orders NodePools
+that a pod fits, and a pod that fits no other pool would still get a Kata node. AKS's RuntimeClass
+adds no toleration, so the sandboxed workloads carry it (the demo's untrusted pod does)."""
 
 
 def node_class_manifest(name: str) -> dict[str, Any]:
@@ -37,7 +50,8 @@ def node_class_manifest(name: str) -> dict[str, Any]:
 
 
 def node_pool_manifest(name: str, node_class: str, values: Mapping[str, str]) -> dict[str, Any]:
-    """A NodePool of the Kata node class, kept to eligible series on x64, on-demand; `values`
+    """A NodePool of the Kata node class, kept to eligible series on x64, on-demand, its nodes
+    tainted for Kata pods only (`KATA_TAINT`); `values`
     (by property name, see `settings`) land at their paths, a missing one at its default."""
     manifest: dict[str, Any] = {
         "apiVersion": NODE_POOL_API,
@@ -60,6 +74,13 @@ def node_pool_manifest(name: str, node_class: str, values: Mapping[str, str]) ->
                             "values": ["on-demand"],
                         },
                         {"key": SERIES_LABEL, "operator": "In", "values": eligible_series()},
+                    ],
+                    "taints": [
+                        {
+                            "key": KATA_TAINT.key,
+                            "value": KATA_TAINT.value,
+                            "effect": KATA_TAINT.effect,
+                        }
                     ],
                 }
             },

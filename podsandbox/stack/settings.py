@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from podsandbox.guardrail.plan import DENY, GuardrailPlan
+from podsandbox.karpenter.node_pool import KATA_TAINT
 from podsandbox.rules import aks, judge, network
 from podsandbox.rules.judge import Problem
 from podsandbox.rules.pool_limits import SYSTEM_POOL_TAINT, PoolOptions
@@ -109,8 +110,8 @@ class StackSettings:
     @property
     def demo_tolerations(self) -> list[dict[str, str]]:
         """What the untrusted demo pod tolerates: the taints of its pool (demoPool), or of every
-        sandboxing pool when it is not pinned; never the System pool's CriticalAddonsOnly, which
-        is for system pods."""
+        sandboxing pool when it is not pinned (Karpenter's Kata NodePool included, when on);
+        never the System pool's CriticalAddonsOnly, which is for system pods."""
         pools = (
             [p for p in self.pools if p.name == self.demo_pool] if self.demo_pool else self.pools
         )
@@ -119,6 +120,8 @@ class StackSettings:
             for toleration in pool.options.tolerations():
                 if toleration["key"] != CRITICAL_ADDONS_KEY and toleration not in found:
                     found.append(toleration)
+        if self.karpenter is not None and not self.demo_pool:
+            found.append(KATA_TAINT.toleration())
         return found
 
     @property

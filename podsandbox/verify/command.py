@@ -55,7 +55,7 @@ def _connect(args: argparse.Namespace) -> tuple[tuple[ApiClient, ApiClient], Tar
     runtime = None
     guardrail = None
     if args.stack:
-        project, settings = _stack_settings(args.stack)
+        project, settings = stack_settings(args.stack)
         runtime = settings.runtime
         namespace = namespace or settings.untrusted_namespace
         guardrail = GuardrailExpectation(settings.guardrail, policy_name(project, args.stack))
@@ -63,7 +63,7 @@ def _connect(args: argparse.Namespace) -> tuple[tuple[ApiClient, ApiClient], Tar
         clients = (_client_from_dict(document), _client_from_dict(document))
     else:
         path = args.kubeconfig
-        clients = (_client_from_file(path), _client_from_file(path))
+        clients = (client_from_file(path), client_from_file(path))
     target = Target(
         untrusted_namespace=namespace or DEFAULT_UNTRUSTED_NAMESPACE,
         trusted_namespace=args.trusted_namespace,
@@ -73,7 +73,7 @@ def _connect(args: argparse.Namespace) -> tuple[tuple[ApiClient, ApiClient], Tar
     return clients, target
 
 
-def _stack_settings(stack: str) -> tuple[str, StackSettings]:
+def stack_settings(stack: str) -> tuple[str, StackSettings]:
     """The stack's project name (which names its guardrail policy) and settings."""
     try:
         stack_config = load_stack_config(default_project_dir(), stack)
@@ -82,6 +82,11 @@ def _stack_settings(stack: str) -> tuple[str, StackSettings]:
         return stack_config.project, load_settings(values, location)
     except (ProjectError, SettingsError) as error:
         raise UsageError(str(error)) from None
+
+
+def stack_client(stack: str) -> ApiClient:
+    """An API client from the stack's `kubeconfig` output (read with the Pulumi CLI)."""
+    return _client_from_dict(yaml.safe_load(_stack_kubeconfig(stack)))
 
 
 def _stack_kubeconfig(stack: str) -> str:
@@ -107,7 +112,7 @@ def _stack_kubeconfig(stack: str) -> str:
     return result.stdout
 
 
-def _client_from_file(path: Optional[Path]) -> ApiClient:
+def client_from_file(path: Optional[Path]) -> ApiClient:
     missing = _missing_kubeconfig(path)
     if missing is not None:
         raise UsageError(missing)
