@@ -1,1 +1,1 @@
-"""Benchmarks of the offline preview; run with `python -m benchmarks` (see README.md)."""
+"""Benchmarks of the offline preview; run with `python -m benchmarks` (see docs/contributing.md)."""

@@ -23,7 +23,8 @@ from podsandbox.preview.engine_values import SECRET
 from podsandbox.preview.recorder import run_function
 from podsandbox.preview.records import ProgramRun
 from podsandbox.rules import aks
-from tests.conftest import KUBECONFIG, PRIVATE_KEY, PUBLIC_KEY, REPO, AzureMocks
+from tests.conftest import KUBECONFIG, PRIVATE_KEY, PUBLIC_KEY, AzureMocks
+from tests.docs import docs_text
 
 CLUSTER = "azure-native:containerservice:ManagedCluster"
 AGENT_POOL = "azure-native:containerservice:AgentPool"
@@ -409,7 +410,7 @@ def test_extra_pools_on_an_existing_cluster():
 
 
 def test_the_readmes_python_example_runs_as_written(clear_outputs):
-    readme = (REPO / "README.md").read_text()
+    readme = docs_text()
     [example] = [
         block
         for block in re.findall(r"```python\n(.*?)```", readme, re.S)

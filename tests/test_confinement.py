@@ -1,6 +1,6 @@
-"""The judged program is confined by the operating system: each promise of the README's "What the
-checker promises about the programs it judges" is tried by a hostile program, run as CI runs the
-checker (a command started by a shell, here as root), and each test asserts, besides its own
+"""The judged program is confined by the operating system: each promise of docs/checker.md's "What
+the checker promises about the programs it judges" is tried by a hostile program, run as CI runs
+the checker (a command started by a shell, here as root), and each test asserts, besides its own
 outcome, that nothing outside the run's output files changed (the checker's install, the
 program's folder, $HOME, /tmp outside the run's private folder), that no secret of the checker's
 environment or of its parent shell's appears anywhere, and that no process of the run is left."""

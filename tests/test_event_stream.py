@@ -11,6 +11,7 @@ import pytest
 
 from podsandbox.preview.program_events import MAX_EVENT_VALUES, MalformedEventError, decode_line
 from tests.conftest import python_project
+from tests.docs import docs_text
 from tests.gate import assert_gate, gate_run
 from tests.test_program_isolation import resource_event
 
@@ -121,8 +122,7 @@ def test_each_line_is_decoded_as_the_engine_would_take_it(line, said):
 
 
 def test_the_readme_no_longer_claims_a_forged_end_hides_nothing():
-    from tests.conftest import REPO
 
-    readme = " ".join((REPO / "README.md").read_text(encoding="utf-8").split())
+    readme = " ".join(docs_text().split())
     assert "cannot hide what it registers afterwards" not in readme
     assert "reports something else than it does" in readme

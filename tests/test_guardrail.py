@@ -15,6 +15,7 @@ from podsandbox.preview.recorder import run_function, run_program
 from podsandbox.preview.records import ProgramRun
 from podsandbox.stack.files import load_stack_config
 from tests.conftest import REPO, AzureMocks
+from tests.docs import docs_text
 
 POLICY = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy"
 BINDING = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding"
@@ -133,7 +134,7 @@ def test_the_policy_is_named_after_the_component_unless_named_and_the_name_is_ch
 
 
 def test_the_readmes_python_example_runs_and_deploys_the_guardrail_with_the_pools_provider():
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    readme = docs_text()
     [example] = [
         block
         for block in re.findall(r"```python\n(.*?)```", readme, re.DOTALL)

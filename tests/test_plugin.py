@@ -21,6 +21,7 @@ from pulumi.runtime.proto import errors_pb2, provider_pb2, status_pb2
 
 from podsandbox.components.provider import schema
 from tests.conftest import KUBECONFIG, REPO, AzureMocks, shared_file
+from tests.docs import docs_text
 from tests.plugin_host import MockEngine, Plugin, construct_request, start_plugin
 
 SCHEMA_FILE = REPO / "components" / "schema.json"
@@ -411,4 +412,4 @@ def test_one_version_for_the_package_its_schema_its_pack_and_the_readmes_pin():
 
     declared = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
     assert committed()["version"] == declared == version("podsandbox") == PACK_VERSION
-    assert f"/components@v{declared}" in (REPO / "README.md").read_text()
+    assert f"/components@v{declared}" in docs_text()

@@ -108,7 +108,8 @@ containerservice.AgentPool(
 
 @pytest.mark.subprocess  # the judged program runs in a process of its own
 def test_a_plain_pool_beside_the_sandboxing_ones_passes_the_pack(tmp_path):
-    # The README's "A plain (non-sandboxing) pool": the pack judges only pools that sandbox.
+    # docs/production-pools.md, "A plain (non-sandboxing) pool": the pack judges only pools that
+    # sandbox.
     (tmp_path / "Pulumi.yaml").write_text("name: team-plain\nruntime: python\n")
     (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
     (tmp_path / "__main__.py").write_text(PLAIN_POOL_PROGRAM)

@@ -16,6 +16,7 @@ import yaml
 from podsandbox.stack import PROJECT, SETTINGS, load_settings, unqualified
 from podsandbox.stack.files import config_string
 from tests.conftest import REPO, shared_file
+from tests.docs import docs_text
 
 STACK_FILES = sorted(REPO.glob("Pulumi.*.yaml"))
 
@@ -54,7 +55,7 @@ def test_config_types_are_ones_the_cli_supports_and_the_readme_says_since_when()
     assert types <= {"string", "integer", "boolean", "array", "object"}
     assert items <= {"string", "object"}
     if "object" in types | items:
-        assert "Pulumi CLI v3.186.0 or later" in (REPO / "README.md").read_text(encoding="utf-8")
+        assert "Pulumi CLI v3.186.0 or later" in docs_text()
 
 
 def test_project_declares_exactly_the_program_settings():
@@ -100,13 +101,13 @@ def test_the_config_block_is_what_the_documented_command_writes():
 
     text = (REPO / "Pulumi.yaml").read_text(encoding="utf-8")
     assert render(text) == text
-    assert "project_file" in (REPO / "README.md").read_text(encoding="utf-8")
+    assert "project_file" in docs_text()
 
 
 def test_the_readmes_settings_table_has_a_row_for_every_setting():
     # The docs' table is written by hand: it is held to the declarations (a key per row, in the
     # first column; a row may name two keys, e.g. `nodeMinCount`, `nodeMaxCount`).
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    readme = docs_text()
     table = readme[readme.index("## Settings") :].split("\n## ", 1)[0]
     first_cells = [line.split("|")[1] for line in table.splitlines() if line.startswith("| `")]
     documented = {key for cell in first_cells for key in re.findall(r"`([A-Za-z]+)`", cell)}

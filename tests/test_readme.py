@@ -1,12 +1,12 @@
-"""What the README promises a user before a real `pulumi up`."""
+"""What the docs promise a user before a real `pulumi up` (docs/deploy.md)."""
 
 from __future__ import annotations
 
-from tests.conftest import REPO
+from tests.docs import docs_text
 
 
 def section(title: str) -> str:
-    text = (REPO / "README.md").read_text()
+    text = docs_text()
     start = text.index(f"\n## {title}\n")
     end = text.find("\n## ", start + 1)
     return text[start : end if end != -1 else None]

@@ -1,7 +1,8 @@
-"""Every command the README (and the pull-request workflow) prints runs as printed from a fresh
-clone after the two set-up commands: each `podsandbox`, `benchmarks` and `tests.mutation` command
-parses with its own parser, flags included; each `pip install -r` names a file that exists; no
-bare `python` needs an activated environment. Commands of other tools are listed as not checked.
+"""Every command the README and the docs/ pages (and the pull-request workflow) print runs as
+printed from a fresh clone after the two set-up commands: each `podsandbox`, `benchmarks` and
+`tests.mutation` command parses with its own parser, flags included; each `pip install -r` names
+a file that exists; no bare `python` needs an activated environment. Commands of other tools are
+listed as not checked.
 """
 
 from __future__ import annotations
@@ -21,9 +22,12 @@ from packaging.requirements import Requirement
 from benchmarks.run import build_parser as benchmarks_parser
 from podsandbox.cli import build_parser, report_targets
 from tests.conftest import REPO
+from tests.docs import docs_text
 from tests.mutation.__main__ import build_parser as mutation_parser
 
 README = (REPO / "README.md").read_text()
+DOCS = docs_text()
+"""Every page: the commands of docs/ are checked like the README's."""
 ENVIRONMENTS = ("venv", ".venv")
 """The two environments the set-up commands create."""
 OTHER_TOOLS = frozenset({"pulumi", "az", "kubectl", "cd", "export"})
@@ -124,7 +128,7 @@ def _pip(command: str, args: list[str]) -> str:
 
 
 VERSION = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
-COMMANDS = shell_commands(README)
+COMMANDS = shell_commands(DOCS)
 
 
 def test_the_readme_has_the_commands_a_newcomer_runs():

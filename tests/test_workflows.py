@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from tests.conftest import REPO
+from tests.docs import docs_text
 
 WORKFLOWS = REPO / ".github" / "workflows"
 
@@ -201,7 +202,7 @@ def test_every_pulumi_action_is_v7():
 
 def test_the_oidc_subject_for_pull_requests_is_documented():
     assert "repo:OWNER/REPO:pull_request" in (WORKFLOWS / "pulumi-preview.yml").read_text()
-    assert "repo:OWNER/REPO:pull_request" in (REPO / "README.md").read_text()
+    assert "repo:OWNER/REPO:pull_request" in docs_text()
 
 
 def test_the_report_updates_its_own_comment_found_by_its_marker():

@@ -60,7 +60,8 @@ PROMISED = (
     "no-network",
     "process-limit",
 )
-"""The layers the README promises on Linux (any Landlock ABI): a run with less is not checked."""
+"""The layers docs/checker.md promises on Linux (any Landlock ABI): a run with less is not
+checked."""
 
 MAX_PROCESSES = 1024
 """The most processes (threads included) the judged program's tree may hold at once."""
@@ -171,8 +172,8 @@ def not_checked_note(layers: Sequence[str]) -> Optional[str]:
     return (
         f"the judged program ran with less confinement than the checker promises on Linux "
         f"(without {', '.join(absent)}; in effect: {describe(layers)}), so nothing it could do "
-        'to the machine running the checker was ruled out (README, "What the checker promises '
-        'about the programs it judges")'
+        'to the machine running the checker was ruled out (docs/checker.md, "What the checker '
+        'promises about the programs it judges")'
     )
 
 

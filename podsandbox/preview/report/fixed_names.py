@@ -25,7 +25,7 @@ which are also this project's defaults: a user who followed the how-to first alr
 FIXED_NAMES_NOTE = (
     "Azure resources created with fixed names: if one already exists, `pulumi up` stops with "
     '"cannot create already existing resource" (azure-native never adopts one). Import it '
-    '(`pulumi import`, see the README\'s "Resources that already exist") or choose other names.'
+    '(`pulumi import`, see docs/deploy.md, "Resources that already exist") or choose other names.'
 )
 
 
