@@ -119,16 +119,19 @@ def one_line(text: str, limit: Optional[int] = None) -> str:
     return _visible(text, limit)
 
 
-_MERMAID_PLAIN = re.compile(r"[A-Za-z0-9 ._:/,()+=@!?*'$^~|\[\]{}-]")
+_MERMAID_PLAIN = re.compile(r"[A-Za-z0-9 ._/,()+=@!?*'$^~|\[\]{}-]")
 """Characters a Mermaid label holds as themselves: none ends a string, starts a directive,
-comment, entity or markdown string, or is HTML; every other one is written as an entity."""
+comment, entity or markdown string, or is HTML; every other one is written as an entity. Not
+`:` either: Mermaid's `encodeEntities` drops the last `;` of any line where `style` or
+`classDef` is followed by `:`, non-space text and `#` (mermaid 12.3.0, `utils`), which would
+turn a label's entity into plain text."""
 
 
 def mermaid_label(text: str, limit: Optional[int] = None) -> str:
     """Program text for a Mermaid label, to be put between double quotes (`n1["..."]`): on one
     line (`one_line`), and every character but letters, digits, space and safe punctuation
     written as Mermaid's entity `#<decimal>;` (its docs, "Entity codes to escape characters"):
-    quotes, `#`, `%`, `&`, `;`, `<`, `>`, backticks and all non-ASCII text among them (Mermaid
+    quotes, `#`, `%`, `&`, `:`, `;`, `<`, `>`, backticks and all non-ASCII text among them (Mermaid
     turns its own markers for `&`, `&#` and `;` back into them, so those characters would
     otherwise write entities of their own)."""
     shown = one_line(text, limit)

@@ -6,7 +6,8 @@ or not, guarded or not), the workloads with the RuntimeClass each uses and the p
 and the guardrail with what it guards; a resource with a mandatory violation stands out. The
 program chooses every name, so the diagram's structure is the code's own: node ids are
 generated (`n1`, `n2`, ...), the classes are fixed here, and program text reaches the diagram
-only as a label's text through `inert.mermaid_label`, always between double quotes. A stack too
+only as a label's text through `inert.mermaid_label`, always between double quotes (and our
+own words in labels have no `:`, which `inert.mermaid_label` explains). A stack too
 large for a readable picture (or for Mermaid's defaults) collapses to a summary: one node per
 namespace with its workloads counted.
 """
@@ -41,13 +42,14 @@ LABEL_LIMIT = 60
 """Characters of program text in one place of a label (the summary's: half)."""
 
 CLASSES = (
-    "classDef violation fill:#fde2e2,stroke:#b00020,stroke-width:3px,color:#5c0011",
     "classDef untrusted fill:#fff4d6,stroke:#8a6d00",
     "classDef guardrail fill:#e6f0ff,stroke:#1f4e9c",
     "classDef summary stroke-dasharray:4 3",
     "classDef stopped fill:#fde2e2,stroke:#b00020,stroke-width:3px",
+    "classDef violation fill:#fde2e2,stroke:#b00020,stroke-width:3px,color:#5c0011",
 )
-"""The diagram's only classes, written here and never from program text."""
+"""The diagram's only classes, written here and never from program text; `violation` last, so
+that it wins over `untrusted` on a namespace that is both."""
 VIOLATION = " (mandatory violation)"
 """Said in the label too: a colour alone is not read by everyone."""
 
@@ -198,7 +200,7 @@ def error_diagram(subject: str) -> str:
     """The diagram of a preview that an error stopped: one node that says so."""
     diagram = Diagram()
     diagram.node(
-        "stack {}<br>error (exit 2): the preview did not judge this stack",
+        "stack {}<br>error (exit 2), the preview did not judge this stack",
         subject,
         classes=("stopped",),
     )
