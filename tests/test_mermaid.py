@@ -7,6 +7,7 @@ of the dev stack is the one the command prints."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -119,7 +120,7 @@ def guardrail(policy: Any, actions: list[Any]) -> list[RegisteredResource]:
     ]
 
 
-def report_of(resources: list[RegisteredResource], violating: list[str] = ()) -> PreviewReport:
+def report_of(resources: list[RegisteredResource], violating: Sequence[str] = ()) -> PreviewReport:
     run = ProgramRun(project="team", stack="dev", preview=True, resources=resources)
     violations = [
         Violation("sandbox-untrusted", "mandatory", u, "not sandboxed") for u in violating
