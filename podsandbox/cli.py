@@ -38,7 +38,7 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-REPORT_FORMATS = ("text", "json", "markdown", "sarif")
+REPORT_FORMATS = ("text", "json", "markdown", "sarif", "mermaid")
 
 BOUNDS: tuple[tuple[str, type[float] | type[int], str, str], ...] = (
     ("timeout_seconds", float, "SECONDS", "seconds the program may run"),
@@ -160,7 +160,8 @@ def _add_preview(commands: Commands[_Parser]) -> None:
         "--format",
         choices=REPORT_FORMATS,
         action=_ReportAction,
-        help="text (default), json, markdown (a PR comment) or sarif (code scanning); repeat "
+        help="text (default), json, markdown (a PR comment), sarif (code scanning) or mermaid "
+        "(a diagram of what the stack creates); repeat "
         "it, each with its --output, to write several reports from one run",
     )
     preview.add_argument(

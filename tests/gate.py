@@ -22,6 +22,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from podsandbox.cli import main
+from tests.mermaid_checks import assert_diagram_shape
 
 REPORTS = (("json", "preview.json"), ("sarif", "preview.sarif"), ("markdown", "preview.md"))
 """The reports each gate run writes to files (the workflow's JSON and SARIF, and the Markdown
@@ -136,8 +137,8 @@ def assert_markdown_inert(
 ) -> None:
     """The Markdown report as GitHub reads it: it opens with `verdict` in bold, the only one;
     program text adds no heading, HTML (no `<details>` closed or opened, no comment), link,
-    image, fence or mention, and no quote but an error report's own; and no control character
-    is in it."""
+    image, fence (the one fence is the report's Mermaid picture, checked statement by statement)
+    or mention, and no quote but an error report's own; and no control character is in it."""
     tokens = flatten(MarkdownIt("gfm-like", {"linkify": True}).parse(markdown))
     assert [t.type for t in tokens[:2]] == ["paragraph_open", "inline"], markdown[:200]
     opening = [t for t in tokens[1].children or [] if t.type != "text" or t.content]
@@ -155,8 +156,14 @@ def assert_markdown_inert(
             assert token.attrs.get("href") in policy_urls, token.attrs
         if token.type == "text":
             assert not MENTION.search(token.content), token.content
+    # The one fence is the report's own picture (issue 29, item 7), made only of the diagram
+    # builder's statements: program text is in its labels, escaped.
+    fences = [token for token in tokens if token.type == "fence"]
+    assert [fence.info for fence in fences] == ([] if error else ["mermaid"]), fences
+    for fence in fences:
+        assert_diagram_shape(fence.content.removesuffix("\n"))
     kinds = {token.type for token in tokens}
-    assert not kinds & {"image", "fence", "code_block", "hr"}
+    assert not kinds & {"image", "code_block", "hr"}
     assert error or "blockquote_open" not in kinds
     opened = sum(t.content.count("<details>") for t in tokens if t.type.startswith("html"))
     closed = sum(t.content.count("</details>") for t in tokens if t.type.startswith("html"))

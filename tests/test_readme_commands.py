@@ -1,8 +1,8 @@
 """Every command the README and the docs/ pages (and the pull-request workflow) print runs as
 printed from a fresh clone after the two set-up commands: each `podsandbox`, `benchmarks` and
 `tests.mutation` command parses with its own parser, flags included; each `pip install -r` names
-a file that exists; no bare `python` needs an activated environment. Commands of other tools are
-listed as not checked.
+a file that exists, and `npm ci` the lock file it installs from; no bare `python` needs an
+activated environment. Commands of other tools are listed as not checked.
 """
 
 from __future__ import annotations
@@ -77,6 +77,10 @@ def check(command: str) -> str:
     folder, _, program = exe.rpartition("/bin/")
     if exe in OTHER_TOOLS:
         return "not checked here"
+    if exe == "npm":  # the diagram test's pinned mermaid and jsdom (issue 29, item 7)
+        assert args == ["ci", "--no-audit", "--no-fund"], command
+        assert (REPO / "package-lock.json").is_file(), f"{command}: no package-lock.json"
+        return "file"
     assert folder in ENVIRONMENTS or exe == "python3", (
         f"{command!r}: run it with an environment's own path (venv/bin/... or .venv/bin/...), "
         "not a bare interpreter that needs an activated environment"

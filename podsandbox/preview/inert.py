@@ -15,6 +15,11 @@ policies quote, what it prints. None of it may change what a reader sees around 
   (`TryParse`: `message.IndexOf("##[")`, which the log viewer also honours).
 - JSON and SARIF (`json_value`): valid for any text: a lone surrogate (which no UTF-8 encoder
   writes) becomes U+FFFD, and a non-finite number its name.
+- Mermaid (`mermaid_label`): a label's text inside the double quotes of `id["..."]`, in a
+  ```mermaid block of the comment. Mermaid's preprocessor finds directives (`%%{...}%%`)
+  anywhere in the text and its lexer ends a string at `"`; a line break would end the block's
+  line. Program text can end no string, open no directive or comment, start no statement
+  (`click`, `style`, `classDef`) and close no fence.
 
 Standard library only: the pull-request comment's reporter (`pr_comment`) uses it too.
 """
@@ -106,6 +111,31 @@ def markdown_cell_code(text: str, limit: Optional[int] = None) -> str:
     """`markdown_code` for a GFM table cell: each `|` escaped, which the table takes as a pipe
     inside the cell, code spans included (GFM spec, "Tables (extension)")."""
     return markdown_code(text, limit).replace("|", "\\|")
+
+
+def one_line(text: str, limit: Optional[int] = None) -> str:
+    """`text` as the Markdown and Mermaid reports show it: on one line, controls as U+FFFD, NFC,
+    at most `limit` characters (what a diagram's label reads once its escapes are decoded)."""
+    return _visible(text, limit)
+
+
+_MERMAID_PLAIN = re.compile(r"[A-Za-z0-9 ._/,()+=@!?*'$^~|\[\]{}-]")
+"""Characters a Mermaid label holds as themselves: none ends a string, starts a directive,
+comment, entity or markdown string, or is HTML; every other one is written as an entity. Not
+`:` either: Mermaid's `encodeEntities` drops the last `;` of any line where `style` or
+`classDef` is followed by `:`, non-space text and `#` (mermaid 12.3.0, `utils`), which would
+turn a label's entity into plain text."""
+
+
+def mermaid_label(text: str, limit: Optional[int] = None) -> str:
+    """Program text for a Mermaid label, to be put between double quotes (`n1["..."]`): on one
+    line (`one_line`), and every character but letters, digits, space and safe punctuation
+    written as Mermaid's entity `#<decimal>;` (its docs, "Entity codes to escape characters"):
+    quotes, `#`, `%`, `&`, `:`, `;`, `<`, `>`, backticks and all non-ASCII text among them (Mermaid
+    turns its own markers for `&`, `&#` and `;` back into them, so those characters would
+    otherwise write entities of their own)."""
+    shown = one_line(text, limit)
+    return "".join(char if _MERMAID_PLAIN.fullmatch(char) else f"#{ord(char)};" for char in shown)
 
 
 _SURROGATES = re.compile("[\ud800-\udfff]")

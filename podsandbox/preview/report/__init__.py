@@ -1,12 +1,13 @@
-"""The offline preview's report, in four formats: text, JSON, Markdown (a PR comment), SARIF.
+"""The offline preview's report, in five formats: text, JSON, Markdown (a PR comment), SARIF,
+and Mermaid (the picture the Markdown report shows after its verdict).
 
 The JSON document is the stable, machine-readable one; Markdown is for a pull-request comment and
 SARIF 2.1.0 for code scanning (one result per violation, pointing at the stack file). Secrets are
 never shown: every secret value is "[secret]", every value known only after deployment "[unknown]".
 
 `PreviewReport` holds what the preview found, its JSON document and the verdict; each other format
-has its module (`text`, `markdown`, `sarif`), and `errors` writes the report of a preview that an
-error stopped.
+has its module (`text`, `markdown`, `sarif`, `mermaid`), and `errors` writes the report of a
+preview that an error stopped.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from podsandbox.preview.records import ProgramRun, RegisteredResource
 from podsandbox.preview.report.admission import guardrail_summary, karpenter_summary
 from podsandbox.preview.report.fixed_names import FixedName, fixed_name
 from podsandbox.preview.report.markdown import to_markdown
+from podsandbox.preview.report.mermaid import to_mermaid
 from podsandbox.preview.report.pools import pool_summary
 from podsandbox.preview.report.sarif import to_sarif
 from podsandbox.preview.report.text import to_text
@@ -177,11 +179,13 @@ class PreviewReport:
 
 
 def render(report: PreviewReport, output_format: str) -> str:
-    """The report as text, json, markdown or sarif."""
+    """The report as text, json, markdown, sarif or mermaid."""
     if output_format == "json":
         return strict_json(report.to_json())
     if output_format == "markdown":
         return to_markdown(report, load_pack().policies)
     if output_format == "sarif":
         return strict_json(to_sarif(report, load_pack().policies))
+    if output_format == "mermaid":
+        return to_mermaid(report)
     return to_text(report)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from podsandbox.preview.inert import text_line
 from podsandbox.preview.report.markdown import code, md
+from podsandbox.preview.report.mermaid import error_diagram
 from podsandbox.preview.report.sarif import (
     SARIF_DRIVER,
     SETTING_RULE,
@@ -55,6 +56,8 @@ def render_error(
             text += "".join(f"- {code(r['type'])} {code(r['name'])}\n" for r in registered)
             text += "\n</details>\n"
         return text
+    if output_format == "mermaid":
+        return error_diagram(subject)
     if output_format == "sarif":
         failed = {
             "executionSuccessful": False,

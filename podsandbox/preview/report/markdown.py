@@ -1,4 +1,5 @@
-"""The Markdown report, for a pull-request comment: the verdict, the sandboxing pools, violations
+"""The Markdown report, for a pull-request comment: the verdict, a picture of what the stack
+creates (a Mermaid diagram, `mermaid`), the sandboxing pools, violations
 (each with its policy's severity, remediation steps and doc link), what was not checked, notes,
 then the resources in creation order (collapsed).
 
@@ -17,6 +18,7 @@ from pulumi_policy import Policy
 from podsandbox.preview.inert import markdown_cell_code, markdown_code, markdown_text
 from podsandbox.preview.report.admission import admission_lines
 from podsandbox.preview.report.fixed_names import FIXED_NAMES_NOTE
+from podsandbox.preview.report.mermaid import to_mermaid
 from podsandbox.preview.report.pools import count_text, placement_text
 from podsandbox.preview.report.resources import depths, key_inputs, option_flags
 from podsandbox.preview.report.unchecked import NOT_SEEN_HEADING, UNJUDGED_HEADING, unanswered_check
@@ -44,11 +46,12 @@ def cell_code(value: Any) -> str:
 
 
 def to_markdown(report: PreviewReport, policies: Sequence[Policy] = ()) -> str:
-    """A pull-request comment: the verdict, the sandboxing pools, violations (each with its
-    policy's severity, remediation steps and doc link), what was not checked, notes, then the
-    resources in creation order (collapsed)."""
+    """A pull-request comment: the verdict, the stack's picture, the sandboxing pools,
+    violations (each with its policy's severity, remediation steps and doc link), what was not
+    checked, notes, then the resources in creation order (collapsed)."""
     names = {resource.urn: resource.name for resource in report.run.resources}
     lines = _verdict_lines(report)
+    lines += ["```mermaid", to_mermaid(report), "```", ""]
     lines += _pool_lines(report)
     lines += ["", *(f"- {md(line)}" for line in admission_lines(report.summary()))]
     lines += _violation_lines(report, policies, names)
