@@ -7,33 +7,14 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
-from podsandbox.preview.report.mermaid import CLASSES, MAX_EDGES, MAX_TEXT_SIZE, Diagram
+from podsandbox.preview.mermaid_grammar import problem
+from podsandbox.preview.report.mermaid import Diagram
 from tests.conftest import REPO
-
-LABEL = r'"(?:[^"%`<>\n]|<br>)*"'
-"""A label as written: no quote, `%`, backtick, angle bracket or line break inside, but our own
-`<br>` (checked apart)."""
-CLASS_NAMES = "violation|untrusted|guardrail|summary|stopped"
-STATEMENTS = re.compile(
-    "|".join(
-        [
-            r"flowchart LR",
-            rf"  n\d+\[{LABEL}\]",
-            rf"  class n\d+ (?:{CLASS_NAMES})",
-            r'  n\d+ (?:-->|-\.->)(?:\|"(?:runs on|guards)"\|)? n\d+',
-            *(re.escape(f"  {line}") for line in CLASSES),
-        ]
-    )
-)
-"""Every statement the builder writes, and nothing else."""
-ENTITY_OR_PLAIN = re.compile(r"(?:#\d+;|[A-Za-z0-9 ._/,()+=@!?*'$^~|\[\]{}-])*")
-"""A label's text once our `<br>` is taken out: entities and safe characters only."""
 
 NODE_MODULES = REPO / "node_modules"
 NODE_TEST = REPO / "tests" / "mermaid" / "parse.test.mjs"
@@ -41,18 +22,8 @@ NODE_TEST = REPO / "tests" / "mermaid" / "parse.test.mjs"
 
 def assert_diagram_shape(text: str) -> None:
     """The diagram's lines are the builder's statements, its labels escaped, within mermaid's
-    default `maxTextSize` and `maxEdges`."""
-    assert len(text) <= MAX_TEXT_SIZE, len(text)
-    lines = text.split("\n")
-    assert lines[0] == "flowchart LR"
-    for line in lines:
-        assert STATEMENTS.fullmatch(line), line
-        if line.endswith('"]'):
-            label = line[line.index('["') + 2 : -2]
-            assert ENTITY_OR_PLAIN.fullmatch(label.replace("<br>", "")), label
-    assert "%%" not in text
-    edges = sum(1 for line in lines if "->" in line)
-    assert edges <= MAX_EDGES, edges
+    default `maxTextSize` and `maxEdges` (the grammar the comment's reporter holds reports to)."""
+    assert problem(text) is None, problem(text)
 
 
 def write_diagram(

@@ -15,6 +15,7 @@ import pytest
 
 from podsandbox.cli import main
 from podsandbox.preview.inert import mermaid_label
+from podsandbox.preview.mermaid_grammar import CLASSES, MAX_EDGES, MAX_TEXT_SIZE
 from podsandbox.preview.offline_preview import offline_preview
 from podsandbox.preview.policy_evaluator import Violation
 from podsandbox.preview.pr_comment import COMMENT_LIMIT
@@ -22,10 +23,7 @@ from podsandbox.preview.records import ProgramRun, RegisteredResource
 from podsandbox.preview.report import PreviewReport
 from podsandbox.preview.report.markdown import to_markdown
 from podsandbox.preview.report.mermaid import (
-    CLASSES,
     DETAIL_BUDGET,
-    MAX_EDGES,
-    MAX_TEXT_SIZE,
     Diagram,
     diagram_of,
     error_diagram,

@@ -247,3 +247,55 @@ def test_the_command_writes_the_comment(tmp_path, capsys):
     comment = out.read_text(encoding="utf-8")
     assert comment.startswith("**Offline preview gate: failed.**")
     assert_inert(comment.rstrip("\n"), stacks=1)
+
+
+GOOD_PICTURE = "\n".join([
+    "flowchart LR",
+    '  n1["AKS cluster myAKSCluster"]',
+    '  n2["pool nodepool1<br>runtime KataVmIsolation"]',
+    "  n1 --> n2",
+    "  class n2 untrusted",
+])  # fmt: skip
+
+
+def test_the_comment_shows_the_reports_picture_after_its_verdict(tmp_path):
+    # The Markdown report drew it, but the gate's comment (built from the JSON) did not.
+    document = {"stack": "dev", "verdict": "PASS", "picture": GOOD_PICTURE}
+    comment = render_comment([read_report(write(tmp_path, "dev", document))], "success", ARTIFACTS)
+    fences = [t for t in flatten(parser().parse(comment)) if t.type == "fence"]
+    assert [(fence.info, fence.content) for fence in fences] == [("mermaid", GOOD_PICTURE + "\n")]
+    assert comment.index("Report's verdict") < comment.index("```mermaid")
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        GOOD_PICTURE + "\n  click n1 call alert()",
+        GOOD_PICTURE + "\n%%{init: {'theme': 'dark'}}%%",
+        GOOD_PICTURE + "\n  style n1 fill:#f00",
+        GOOD_PICTURE + "\n```\n**Offline preview gate: passed.**",
+        GOOD_PICTURE.replace("myAKSCluster", 'x"] --> n9["y'),
+        GOOD_PICTURE.replace("myAKSCluster", "a<img src=x>"),
+        "graph TD\n  a --> b",
+        GOOD_PICTURE + "\n  n1 --> n2" * 501,
+        ["not", "text"],
+    ],
+    ids=["click", "directive", "style", "fence", "quote", "html", "other chart", "edges", "list"],
+)
+def test_a_picture_not_made_of_the_builders_statements_is_left_out(tmp_path, forged):
+    document = {"stack": "dev", "verdict": "PASS", "picture": forged}
+    comment = render_comment([read_report(write(tmp_path, "dev", document))], "failure", ARTIFACTS)
+    assert not [t for t in flatten(parser().parse(comment)) if t.type == "fence"]
+    assert "The picture was left out:" in comment
+    assert_inert(comment, 1)
+
+
+@pytest.mark.subprocess  # the judged program runs in a process of its own
+def test_a_real_reports_picture_reaches_the_comment(tmp_path, capsys):
+    report = tmp_path / "preview-dev.json"
+    assert main(["preview", "--stack", "dev", "--format", "json", "--output", str(report)]) == 0
+    capsys.readouterr()
+    picture = json.loads(report.read_text())["picture"]
+    assert picture.startswith("flowchart LR\n") and "myAKSCluster" in picture
+    comment = render_comment([read_report(report)], "success", ARTIFACTS)
+    assert f"```mermaid\n{picture}\n```" in comment

@@ -7,7 +7,9 @@ comment only through `code_span` (names) or `plain_text` (messages), which can o
 (heading, quote, HTML, comment, `<details>`), no link, and no mention of a user or team. The
 comment's first line is the reporter's own verdict, taken from the preview job's result (which
 the program cannot set); the whole comment stays under GitHub's limit for a comment's body.
-Standard library only (and `inert`, which is too): the reporter needs nothing else.
+Standard library only (and `inert` and `mermaid_grammar`, which are too): the reporter needs
+nothing else. The report's picture is shown only when every line of it is one of the diagram
+builder's statements.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from podsandbox.preview import mermaid_grammar
 from podsandbox.preview.inert import markdown_code, markdown_text
 
 MARKER = "<!-- podsandbox-offline-preview -->"
@@ -110,7 +113,7 @@ def _stack_lines(document: dict[str, Any]) -> list[str]:
             lines.append(f"- Registered before it stopped: {len(registered)} resources")
         return lines
     names = _names(document)
-    lines = [f"- Report's verdict: {plain_text(_text(document, 'verdict'))}"]
+    lines = [f"- Report's verdict: {plain_text(_text(document, 'verdict'))}", *_picture(document)]
     by_level: dict[str, list[str]] = {level: [] for level in LEVELS}
     for item in _objects(document, "violations"):
         level = _text(item, "enforcement")
@@ -137,6 +140,18 @@ def _stack_lines(document: dict[str, Any]) -> list[str]:
             ]
         )
     return lines
+
+
+def _picture(document: dict[str, Any]) -> list[str]:
+    """The report's picture of what the stack creates, as one item (a cut keeps or drops the
+    whole fence), when it is made of the diagram builder's statements only; else why not."""
+    picture = document.get("picture")
+    if picture is None:
+        return []
+    why = "not text" if not isinstance(picture, str) else mermaid_grammar.problem(picture)
+    if why is not None:
+        return [f"- The picture was left out: {plain_text(why)}"]
+    return ["", f"```mermaid\n{picture}\n```", ""]
 
 
 def read_report(path: Path) -> StackReport:

@@ -175,6 +175,9 @@ class PreviewReport:
             "violations": [violation.to_dict() for violation in self.judged],
             "checkedOnlyByRealPreview": [violation.to_dict() for violation in self.unjudged],
             "summary": self.summary(),
+            # What the stack creates, as the Markdown report draws it: the comment's reporter
+            # shows it only if it is made of the builder's statements (mermaid_grammar).
+            "picture": to_mermaid(self),
         }
 
 

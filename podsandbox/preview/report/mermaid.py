@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from podsandbox.guardrail.plan import binding_guards, is_labelled_untrusted, named_namespaces
 from podsandbox.preview.inert import mermaid_label, one_line
+from podsandbox.preview.mermaid_grammar import CLASSES, MAX_EDGES
 from podsandbox.preview.report.values import show
 from podsandbox.rules.pools import kind_of
 from podsandbox.rules.workloads import object_kind, workload_of
@@ -27,10 +28,6 @@ from podsandbox.rules.workloads import object_kind, workload_of
 if TYPE_CHECKING:
     from podsandbox.preview.report import PreviewReport
 
-MAX_TEXT_SIZE = 50_000
-"""Mermaid's default `maxTextSize`: a longer diagram is not drawn."""
-MAX_EDGES = 500
-"""Mermaid's default `maxEdges`: a diagram with more is not drawn."""
 DETAIL_BUDGET = 20_000
 """The detailed diagram's largest size; past it (or past `MAX_NODES`) the summary is drawn,
 which leaves the comment room for the rest of the report."""
@@ -41,15 +38,6 @@ SUMMARY_ITEMS = 12
 LABEL_LIMIT = 60
 """Characters of program text in one place of a label (the summary's: half)."""
 
-CLASSES = (
-    "classDef untrusted fill:#fff4d6,stroke:#8a6d00",
-    "classDef guardrail fill:#e6f0ff,stroke:#1f4e9c",
-    "classDef summary stroke-dasharray:4 3",
-    "classDef stopped fill:#fde2e2,stroke:#b00020,stroke-width:3px",
-    "classDef violation fill:#fde2e2,stroke:#b00020,stroke-width:3px,color:#5c0011",
-)
-"""The diagram's only classes, written here and never from program text; `violation` last, so
-that it wins over `untrusted` on a namespace that is both."""
 VIOLATION = " (mandatory violation)"
 """Said in the label too: a colour alone is not read by everyone."""
 
