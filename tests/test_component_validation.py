@@ -3,9 +3,10 @@ message naming the property (camelCase, as the schema names it), and nothing is 
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 import pytest
@@ -475,3 +476,70 @@ def test_a_component_takes_at_most_100_pools():
         "(AKS quota)"
     )
     assert (problem.allowed, problem.example) == ("at most 99 more pools", "extraPools: []")
+
+
+def given(row: Any) -> dict[str, Any]:
+    return cast(dict[str, Any], row.values[1])
+
+
+FIXABLE = [row for row in BAD_INPUTS if OUTPUT not in given(row).values()]
+"""Rows whose example is a value to set: all but those given an output of another resource,
+whose fix is to pass a plain value (the example says which)."""
+
+
+def snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def followed(changes: dict[str, Any], example: str) -> dict[str, Any]:
+    """The inputs after setting what the example (`path: value`) says; `(leave it out)` removes
+    the input. A path such as `extraPools[1].vmSize` reaches into the list."""
+    path, _, text = example.partition(": ")
+    fixed: dict[str, Any] = json.loads(json.dumps(changes))
+    steps = [int(i) if i else snake(n) for n, i in re.findall(r"([^.\[\]]+)|\[(\d+)\]", path)]
+    here: Any = fixed
+    for step in steps[:-1]:
+        here = here[step]
+    if text == "(leave it out)":
+        here.pop(steps[-1], None)
+        return fixed
+    try:
+        here[steps[-1]] = json.loads(text)
+    except json.JSONDecodeError:
+        here[steps[-1]] = text
+    return fixed
+
+
+def test_the_rows_left_out_are_the_outputs():
+    assert len(FIXABLE) + sum(OUTPUT in given(row).values() for row in BAD_INPUTS) == len(
+        BAD_INPUTS
+    )
+
+
+NO_SINGLE_VALUE_FIX = {"bad ssh key": "the example stands for the user's own public key"}
+"""Rows whose example is no value a test can set, with why; the test holds this list true."""
+
+
+@pytest.mark.parametrize(("kind", "changes", "message"), FIXABLE)
+def test_every_printed_component_fix_works_when_followed(request, kind, changes, message):
+    error, _ = judged(kind, changes)
+    [problem] = [p for p in error.problems if str(p) == message]
+    fixed = followed(changes, problem.example)
+    caught: list[ComponentInputError] = []
+
+    def build() -> dict[str, Any]:
+        try:
+            construct(kind, fixed)
+        except ComponentInputError as again:
+            caught.append(again)
+        return {}
+
+    deploy(build)
+    left = [
+        p
+        for e in caught
+        for p in e.problems
+        if (p.where, p.reason) == (problem.where, problem.reason)
+    ]
+    row = request.node.callspec.id
+    assert (left == []) is (row not in NO_SINGLE_VALUE_FIX), (row, problem.example)
