@@ -307,3 +307,13 @@ def test_the_audit_judges_by_the_admission_rules_names():
     assert set(audit_rules.HOST_FEATURE_RULES.values()) < set(rule_names())
     assert audit_rules.type_token("v1", "Pod") == "kubernetes:core/v1:Pod"
     assert audit_rules.type_token("apps/v1", "Deployment") == "kubernetes:apps/v1:Deployment"
+
+
+def test_the_audit_reads_only_objects_with_a_version_and_a_kind():
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "u"},
+           "spec": {"containers": [{"name": "c", "image": "i"}]}}  # fmt: skip
+    assert set(audit_rules.refusals(pod)) == {"runtime-class", "memory-limit"}  # a core Pod
+    assert audit_rules.refusals({**pod, "kind": 3}) == {}
+    assert audit_rules.refusals({**pod, "apiVersion": None}) == {}
+    assert audit_rules.type_token("v1", "Pod") == "kubernetes:core/v1:Pod"
+    assert audit_rules.type_token("apps/v1", "Deployment") == "kubernetes:apps/v1:Deployment"

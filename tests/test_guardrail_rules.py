@@ -168,6 +168,10 @@ def test_a_binding_without_match_resources_guards_every_namespace():
         ({"matchExpressions": [{"key": guardrail.NAME_LABEL, "operator": "Exists"}]}, set()),
         ({"matchLabels": "x"}, set()),
         ("not a selector", set()),
+        ({"matchExpressions": [{"key": "team", "operator": "In", "values": ["z"]}]}, set()),
+        ({"matchLabels": {guardrail.NAME_LABEL: "a"},
+          "matchExpressions": [{"key": guardrail.NAME_LABEL, "operator": "In",
+                                "values": ["b"]}]}, {"a", "b"}),  # both ways at once
     ],
 )  # fmt: skip
 def test_what_a_binding_names(selector, named):  # (what the pack counts as untrusted)

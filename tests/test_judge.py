@@ -113,3 +113,7 @@ def test_a_problem_shows_values_as_yaml_writes_them():
     assert str(judge.Problem("k", None, "r", "a", "e")).startswith("k (not set): r.")
     assert str(judge.Problem("k", 1, "r", "a", "e")).startswith("k = 1: r.")
     assert str(judge.Problem("k", "x", "r", "a", "e")).startswith("k = 'x': r.")
+
+
+def test_a_shown_value_is_its_description():
+    assert repr(judge.Shown("<an output>")) == "<an output>"

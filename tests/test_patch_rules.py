@@ -120,6 +120,8 @@ KATA = {"runtimeClassName": "kata-vm-isolation"}
         ([{**CONTAINER, "resources": {"limits": {"memory": "64Mi"}}}], 0, 1),  # the total is not
         ([{**CONTAINER, "resources": {"limits": {"memory": "lots"}}}], 1, 1),
         ([{**CONTAINER, "resources": {"limits": {"memory": "256Mi"}}}], 0, 0),
+        # A container left to its live limit does not stop the next one being judged.
+        ([CONTAINER, {"name": "b", "resources": {"limits": {"memory": "lots"}}}], 1, 2),
     ],
 )
 def test_a_patch_memory_limit_is_judged_on_what_it_sets(containers, patch_problems, whole_problems):
@@ -208,3 +210,31 @@ def test_the_namespace_labels_a_patch_leaves_live_are_named(props, labels, unset
 def test_the_guardrail_selects_the_label_the_patch_rules_read():
     assert (plan.UNTRUSTED_LABEL, plan.UNTRUSTED_LABEL_VALUE) == ("podsandbox.io/untrusted", "true")
     assert plan.is_labelled_untrusted({patches.UNTRUSTED_LABEL: patches.UNTRUSTED_LABEL_VALUE})
+
+
+def test_a_namespace_patchs_problems_say_what_to_do():
+    [label, level] = patches.namespace_label_problems(
+        "tenants",
+        {patches.UNTRUSTED_LABEL: "false", "pod-security.kubernetes.io/enforce": "privileged"},
+        True,
+    )
+    assert label == (
+        f"namespace tenants is untrusted, but this patch sets its label {patches.UNTRUSTED_LABEL}"
+        " to 'false': only 'true' keeps it selected by the in-cluster guardrail. Remove the "
+        "label from the patch"
+    )
+    assert level == (
+        "namespace tenants is untrusted, but this patch sets pod-security.kubernetes.io/enforce: "
+        "privileged, which admits host namespaces, hostPath and privileged containers. Use "
+        "baseline or restricted"
+    )
+
+
+def test_a_patchs_host_access_message_says_what_to_set():
+    [message] = policy_checks.workload_in_untrusted_namespace(
+        patch_of({"hostNetwork": True}), ["untrusted"]
+    )
+    assert message.endswith(
+        "object, which is not known offline: without a sandbox these reach the node. Set "
+        "runtimeClassName: kata-vm-isolation in the patch, or drop them"
+    ), message

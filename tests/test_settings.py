@@ -1329,3 +1329,68 @@ def test_with_karpenter_the_demo_tolerates_the_kata_node_pools_taint():
     ]  # fmt: skip
     pinned = load_settings({**tainted, "demoPool": "nodepool2"})
     assert [t["key"] for t in pinned.demo_tolerations] == ["sandbox"]
+
+
+def test_problems_of_keys_the_file_does_not_set_come_last_in_read_order():
+    with pytest.raises(SettingsError) as raised:
+        load_settings({"osSku": "Ubuntu", "nodeCount": "zero", "mode": "sideways"}, "eastus")
+    listed = raised.value.listing("Pulumi.dev.yaml", ["osSku"]).splitlines()[1:]
+    # osSku is in the file; the others keep the order they were read in (mode, then nodeCount).
+    assert [line.split()[1] for line in listed] == ["osSku", "mode", "nodeCount"]
+
+
+@pytest.mark.parametrize(
+    ("where", "key"),
+    [("nodeCount", "nodeCount"), ("pools[0].vmSize", "pools"), ("pools[2]", "pools"),
+     ("nodeLabels.team", "nodeLabels"), ("pools[0].nodeTaints[1]", "pools"),
+     ("azure-native:location", "azure-native:location")],
+)  # fmt: skip
+def test_a_problem_is_about_the_key_that_sets_it(where, key):
+    from podsandbox.stack.settings import _setting
+
+    assert _setting(where) == key
+
+
+def test_the_warnings_no_component_says_are_the_programs_to_log():
+    old = load_settings({"mode": "existing-cluster", "kubernetesVersion": "1.29"})
+    assert len(old.program_warnings) == 1
+    assert old.program_warnings[0].startswith("the in-cluster guardrail is off")
+    assert set(old.program_warnings) <= set(old.warnings)
+    assert load_settings({"mode": "existing-cluster"}).program_warnings == ()
+
+
+def test_a_judged_fields_config_key_keeps_its_index():
+    from podsandbox.stack.reader import config_key
+
+    assert config_key("availabilityZones[1]") == "nodeAvailabilityZones[1]"
+    assert config_key("vmSize") == "nodeVmSize"
+
+
+def test_a_secret_list_hides_its_items_values():
+    with pytest.raises(SettingsError) as raised:
+        load_settings({"mode": "existing-cluster", "pools": [{"name": "Bad9"}]},
+                      secret_keys=["pools"])  # fmt: skip
+    [problem] = raised.value.problems
+    assert problem.where == "pools[0].name" and repr(problem.value) == "[secret]"
+
+
+def test_a_pools_list_option_given_as_text_that_is_no_json_is_refused():
+    with pytest.raises(SettingsError) as raised:
+        load_settings({"mode": "existing-cluster",
+                       "pools": [{"name": "kata8", "availabilityZones": "[1,"}]})  # fmt: skip
+    [problem] = raised.value.problems
+    assert (problem.where, problem.reason) == ("pools[0].availabilityZones", "is not a list")
+
+
+def test_an_unknown_pools_item_key_moves_its_value_whatever_its_type():
+    with pytest.raises(SettingsError) as raised:
+        load_settings({"mode": "existing-cluster",
+                       "pools": [{"name": "kata8", "nodeCnt": 2, "colour": "blue"}]})  # fmt: skip
+    moved, dropped = raised.value.problems
+    assert moved.reason == "is not a pool setting (did you mean nodeCount?)"
+    assert moved.example == (
+        "pulumi config rm --path 'pools[0].nodeCnt' && "
+        "pulumi config set --path 'pools[0].nodeCount' 2"
+    )
+    assert dropped.reason == "is not a pool setting"
+    assert dropped.example == "pulumi config rm --path 'pools[0].colour'"

@@ -254,3 +254,12 @@ def test_a_name_without_its_tier_gets_the_standard_one_suggested():
         with pytest.raises(vmsizes.SizeNameError) as raised:
             vmsizes.parse_size(name)
         assert "did you mean" not in str(raised.value)
+
+
+def test_a_name_near_no_size_gets_no_hint_at_all():
+    with pytest.raises(vmsizes.SizeNameError) as raised:
+        vmsizes.parse_size("Zzz")
+    assert str(raised.value) == (
+        "'Zzz' is not an Azure VM size name; sizes look like Standard_D4s_v3 "
+        "(tier_FamilyVCPUsFeatures_version)"
+    )

@@ -218,7 +218,7 @@ def parse_size(name: str) -> ParsedSize:
     match = _SIZE_NAME.match(text)
     if match is None:
         # A name without its tier (D4s_v3, as the portal's lists shorten it) is the Standard one.
-        tierless = not text.lower().startswith(("standard_", "basic_"))
+        tierless = not text.lower().startswith("standard_")  # and no Standard_Standard_ loop
         meant = f"Standard_{text}" if tierless and is_catalog_size(f"Standard_{text}") else None
         hint = f" (did you mean {meant}?)" if meant else ""
         raise SizeNameError(

@@ -133,7 +133,7 @@ def is_patch(resource_type: str, props: Mapping[str, Any]) -> bool:
         resource_type.startswith("kubernetes:")
         and isinstance(kind, str)
         and bool(kind)
-        and resource_type.rsplit(":", 1)[-1] == kind + "Patch"
+        and resource_type.endswith(f":{kind}Patch")
     )
 
 

@@ -3,6 +3,7 @@ problem of a stack's settings at once (`SettingsError`)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Optional
@@ -35,8 +36,9 @@ class SettingsError(ValueError):
 
 
 def _setting(where: str) -> str:
-    """The stack key a problem is about: `pools[0].vmSize` is about `pools`."""
-    return where.split("[", 1)[0].split(".", 1)[0] if ":" not in where else where
+    """The stack key a problem is about: `pools[0].vmSize` is about `pools` (a qualified key,
+    `azure-native:location`, holds neither a bracket nor a dot)."""
+    return re.split(r"[\[.]", where, maxsplit=1)[0]
 
 
 @dataclass(frozen=True)
