@@ -520,6 +520,7 @@ NO_SINGLE_VALUE_FIX = {"bad ssh key": "the example stands for the user's own pub
 """Rows whose example is no value a test can set, with why; the test holds this list true."""
 
 
+@pytest.mark.every_example  # a deployment per row: out of the mutation check's budget
 @pytest.mark.parametrize(("kind", "changes", "message"), FIXABLE)
 def test_every_printed_component_fix_works_when_followed(request, kind, changes, message):
     error, _ = judged(kind, changes)

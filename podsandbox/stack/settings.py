@@ -3,7 +3,6 @@ problem of a stack's settings at once (`SettingsError`)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Optional
@@ -38,7 +37,7 @@ class SettingsError(ValueError):
 def _setting(where: str) -> str:
     """The stack key a problem is about: `pools[0].vmSize` is about `pools` (a qualified key,
     `azure-native:location`, holds neither a bracket nor a dot)."""
-    return re.split(r"[\[.]", where, maxsplit=1)[0]
+    return where.partition("[")[0].partition(".")[0]
 
 
 @dataclass(frozen=True)
