@@ -29,7 +29,7 @@ def test_preview_json_document_for_dev():
     document = json.loads(result.stdout)
     assert set(document) == {
         "stack", "resources", "outputs", "invokes", "verdict", "confinement", "violations",
-        "checkedOnlyByRealPreview", "summary",
+        "checkedOnlyByRealPreview", "summary", "picture",
     }  # fmt: skip
     assert document["verdict"] == "PASS: no policy violations"
     assert document["checkedOnlyByRealPreview"] == []
