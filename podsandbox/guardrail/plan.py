@@ -40,6 +40,8 @@ DENY = "deny"
 AUDIT = "audit"
 ENFORCEMENTS = (DENY, AUDIT)
 ACTIONS = {DENY: ("Deny",), AUDIT: ("Warn", "Audit")}
+GUARDRAIL_OFF = "the in-cluster guardrail is off"
+"""How the warning opens when the settings turn the guardrail off (the reports look for it)."""
 """The binding's validationActions for each enforcement."""
 
 
@@ -81,7 +83,7 @@ def plan_guardrail(
             False,
             chosen,
             (
-                f"the in-cluster guardrail is off: kubernetesVersion {kubernetes_version} is below "
+                f"{GUARDRAIL_OFF}: kubernetesVersion {kubernetes_version} is below "
                 "1.30, which ValidatingAdmissionPolicy (admissionregistration.k8s.io/v1) needs; "
                 "workloads applied outside Pulumi are not checked. Use 1.30 or later, or set "
                 "guardrail false to silence this",

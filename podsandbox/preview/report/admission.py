@@ -11,15 +11,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from podsandbox.guardrail import plan
+
 if TYPE_CHECKING:
     from podsandbox.preview.records import RegisteredResource
 
 BINDING = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding"
 NODE_POOL = ("karpenter.sh/v1", "NodePool")
-MODES = {("Deny",): "deny", ("Audit", "Warn"): "warn+audit"}
-"""A binding's validationActions (sorted) as the reports name them; any other is shown as is."""
-OFF_HINT = "the in-cluster guardrail is off"
-"""How the settings' warning starts when they turn the guardrail off (guardrail/plan.py)."""
+MODES = {tuple(sorted(a)): "+".join(a).lower() for a in plan.ACTIONS.values()}
+"""A binding's validationActions (sorted) as the reports name them, from the guardrail's own
+(deny, warn+audit); any other is shown as is."""
 
 
 def guardrail_summary(
@@ -41,7 +42,7 @@ def guardrail_summary(
             "mode": " and ".join(sorted({m for found in modes.values() for m in found})),
             "policies": {name: sorted(found) for name, found in sorted(modes.items())},
         }
-    why = next((w for w in warnings if w.startswith(OFF_HINT)), None)
+    why = next((w for w in warnings if w.startswith(plan.GUARDRAIL_OFF)), None)
     return {"mode": "off", "why": why or "the stack declares no admission binding"}
 
 

@@ -52,8 +52,9 @@ def to_markdown(report: PreviewReport, policies: Sequence[Policy] = ()) -> str:
     names = {resource.urn: resource.name for resource in report.run.resources}
     lines = _verdict_lines(report)
     lines += ["```mermaid", to_mermaid(report), "```", ""]
-    lines += _pool_lines(report)
-    lines += ["", *(f"- {md(line)}" for line in admission_lines(report.summary()))]
+    summary = report.summary()  # once: it reads every resource
+    lines += _pool_lines(summary["sandboxingPools"])
+    lines += ["", *(f"- {md(line)}" for line in admission_lines(summary))]
     lines += _violation_lines(report, policies, names)
     lines += _unchecked_lines(report, names)
     lines += _note_lines(report)
@@ -81,8 +82,7 @@ def _verdict_lines(report: PreviewReport) -> list[str]:
     ]
 
 
-def _pool_lines(report: PreviewReport) -> list[str]:
-    pools = report.summary()["sandboxingPools"]
+def _pool_lines(pools: list[dict[str, Any]]) -> list[str]:
     lines = ["#### Sandboxing pools", ""]
     if not pools:
         lines.append("None in this stack.")

@@ -45,7 +45,8 @@ def to_text(report: PreviewReport) -> str:
     ]
     if not report.pools:
         lines.append("  (none)")
-    for info in report.summary()["sandboxingPools"]:
+    summary = report.summary()  # once: it reads every resource
+    for info in summary["sandboxingPools"]:
         lines.append(
             f"  {info['pool']} on {info['on']}: {info['vmSize']} x{count_text(info)}, "
             f"{info['osSKU']}, {info['workloadRuntime']} (RuntimeClass "
@@ -54,7 +55,7 @@ def to_text(report: PreviewReport) -> str:
         if placement := placement_text(info):
             lines.append(f"    {placement}")
         lines.append(f"    VM size: {info['vmSizeVerdict']} - {info['vmSizeReason']}")
-    lines += ["", *admission_lines(report.summary())]
+    lines += ["", *admission_lines(summary)]
     lines += _finding_lines(report)
     lines += _resource_lines(run)
     lines += ["", "Outputs:"]
