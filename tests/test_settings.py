@@ -151,7 +151,7 @@ BAD_INPUTS = [
     ),
     pytest.param(
         {"pools": '[{"name": "kata8", "size": "x"}]'},
-        "pools[0].size = 'x': is not a pool setting (did you mean vmSize?). Allowed: name, vmSize, nodeCount, enableAutoScaling, minCount, maxCount, maxPods, osDiskType, osDiskSizeGb, availabilityZones, nodeTaints, scaleDownMode, maxSurge, nodeLabels. Example: pulumi config rm --path 'pools[0].size' && pulumi config set --path 'pools[0].vmSize' x",
+        "pools[0].size = 'x': is not a pool setting (did you mean vmSize?). Allowed: one of name, vmSize, nodeCount, enableAutoScaling, minCount, maxCount, maxPods, osDiskType, osDiskSizeGb, availabilityZones, nodeTaints, scaleDownMode, maxSurge, nodeLabels. Example: pulumi config rm --path 'pools[0].size' && pulumi config set --path 'pools[0].vmSize' x",
         id="pools unknown setting",
     ),
     pytest.param(
@@ -1394,3 +1394,24 @@ def test_an_unknown_pools_item_key_moves_its_value_whatever_its_type():
     )
     assert dropped.reason == "is not a pool setting"
     assert dropped.example == "pulumi config rm --path 'pools[0].colour'"
+
+
+def test_an_unknown_key_of_a_secret_pools_item_never_moves_its_value_into_the_example():
+    with pytest.raises(SettingsError) as raised:
+        load_settings({"mode": "existing-cluster",
+                       "pools": [{"name": "kata8", "vmsize": "hunter2-size"}]},
+                      secret_keys=["pools"])  # fmt: skip
+    [problem] = raised.value.problems
+    assert "hunter2" not in str(raised.value)
+    assert (problem.where, repr(problem.value), problem.example) == (
+        "pools[0].vmsize", "[secret]", "pulumi config rm --path 'pools[0].vmsize'"
+    )
+
+
+def test_an_unknown_key_moves_a_value_that_is_not_text_as_json():
+    with pytest.raises(SettingsError) as raised:
+        load_settings({"pool": [{"name": "kata8"}]}, "eastus")
+    [problem] = raised.value.problems
+    assert problem.example == (
+        "pulumi config rm pool && pulumi config set pools '[{\"name\": \"kata8\"}]'"
+    )

@@ -13,7 +13,7 @@ from typing import Any, Optional
 from podsandbox.rules import aks, judge
 from podsandbox.rules.pool_limits import MAX_NODES_PER_POOL, SYSTEM, USER, PoolOptions, options_of
 from podsandbox.rules.pool_settings import POOL_SETTINGS, PoolSetting
-from podsandbox.stack.reader import FALSE_WORDS, TRUE_WORDS, Reader, rm_example, set_example
+from podsandbox.stack.reader import FALSE_WORDS, TRUE_WORDS, Reader, set_example
 from podsandbox.stack.settings import PoolSpec
 
 
@@ -164,7 +164,7 @@ def read_pools(
         for key, value in item.items():
             kind = POOL_KEYS.get(key)
             if kind is None:
-                _unknown_item_key(read, f"{where}.", key, value)
+                read.unknown_key(f"{where}.", key, value, POOL_KEYS, "a pool setting")
                 continue
             converted, ok = _item_value(value, kind)
             if not ok:
@@ -177,19 +177,6 @@ def read_pools(
         if spec is not None:
             found.append(spec)
     return found
-
-
-def _unknown_item_key(read: Reader, where: str, key: str, value: object) -> None:
-    """A `pools` item key that is no pool setting: removed, and its value moved to the key it
-    most likely meant (vmsize -> vmSize) when there is one."""
-    meant = judge.closest(key, list(POOL_KEYS))
-    example = rm_example(where + key)
-    if meant is not None:
-        shown = value if isinstance(value, str) else json.dumps(value)
-        example += " && " + set_example(where + meant, shown)
-    hint = f" (did you mean {meant}?)" if meant is not None else ""
-    read.problem(where + key, value, f"is not a pool setting{hint}", ", ".join(POOL_KEYS),
-                 example)  # fmt: skip
 
 
 _KIND_NAMES = {str: "a string", int: "a whole number", bool: "true or false", list: "a list",

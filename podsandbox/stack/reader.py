@@ -44,18 +44,22 @@ class Reader:
         """Keys whose values are secret: a problem shows `[secret]`, never the value."""
         self.problems: list[Problem] = []
         for key in sorted(set(values) - set(SETTINGS_BY_KEY)):
-            self._unknown(key, values[key])
+            self.unknown_key("", key, values[key], SETTINGS_BY_KEY, "a setting of this project")
 
-    def _unknown(self, key: str, value: object) -> None:
-        """A key Pulumi.yaml does not declare: refused (it would be ignored in silence), with the
-        key it most likely meant; the example moves a plain value there."""
-        meant = judge.closest(key, list(SETTINGS_BY_KEY))
+    def unknown_key(
+        self, where: str, key: str, value: object, known: Collection[str], what: str
+    ) -> None:
+        """A key nobody declared (`where` is its parent: `pools[0].`): refused, since it would be
+        ignored in silence, with the key it most likely meant; the example moves the value there
+        (as JSON when it is not text), unless the value is secret."""
+        meant = judge.closest(key, list(known))
         hint = f" (did you mean {meant}?)" if meant is not None else ""
-        example = rm_example(key)
-        if meant is not None and isinstance(value, str) and key not in self.secret_keys:
-            example += " && " + set_example(meant, value)
-        self.problem(key, value, f"is not a setting of this project{hint}",
-                     "one of " + ", ".join(SETTINGS_BY_KEY), example)  # fmt: skip
+        example = rm_example(where + key)
+        if meant is not None and not self.is_secret(where + key):
+            shown = value if isinstance(value, str) else json.dumps(value)
+            example += " && " + set_example(where + meant, shown)
+        self.problem(where + key, value, f"is not {what}{hint}", "one of " + ", ".join(known),
+                     example)  # fmt: skip
 
     def raw(self, key: str) -> object:
         value = self.values.get(key)
@@ -105,11 +109,14 @@ class Reader:
             return parsed if isinstance(parsed, kind) else raw
         return raw
 
+    def is_secret(self, key: str) -> bool:
+        """Whether `key`'s value is secret: a list item's (`pools[0].vmSize`) is its setting's."""
+        return key.split("[")[0] in self.secret_keys
+
     def problem(self, key: str, value: object, reason: str, allowed: str, example: str) -> None:
         """A problem of `key` (a list item's too: `pools[0].vmSize`), its value hidden when the
         setting is secret."""
-        setting = key.split("[")[0]
-        shown = judge.SECRET if setting in self.secret_keys and value is not None else value
+        shown = judge.SECRET if self.is_secret(key) and value is not None else value
         self.problems.append(Problem(key, shown, reason, allowed, example))
 
     def finding(self, finding: judge.Finding, key: Optional[str] = None) -> None:
