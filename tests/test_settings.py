@@ -1404,7 +1404,9 @@ def test_an_unknown_key_of_a_secret_pools_item_never_moves_its_value_into_the_ex
     [problem] = raised.value.problems
     assert "hunter2" not in str(raised.value)
     assert (problem.where, repr(problem.value), problem.example) == (
-        "pools[0].vmsize", "[secret]", "pulumi config rm --path 'pools[0].vmsize'"
+        "pools[0].vmsize",
+        "[secret]",
+        "pulumi config rm --path 'pools[0].vmsize'",
     )
 
 
@@ -1413,5 +1415,5 @@ def test_an_unknown_key_moves_a_value_that_is_not_text_as_json():
         load_settings({"pool": [{"name": "kata8"}]}, "eastus")
     [problem] = raised.value.problems
     assert problem.example == (
-        "pulumi config rm pool && pulumi config set pools '[{\"name\": \"kata8\"}]'"
+        'pulumi config rm pool && pulumi config set pools \'[{"name": "kata8"}]\''
     )
