@@ -109,6 +109,9 @@ CASES: dict[str, dict[str, Any]] = {
     "no containers": pod(spec(containers=None)),
     "an empty container list": pod(spec(containers=[])),
     "an unknown field": pod(spec(futureField={"x": 1})),
+    "a good ReplicationController": templated("v1", "ReplicationController", spec()),
+    "a ReplicationController with runc": templated("v1", "ReplicationController",
+                                                   spec(runtimeClassName="runc")),
     "a good Deployment": templated("apps/v1", "Deployment", spec()),
     "a Deployment without a RuntimeClass": templated("apps/v1", "Deployment",
                                                      spec(runtimeClassName=None)),
@@ -130,6 +133,14 @@ CASES: dict[str, dict[str, Any]] = {
     "a Deployment whose template has no spec": obj("apps/v1", "Deployment",
                                                    {"spec": {"template": {}}}),
 }  # fmt: skip
+
+
+def test_every_kind_the_policy_matches_has_cases():
+    """Each workload kind of the policy (`admission.workload_kinds`) is judged by the cases below
+    both ways, so a kind added to the policy is held to the pack too."""
+    cased = {(case["apiVersion"].rpartition("/")[0], case["kind"]) for case in CASES.values()}
+    matched = {(kind.group, kind.kind) for kind in admission.workload_kinds()}
+    assert matched <= cased, matched - cased
 
 
 def pack_flags(

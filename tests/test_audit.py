@@ -24,6 +24,7 @@ MESSAGES = {rule.name: rule.message for rule in admission_policy.rules(GA_RUNTIM
 MEMORY = {"limits": {"memory": "256Mi", "cpu": "500m"}}
 WORKLOADS = {  # (group, resource): (apiVersion, kind, where the pod spec goes)
     ("", "pods"): ("v1", "Pod", ()),
+    ("", "replicationcontrollers"): ("v1", "ReplicationController", ("template",)),
     ("apps", "deployments"): ("apps/v1", "Deployment", ("template",)),
     ("apps", "replicasets"): ("apps/v1", "ReplicaSet", ("template",)),
     ("apps", "statefulsets"): ("apps/v1", "StatefulSet", ("template",)),
@@ -106,7 +107,7 @@ def crowd(cluster: FakeCluster) -> list[tuple[str, str, str]]:
              "hostnet": "host-namespaces", "privileged": "privileged", "hostpath": "host-path",
              "small": "memory-limit"}  # fmt: skip
     for number, (name, spec) in enumerate(BAD.items()):
-        resource = list(WORKLOADS)[number % 7]
+        resource = list(WORKLOADS)[number % 8]  # bad-unsandboxed is a ReplicationController
         namespace = ("untrusted", "ci")[number % 2]
         add(cluster, workload(resource, namespace, f"bad-{name}", spec), resource)
         bad.append((WORKLOADS[resource][1], f"{namespace}/bad-{name}", rules[name]))
@@ -139,12 +140,12 @@ def test_every_object_the_policy_would_refuse_is_listed_read_in_pages(kubeconfig
     assert report["policy"] == {"name": POLICY, "deployed": True, "matches": True,
                                 "differences": [], "runtimeClass": "kata-vm-isolation"}  # fmt: skip
     # The crowd, the demo's untrusted pod, the bad ones and the owned pod: a few hundred.
-    assert report["objects"] == 150 + 6 * 30 + 1 + len(BAD) + 1 == 338
+    assert report["objects"] == 150 + 7 * 30 + 1 + len(BAD) + 1 == 368
     assert report["notJudged"] == [] and report["ok"] is False
     # Every page was asked for with the limit, and the lists went on with `continue`.
     assert all(query.get("limit") == ["10"] for query in cluster.list_queries)
     # pods: 8 pages a namespace; each other kind: 2 pages a namespace (15 or 16 objects)
-    assert sum("continue" in query for query in cluster.list_queries) >= 2 * 7 + 6 * 2
+    assert sum("continue" in query for query in cluster.list_queries) >= 2 * 7 + 7 * 2
     assert "audit: read" in stderr and " pages (" in stderr
     owned = next(item for item in report["refused"] if item["name"] == "web-7d9-x")
     assert owned["controlledBy"] == "ReplicaSet web-7d9"
@@ -155,7 +156,8 @@ def test_every_object_the_policy_would_refuse_is_listed_read_in_pages(kubeconfig
                     "kata-mshv-vm-isolation), e.g. runtimeClassName: kata-vm-isolation"],
     }]  # fmt: skip
     kinds = {kind["resource"]: kind for kind in report["kinds"]}
-    assert kinds["deployments.apps"]["objects"] == 30 + 1  # bad-unsandboxed is a Deployment
+    assert kinds["deployments.apps"]["objects"] == 30 + 1  # bad-hostnet is a Deployment
+    assert kinds["replicationcontrollers"]["objects"] == 30 + 1
     assert kinds["sandboxes.agents.x-k8s.io"] == {
         "resource": "sandboxes.agents.x-k8s.io",
         "served": False,
@@ -311,3 +313,15 @@ def test_the_stacks_settings_name_the_policy_and_namespace(kubeconfig, capsys, c
         "items on the cluster, 1 here"
     ]
     assert code == 0
+
+
+def test_every_core_resource_the_policy_matches_has_a_list_in_the_official_client():
+    from kubernetes.client import CoreV1Api
+
+    from podsandbox.verify.cluster_reads import CORE_LISTS
+
+    rules = admission_policy.policy_object(POLICY, GA_RUNTIME)["spec"]["matchConstraints"]
+    core = {resource for rule in rules["resourceRules"] if "" in rule["apiGroups"]
+            for resource in rule["resources"] if "/" not in resource}  # fmt: skip
+    assert core == set(CORE_LISTS) == {"pods", "replicationcontrollers"}
+    assert all(callable(getattr(CoreV1Api, method, None)) for method in CORE_LISTS.values())

@@ -41,6 +41,7 @@ is judged on the first ones alone (the pack adds them all)."""
 
 RESOURCE_PLURALS: dict[str, str] = {
     "Pod": "pods",
+    "ReplicationController": "replicationcontrollers",
     "Deployment": "deployments",
     "StatefulSet": "statefulsets",
     "DaemonSet": "daemonsets",

@@ -12,6 +12,7 @@ from podsandbox.rules.aks import RUNTIMES, RUNTIMES_BY_CLASS, RuntimeGeneration,
 
 POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
     "kubernetes:core/v1:Pod": ("spec",),
+    "kubernetes:core/v1:ReplicationController": ("spec", "template", "spec"),
     "kubernetes:apps/v1:Deployment": ("spec", "template", "spec"),
     "kubernetes:apps/v1:StatefulSet": ("spec", "template", "spec"),
     "kubernetes:apps/v1:DaemonSet": ("spec", "template", "spec"),
@@ -32,10 +33,6 @@ AGENT_SANDBOX_POD_SPEC = ("spec", "podTemplate", "spec")
 
 
 OTHER_WORKLOAD_KINDS: dict[tuple[str, str], tuple[tuple[str, ...], str]] = {
-    ("core", "ReplicationController"): (
-        ("spec", "template", "spec"),
-        "Kubernetes API, core/v1 ReplicationControllerSpec.template",
-    ),
     ("core", "PodTemplate"): (("template", "spec"), "Kubernetes API, core/v1 PodTemplate.template"),
     ("apps", "Deployment"): (
         ("spec", "template", "spec"),
@@ -108,10 +105,11 @@ OTHER_WORKLOAD_KINDS: dict[tuple[str, str], tuple[tuple[str, ...], str]] = {
         "Argo Workflows CronWorkflowSpec.workflowSpec",
     ),
 }
-"""Workload kinds the pack judges besides `POD_SPEC_PATHS` (the kinds the in-cluster guardrail
-matches, see `podsandbox.guardrail.admission_policy`): (API group, kind) in any served version,
-where their pods' spec sits, and the source of that path. `[0]` is a list's only item: a list
-of several is not judged (each item is a pod template of its own)."""
+"""Workload kinds the pack judges besides `POD_SPEC_PATHS` and the agent sandboxes (which the
+in-cluster guardrail matches too, see `podsandbox.guardrail.admission_policy`): (API group, kind)
+in any served version, where their pods' spec sits, and the source of that path. A PodTemplate
+runs no pod itself (a controller copies it), so only the pack judges it, defensively. `[0]` is a
+list's only item: a list of several is not judged (each item is a pod template of its own)."""
 
 DEPLOYS_ELSEWHERE: dict[tuple[str, str], str] = {
     ("argoproj.io", "Application"): "an Argo CD Application deploys manifests from a repository",

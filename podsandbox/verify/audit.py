@@ -30,7 +30,13 @@ from podsandbox.rules.workloads import DEFAULT_UNTRUSTED_NAMESPACE
 from podsandbox.verify import command
 from podsandbox.verify.api_errors import ClusterUnreachableError
 from podsandbox.verify.audit_report import AuditReport, Finding, NotJudged, PolicyCheck
-from podsandbox.verify.cluster_reads import ClusterReader, Progress, ReadError, ServedResource
+from podsandbox.verify.cluster_reads import (
+    CORE_LISTS,
+    ClusterReader,
+    Progress,
+    ReadError,
+    ServedResource,
+)
 from podsandbox.verify.object_diff import spec_differences
 
 GROUP = "admissionregistration.k8s.io"
@@ -252,7 +258,7 @@ def _workload_resources(
                     (v for v in wanted if v in versions), None
                 )  # fmt: skip
                 served = reader.resource(group, version, resource) if version else None
-                if served is not None and not served.group and served.resource != "pods":
+                if served is not None and not served.group and served.resource not in CORE_LISTS:
                     report.not_judged.append(NotJudged(name, "the audit lists no such core kind"))
                     continue
                 found.append((served, name))

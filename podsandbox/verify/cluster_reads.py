@@ -83,6 +83,13 @@ class Progress:
             self.stream.flush()
 
 
+CORE_LISTS = {
+    "pods": "list_namespaced_pod",
+    "replicationcontrollers": "list_namespaced_replication_controller",
+}
+"""The official client's list of each core (group "") workload resource the policy matches."""
+
+
 def _json(response: Any) -> Any:
     """The JSON body of an answer read with `_preload_content=False` (urllib3's response in
     every client version this project allows)."""
@@ -201,9 +208,10 @@ class ClusterReader:
                     served.group, served.version, namespace, served.resource,
                     limit=self.page_size, _continue=token, _preload_content=False,
                 )  # fmt: skip
-            if served.resource != "pods":
+            if served.resource not in CORE_LISTS:
                 raise ValueError(f"no core list for {served.resource}")
-            return self.core.list_namespaced_pod(
+            list_namespaced = getattr(self.core, CORE_LISTS[served.resource])
+            return list_namespaced(
                 namespace, limit=self.page_size, _continue=token, _preload_content=False
             )
 
