@@ -11,6 +11,7 @@ from podsandbox.karpenter import node_pool as deployed
 from podsandbox.karpenter.settings import setting_findings
 from podsandbox.rules import karpenter, vmsizes
 from podsandbox.rules.judge import Finding
+from podsandbox.rules.pool_limits import Taint
 from tests.crd_schema import NODE_CLASS_CRD, NODE_POOL_CRD, refusals
 from tests.test_policies import stack_violations, violations
 
@@ -88,10 +89,10 @@ def test_the_node_pool_taints_its_nodes_for_kata_pods_only():
     assert pool["spec"]["template"]["spec"]["taints"] == [
         {"key": "podsandbox.io/kata", "value": "true", "effect": "NoSchedule"}
     ]
-    assert deployed.KATA_TAINT.toleration() == {
+    assert karpenter.KATA_TAINT.toleration() == {
         "key": "podsandbox.io/kata", "operator": "Equal", "value": "true", "effect": "NoSchedule",
     }  # fmt: skip
-    assert deployed.KATA_TAINT.repels
+    assert karpenter.KATA_TAINT.repels
     assert refusals(NODE_POOL_CRD, pool) == []
     for field, value in (("effect", "Sometimes"), ("key", "-bad key")):
         bad = node_pool()
@@ -244,6 +245,52 @@ def test_an_unconstrained_node_pool_of_a_kata_class_is_advised():
                                       "values": ["D"]}])  # fmt: skip
     assert stack_violations("karpenter-node-pool-unconstrained",
                             [STACK_CLASS, (karpenter.NODE_POOL_TYPE, family)]) == []  # fmt: skip
+
+
+def tainted(*taints: Any) -> tuple[str, dict[str, Any]]:
+    pool = node_pool()
+    pool["spec"]["template"]["spec"]["taints"] = list(taints)
+    return karpenter.NODE_POOL_TYPE, pool
+
+
+@pytest.mark.parametrize(
+    ("taints", "advised"),
+    [
+        ([{"key": "podsandbox.io/kata", "value": "true", "effect": "NoSchedule"}], False),
+        ([{"key": "sandbox", "effect": "NoExecute"}], False),  # any repelling taint, no value
+        ([{"key": "a", "effect": "PreferNoSchedule"}, {"key": "b", "effect": "NoSchedule"}], False),
+        ([], True),
+        ([{"key": "a", "value": "b", "effect": "PreferNoSchedule"}], True),  # may be ignored
+        ([{"value": "x", "effect": "NoSchedule"}, "junk"], True),  # no key: no taint
+    ],
+)  # fmt: skip
+def test_a_node_pool_of_a_kata_class_is_advised_to_taint_its_nodes(taints, advised):
+    found = stack_violations("karpenter-node-pool-kata-taint", [STACK_CLASS, tainted(*taints)])
+    if not advised:
+        assert found == []
+        return
+    taint = karpenter.KATA_TAINT
+    assert found == [
+        "NodePool of a Kata AKSNodeClass has no NoSchedule or NoExecute taint: any pending pod "
+        "that fits it, sandboxed or not, makes Karpenter start a Kata node and may land on one; "
+        f'add spec.template.spec.taints: [{{key: {taint.key}, value: "{taint.value}", effect: '
+        f"{taint.effect}}}] and tolerate it in the sandboxed workloads"
+    ]
+
+
+def test_the_taint_advice_judges_only_node_pools_of_kata_classes_and_the_startup_taints_miss():
+    untainted = tainted()
+    pool = untainted[1]
+    pool["spec"]["template"]["spec"]["startupTaints"] = [{"key": "a", "effect": "NoSchedule"}]
+    assert len(stack_violations("karpenter-node-pool-kata-taint", [STACK_CLASS, untainted])) == 1
+    pool["spec"]["template"]["spec"]["nodeClassRef"]["name"] = "plain"
+    assert stack_violations("karpenter-node-pool-kata-taint", [PLAIN_CLASS, untainted]) == []
+    # The example the advice gives is this project's own taint, which the CRD takes.
+    assert refusals(NODE_POOL_CRD, node_pool()) == []
+    assert karpenter.repelling_taints(node_pool()["spec"]) == [karpenter.KATA_TAINT]
+    assert karpenter.repelling_taints({"template": {"spec": {"taints": "x"}}}) == []
+    no_value = {"template": {"spec": {"taints": [{"key": "sandbox", "effect": "NoExecute"}]}}}
+    assert karpenter.repelling_taints(no_value) == [Taint("sandbox", "", "NoExecute")]
 
 
 def test_reading_a_node_pool_that_is_not_shaped_as_one():

@@ -33,7 +33,7 @@ def test_an_existing_cluster_with_karpenter_gets_the_node_class_and_pool_on_its_
     # The Kata NodePool's nodes are tainted for Kata pods: the untrusted demo pod tolerates it,
     # the trusted one does not (it neither lands on nor starts a Kata node).
     pods = {pod.name: pod.inputs["spec"] for pod in run.of_type("kubernetes:core/v1:Pod")}
-    assert pods["demo-untrusted"]["tolerations"] == [deployed.KATA_TAINT.toleration()]
+    assert pods["demo-untrusted"]["tolerations"] == [karpenter.KATA_TAINT.toleration()]
     assert "tolerations" not in pods["demo-trusted"]
 
 

@@ -174,6 +174,7 @@ def test_every_policy_has_name_description_and_level():
         "karpenter-node-class-kata": "mandatory",
         "karpenter-node-pool-kata-sizes": "mandatory",
         "karpenter-node-pool-unconstrained": "advisory",
+        "karpenter-node-pool-kata-taint": "advisory",
         "aks-runtime-class-reserved": "mandatory",
         "resource-type-judged": "mandatory",
     }

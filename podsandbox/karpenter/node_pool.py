@@ -17,6 +17,7 @@ from podsandbox.rules.aks import known_version_below
 from podsandbox.rules.karpenter import (
     IMAGE_FAMILY,
     KATA,
+    KATA_TAINT,
     NODE_CLASS_API,
     NODE_CLASS_KIND,
     NODE_POOL_API,
@@ -24,19 +25,6 @@ from podsandbox.rules.karpenter import (
     SERIES_LABEL,
     eligible_series,
 )
-from podsandbox.rules.pool_limits import Taint
-
-KATA_TAINT = Taint("podsandbox.io/kata", "true", "NoSchedule")
-"""The taint on every node of this project's Kata NodePool, so that Kata nodes run Kata pods only:
-Karpenter provisions a NodePool's nodes only for pending pods that tolerate its taints ("If
-Karpenter encounters a taint in the NodePool that is not tolerated by a Pod, Karpenter won't use
-that NodePool to provision the pod", karpenter.sh docs v1.14, Concepts, NodePools), and the
-scheduler keeps every other pod off them; so an ordinary pending pod neither lands on a Kata node
-nor makes Karpenter start one. The NodePool CRD takes it at `spec.template.spec.taints` (key,
-value, effect NoSchedule | PreferNoSchedule | NoExecute: reference/karpenter/
-nodepools.karpenter.sh-v1.yaml). A taint, not a lower `weight`: a weight only orders NodePools
-that a pod fits, and a pod that fits no other pool would still get a Kata node. AKS's RuntimeClass
-adds no toleration, so the sandboxed workloads carry it (the demo's untrusted pod does)."""
 
 
 def node_class_manifest(name: str) -> dict[str, Any]:

@@ -74,6 +74,7 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
     karpenter.KARPENTER_NODE_CLASS_KATA,
     karpenter.KARPENTER_NODE_POOL_KATA_SIZES,
     karpenter.KARPENTER_NODE_POOL_UNCONSTRAINED,
+    karpenter.KARPENTER_NODE_POOL_KATA_TAINT,
     runtime_classes.CUSTOM_RUNTIME_CLASS_ADVICE,
     scheduling.SANDBOXED_WORKLOAD_NEEDS_SANDBOXING_POOL,
     scheduling.RUNTIME_CLASS_MATCHES_POOL_GENERATION,

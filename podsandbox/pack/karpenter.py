@@ -123,3 +123,37 @@ KARPENTER_NODE_POOL_UNCONSTRAINED = StackValidationPolicy(
     url=KARPENTER_DOC,
     validate=_validate_node_pool_constrained,
 )
+
+
+def _validate_node_pool_tainted(
+    args: StackValidationArgs, report_violation: ReportViolation
+) -> None:
+    taint = karpenter.KATA_TAINT
+    for resource, spec in _kata_node_pools(args):
+        if not karpenter.repelling_taints(spec):
+            report_violation(
+                "NodePool of a Kata AKSNodeClass has no NoSchedule or NoExecute taint: any pending "
+                "pod that fits it, sandboxed or not, makes Karpenter start a Kata node and may "
+                "land on one; add spec.template.spec.taints: [{key: "
+                f'{taint.key}, value: "{taint.value}", effect: {taint.effect}}}] and tolerate '
+                "it in the sandboxed workloads",
+                resource.urn,
+            )
+
+
+KARPENTER_NODE_POOL_KATA_TAINT = StackValidationPolicy(
+    name="karpenter-node-pool-kata-taint",
+    description="A Karpenter NodePool of a Kata AKSNodeClass should taint its nodes (NoSchedule "
+    "or NoExecute), so that only the pods that tolerate it start and use Kata nodes.",
+    enforcement_level=EnforcementLevel.ADVISORY,
+    severity=Severity.MEDIUM,
+    tags=KARPENTER_TAGS,
+    remediation_steps=(
+        "Add a taint to the NodePool's spec.template.spec.taints, e.g. podsandbox.io/kata=true "
+        "with effect NoSchedule (this project's NodePool carries it), and the matching "
+        "toleration to the sandboxed workloads: Karpenter uses a NodePool only for pods that "
+        "tolerate its taints."
+    ),
+    url=KARPENTER_DOC,
+    validate=_validate_node_pool_tainted,
+)

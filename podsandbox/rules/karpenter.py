@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Optional
 
 from podsandbox.rules import aks, vmsizes
+from podsandbox.rules.pool_limits import Taint
 
 NODE_CLASS_API = "karpenter.azure.com/v1beta1"
 NODE_CLASS_KIND = "AKSNodeClass"
@@ -44,6 +45,18 @@ SIZE_LABELS = ("node.kubernetes.io/instance-type", "karpenter.azure.com/sku-name
 """Requirement keys that name VM sizes."""
 INSTANCE_LABELS = (*SIZE_LABELS, SERIES_LABEL, "karpenter.azure.com/sku-family")
 """Requirement keys that constrain which VM sizes a NodePool may use."""
+KATA_TAINT = Taint("podsandbox.io/kata", "true", "NoSchedule")
+"""The taint this project's Kata NodePool carries (and the example the pack gives any other), so
+that Kata nodes run Kata pods only: Karpenter provisions a NodePool's nodes only for pending pods
+that tolerate its taints ("If Karpenter encounters a taint in the NodePool that is not tolerated
+by a Pod, Karpenter won't use that NodePool to provision the pod", karpenter.sh docs v1.14,
+Concepts, NodePools), and the scheduler keeps every other pod off them; so an ordinary pending pod
+neither lands on a Kata node nor makes Karpenter start one. The NodePool CRD takes it at
+`spec.template.spec.taints` (key, value, effect NoSchedule | PreferNoSchedule | NoExecute:
+reference/karpenter/nodepools.karpenter.sh-v1.yaml); `startupTaints` are removed once a node is
+ready, so they do not count. A taint, not a lower `weight`: a weight only orders NodePools that a
+pod fits, and a pod that fits no other pool would still get a Kata node. AKS's RuntimeClass adds
+no toleration, so the sandboxed workloads carry it (the demo's untrusted pod does)."""
 _KEY = re.compile(r"(?P<family>[A-Z]+)(?P<features>[a-z]*)(v(?P<version>\d+))?")
 OLDEST_KATA_VERSION = 3
 """Karpenter offers a Kata node class no size of an older series version."""
@@ -154,3 +167,18 @@ def constrains_instances(node_pool_spec: Mapping[str, Any]) -> bool:
         item.get("key") in INSTANCE_LABELS and item.get("operator") == "In"
         for item in requirements(node_pool_spec)
     )
+
+
+def repelling_taints(node_pool_spec: Mapping[str, Any]) -> list[Taint]:
+    """The taints a NodePool puts on its nodes that keep a pod without the toleration off them
+    and out of Karpenter's reasons to start one (NoSchedule, NoExecute; not PreferNoSchedule,
+    which Karpenter and the scheduler may ignore, nor `startupTaints`)."""
+    template = node_pool_spec.get("template")
+    spec = template.get("spec") if isinstance(template, Mapping) else None
+    found = spec.get("taints") if isinstance(spec, Mapping) else None
+    taints = [
+        Taint(str(item.get("key")), str(item.get("value") or ""), str(item.get("effect")))
+        for item in found or []
+        if isinstance(item, Mapping) and item.get("key")
+    ]
+    return [taint for taint in taints if taint.repels]

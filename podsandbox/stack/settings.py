@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from podsandbox.guardrail.plan import DENY, GuardrailPlan
-from podsandbox.karpenter.node_pool import KATA_TAINT
 from podsandbox.rules import aks, judge, network
 from podsandbox.rules.judge import Problem
+from podsandbox.rules.karpenter import KATA_TAINT
 from podsandbox.rules.pool_limits import SYSTEM_POOL_TAINT, PoolOptions
 from podsandbox.rules.workloads import DEFAULT_UNTRUSTED_NAMESPACE
 from podsandbox.stack.declarations import NEW_CLUSTER
