@@ -114,20 +114,30 @@ def is_kata_node_class(spec: Mapping[str, Any]) -> bool:
 
 def node_class_name(node_pool_spec: Mapping[str, Any]) -> Optional[str]:
     """The AKSNodeClass a NodePool's nodes are made of; None for another kind of class."""
-    template = node_pool_spec.get("template")
-    spec = template.get("spec") if isinstance(template, Mapping) else None
-    ref = spec.get("nodeClassRef") if isinstance(spec, Mapping) else None
+    ref = _template_spec(node_pool_spec).get("nodeClassRef")
     if not isinstance(ref, Mapping) or ref.get("kind") != NODE_CLASS_KIND:
         return None
     name = ref.get("name")
     return name if isinstance(name, str) else None
 
 
-def requirements(node_pool_spec: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+def _template_spec(node_pool_spec: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The spec of the nodes a NodePool makes (`spec.template.spec`); empty when it has none."""
     template = node_pool_spec.get("template")
     spec = template.get("spec") if isinstance(template, Mapping) else None
-    found = spec.get("requirements") if isinstance(spec, Mapping) else None
-    return [item for item in found or [] if isinstance(item, Mapping)]
+    return spec if isinstance(spec, Mapping) else {}
+
+
+def _items(node_pool_spec: Mapping[str, Any], field: str) -> list[Mapping[str, Any]]:
+    """The objects of a list field of the node spec (others, and a field that is no list, none)."""
+    found = _template_spec(node_pool_spec).get(field)
+    if not isinstance(found, Sequence):  # text is one, but none of its items is an object
+        return []
+    return [item for item in found if isinstance(item, Mapping)]
+
+
+def requirements(node_pool_spec: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return _items(node_pool_spec, "requirements")
 
 
 def ineligible_sizes(node_pool_spec: Mapping[str, Any]) -> list[str]:
@@ -173,12 +183,9 @@ def repelling_taints(node_pool_spec: Mapping[str, Any]) -> list[Taint]:
     """The taints a NodePool puts on its nodes that keep a pod without the toleration off them
     and out of Karpenter's reasons to start one (NoSchedule, NoExecute; not PreferNoSchedule,
     which Karpenter and the scheduler may ignore, nor `startupTaints`)."""
-    template = node_pool_spec.get("template")
-    spec = template.get("spec") if isinstance(template, Mapping) else None
-    found = spec.get("taints") if isinstance(spec, Mapping) else None
     taints = [
         Taint(str(item.get("key")), str(item.get("value") or ""), str(item.get("effect")))
-        for item in found or []
-        if isinstance(item, Mapping) and item.get("key")
+        for item in _items(node_pool_spec, "taints")
+        if item.get("key")
     ]
     return [taint for taint in taints if taint.repels]
