@@ -1417,3 +1417,5 @@ def test_an_unknown_key_moves_a_value_that_is_not_text_as_json():
     assert problem.example == (
         'pulumi config rm pool && pulumi config set pools \'[{"name": "kata8"}]\''
     )
+    values, _ = follow({"pool": [{"name": "kata8"}]}, "eastus", problem.example)
+    assert [pool.name for pool in load_settings(values, "eastus").extra_pools] == ["kata8"]
