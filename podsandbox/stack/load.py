@@ -30,7 +30,7 @@ from podsandbox.stack.declarations import (
     MODES,
     NEW_CLUSTER,
 )
-from podsandbox.stack.pools import read_first_pool, read_more_pools
+from podsandbox.stack.pools import POOL_KEYS, read_first_pool, read_more_pools
 from podsandbox.stack.reader import Reader, set_example
 from podsandbox.stack.settings import KarpenterSettings, SettingsError, StackSettings
 
@@ -49,7 +49,7 @@ def load_settings(
     values that cannot be used at all (wrong types, unknown names) are errors, so that a policy
     pack can judge the rest. A key of `secret_keys` is named in problems, its value never.
     """
-    read = Reader(values, secret_keys)
+    read = Reader(values, secret_keys, POOL_KEYS)
     mode = _read_mode(read)
     resource_group, cluster = _read_names(read)
     default_pool = (

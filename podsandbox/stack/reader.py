@@ -4,6 +4,7 @@ what the settings loader and the pools reader share."""
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from collections.abc import Collection, Mapping
 from typing import Optional
@@ -13,6 +14,7 @@ from podsandbox.rules.judge import Problem
 from podsandbox.rules.pool_limits import LEAVE_IT_OUT
 from podsandbox.rules.pool_settings import POOL_SETTINGS
 from podsandbox.stack.declarations import PROJECT, SETTINGS_BY_KEY
+from podsandbox.stack.secret_text import Scrubber, parts, secret_texts
 
 
 def set_example(key: str, value: str) -> str:
@@ -25,9 +27,12 @@ def set_example(key: str, value: str) -> str:
     return f"pulumi config set {key} {shown}"
 
 
-def rm_example(key: str) -> str:
-    """The command that removes `key`; a list item's key needs `--path`."""
-    return f"pulumi config rm --path '{key}'" if "[" in key else f"pulumi config rm {key}"
+def rm_example(key: str, path: Optional[bool] = None) -> str:
+    """The command that removes `key`; a list item's key needs `--path` (`path`: whether `key`
+    is one; by default, when it holds `[`), and a key named with `[` is quoted without it."""
+    if "[" in key if path is None else path:
+        return f"pulumi config rm --path '{key}'"
+    return f"pulumi config rm {shlex.quote(key)}"
 
 
 TRUE_WORDS = {"true", "1", "yes"}
@@ -38,10 +43,22 @@ FALSE_WORDS = {"false", "0", "no"}
 class Reader:
     """Reads raw values one key at a time, collecting problems instead of stopping."""
 
-    def __init__(self, values: Mapping[str, object], secret_keys: Collection[str] = ()) -> None:
+    def __init__(
+        self,
+        values: Mapping[str, object],
+        secret_keys: Collection[str] = (),
+        public_keys: Collection[str] = (),
+    ) -> None:
+        """`public_keys`: names of the settings inside a structured value (a `pools` item's),
+        which are its shape, not a secret."""
         self.values = values
         self.secret_keys = frozenset(secret_keys)
         """Keys whose values are secret: a problem shows `[secret]`, never the value."""
+        public = {*SETTINGS_BY_KEY, *public_keys}
+        self.secret_texts = {
+            key: secret_texts(values[key], public) for key in self.secret_keys if key in values
+        }
+        """Each secret setting's values as text, hidden in the words of every problem."""
         self.problems: list[Problem] = []
         for key in sorted(set(values) - set(SETTINGS_BY_KEY)):
             self.unknown_key("", key, values[key], SETTINGS_BY_KEY, "a setting of this project")
@@ -54,7 +71,7 @@ class Reader:
         (as JSON when it is not text), unless the value is secret."""
         meant = judge.closest(key, list(known))
         hint = f" (did you mean {meant}?)" if meant is not None else ""
-        example = rm_example(where + key)
+        example = rm_example(where + key, path=bool(where))
         if meant is not None and not self.is_secret(where + key):
             shown = value if isinstance(value, str) else json.dumps(value)
             example += " && " + set_example(where + meant, shown)
@@ -110,14 +127,24 @@ class Reader:
         return raw
 
     def is_secret(self, key: str) -> bool:
-        """Whether `key`'s value is secret: a list item's (`pools[0].vmSize`) is its setting's."""
-        return key.split("[")[0] in self.secret_keys
+        """Whether `key`'s value is secret: a list item's (`pools[0].vmSize`) is its setting's,
+        and a key whose own name holds `[` (set without `--path`) is its own."""
+        return key in self.secret_keys or key.split("[")[0] in self.secret_keys
 
     def problem(self, key: str, value: object, reason: str, allowed: str, example: str) -> None:
         """A problem of `key` (a list item's too: `pools[0].vmSize`), its value hidden when the
-        setting is secret."""
-        shown = judge.SECRET if self.is_secret(key) and value is not None else value
-        self.problems.append(Problem(key, shown, reason, allowed, example))
+        setting is secret or the value holds another's secret, and every secret hidden in its
+        words: each where it stands alone; for `key`'s own setting, also each piece of its values
+        and the words that share a run with them. The parts of `key` itself stay (the problem
+        names it anyway)."""
+        named = set(re.findall(r"[^.\[\]]+", key))
+        every = {text for texts in self.secret_texts.values() for text in texts} - named
+        settings = {key, key.split("[")[0]}
+        own = {text for name in settings for text in self.secret_texts.get(name, ())} - named
+        hidden = self.is_secret(key) or bool(secret_texts(value) & every)
+        shown = judge.SECRET if hidden and value is not None else value
+        scrub = Scrubber(every | (parts(own) - named), own)
+        self.problems.append(Problem(key, shown, scrub(reason), scrub(allowed), scrub(example)))
 
     def finding(self, finding: judge.Finding, key: Optional[str] = None) -> None:
         """A judge's finding, named by its config key (`key` when the setting is a list item)."""

@@ -1,0 +1,123 @@
+"""Secret config values never reach the words of a settings problem (`stack/secret_text.py`):
+whatever the judge quotes, a whole value, a piece or a part it derived."""
+
+from __future__ import annotations
+
+import pytest
+
+from podsandbox.stack.load import load_settings
+from podsandbox.stack.reader import Reader
+from podsandbox.stack.secret_text import HIDDEN, SHARED, Scrubber, parts, secret_texts
+from podsandbox.stack.settings import SettingsError
+
+
+def test_a_secret_values_texts_are_its_scalars_and_the_keys_that_are_not_setting_names():
+    value = {"name": "kata8", "nodeLabels": {"team-x": "blue"}, "nodeCount": 3, "zones": [1.5],
+             "on": True, "off": None, "blank": "  "}  # fmt: skip
+    shape = ("name", "nodeLabels", "nodeCount", "zones", "on", "off", "blank")
+    assert secret_texts(value, public=shape) == {"kata8", "team-x", "blue", "3", "1.5"}
+    assert secret_texts(value) >= {"name", "nodeLabels", "on", "off", "blank"}
+    assert secret_texts(("a", ["b"])) == {"a", "b"}
+
+
+def test_json_text_of_a_list_or_object_is_read_for_its_parts_and_other_text_is_kept_whole():
+    assert secret_texts('[{"name": "katasec"}]', public=("name",)) == {
+        '[{"name": "katasec"}]', "katasec",
+    }  # fmt: skip
+    assert secret_texts('"quoted"') == {'"quoted"'}
+    assert secret_texts("7") == {"7"}
+    assert secret_texts("[1,") == {"[1,"}
+
+
+def test_the_pieces_of_a_value_are_its_fields():
+    assert parts(["katasec:Standard_D4s_v5:2", "k=v:NoSchedule", "a, b/c"]) == {
+        "katasec:Standard_D4s_v5:2", "katasec", "Standard_D4s_v5", "2",
+        "k=v:NoSchedule", "k", "v", "NoSchedule", "a, b/c", "a", "b", "c",
+    }  # fmt: skip
+    assert parts([":x:"]) == {":x:", "x"}
+
+
+def test_a_secret_is_hidden_where_it_stands_alone_not_inside_a_longer_word_or_number():
+    scrub = Scrubber(["1", "kata"])
+    assert scrub("count '1' of 1 to 1000, pool kata and katab, 1kata") == (
+        f"count '{HIDDEN}' of {HIDDEN} to 1000, pool {HIDDEN} and katab, 1kata"
+    )
+
+
+def test_the_longest_secret_is_hidden_first():
+    assert Scrubber(["abc", "abc-def"])("x abc-def y") == f"x {HIDDEN} y"
+
+
+def test_a_word_sharing_a_run_with_a_derived_from_secret_is_hidden_whatever_its_case():
+    secret = "Standard_D4s_v3SECRETXYZ"
+    scrub = Scrubber([], [secret])
+    assert scrub("series DsV3secretxyz, or Standard_D8s_v5") == f"series {HIDDEN}, or {HIDDEN}"
+    run = secret[5 : 5 + SHARED]
+    assert scrub(f"a {run} b") == f"a {HIDDEN} b"
+    assert scrub(f"a {run[:-1]} b") == f"a {run[:-1]} b"  # one character short of a run
+
+
+def test_without_secrets_a_message_is_unchanged():
+    text = "pools[0].name = 'x': is not a name. Example: pulumi config set x 'y'"
+    assert Scrubber([])(text) == text
+    assert Scrubber([], ["short"])(text) == text  # shorter than a run: nothing to share
+
+
+def problems_text(values: dict[str, object], secret_keys: list[str]) -> str:
+    with pytest.raises(SettingsError) as raised:
+        load_settings(values, "eastus", secret_keys=secret_keys)
+    return str(raised.value)
+
+
+EXISTING = {"mode": "existing-cluster"}
+
+
+@pytest.mark.parametrize(
+    ("values", "secret_keys", "secret_words"),
+    [
+        ({**EXISTING, "pools": [{"name": "katasec"}, {"name": "katasec"}]}, ["pools"],
+         ["katasec"]),  # the repeated name, in the reason
+        ({"nodeVmSize": "Standard_D4s_v3SECRETXYZ"}, ["nodeVmSize"],
+         ["SECRETXYZ", "secretxyz"]),  # the size, and the series read from it
+        ({**EXISTING, "pools": [{"name": "kata8", "nodeLabels": {"bad key zqsecret": "v"}}]},
+         ["pools"], ["zqsecret"]),  # a label key: a key of the secret value
+        ({"extraPools": ["katasecret:Standard_D4s_v5:x"]}, ["extraPools"],
+         ["katasecret", "'x'"]),  # the name in the example, the count in the reason
+        ({"nodeVmSize[0]": "hunter2"}, ["nodeVmSize[0]"], ["hunter2"]),  # a key named with [
+        ({**EXISTING, "pools": [{"name": "kata8", "vmsize": "hunter2-size"}]}, ["pools"],
+         ["hunter2"]),  # an unknown item key: its value is not moved in the example
+    ],
+)  # fmt: skip
+def test_no_secret_value_reaches_any_word_of_the_problems(values, secret_keys, secret_words):
+    text = problems_text(values, secret_keys)
+    assert HIDDEN in text
+    assert [word for word in secret_words if word in text] == []
+
+
+def test_a_key_named_with_a_bracket_is_removed_without_path():
+    text = problems_text({"nodeVmSize[0]": "hunter2"}, ["nodeVmSize[0]"])
+    assert "Example: pulumi config rm 'nodeVmSize[0]'\n" in text + "\n"
+
+
+def test_another_settings_secret_is_hidden_where_it_stands_alone_and_the_key_path_stays():
+    """pools is not secret, but its item repeats the secret nodePoolName, and the secret
+    nodeCount is 1: the name is hidden as the value and in the reason, and `pools[1]` stays in
+    the example."""
+    text = problems_text(
+        {**EXISTING, "nodePoolName": "katasec", "nodeCount": "1",
+         "pools": [{"name": "kata8"}, {"name": "katasec"}]},
+        ["nodePoolName", "nodeCount"],
+    )  # fmt: skip
+    assert "pools[1].name = [secret]: repeats the pool name [secret]." in text
+    assert "katasec" not in text and "--path 'pools[1].name'" in text
+
+
+def test_only_the_problems_own_secret_setting_hides_words_that_merely_share_a_run():
+    values = {"sshPublicKey": "ssh-rsa AAAAsecretKEYmaterial",
+              "nodeVmSize": "Standard_D4s_v3SECRETXYZ"}  # fmt: skip
+    read = Reader(values, ["sshPublicKey", "nodeVmSize"])
+    read.problem("nodeCount", "x", "near XAAAAsecretKEYmaterial", "v3SECRETXYZ-ish", "-")
+    read.problem("nodeVmSize", "y", "series DsV3SECRETXYZ", "-", "-")
+    other, own = read.problems
+    assert (other.reason, other.allowed) == ("near XAAAAsecretKEYmaterial", "v3SECRETXYZ-ish")
+    assert (repr(own.value), own.reason) == ("[secret]", f"series {HIDDEN}")
