@@ -46,6 +46,7 @@ def test_a_secret_is_hidden_where_it_stands_alone_not_inside_a_longer_word_or_nu
 
 def test_the_longest_secret_is_hidden_first():
     assert Scrubber(["abc", "abc-def"])("x abc-def y") == f"x {HIDDEN} y"
+    assert Scrubber(["ab", "a-ab"])("x a-ab y") == f"x {HIDDEN} y"  # not by name: a-ab < ab
 
 
 def test_a_word_sharing_a_run_with_a_derived_from_secret_is_hidden_whatever_its_case():
@@ -55,6 +56,12 @@ def test_a_word_sharing_a_run_with_a_derived_from_secret_is_hidden_whatever_its_
     run = secret[5 : 5 + SHARED]
     assert scrub(f"a {run} b") == f"a {HIDDEN} b"
     assert scrub(f"a {run[:-1]} b") == f"a {run[:-1]} b"  # one character short of a run
+    tail = secret[-(SHARED - 1) :]
+    assert scrub(f"a {tail} b") == f"a {tail} b"  # the secret's end, short of a run
+    end = secret[-SHARED:]
+    assert scrub(f"a {end}, b") == f"a {HIDDEN}, b"  # the last run counts
+    head = secret[:SHARED]
+    assert scrub(f"a {head}, b") == f"a {HIDDEN}, b"
 
 
 def test_without_secrets_a_message_is_unchanged():
@@ -86,6 +93,8 @@ EXISTING = {"mode": "existing-cluster"}
         ({"nodeVmSize[0]": "hunter2"}, ["nodeVmSize[0]"], ["hunter2"]),  # a key named with [
         ({**EXISTING, "pools": [{"name": "kata8", "vmsize": "hunter2-size"}]}, ["pools"],
          ["hunter2"]),  # an unknown item key: its value is not moved in the example
+        ({**EXISTING, "pools": [{"name": "kata8", "vmSize": "Standard_D4s_v3SECRETXYZ"}]},
+         ["pools"], ["SECRETXYZ", "secretxyz"]),  # an item's size, and the series read from it
     ],
 )  # fmt: skip
 def test_no_secret_value_reaches_any_word_of_the_problems(values, secret_keys, secret_words):
@@ -121,3 +130,13 @@ def test_only_the_problems_own_secret_setting_hides_words_that_merely_share_a_ru
     other, own = read.problems
     assert (other.reason, other.allowed) == ("near XAAAAsecretKEYmaterial", "v3SECRETXYZ-ish")
     assert (repr(own.value), own.reason) == ("[secret]", f"series {HIDDEN}")
+
+
+def test_a_secret_items_problem_keeps_the_setting_names_and_hides_a_value_named_like_its_path():
+    """The item's keys are its shape (`name` stays a word of the reason), and a secret value that
+    happens to equal a part of the key path (`pools[0].nodeCount` = 0) is still hidden."""
+    text = problems_text({**EXISTING, "pools": [{"name": "katasec"}, {"name": "katasec"}]},
+                         ["pools"])  # fmt: skip
+    assert "repeats the pool name [secret]." in text
+    text = problems_text({**EXISTING, "pools": [{"name": "kata8", "nodeCount": 0}]}, ["pools"])
+    assert "pools[0].nodeCount = [secret]:" in text

@@ -86,11 +86,8 @@ class Scrubber:
     def __call__(self, text: str) -> str:
         for pattern in self.alone:
             text = pattern.sub(HIDDEN, text)
-        return _WORD.sub(self._word, text) if self.runs else text
+        return _WORD.sub(self._word, text)
 
     def _word(self, match: re.Match[str]) -> str:
         word = match.group(0).lower()
-        shares = any(
-            word[start : start + SHARED] in self.runs for start in range(len(word) - SHARED + 1)
-        )
-        return HIDDEN if shares else match.group(0)
+        return HIDDEN if any(run in word for run in self.runs) else match.group(0)
