@@ -140,3 +140,10 @@ def test_a_secret_items_problem_keeps_the_setting_names_and_hides_a_value_named_
     assert "repeats the pool name [secret]." in text
     text = problems_text({**EXISTING, "pools": [{"name": "kata8", "nodeCount": 0}]}, ["pools"])
     assert "pools[0].nodeCount = [secret]:" in text
+
+
+def test_the_setting_names_inside_a_secret_value_stay_words_of_other_problems():
+    """A secret `pools` list's keys are its shape: another problem's "name" is not hidden."""
+    text = problems_text({**EXISTING, "nodePoolName": "Bad9", "pools": [{"name": "kata8"}]},
+                         ["pools"])  # fmt: skip
+    assert "nodePoolName = 'Bad9': is not a valid Linux node pool name." in text
