@@ -7,7 +7,16 @@ import pytest
 
 from podsandbox.stack.load import load_settings
 from podsandbox.stack.reader import Reader
-from podsandbox.stack.secret_text import HIDDEN, SHARED, Scrubber, parts, secret_texts
+from podsandbox.stack.secret_text import (
+    HIDDEN,
+    SHARED,
+    alone_pattern,
+    parts,
+    runs,
+    scrub,
+    secret_texts,
+    written_forms,
+)
 from podsandbox.stack.settings import SettingsError
 
 
@@ -37,37 +46,60 @@ def test_the_pieces_of_a_value_are_its_fields():
     assert parts([":x:"]) == {":x:", "x"}
 
 
+def scrubber(secrets: list[str], derived: tuple[str, ...] = ()):
+    return lambda text: scrub(text, alone_pattern(secrets), runs(derived))
+
+
 def test_a_secret_is_hidden_where_it_stands_alone_not_inside_a_longer_word_or_number():
-    scrub = Scrubber(["1", "kata"])
-    assert scrub("count '1' of 1 to 1000, pool kata and katab, 1kata") == (
+    hide = scrubber(["1", "kata"])
+    assert hide("count '1' of 1 to 1000, pool kata and katab, 1kata") == (
         f"count '{HIDDEN}' of {HIDDEN} to 1000, pool {HIDDEN} and katab, 1kata"
     )
 
 
 def test_the_longest_secret_is_hidden_first():
-    assert Scrubber(["abc", "abc-def"])("x abc-def y") == f"x {HIDDEN} y"
-    assert Scrubber(["ab", "a-ab"])("x a-ab y") == f"x {HIDDEN} y"  # not by name: a-ab < ab
+    assert scrubber(["abc", "abc-def"])("x abc-def y") == f"x {HIDDEN} y"
+    assert scrubber(["ab", "a-ab"])("x a-ab y") == f"x {HIDDEN} y"  # not by name: a-ab < ab
+    assert scrubber(["a.b"])("x a.b axb y") == f"x {HIDDEN} axb y"  # the text, not a pattern
+
+
+def test_the_written_forms_of_a_secret_are_the_ways_a_message_quotes_it():
+    text = " ab'c\t "
+    assert written_forms(text) == {
+        text,  # as it is
+        "ab'c",  # stripped
+        "' ab'\"'\"'c\t '",  # shell-quoted
+        " ab'\"'\"'c\t ",  # inside shell quotes
+        " ab'c\\t ",  # escaped as Python text (repr) and as JSON text
+    }
+    assert written_forms('a"b') == {'a"b', "'a\"b'", 'a\\"b'}  # repr keeps ", JSON escapes it
+    assert written_forms("0042") == {"0042", "42"}
+    assert written_forms("  ") == set()
 
 
 def test_a_word_sharing_a_run_with_a_derived_from_secret_is_hidden_whatever_its_case():
     secret = "Standard_D4s_v3SECRETXYZ"
-    scrub = Scrubber([], [secret])
-    assert scrub("series DsV3secretxyz, or Standard_D8s_v5") == f"series {HIDDEN}, or {HIDDEN}"
+    hide = scrubber([], (secret,))
+    assert hide("series DsV3secretxyz, or Standard_D8s_v5") == f"series {HIDDEN}, or {HIDDEN}"
     run = secret[5 : 5 + SHARED]
-    assert scrub(f"a {run} b") == f"a {HIDDEN} b"
-    assert scrub(f"a {run[:-1]} b") == f"a {run[:-1]} b"  # one character short of a run
+    assert hide(f"a {run} b") == f"a {HIDDEN} b"
+    assert hide(f"a {run[:-1]} b") == f"a {run[:-1]} b"  # one character short of a run
     tail = secret[-(SHARED - 1) :]
-    assert scrub(f"a {tail} b") == f"a {tail} b"  # the secret's end, short of a run
+    assert hide(f"a {tail} b") == f"a {tail} b"  # the secret's end, short of a run
     end = secret[-SHARED:]
-    assert scrub(f"a {end}, b") == f"a {HIDDEN}, b"  # the last run counts
+    assert hide(f"a {end}, b") == f"a {HIDDEN}, b"  # the last run counts
     head = secret[:SHARED]
-    assert scrub(f"a {head}, b") == f"a {HIDDEN}, b"
+    assert hide(f"a {head}, b") == f"a {HIDDEN}, b"
+    long_s = "\N{LATIN SMALL LETTER LONG S}"  # upper() makes it S, lower() keeps it
+    derived = (f"D{long_s}ecret{long_s}auce4",)
+    assert scrubber([], derived)("series DSECRETSAUCE4v9") == f"series {HIDDEN}"
 
 
 def test_without_secrets_a_message_is_unchanged():
     text = "pools[0].name = 'x': is not a name. Example: pulumi config set x 'y'"
-    assert Scrubber([])(text) == text
-    assert Scrubber([], ["short"])(text) == text  # shorter than a run: nothing to share
+    assert alone_pattern([]) is None
+    assert scrubber([])(text) == text
+    assert scrubber([], ("short",))(text) == text  # shorter than a run: nothing to share
 
 
 def problems_text(values: dict[str, object], secret_keys: list[str]) -> str:

@@ -14,7 +14,15 @@ from podsandbox.rules.judge import Problem
 from podsandbox.rules.pool_limits import LEAVE_IT_OUT
 from podsandbox.rules.pool_settings import POOL_SETTINGS
 from podsandbox.stack.declarations import PROJECT, SETTINGS_BY_KEY
-from podsandbox.stack.secret_text import Scrubber, parts, secret_texts
+from podsandbox.stack.secret_text import (
+    HIDDEN,
+    alone_pattern,
+    parts,
+    runs,
+    scrub,
+    secret_texts,
+    written_forms,
+)
 
 
 def set_example(key: str, value: str) -> str:
@@ -54,11 +62,17 @@ class Reader:
         self.values = values
         self.secret_keys = frozenset(secret_keys)
         """Keys whose values are secret: a problem shows `[secret]`, never the value."""
-        public = {*SETTINGS_BY_KEY, *public_keys}
-        self.secret_texts = {
-            key: secret_texts(values[key], public) for key in self.secret_keys if key in values
+        self.public = frozenset({*SETTINGS_BY_KEY, *public_keys})
+        texts = {
+            key: secret_texts(values[key], self.public) for key in self.secret_keys if key in values
         }
-        """Each secret setting's values as text, hidden in the words of every problem."""
+        self.alone = alone_pattern(
+            form for found in texts.values() for piece in parts(found)
+            for form in written_forms(piece)
+        )  # fmt: skip
+        """Every secret value and piece, in every written form: hidden in every problem."""
+        self.runs = {key: runs(found) for key, found in texts.items()}
+        """Each secret setting's runs: a word sharing one is hidden in its own problems."""
         self.problems: list[Problem] = []
         for key in sorted(set(values) - set(SETTINGS_BY_KEY)):
             self.unknown_key("", key, values[key], SETTINGS_BY_KEY, "a setting of this project")
@@ -132,19 +146,32 @@ class Reader:
         return key in self.secret_keys or key.split("[")[0] in self.secret_keys
 
     def problem(self, key: str, value: object, reason: str, allowed: str, example: str) -> None:
-        """A problem of `key` (a list item's too: `pools[0].vmSize`), its value hidden when the
-        setting is secret or the value holds another's secret, and every secret hidden in its
-        words: each where it stands alone; for `key`'s own setting, also each piece of its values
-        and the words that share a run with them. The parts of `key` itself stay (the problem
-        names it anyway)."""
-        named = set(re.findall(r"[^.\[\]]+", key))
-        every = {text for texts in self.secret_texts.values() for text in texts} - named
-        settings = {key, key.split("[")[0]}
-        own = {text for name in settings for text in self.secret_texts.get(name, ())} - named
-        hidden = self.is_secret(key) or bool(secret_texts(value) & every)
+        """A problem of `key` (a list item's too: `pools[0].vmSize`), with every secret hidden
+        (`secret_text`): its value when the setting is secret or the value holds a secret, the
+        secrets in its words, and a key of a secret value that is no setting name."""
+        shown_key = self._shown_key(key)
+        shared = self.runs.get(key, frozenset()) | self.runs.get(key.split("[")[0], frozenset())
+
+        def clean(text: str) -> str:
+            return shown_key.join(scrub(piece, self.alone, shared) for piece in text.split(key))
+
+        hidden = self.is_secret(key) or scrub(repr(value), self.alone, frozenset()) != repr(value)
         shown = judge.SECRET if hidden and value is not None else value
-        scrub = Scrubber(every | (parts(own) - named), own)
-        self.problems.append(Problem(key, shown, scrub(reason), scrub(allowed), scrub(example)))
+        self.problems.append(Problem(shown_key, shown, clean(reason), clean(allowed),
+                                     clean(example)))  # fmt: skip
+
+    def _shown_key(self, key: str) -> str:
+        """`key`, or for a secret setting's item the key with each part after the setting's name
+        that is no setting name or index hidden (an unknown key inside the secret value)."""
+        if not self.is_secret(key):
+            return key
+        setting = re.split(r"[.\[]", key, maxsplit=1)[0]
+        rest = key[len(setting) :]
+        return setting + re.sub(
+            r"[^.\[\]]+",
+            lambda part: part.group(0) if part.group(0) in self.public or part.group(0).isdigit()
+            else HIDDEN, rest,
+        )  # fmt: skip
 
     def finding(self, finding: judge.Finding, key: Optional[str] = None) -> None:
         """A judge's finding, named by its config key (`key` when the setting is a list item)."""

@@ -1,12 +1,17 @@
 """Secret config values kept out of the text of a problem (its reason, allowed values, example).
 
-A problem hides its own value when its setting is secret, but the judges write values into their
-words too: a repeated pool name, a VM size and the series read from it, a label key. So every
-problem is scrubbed of every secret value where it stands alone (as GitHub masks a secret in a
-log), and a problem of a secret setting also of any word that shares `SHARED` characters in a row
-with one of that setting's values, since a judge may quote a part it derived (the series of a VM
-size). That may hide more than the secret in a secret setting's own message (a VM size of the
-same family in the example): less help, never the secret.
+A problem hides its own value when its setting is secret, but the checks write values into their
+words too: a repeated pool name, a VM size and the series read from it, a label key, an
+`extraPools` item's name in another setting's allowed values. So every problem is scrubbed of
+every secret value and each piece of one (`NAME:SIZE:COUNT`), in the forms a message writes them
+(stripped, shell-quoted, escaped as Python or JSON text, a number as `int()` reads it), where
+they stand alone (as GitHub masks a secret in a log). A problem of a secret setting also hides
+any word that shares `SHARED` characters in a row with one of that setting's values, since a check
+may quote a part it derived (the series of a VM size).
+
+What text matching cannot hide, and the docs say: a figure a check computed from a secret (a pool's
+room for pods from a secret node count), a derived text shorter than `SHARED` (a series such as
+`Edsv7`), and what the place of a hidden word tells (`Allowed: [secret] or false`).
 
 This module imports nothing from Pulumi.
 """
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from collections.abc import Collection, Iterable, Mapping
 
 HIDDEN = "[secret]"
@@ -23,6 +29,7 @@ SHARED = 8
 its values is hidden."""
 _WORD = re.compile(r"[^\s'\"`,;()\[\]{}<>=]+")
 """A word of a message: what a value or a part of it can be written as."""
+_SEPARATORS = re.compile(r"[:=,/\s]+")
 
 
 def secret_texts(value: object, public: Collection[str] = ()) -> set[str]:
@@ -59,35 +66,51 @@ def _json_collection(text: str) -> list[object]:
 
 def parts(texts: Iterable[str]) -> set[str]:
     """Each text and the pieces it is made of (`NAME:SIZE:COUNT`, `key=value:Effect`), which a
-    judge may quote one by one."""
+    check may quote one by one."""
     return {piece for text in texts for piece in (text, *_SEPARATORS.split(text)) if piece.strip()}
 
 
-_SEPARATORS = re.compile(r"[:=,/\s]+")
+def written_forms(text: str) -> set[str]:
+    """The ways a message may write `text`: as it is, stripped, inside shell quotes, escaped as
+    Python or JSON text, and as the number `int()` reads from it; none for blank text."""
+    if not text.strip():
+        return set()
+    forms = {text, text.strip(), shlex.quote(text), text.replace("'", "'\"'\"'")}
+    forms |= {repr(text)[1:-1], json.dumps(text)[1:-1]}
+    try:
+        forms.add(str(int(text)))
+    except ValueError:
+        pass
+    return forms
 
 
-class Scrubber:
-    """Hides secret texts in a message: each where it stands alone, and any word that shares
-    `SHARED` characters in a row with one of `derived`."""
+def alone_pattern(secrets: Iterable[str]) -> re.Pattern[str] | None:
+    """One pattern for every secret where it is not part of a longer word or number, longest
+    first; None for no secret."""
+    ordered = sorted(set(secrets), key=len, reverse=True)
+    if not ordered:
+        return None
+    either = "|".join(re.escape(secret) for secret in ordered)
+    return re.compile(rf"(?<![A-Za-z0-9])(?:{either})(?![A-Za-z0-9])")
 
-    def __init__(self, secrets: Iterable[str], derived: Iterable[str] = ()) -> None:
-        self.alone = [
-            re.compile(rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])")
-            for secret in sorted(set(secrets), key=len, reverse=True)
-        ]
-        """Each secret where it is not part of a longer word or number, longest first."""
-        self.runs = {
-            secret.lower()[start : start + SHARED]
-            for secret in derived
-            for start in range(len(secret) - SHARED + 1)
-        }
-        """Every run of `SHARED` characters of every derived-from secret, lower case."""
 
-    def __call__(self, text: str) -> str:
-        for pattern in self.alone:
-            text = pattern.sub(HIDDEN, text)
-        return _WORD.sub(self._word, text)
+def runs(secrets: Iterable[str]) -> frozenset[str]:
+    """Every run of `SHARED` characters of the secrets, case-folded."""
+    return frozenset(
+        folded[start : start + SHARED]
+        for folded in (secret.casefold() for secret in secrets)
+        for start in range(len(folded) - SHARED + 1)
+    )
 
-    def _word(self, match: re.Match[str]) -> str:
-        word = match.group(0).lower()
-        return HIDDEN if any(run in word for run in self.runs) else match.group(0)
+
+def scrub(text: str, alone: re.Pattern[str] | None, shared: frozenset[str]) -> str:
+    """`text` with each secret of `alone` hidden, and each word sharing one of `shared`."""
+    if alone is not None:
+        text = alone.sub(HIDDEN, text)
+    return _WORD.sub(lambda match: _hide_word(match.group(0), shared), text)
+
+
+def _hide_word(word: str, shared: frozenset[str]) -> str:
+    folded = word.casefold()
+    windows = (folded[start : start + SHARED] for start in range(len(folded) - SHARED + 1))
+    return HIDDEN if any(window in shared for window in windows) else word
