@@ -150,7 +150,7 @@ class Reader:
         (`secret_text`): its value when the setting is secret or the value holds a secret, the
         secrets in its words, and a key of a secret value that is no setting name."""
         shown_key = self._shown_key(key)
-        shared = self.runs.get(key, frozenset()) | self.runs.get(key.split("[")[0], frozenset())
+        shared = self.runs.get(key.split("[")[0], frozenset())
 
         def clean(text: str) -> str:
             return shown_key.join(scrub(piece, self.alone, shared) for piece in text.split(key))
@@ -165,7 +165,7 @@ class Reader:
         that is no setting name or index hidden (an unknown key inside the secret value)."""
         if not self.is_secret(key):
             return key
-        setting = re.split(r"[.\[]", key, maxsplit=1)[0]
+        setting = re.split(r"[.\[]", key)[0]
         rest = key[len(setting) :]
         return setting + re.sub(
             r"[^.\[\]]+",

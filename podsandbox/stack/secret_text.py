@@ -85,9 +85,10 @@ def written_forms(text: str) -> set[str]:
 
 
 def alone_pattern(secrets: Iterable[str]) -> re.Pattern[str] | None:
-    """One pattern for every secret where it is not part of a longer word or number, longest
-    first; None for no secret."""
-    ordered = sorted(set(secrets), key=len, reverse=True)
+    """One pattern for every secret where it is not part of a longer word or number; None for
+    no secret. In reverse order, a secret comes before any prefix of it, so that the longer one
+    is hidden whole."""
+    ordered = sorted(set(secrets), reverse=True)
     if not ordered:
         return None
     either = "|".join(re.escape(secret) for secret in ordered)
@@ -96,11 +97,12 @@ def alone_pattern(secrets: Iterable[str]) -> re.Pattern[str] | None:
 
 def runs(secrets: Iterable[str]) -> frozenset[str]:
     """Every run of `SHARED` characters of the secrets, case-folded."""
-    return frozenset(
-        folded[start : start + SHARED]
-        for folded in (secret.casefold() for secret in secrets)
-        for start in range(len(folded) - SHARED + 1)
-    )
+    return frozenset(run for secret in secrets for run in _runs_of(secret))
+
+
+def _runs_of(text: str) -> set[str]:
+    folded = text.casefold()
+    return {folded[start : start + SHARED] for start in range(len(folded) - SHARED + 1)}
 
 
 def scrub(text: str, alone: re.Pattern[str] | None, shared: frozenset[str]) -> str:
@@ -111,6 +113,4 @@ def scrub(text: str, alone: re.Pattern[str] | None, shared: frozenset[str]) -> s
 
 
 def _hide_word(word: str, shared: frozenset[str]) -> str:
-    folded = word.casefold()
-    windows = (folded[start : start + SHARED] for start in range(len(folded) - SHARED + 1))
-    return HIDDEN if any(window in shared for window in windows) else word
+    return word if shared.isdisjoint(_runs_of(word)) else HIDDEN
