@@ -1346,9 +1346,9 @@ def test_problems_of_keys_the_file_does_not_set_come_last_in_read_order():
      ("azure-native:location", "azure-native:location")],
 )  # fmt: skip
 def test_a_problem_is_about_the_key_that_sets_it(where, key):
-    from podsandbox.stack.settings import _setting
+    from podsandbox.stack.settings import setting_of
 
-    assert _setting(where) == key
+    assert setting_of(where) == key
 
 
 def test_the_warnings_no_component_says_are_the_programs_to_log():

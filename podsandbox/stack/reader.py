@@ -23,6 +23,7 @@ from podsandbox.stack.secret_text import (
     secret_texts,
     written_forms,
 )
+from podsandbox.stack.settings import setting_of
 
 
 def set_example(key: str, value: str) -> str:
@@ -143,14 +144,14 @@ class Reader:
     def is_secret(self, key: str) -> bool:
         """Whether `key`'s value is secret: a list item's (`pools[0].vmSize`) is its setting's,
         and a key whose own name holds `[` (set without `--path`) is its own."""
-        return key in self.secret_keys or key.split("[")[0] in self.secret_keys
+        return key in self.secret_keys or setting_of(key) in self.secret_keys
 
     def problem(self, key: str, value: object, reason: str, allowed: str, example: str) -> None:
         """A problem of `key` (a list item's too: `pools[0].vmSize`), with every secret hidden
         (`secret_text`): its value when the setting is secret or the value holds a secret, the
         secrets in its words, and a key of a secret value that is no setting name."""
         shown_key = self._shown_key(key)
-        shared = self.runs.get(key.split("[")[0], frozenset())
+        shared = self.runs.get(setting_of(key), frozenset())
 
         def clean(text: str) -> str:
             return shown_key.join(scrub(piece, self.alone, shared) for piece in text.split(key))
@@ -165,7 +166,7 @@ class Reader:
         that is no setting name or index hidden (an unknown key inside the secret value)."""
         if not self.is_secret(key):
             return key
-        setting = re.split(r"[.\[]", key)[0]
+        setting = setting_of(key)
         rest = key[len(setting) :]
         return setting + re.sub(
             r"[^.\[\]]+",

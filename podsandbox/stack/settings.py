@@ -28,13 +28,13 @@ class SettingsError(ValueError):
         one per line in the order the file sets the keys (`key_order`; the rest after, in the
         order they were read)."""
         rank = {key: index for index, key in enumerate(key_order)}
-        ordered = sorted(self.problems, key=lambda p: rank.get(_setting(p.where), len(rank)))
+        ordered = sorted(self.problems, key=lambda p: rank.get(setting_of(p.where), len(rank)))
         count = len(ordered)
         head = f"{count} problem{'s' if count != 1 else ''} in {source}:"
         return "\n".join([head, *(f"  - {problem}" for problem in ordered)])
 
 
-def _setting(where: str) -> str:
+def setting_of(where: str) -> str:
     """The stack key a problem is about: `pools[0].vmSize` is about `pools` (a qualified key,
     `azure-native:location`, holds neither a bracket nor a dot)."""
     return where.partition("[")[0].partition(".")[0]
